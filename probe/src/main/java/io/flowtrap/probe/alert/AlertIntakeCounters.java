@@ -1,0 +1,100 @@
+package io.flowtrap.probe.alert;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What happened to EVE lines and alerts, for metrics and status. The sources count lines
+ * (delivered, ignored, malformed, sink failures); the engine that matches alerts to flows counts
+ * outcomes (matched, late, unknown, duplicate), so that no alert disappears without a trace.
+ *
+ * <p>Thread-safe; increments never block (LongAdder).
+ */
+public final class AlertIntakeCounters {
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder ignored = new LongAdder();
+    private final LongAdder malformed = new LongAdder();
+    private final LongAdder sinkFailures = new LongAdder();
+    private final LongAdder matched = new LongAdder();
+    private final LongAdder late = new LongAdder();
+    private final LongAdder unknown = new LongAdder();
+    private final LongAdder duplicate = new LongAdder();
+
+    /** An alert was parsed and handed to the sink. */
+    public void incrementDelivered() {
+        delivered.increment();
+    }
+
+    /** A well-formed EVE line of another event type (flow, stats, dns, …). */
+    public void incrementIgnored() {
+        ignored.increment();
+    }
+
+    /** A line that is not a valid EVE alert (see the WARN log for why). */
+    public void incrementMalformed() {
+        malformed.increment();
+    }
+
+    /** The sink threw while accepting an alert. */
+    public void incrementSinkFailures() {
+        sinkFailures.increment();
+    }
+
+    /** An alert matched a live flow and armed it. */
+    public void incrementMatched() {
+        matched.increment();
+    }
+
+    /** An alert for a flow that had already ended or left the flow table. */
+    public void incrementLate() {
+        late.increment();
+    }
+
+    /** An alert for a flow the probe never saw. */
+    public void incrementUnknown() {
+        unknown.increment();
+    }
+
+    /** An alert for a flow already armed by an earlier alert. */
+    public void incrementDuplicate() {
+        duplicate.increment();
+    }
+
+    public long delivered() {
+        return delivered.sum();
+    }
+
+    public long ignored() {
+        return ignored.sum();
+    }
+
+    public long malformed() {
+        return malformed.sum();
+    }
+
+    public long sinkFailures() {
+        return sinkFailures.sum();
+    }
+
+    public long matched() {
+        return matched.sum();
+    }
+
+    public long late() {
+        return late.sum();
+    }
+
+    public long unknown() {
+        return unknown.sum();
+    }
+
+    public long duplicate() {
+        return duplicate.sum();
+    }
+
+    @Override
+    public String toString() {
+        return "delivered=" + delivered() + " ignored=" + ignored() + " malformed=" + malformed()
+                + " sinkFailures=" + sinkFailures() + " matched=" + matched() + " late=" + late()
+                + " unknown=" + unknown() + " duplicate=" + duplicate();
+    }
+}

@@ -1,0 +1,284 @@
+package io.flowtrap.probe.alert;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives Suricata's EVE output over a Unix domain stream socket. Suricata is the client
+ * ({@code eve-log: filetype: unix_stream, filename: <path>}): it connects to a socket the consumer
+ * already listens on, reconnects after its own restarts, and drops events while nobody listens. So
+ * this listener binds the socket at {@link #start()} and keeps it until {@link #close()}; it accepts
+ * any number of connections (one per Suricata process or EVE output) and cuts each stream into
+ * newline-delimited lines, however the bytes arrive.
+ *
+ * <p>Socket file: a stale socket left by a crashed run is removed at start, but only if it is a
+ * socket and nobody answers on it; any other file at the path is refused. The file gets
+ * {@code permissions} (default {@code rw-rw----}) and, if given, {@code group}: to let Suricata run
+ * as user {@code suricata} connect, pass group {@code suricata} (connecting needs write permission on
+ * the socket and search permission on every parent directory). {@code close()} removes the file.
+ *
+ * <p>Threads: one daemon thread ({@code eve-unix-<name>}) does all accepting and reading with a
+ * selector and calls the dispatcher, so the sink sees alerts from that one thread. {@code start()}
+ * and {@code close()} may be called from any thread; {@code close()} waits for the thread to end.
+ */
+public final class EveUnixSocketListener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EveUnixSocketListener.class);
+    public static final int MAX_LINE_BYTES = EveFileTailer.MAX_LINE_BYTES;
+    public static final Set<PosixFilePermission> DEFAULT_PERMISSIONS = PosixFilePermissions.fromString("rw-rw----");
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+
+    private final Path path;
+    private final Set<PosixFilePermission> permissions;
+    private final String group;
+    private final EveLineDispatcher dispatcher;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(64 << 10);
+    private final AtomicLong connectionsAccepted = new AtomicLong();
+    private final AtomicLong connectionsOpen = new AtomicLong();
+
+    private ServerSocketChannel server;
+    private Selector selector;
+    private Thread thread;
+    private volatile boolean closed;
+
+    /** With {@link #DEFAULT_PERMISSIONS} and the process's own group. */
+    public EveUnixSocketListener(Path path, EveLineDispatcher dispatcher) {
+        this(path, DEFAULT_PERMISSIONS, null, dispatcher);
+    }
+
+    /**
+     * @param permissions given to the socket file after binding
+     * @param group owner group of the socket file (e.g. "suricata"), or null to keep the default
+     */
+    public EveUnixSocketListener(Path path, Set<PosixFilePermission> permissions, String group,
+            EveLineDispatcher dispatcher) {
+        this.path = Objects.requireNonNull(path, "path").toAbsolutePath();
+        this.permissions = Set.copyOf(permissions);
+        this.group = group;
+        this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+    }
+
+    /**
+     * Binds the socket and starts accepting. Throws if the path holds a file that is not a socket,
+     * a socket somebody still listens on, or cannot be bound.
+     */
+    public synchronized void start() throws IOException {
+        if (server != null || closed) {
+            throw new IllegalStateException("listener on " + path + " already started or closed");
+        }
+        removeStaleSocket();
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(path), 16);
+            Files.setPosixFilePermissions(path, permissions);
+            if (group != null) {
+                UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
+                GroupPrincipal g = users.lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).setGroup(g);
+            }
+            ch.configureBlocking(false);
+            selector = Selector.open();
+            ch.register(selector, SelectionKey.OP_ACCEPT);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(path);
+            if (selector != null) {
+                selector.close();
+            }
+            throw e;
+        }
+        server = ch;
+        thread = new Thread(this::loop, "eve-unix-" + path.getFileName());
+        thread.setDaemon(true);
+        thread.start();
+        LOG.info("listening for EVE on unix socket {}", path);
+    }
+
+    private void removeStaleSocket() throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & S_IFMT) != S_IFSOCK) {
+            throw new IOException(path + " exists and is not a socket; refusing to replace it");
+        }
+        SocketChannel probe;
+        try {
+            probe = SocketChannel.open(UnixDomainSocketAddress.of(path));
+        } catch (java.net.ConnectException e) {
+            LOG.info("removing stale socket {}", path);
+            Files.delete(path);
+            return;
+        }
+        probe.close();
+        throw new IOException(path + " is a socket another process is listening on; refusing to replace it");
+    }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                selector.select();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept();
+                    } else if (key.isReadable()) {
+                        read(key);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.error("EVE listener on {} failed; no more alerts will be received from it", path, e);
+            }
+        } finally {
+            List<SelectionKey> keys = new ArrayList<>(selector.keys());
+            for (SelectionKey key : keys) {
+                closeQuietly(key);
+            }
+        }
+    }
+
+    private void accept() throws IOException {
+        SocketChannel client = server.accept();
+        if (client == null) {
+            return;
+        }
+        client.configureBlocking(false);
+        long n = connectionsAccepted.incrementAndGet();
+        Connection c = new Connection(path + "#" + n);
+        client.register(selector, SelectionKey.OP_READ, c);
+        connectionsOpen.incrementAndGet();
+        LOG.info("EVE writer connected to {} (connection {})", path, n);
+    }
+
+    private void read(SelectionKey key) {
+        SocketChannel client = (SocketChannel) key.channel();
+        Connection c = (Connection) key.attachment();
+        try {
+            int n;
+            while ((n = client.read(buffer.clear())) > 0) {
+                buffer.flip();
+                c.splitter.feed(buffer, c);
+            }
+            if (n < 0) {
+                disconnected(key, c, null);
+            }
+        } catch (IOException e) {
+            disconnected(key, c, e);
+        }
+    }
+
+    private void disconnected(SelectionKey key, Connection c, IOException error) {
+        long pending = c.splitter.pendingBytes();
+        if (pending > 0) {
+            dispatcher.malformed(c.origin, "line: unterminated last line (" + pending
+                    + " bytes) when the writer disconnected", "(not shown)");
+        }
+        if (error != null) {
+            LOG.warn("EVE connection {} failed: {}", c.origin, error.toString());
+        } else {
+            LOG.info("EVE writer disconnected from {}", c.origin);
+        }
+        closeQuietly(key);
+    }
+
+    private void closeQuietly(SelectionKey key) {
+        key.cancel();
+        try {
+            key.channel().close();
+        } catch (IOException e) {
+            LOG.debug("closing {}", key.channel(), e);
+        }
+        if (key.attachment() instanceof Connection) {
+            connectionsOpen.decrementAndGet();
+        }
+    }
+
+    /** The socket's path. */
+    public Path path() {
+        return path;
+    }
+
+    /** Connections accepted since start. */
+    public long connectionsAccepted() {
+        return connectionsAccepted.get();
+    }
+
+    /** Connections open now. */
+    public long connectionsOpen() {
+        return connectionsOpen.get();
+    }
+
+    /** Stops accepting and reading, closes all connections, removes the socket file. Idempotent. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (server == null) {
+            return;
+        }
+        selector.wakeup();
+        if (thread != Thread.currentThread()) {
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            server.close();
+            selector.close();
+        } finally {
+            Files.deleteIfExists(path);
+        }
+        LOG.info("stopped listening for EVE on {}", path);
+    }
+
+    /** One accepted stream: its line splitter and its name for the log. */
+    private final class Connection implements EveLineSplitter.Lines {
+        final EveLineSplitter splitter = new EveLineSplitter(MAX_LINE_BYTES);
+        final String origin;
+
+        Connection(String origin) {
+            this.origin = origin;
+        }
+
+        @Override
+        public void line(String line) {
+            dispatcher.dispatch(line, origin);
+        }
+
+        @Override
+        public void overlong(long length) {
+            dispatcher.malformed(origin, "line: longer than " + MAX_LINE_BYTES + " bytes (" + length + ")",
+                    "(not shown)");
+        }
+    }
+}
