@@ -37,6 +37,23 @@ import org.slf4j.LoggerFactory;
  * as user {@code suricata} connect, pass group {@code suricata} (connecting needs write permission on
  * the socket and search permission on every parent directory). {@code close()} removes the file.
  *
+ * <p>Suricata side (checked with Suricata 7.0.10):
+ * <pre>
+ * outputs:
+ *   - eve-log:
+ *       enabled: yes
+ *       filetype: unix_stream      # not "unix_dgram": lines may exceed a datagram
+ *       filename: /run/flowtrap/eve.sock   # absolute path; the listener must be up first
+ *       community-id: true
+ *       types:
+ *         - alert:
+ *             metadata: yes
+ * </pre>
+ * If the socket is missing when Suricata starts it warns "Error connecting to socket … (will keep
+ * trying)" and drops events until it can connect ("N events were dropped due to slow or
+ * disconnected socket"), so start the probe first. A slow sink stalls reading and makes Suricata
+ * drop events the same way: keep {@link AlertSink#accept} quick.
+ *
  * <p>Threads: one daemon thread ({@code eve-unix-<name>}) does all accepting and reading with a
  * selector and calls the dispatcher, so the sink sees alerts from that one thread. {@code start()}
  * and {@code close()} may be called from any thread; {@code close()} waits for the thread to end.
