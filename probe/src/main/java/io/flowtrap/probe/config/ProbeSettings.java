@@ -1,0 +1,108 @@
+package io.flowtrap.probe.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The probe's configuration file ({@code flowtrap-probe run --config FILE}), YAML with kebab-case
+ * keys; every key is optional and has the default shown in {@code ops/probe/probe.yaml}. Immutable.
+ */
+public record ProbeSettings(
+        String name, Capture capture, Flows flows, Lookback lookback, Store store, Alerts alerts) {
+
+    public ProbeSettings {
+        name = name == null || name.isBlank() ? "probe" : name;
+        capture = capture == null ? new Capture(null, null, 0, null, null) : capture;
+        flows = flows == null ? new Flows(0, null, null, null, null, null, null) : flows;
+        lookback = lookback == null ? new Lookback(null) : lookback;
+        store = store == null ? new Store(null, null, null, null) : store;
+        alerts = alerts == null ? new Alerts(null, null, null) : alerts;
+    }
+
+    /** Live capture: interface, BPF filter, snaplen (65535: veth offloads make frames up to ~64 KB). */
+    public record Capture(String interfaceName, String filter, int snaplen, Boolean promiscuous, DataSize buffer) {
+        public Capture {
+            filter = filter == null ? "" : filter;
+            snaplen = snaplen <= 0 ? 65535 : snaplen;
+            promiscuous = promiscuous == null ? Boolean.TRUE : promiscuous;
+            buffer = buffer == null ? DataSize.ofMegabytes(64) : buffer;
+        }
+    }
+
+    /** Flow table cap and idle timeouts (defaults: Suricata 7's flow-timeouts). */
+    public record Flows(
+            int maxFlows,
+            Duration tcpNew,
+            Duration tcpEstablished,
+            Duration tcpClosed,
+            Duration udp,
+            Duration icmp,
+            Duration other) {
+        public Flows {
+            maxFlows = maxFlows <= 0 ? 1_000_000 : maxFlows;
+            tcpNew = tcpNew == null ? Duration.ofSeconds(60) : tcpNew;
+            tcpEstablished = tcpEstablished == null ? Duration.ofSeconds(600) : tcpEstablished;
+            tcpClosed = tcpClosed == null ? Duration.ofSeconds(60) : tcpClosed;
+            udp = udp == null ? Duration.ofSeconds(300) : udp;
+            icmp = icmp == null ? Duration.ofSeconds(300) : icmp;
+            other = other == null ? Duration.ofSeconds(300) : other;
+        }
+    }
+
+    /** The look-back ring: how many bytes of recent packets are held for flows not yet alerted. */
+    public record Lookback(DataSize size) {
+        public Lookback {
+            size = size == null ? DataSize.ofMegabytes(256) : size;
+        }
+    }
+
+    /** The pcap store: where, how large in total, and when a segment is sealed. */
+    public record Store(Path dir, DataSize maxSize, DataSize segmentSize, Duration segmentAge) {
+        public Store {
+            dir = dir == null ? Path.of("/var/lib/flowtrap/store") : dir;
+            maxSize = maxSize == null ? DataSize.parse("100GB") : maxSize;
+            segmentSize = segmentSize == null ? DataSize.ofMegabytes(256) : segmentSize;
+            segmentAge = segmentAge == null ? Duration.ofMinutes(10) : segmentAge;
+        }
+    }
+
+    /**
+     * Where Suricata's EVE alerts come from: a unix socket we listen on (Suricata {@code filetype:
+     * unix_stream} connects to it) and/or a tailed eve.json.
+     */
+    public record Alerts(Path eveSocket, Path eveFile, Boolean eveFileFromStart) {
+        public Alerts {
+            eveFileFromStart = eveFileFromStart == null ? Boolean.FALSE : eveFileFromStart;
+        }
+    }
+
+    /** Reads and validates a YAML settings file; the message of the exception says which key is wrong. */
+    public static ProbeSettings read(Path file) throws IOException {
+        SimpleModule durations = new SimpleModule("flowtrap-durations");
+        durations.addDeserializer(Duration.class, new JsonDeserializer<>() {
+            @Override
+            public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                return Durations.parse(p.getValueAsString());
+            }
+        });
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .registerModule(durations);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no settings file at " + file);
+        }
+        ProbeSettings settings = yaml.readValue(file.toFile(), ProbeSettings.class);
+        return settings == null ? new ProbeSettings(null, null, null, null, null, null) : settings;
+    }
+}

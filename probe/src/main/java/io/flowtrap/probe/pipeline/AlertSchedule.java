@@ -1,0 +1,98 @@
+package io.flowtrap.probe.pipeline;
+
+import io.flowtrap.probe.alert.AlertIntakeCounters;
+import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.alert.MalformedAlertException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The alerts of a recorded eve.json, delivered on the replay clock the way a live probe would
+ * receive them: an alert is due once the replay clock has passed its timestamp plus a delay.
+ *
+ * <p>EVE timestamps have microsecond precision while packets have nanoseconds, so "passed" means
+ * the next microsecond: an alert stamped with its triggering packet's time is delivered after that
+ * packet, never before it. Not thread-safe (the replay thread owns it).
+ */
+public final class AlertSchedule {
+    private static final Logger log = LoggerFactory.getLogger(AlertSchedule.class);
+    private static final long MICROSECOND = 1_000L;
+
+    private final List<EveAlert> alerts;
+    private final long delayNanos;
+    private int next;
+
+    private AlertSchedule(List<EveAlert> alerts, Duration delay) {
+        this.alerts = alerts;
+        this.delayNanos = delay.toNanos();
+    }
+
+    public static AlertSchedule none() {
+        return new AlertSchedule(List.of(), Duration.ZERO);
+    }
+
+    /**
+     * Reads every alert line of {@code eveFile} (other event types are counted as ignored; malformed
+     * lines are counted and logged with their line number, and the rest still replays).
+     */
+    public static AlertSchedule read(Path eveFile, Duration delay, EveAlertParser parser, AlertIntakeCounters counters)
+            throws IOException {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("the alert delay cannot be negative: " + delay);
+        }
+        List<EveAlert> alerts = new ArrayList<>();
+        try (BufferedReader reader = Files.newBufferedReader(eveFile, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNumber = 0;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    Optional<EveAlert> alert = parser.parse(line);
+                    if (alert.isPresent()) {
+                        alerts.add(alert.get());
+                    } else {
+                        counters.incrementIgnored();
+                    }
+                } catch (MalformedAlertException e) {
+                    counters.incrementMalformed();
+                    log.warn("{} line {}: {}", eveFile, lineNumber, e.getMessage());
+                }
+            }
+        }
+        // Stable: alerts with one timestamp keep the order Suricata wrote them in.
+        alerts.sort(Comparator.comparingLong(EveAlert::timestampNanos));
+        return new AlertSchedule(alerts, delay);
+    }
+
+    public int size() {
+        return alerts.size();
+    }
+
+    /** Delivers every alert due before a packet stamped {@code packetNanos} is processed. */
+    public void deliverDue(long packetNanos, CaptureEngine engine) throws IOException {
+        while (next < alerts.size() && alerts.get(next).timestampNanos() + delayNanos + MICROSECOND <= packetNanos) {
+            engine.onAlert(alerts.get(next++));
+        }
+    }
+
+    /** Delivers what is left once the capture has ended. */
+    public void deliverRemaining(CaptureEngine engine) throws IOException {
+        while (next < alerts.size()) {
+            engine.onAlert(alerts.get(next++));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.flowtrap.probe.pipeline;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What the capture thread has done, counted without fences on the per-packet path: the owner
+ * increments plain fields and {@link #publish() publishes} them now and then (the engine does so once
+ * per second of packet time and at the end); other threads read the published {@link #snapshot()}.
+ */
+public final class CaptureCounters {
+    /** Counter names, in the order of {@link Snapshot}'s components. */
+    private static final int N = 11;
+
+    long packets;
+    long bytes;
+    long unparsed;
+    long storedPackets;
+    long storedBytes;
+    long lookbackWrites;
+    long lookbackTooLarge;
+    long armedFlows;
+    long lookbackHits;
+    long lookbackMisses;
+    long storeErrors;
+
+    private final AtomicLongArray published = new AtomicLongArray(N);
+
+    /** Makes the current values visible to other threads (single writer: the capture thread). */
+    public void publish() {
+        long[] v = {packets, bytes, unparsed, storedPackets, storedBytes, lookbackWrites, lookbackTooLarge,
+            armedFlows, lookbackHits, lookbackMisses, storeErrors};
+        for (int i = 0; i < N; i++) {
+            published.lazySet(i, v[i]);
+        }
+    }
+
+    public Snapshot snapshot() {
+        return new Snapshot(published.get(0), published.get(1), published.get(2), published.get(3),
+                published.get(4), published.get(5), published.get(6), published.get(7), published.get(8),
+                published.get(9), published.get(10));
+    }
+
+    /**
+     * Published counters. {@code lookbackHits}: armed flows whose first packet was still in the
+     * look-back ring (stored whole); {@code lookbackMisses}: armed flows whose start had already left it.
+     */
+    public record Snapshot(
+            long packets,
+            long bytes,
+            long unparsed,
+            long storedPackets,
+            long storedBytes,
+            long lookbackWrites,
+            long lookbackTooLarge,
+            long armedFlows,
+            long lookbackHits,
+            long lookbackMisses,
+            long storeErrors) {}
+}

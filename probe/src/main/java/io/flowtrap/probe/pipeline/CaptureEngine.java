@@ -1,0 +1,232 @@
+package io.flowtrap.probe.pipeline;
+
+import io.flowtrap.packet.CommunityId;
+import io.flowtrap.packet.DecodedPacket;
+import io.flowtrap.packet.FlowKey;
+import io.flowtrap.packet.FlowResolver;
+import io.flowtrap.packet.PacketRecord;
+import io.flowtrap.probe.alert.AlertIntakeCounters;
+import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.flow.FlowEndReason;
+import io.flowtrap.probe.flow.FlowTable;
+import io.flowtrap.probe.lookback.LookbackRing;
+import io.flowtrap.store.PcapStore;
+import java.io.IOException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The probe's per-packet path: resolve the packet's flow, track it, and either hold the packet in
+ * the look-back ring or, once the flow is armed by an alert, write it to the store. Arming writes
+ * the flow's packets still held in the ring first, in capture order, so a stored flow is whole from
+ * its start whenever the ring still held its start. Each packet reaches the store at most once:
+ * a flow is armed once, however many alerts name it.
+ *
+ * <p>Owned by one capture thread: {@link #onPacket} and {@link #onAlert} must be called from it.
+ * Other threads hand alerts over with {@link #submit}, which the capture thread drains before each
+ * packet (a lock-free queue; an empty poll allocates nothing).
+ */
+public final class CaptureEngine implements FlowTable.FlowEndListener {
+    private static final Logger log = LoggerFactory.getLogger(CaptureEngine.class);
+    private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
+    /** How many recently ended flows are remembered, to tell a late alert from an unknown one. */
+    private static final int RECENTLY_ENDED = 1 << 16;
+    /** Alerts for flows not seen yet wait this long, in packet time, for their flow to appear. */
+    private static final long PENDING_GRACE_NANOS = 10_000_000_000L;
+    private static final int PENDING_CAPACITY = 4096;
+
+    private final FlowTable flows;
+    private final LookbackRing ring;
+    private final PcapStore store;
+    private final FlowResolver resolver = new FlowResolver();
+    private final AlertIntakeCounters alertCounters;
+    private final CaptureCounters counters = new CaptureCounters();
+    private final Queue<EveAlert> inbox = new ConcurrentLinkedQueue<>();
+
+    private final byte[] key = new byte[FlowKey.SIZE];
+    private final byte[] alertKey = new byte[FlowKey.SIZE];
+    private final byte[] digest = new byte[20];
+    private final long[] chain;
+    private final PacketRecord held = new PacketRecord();
+    private final PendingAlerts pending = new PendingAlerts(PENDING_CAPACITY);
+    private final long[] recentlyEnded = new long[RECENTLY_ENDED];
+    private int recentlyEndedNext;
+    private long nextHousekeepingNanos = Long.MIN_VALUE;
+    private long clockNanos;
+
+    public CaptureEngine(FlowTable flows, LookbackRing ring, PcapStore store, AlertIntakeCounters alertCounters) {
+        this.flows = flows;
+        this.ring = ring;
+        this.store = store;
+        this.alertCounters = alertCounters;
+        this.chain = new long[ring.maxRecords()];
+    }
+
+    /** Thread-safe: queues an alert for the capture thread, which applies it before its next packet. */
+    public void submit(EveAlert alert) {
+        inbox.add(alert);
+    }
+
+    /** The packet clock: the timestamp of the newest packet seen. */
+    public long clockNanos() {
+        return clockNanos;
+    }
+
+    public CaptureCounters counters() {
+        return counters;
+    }
+
+    /** Processes one packet. Allocation-free in steady state. */
+    public void onPacket(PacketRecord packet) throws IOException {
+        drainInbox();
+        long ts = packet.timestampNanos();
+        if (ts > clockNanos) {
+            clockNanos = ts;
+        }
+        counters.packets++;
+        counters.bytes += packet.wireLength();
+        if (clockNanos >= nextHousekeepingNanos) {
+            housekeeping();
+        }
+        if (!resolver.resolve(packet, key, 0)) {
+            counters.unparsed++;
+            return;
+        }
+        DecodedPacket decoded = resolver.decoded();
+        int slot = flows.track(key, 0, decoded, resolver.lastFromLow(), ts, packet.wireLength(), this);
+        if (flows.lastTrackCreated()) {
+            resolver.communityId(digest, 0);
+            flows.setCommunityId(slot, digest, 0);
+            int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), key, 0);
+            if (waiting > 0) {
+                alertCounters.incrementMatched();
+                for (int i = 1; i < waiting; i++) {
+                    alertCounters.incrementDuplicate();
+                }
+                arm(slot);
+            }
+        }
+        if (flows.armed(slot)) {
+            store(packet, slot);
+            return;
+        }
+        long position = ring.append(packet, flows.lookbackHead(slot));
+        if (position < 0) {
+            counters.lookbackTooLarge++;
+            return;
+        }
+        counters.lookbackWrites++;
+        flows.setLookbackHead(slot, position);
+        if (flows.lookbackFirst(slot) < 0) {
+            flows.setLookbackFirst(slot, position);
+        }
+    }
+
+    /**
+     * Applies one alert on the capture thread: finds its flow (Community ID, else the 5-tuple and
+     * VLANs) and arms it. Counts matched, duplicate (flow already armed), late (flow already ended)
+     * and unknown alerts (flow not seen within a grace period: see {@link PendingAlerts}).
+     */
+    public void onAlert(EveAlert alert) throws IOException {
+        int slot = -1;
+        long hash = 0;
+        if (alert.communityId() != null) {
+            try {
+                hash = CommunityId.hash64(alert.communityId());
+                slot = flows.findByCommunityHash(hash);
+            } catch (IllegalArgumentException e) {
+                log.warn("alert sid {} has an unreadable community_id ({}); matching by 5-tuple", alert.signatureId(), e.getMessage());
+            }
+        }
+        if (slot < 0) {
+            alert.writeFlowKey(alertKey, 0);
+            slot = flows.find(alertKey, 0);
+        }
+        if (slot < 0) {
+            if (hash != 0 && endedRecently(hash)) {
+                alertCounters.incrementLate();
+            } else if (!pending.add(hash, alertKey, 0, clockNanos + PENDING_GRACE_NANOS)) {
+                alertCounters.incrementUnknown(); // the oldest pending alert gave way
+            }
+            return;
+        }
+        if (flows.armed(slot)) {
+            alertCounters.incrementDuplicate();
+            return;
+        }
+        alertCounters.incrementMatched();
+        arm(slot);
+    }
+
+    /** Settles pending alerts, ends every flow, flushes the store and publishes counters; call when the source is drained. */
+    public void finish() throws IOException {
+        drainInbox();
+        for (int i = pending.expire(Long.MAX_VALUE); i > 0; i--) {
+            alertCounters.incrementUnknown();
+        }
+        flows.endAll(this);
+        store.flush();
+        counters.publish();
+    }
+
+    private void drainInbox() throws IOException {
+        EveAlert alert;
+        while ((alert = inbox.poll()) != null) {
+            onAlert(alert);
+        }
+    }
+
+    private void arm(int slot) throws IOException {
+        flows.arm(slot);
+        counters.armedFlows++;
+        long head = flows.lookbackHead(slot);
+        if (head >= 0) {
+            int n = ring.collectChain(head, chain);
+            for (int i = 0; i < n; i++) {
+                ring.read(chain[i], held);
+                store(held, slot);
+            }
+            if (ring.lastChainComplete()) {
+                counters.lookbackHits++;
+            } else {
+                counters.lookbackMisses++;
+            }
+        } else {
+            counters.lookbackMisses++;
+        }
+        flows.setLookbackHead(slot, -1);
+    }
+
+    private void store(PacketRecord packet, int slot) throws IOException {
+        store.append(packet, flows.communityHash(slot), flows.keys(), flows.keyOffset(slot));
+        counters.storedPackets++;
+        counters.storedBytes += packet.capturedLength();
+    }
+
+    private void housekeeping() throws IOException {
+        for (int i = pending.expire(clockNanos); i > 0; i--) {
+            alertCounters.incrementUnknown();
+        }
+        flows.expire(clockNanos, this);
+        store.tick(clockNanos);
+        counters.publish();
+        nextHousekeepingNanos = clockNanos + HOUSEKEEPING_INTERVAL_NANOS;
+    }
+
+    @Override
+    public void flowEnded(int slot, FlowEndReason reason) {
+        recentlyEnded[recentlyEndedNext] = flows.communityHash(slot);
+        recentlyEndedNext = (recentlyEndedNext + 1) & (RECENTLY_ENDED - 1);
+    }
+
+    private boolean endedRecently(long hash) {
+        for (long h : recentlyEnded) {
+            if (h == hash) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
