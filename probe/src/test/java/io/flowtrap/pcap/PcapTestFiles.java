@@ -13,13 +13,13 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /** Builds pcap and pcapng files byte by byte for reader tests, and runs the real tools on them. */
-final class PcapTestFiles {
+public final class PcapTestFiles {
     private PcapTestFiles() {}
 
     /** One packet as a test expects it back. */
-    record Packet(long timestampNanos, byte[] data, int wireLength, int linkType) {}
+    public record Packet(long timestampNanos, byte[] data, int wireLength, int linkType) {}
 
-    static List<Packet> randomPackets(long seed, int count, int linkType) {
+    public static List<Packet> randomPackets(long seed, int count, int linkType) {
         Random rnd = new Random(seed);
         List<Packet> out = new ArrayList<>();
         long ts = 1_700_000_000L * 1_000_000_000L + rnd.nextInt(1_000_000_000);
@@ -35,7 +35,7 @@ final class PcapTestFiles {
     }
 
     /** A classic pcap file in the given byte order and resolution (micro: timestamps are cut to µs). */
-    static byte[] classic(List<Packet> packets, ByteOrder order, boolean nanos, int linkType) {
+    public static byte[] classic(List<Packet> packets, ByteOrder order, boolean nanos, int linkType) {
         int total = 24;
         for (Packet p : packets) {
             total += 16 + p.data().length;
@@ -123,13 +123,13 @@ final class PcapTestFiles {
         }
     }
 
-    static Path write(Path file, byte[] bytes) throws IOException {
+    public static Path write(Path file, byte[] bytes) throws IOException {
         Files.write(file, bytes);
         return file;
     }
 
     /** Runs a tool, fails on a non-zero exit; returns its standard output. */
-    static String run(String... command) throws IOException, InterruptedException {
+    public static String run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
         byte[] stdout = p.getInputStream().readAllBytes();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
