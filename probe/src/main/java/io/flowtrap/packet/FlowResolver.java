@@ -40,6 +40,8 @@ public final class FlowResolver {
     private long resolvedFragments;
     private long orphanFragments;
 
+    private boolean fromLow;
+
     public FlowResolver() {
         this(0, DEFAULT_FRAGMENT_SLOTS);
     }
@@ -91,7 +93,7 @@ public final class FlowResolver {
         }
         cidSrcPort = Math.max(src, 0);
         cidDstPort = Math.max(dst, 0);
-        FlowKey.write(p, icmp ? 0 : src, icmp ? 0 : dst, key, keyOffset);
+        fromLow = FlowKey.write(p, icmp ? 0 : src, icmp ? 0 : dst, key, keyOffset);
         return true;
     }
 
@@ -113,6 +115,11 @@ public final class FlowResolver {
         }
         h ^= h >>> 29;
         return (int) h & slotMask;
+    }
+
+    /** Whether the packet last resolved travels from its key's low endpoint to the high one. */
+    public boolean lastFromLow() {
+        return fromLow;
     }
 
     /** The decoded headers of the packet last passed to {@link #resolve}. */
