@@ -29,11 +29,11 @@ public final class PacketDecoder {
     static final int ETHERTYPE_8021AD = 0x88A8;
     static final int ETHERTYPE_QINQ_9100 = 0x9100;
 
-    static final int PROTO_ICMP = 1;
-    static final int PROTO_TCP = 6;
-    static final int PROTO_UDP = 17;
-    static final int PROTO_SCTP = 132;
-    static final int PROTO_ICMPV6 = 58;
+    public static final int PROTO_ICMP = 1;
+    public static final int PROTO_TCP = 6;
+    public static final int PROTO_UDP = 17;
+    public static final int PROTO_SCTP = 132;
+    public static final int PROTO_ICMPV6 = 58;
     static final int IPV6_HOP_BY_HOP = 0;
     static final int IPV6_ROUTING = 43;
     static final int IPV6_FRAGMENT = 44;

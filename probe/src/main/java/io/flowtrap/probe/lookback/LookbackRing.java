@@ -1,0 +1,174 @@
+package io.flowtrap.probe.lookback;
+
+import io.flowtrap.packet.PacketRecord;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A bounded, off-heap, time-ordered ring of recent packets shared by all flows. Each record links
+ * to the previous record of its flow, so when an alert arms a flow its packets still held here can
+ * be written to the store in capture order.
+ *
+ * <p>Positions are logical byte offsets that only grow; a record at position {@code p} lives at
+ * {@code p % capacity} and is held while {@code p >= tail}, where {@code tail} advances as new
+ * records overwrite old ones. Records never wrap: when one does not fit before the physical end,
+ * the rest of the ring is skipped. Record layout (little-endian, 8-byte aligned):
+ *
+ * <pre>
+ * [0..7]   previous position of the same flow (-1: this is the flow's first; -2: the previous
+ *          had already been overwritten when this one was added)
+ * [8..15]  timestamp, ns since the epoch
+ * [16..19] captured length   [20..23] wire length   [24..27] link type   [28..31] record length
+ * [32..]   packet bytes, padded to 8
+ * </pre>
+ *
+ * One direct buffer of at most 2 GiB − 1; larger sizes are refused with a clear error. Not
+ * thread-safe: owned by the capture thread. Allocation-free after construction.
+ */
+public final class LookbackRing {
+    private static final int HEADER = 32;
+    private static final int MIN_RECORD = HEADER + 8;
+    private static final long MAX_CAPACITY = Integer.MAX_VALUE - 7;
+    /** Captured length marking the unused end of the buffer skipped by a record that did not fit. */
+    private static final int PADDING = -1;
+    private static final long FIRST = -1;
+    private static final long CUT = -2;
+
+    private final ByteBuffer ring;
+    private final int capacity;
+    /** Logical position of the next record. */
+    private long head;
+    /** Oldest logical position still held. */
+    private long tail;
+    private boolean lastChainComplete;
+    private long appended;
+    private long overwritten;
+    private long overwrittenBytes;
+
+    public LookbackRing(long capacityBytes) {
+        if (capacityBytes < 64 * 1024 || capacityBytes > MAX_CAPACITY) {
+            throw new IllegalArgumentException(
+                    "look-back size must be between 64KB and 2GB, not " + capacityBytes + " bytes");
+        }
+        this.capacity = (int) (capacityBytes & ~7L);
+        this.ring = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Appends a packet whose flow's previous record is {@code previousPositionOfFlow} (-1 if none,
+     * or one no longer held). Returns the record's position, or -1 if the packet is larger than a
+     * quarter of the ring (it would flush everything else out).
+     */
+    public long append(PacketRecord packet, long previousPositionOfFlow) {
+        int caplen = packet.capturedLength();
+        int length = HEADER + ((caplen + 7) & ~7);
+        if (length > capacity / 4) {
+            return -1;
+        }
+        int offset = (int) (head % capacity);
+        int padding = offset + length > capacity ? capacity - offset : 0;
+        long position = head + padding;
+        long end = position + length;
+        // Evict before writing: eviction reads the lengths of the records about to be overwritten.
+        while (tail < end - capacity) {
+            evictOldest();
+        }
+        if (padding >= MIN_RECORD) {
+            ring.putInt(offset + 16, PADDING);
+            ring.putInt(offset + 28, padding);
+        }
+        offset = (int) (position % capacity);
+        ring.putLong(offset, previousPositionOfFlow >= tail ? previousPositionOfFlow : previousPositionOfFlow < 0 ? FIRST : CUT);
+        ring.putLong(offset + 8, packet.timestampNanos());
+        ring.putInt(offset + 16, caplen);
+        ring.putInt(offset + 20, packet.wireLength());
+        ring.putInt(offset + 24, packet.linkType());
+        ring.putInt(offset + 28, length);
+        ring.put(offset + HEADER, packet.buffer(), packet.offset(), caplen);
+        head = end;
+        appended++;
+        return position;
+    }
+
+    /** Drops the oldest record (or the padding that skipped the end of the buffer). */
+    private void evictOldest() {
+        int offset = (int) (tail % capacity);
+        int room = capacity - offset;
+        if (room < MIN_RECORD) {
+            tail += room; // too small for any record: padding without a marker
+            return;
+        }
+        int length = ring.getInt(offset + 28);
+        if (ring.getInt(offset + 16) != PADDING) {
+            overwritten++;
+            overwrittenBytes += length;
+        }
+        tail += length;
+    }
+
+    /** Whether the record at {@code position} has not been overwritten yet. */
+    public boolean isHeld(long position) {
+        return position >= tail && position < head;
+    }
+
+    /**
+     * Writes the held positions of the chain ending at {@code lastPosition} into {@code scratch},
+     * oldest first, and returns how many; {@link #lastChainComplete()} then tells whether the chain
+     * reached the flow's first record (nothing of the flow was overwritten).
+     */
+    public int collectChain(long lastPosition, long[] scratch) {
+        int n = 0;
+        long p = lastPosition;
+        lastChainComplete = false;
+        while (p >= 0 && isHeld(p) && n < scratch.length) {
+            scratch[n++] = p;
+            long previous = ring.getLong((int) (p % capacity));
+            if (previous < 0) {
+                lastChainComplete = previous == FIRST;
+                break;
+            }
+            p = previous;
+        }
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            long t = scratch[i];
+            scratch[i] = scratch[j];
+            scratch[j] = t;
+        }
+        return n;
+    }
+
+    public boolean lastChainComplete() {
+        return lastChainComplete;
+    }
+
+    /** Points {@code into} at the held record at {@code position}; valid until the next append. */
+    public void read(long position, PacketRecord into) {
+        if (!isHeld(position)) {
+            throw new IllegalArgumentException("look-back position " + position + " is no longer held (oldest " + tail + ")");
+        }
+        int offset = (int) (position % capacity);
+        into.set(ring, offset + HEADER, ring.getInt(offset + 16), ring.getInt(offset + 20), ring.getLong(offset + 8),
+                ring.getInt(offset + 24));
+    }
+
+    /** An upper bound on records held at once: the size for a chain scratch array. */
+    public int maxRecords() {
+        return capacity / MIN_RECORD + 1;
+    }
+
+    public long capacityBytes() {
+        return capacity;
+    }
+
+    public long appended() {
+        return appended;
+    }
+
+    public long overwritten() {
+        return overwritten;
+    }
+
+    public long overwrittenBytes() {
+        return overwrittenBytes;
+    }
+}
