@@ -1,12 +1,12 @@
 package io.flowtrap.probe.cli;
 
-import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFormatException;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.capture.OfflinePcapSource;
 import io.flowtrap.probe.pipeline.AlertSchedule;
 import io.flowtrap.probe.pipeline.CapturePipeline;
+import io.flowtrap.probe.pipeline.Replay;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -68,26 +68,22 @@ final class ReplayCommand implements Callable<Integer> {
         long started = System.nanoTime();
         OfflinePcapSource source;
         try {
-            source = OfflinePcapSource.open(pcap, speed);
+            source = speed == 0 ? OfflinePcapSource.asFastAsPossible(pcap) : OfflinePcapSource.paced(pcap, speed);
         } catch (PcapFormatException e) {
             throw CliFailure.badInput(e.getMessage(), e);
         }
-        PacketRecord packet = new PacketRecord();
         try (source;
                 CapturePipeline pipeline = CapturePipeline.open(
                         capture.store(store), capture.flows(), capture.lookbackSettings(), alertCounters)) {
             try {
-                while (source.next(packet)) {
-                    schedule.deliverDue(packet.timestampNanos(), pipeline.engine());
-                    pipeline.engine().onPacket(packet);
-                }
+                Replay.run(source, schedule, pipeline);
             } catch (PcapFormatException e) {
                 // Keep what was captured before the damage (the pipeline still seals on close).
                 spec.commandLine().getErr().println("flowtrap-probe: " + e.getMessage() + " (replay stopped there)");
+                schedule.deliverRemaining(pipeline.engine());
+                pipeline.engine().finish();
             }
-            schedule.deliverRemaining(pipeline.engine());
-            pipeline.engine().finish();
-            new ReplaySummary(pipeline, schedule.size(), System.nanoTime() - started, source.truncatedTail())
+            new ReplaySummary(pipeline, schedule.size(), System.nanoTime() - started, source.reader().truncatedTail())
                     .print(spec.commandLine().getOut());
         }
         return 0;

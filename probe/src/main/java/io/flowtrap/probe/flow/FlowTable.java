@@ -216,6 +216,15 @@ public final class FlowTable {
         return communityHash[slot];
     }
 
+    /** The array all Community ID digests live in; a slot's starts at {@link #communityIdOffset(int)}. Do not modify. */
+    public byte[] communityIds() {
+        return communityIds;
+    }
+
+    public int communityIdOffset(int slot) {
+        return slot * 20;
+    }
+
     public void copyCommunityId(int slot, byte[] dst, int off) {
         System.arraycopy(communityIds, slot * 20, dst, off, 20);
     }

@@ -200,7 +200,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     private void store(PacketRecord packet, int slot) throws IOException {
-        store.append(packet, flows.communityHash(slot), flows.keys(), flows.keyOffset(slot));
+        store.append(packet, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(), flows.keyOffset(slot));
         counters.storedPackets++;
         counters.storedBytes += packet.capturedLength();
     }

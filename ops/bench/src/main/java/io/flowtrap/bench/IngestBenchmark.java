@@ -1,0 +1,121 @@
+package io.flowtrap.bench;
+
+import io.flowtrap.probe.alert.AlertIntakeCounters;
+import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.capture.OfflinePcapSource;
+import io.flowtrap.probe.config.DataSize;
+import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.probe.pipeline.AlertSchedule;
+import io.flowtrap.probe.pipeline.CapturePipeline;
+import io.flowtrap.probe.pipeline.Replay;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Ingest: the probe's replay path (read, decode, flow table, look-back ring, arming, store writes)
+ * over one capture, against {@code tcpdump -r F -w /dev/null} on the same file in the same run.
+ * JVM start is excluded (the file is replayed {@code --rounds} times in one JVM, best round kept);
+ * so is tcpdump's process start, which is a few ms. Also reports bytes allocated per packet by the
+ * capture thread over the best round.
+ *
+ * <pre>usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR]</pre>
+ */
+public final class IngestBenchmark {
+    private IngestBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path pcap = null;
+        Path eve = null;
+        Path work = Path.of(System.getProperty("java.io.tmpdir"), "flowtrap-bench-ingest");
+        int rounds = 3;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--pcap" -> pcap = Path.of(args[++i]);
+                case "--eve" -> eve = Path.of(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--work" -> work = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (pcap == null) {
+            throw new IllegalArgumentException("usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR]");
+        }
+        long size = Files.size(pcap);
+        double tcpdumpSeconds = Double.MAX_VALUE;
+        for (int r = 0; r < 2; r++) {
+            tcpdumpSeconds = Math.min(tcpdumpSeconds, timeTcpdump(pcap));
+        }
+        Result best = null;
+        for (int r = 0; r < rounds; r++) {
+            Result result = replayOnce(pcap, eve, work.resolve("store"));
+            System.out.printf("round %d: %d packets in %.3f s (%.0f packets/s), %.1f bytes allocated/packet, %d stored%n",
+                    r + 1, result.packets, result.seconds, result.packets / result.seconds,
+                    result.allocatedBytes / (double) result.packets, result.storedPackets);
+            if (best == null || result.seconds < best.seconds) {
+                best = result;
+            }
+        }
+        double ours = best.packets / best.seconds;
+        double theirs = best.packets / tcpdumpSeconds;
+        System.out.printf("input: %s, %d bytes, %d packets%n", pcap, size, best.packets);
+        System.out.printf("tcpdump -r F -w /dev/null: %.3f s, %.0f packets/s%n", tcpdumpSeconds, theirs);
+        System.out.printf("flowtrap replay (best of %d): %.3f s, %.0f packets/s, %.2f GB/s%n", rounds, best.seconds, ours,
+                size / best.seconds / 1e9);
+        System.out.printf("ratio flowtrap/tcpdump: %.2fx (target >= 0.5x)%n", ours / theirs);
+        System.out.printf("allocated per packet on the capture thread: %.2f bytes%n",
+                best.allocatedBytes / (double) best.packets);
+    }
+
+    private record Result(long packets, double seconds, long allocatedBytes, long storedPackets) {}
+
+    private static Result replayOnce(Path pcap, Path eve, Path store) throws IOException {
+        deleteTree(store);
+        AlertIntakeCounters counters = new AlertIntakeCounters();
+        AlertSchedule schedule = eve == null
+                ? AlertSchedule.none()
+                : AlertSchedule.read(eve, Duration.ZERO, new EveAlertParser(), counters);
+        ProbeSettings.Store storeSettings =
+                new ProbeSettings.Store(store, DataSize.parse("64GB"), DataSize.parse("256MB"), Duration.ofMinutes(10));
+        ProbeSettings.Flows flows = new ProbeSettings.Flows(1_000_000, null, null, null, null, null, null);
+        ProbeSettings.Lookback lookback = new ProbeSettings.Lookback(DataSize.parse("256MB"));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        try (CapturePipeline pipeline = CapturePipeline.open(storeSettings, flows, lookback, counters);
+                OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap)) {
+            long allocatedBefore = threads.getThreadAllocatedBytes(thread);
+            long start = System.nanoTime();
+            long packets = Replay.run(source, schedule, pipeline);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
+            return new Result(packets, seconds, allocated, pipeline.engine().counters().snapshot().storedPackets());
+        }
+    }
+
+    private static double timeTcpdump(Path pcap) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder("tcpdump", "-r", pcap.toString(), "-w", "/dev/null")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (p.waitFor() != 0) {
+            throw new IOException("tcpdump -r " + pcap + " failed with exit code " + p.exitValue());
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

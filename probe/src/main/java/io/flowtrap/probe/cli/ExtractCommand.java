@@ -1,0 +1,218 @@
+package io.flowtrap.probe.cli;
+
+import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.alert.MalformedAlertException;
+import io.flowtrap.probe.extraction.FlowQueries;
+import io.flowtrap.store.ExtractionResult;
+import io.flowtrap.store.FlowExtractor;
+import io.flowtrap.store.FlowQuery;
+import io.flowtrap.store.PcapStore;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code extract}: carves one flow (or one per alert) out of the store as a pcap. Exit 0 when every
+ * flow asked for was found, 3 when one is not in the store (saying whether it was never stored or
+ * has been rotated out), 2 on bad input. Reports go to stderr, so {@code --out -} can stream the
+ * pcap to stdout.
+ */
+@Command(name = "extract", mixinStandardHelpOptions = true, description = "Carve a flow out of the store as a pcap.")
+final class ExtractCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--store", required = true, description = "The store directory.")
+    Path store;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--alert", description = "A file holding one EVE alert (JSON) naming the flow.")
+        Path alert;
+
+        @Option(names = "--community-id", description = "The flow's Community ID, e.g. 1:LQU9qZlK+B5F3KDmev6m5PMibrg=")
+        String communityId;
+
+        @Option(names = "--alerts", description = "An eve.json: one pcap per alert line, <n>.pcap (0-based, alert lines only).")
+        Path alerts;
+    }
+
+    @Option(names = "--out", description = "Where to write the pcap ('-' for stdout; default flow.pcap).")
+    Path out;
+
+    @Option(names = "--out-dir", description = "With --alerts: the directory for <n>.pcap files.")
+    Path outDir;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isDirectory(store)) {
+            throw CliFailure.badInput("no store at " + store);
+        }
+        try (PcapStore opened = PcapStore.openReadOnly(store)) {
+            FlowExtractor extractor = opened.extractor();
+            if (target.alerts != null) {
+                return extractEach(extractor);
+            }
+            if (outDir != null) {
+                throw CliFailure.badInput("--out-dir goes with --alerts; use --out for one flow");
+            }
+            FlowQuery query = target.alert != null ? queryFromAlertFile(target.alert) : queryFromCommunityId();
+            Path destination = out == null ? Path.of("flow.pcap") : out;
+            ExtractionResult result = extractTo(extractor, query, destination);
+            if (result.outcome() != ExtractionResult.Outcome.FOUND) {
+                throw CliFailure.notInStore(describe(result, opened));
+            }
+            err().printf("extracted %d packets (%d bytes) from %s to %s into %s%n", result.packets(), result.bytes(),
+                    Instant.ofEpochSecond(0, result.firstTimestampNanos()),
+                    Instant.ofEpochSecond(0, result.lastTimestampNanos()),
+                    "-".equals(destination.toString()) ? "stdout" : destination);
+            return 0;
+        }
+    }
+
+    private int extractEach(FlowExtractor extractor) throws IOException {
+        if (outDir == null) {
+            throw CliFailure.badInput("--alerts needs --out-dir");
+        }
+        if (!Files.isRegularFile(target.alerts)) {
+            throw CliFailure.badInput("no eve.json at " + target.alerts);
+        }
+        Files.createDirectories(outDir);
+        EveAlertParser parser = new EveAlertParser();
+        int n = 0;
+        int missing = 0;
+        int malformed = 0;
+        try (BufferedReader reader = Files.newBufferedReader(target.alerts, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNumber = 0;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                Optional<EveAlert> alert;
+                try {
+                    alert = parser.parse(line);
+                } catch (MalformedAlertException e) {
+                    malformed++;
+                    err().printf("line %d: %s%n", lineNumber, e.getMessage());
+                    continue;
+                }
+                if (alert.isEmpty()) {
+                    continue;
+                }
+                int index = n++;
+                FlowQuery query;
+                try {
+                    query = FlowQueries.forAlert(alert.get());
+                } catch (IllegalArgumentException e) {
+                    malformed++;
+                    err().printf("%d: %s%n", index, e.getMessage());
+                    continue;
+                }
+                Path destination = outDir.resolve(index + ".pcap");
+                ExtractionResult result = extractTo(extractor, query, destination);
+                if (result.outcome() == ExtractionResult.Outcome.FOUND) {
+                    err().printf("%d: sid %d %s: %d packets%n", index, alert.get().signatureId(),
+                            alert.get().communityId(), result.packets());
+                } else {
+                    missing++;
+                    err().printf("%d: sid %d %s: not in the store: %s%n", index, alert.get().signatureId(),
+                            alert.get().communityId(), reason(result.outcome()));
+                }
+            }
+        }
+        err().printf("%d alerts: %d extracted, %d not in the store, %d malformed%n", n, n - missing - malformed,
+                missing, malformed);
+        if (malformed > 0) {
+            return ProbeCommand.EXIT_BAD_INPUT;
+        }
+        return missing > 0 ? ProbeCommand.EXIT_NOT_IN_STORE : 0;
+    }
+
+    /** Extracts into a temporary file renamed into place only when the flow was found. */
+    private ExtractionResult extractTo(FlowExtractor extractor, FlowQuery query, Path destination) throws IOException {
+        if ("-".equals(destination.toString())) {
+            OutputStream stdout = new BufferedOutputStream(System.out, 1 << 16);
+            ExtractionResult result = extractor.extract(query, stdout);
+            stdout.flush();
+            return result;
+        }
+        Path dir = destination.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + destination.getFileName(), ".partial");
+        try {
+            ExtractionResult result;
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
+                result = extractor.extract(query, os);
+            }
+            if (result.outcome() == ExtractionResult.Outcome.FOUND) {
+                Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return result;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private FlowQuery queryFromAlertFile(Path file) throws IOException {
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (NoSuchFileException e) {
+            throw CliFailure.badInput("no alert file at " + file);
+        }
+        try {
+            EveAlert alert = new EveAlertParser().parse(json)
+                    .orElseThrow(() -> CliFailure.badInput(file + " holds an EVE event that is not an alert"));
+            return FlowQueries.forAlert(alert);
+        } catch (MalformedAlertException e) {
+            throw CliFailure.badInput(file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw CliFailure.badInput(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private FlowQuery queryFromCommunityId() {
+        try {
+            return FlowQueries.forCommunityId(target.communityId);
+        } catch (IllegalArgumentException e) {
+            throw CliFailure.badInput(e.getMessage(), e);
+        }
+    }
+
+    private static String describe(ExtractionResult result, PcapStore store) {
+        return "flow not in the store: " + reason(result.outcome()) + " (" + store.status().summary() + ")";
+    }
+
+    private static String reason(ExtractionResult.Outcome outcome) {
+        return switch (outcome) {
+            case ROTATED_OUT -> "rotated out (its packets were older than what the size limit keeps)";
+            case NEVER_STORED -> "never stored (no alert armed it while the probe saw it)";
+            case NOT_FOUND -> "never stored, or rotated out (rotation has deleted older packets; no time was given to tell which)";
+            case FOUND -> "found";
+        };
+    }
+
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * The conditional pcap store: one directory of segments, each a standard nanosecond pcap file plus
+ * our flow index, a manifest, rotation by total size, crash recovery, and per-flow extraction. The
+ * on-disk layouts are documented in {@link io.flowtrap.store.SegmentIndex} (index),
+ * {@link io.flowtrap.pcap.PcapFormat} (pcap) and {@link io.flowtrap.store.StoreManifest}.
+ *
+ * <p>May import java.*, io.flowtrap.pcap and io.flowtrap.packet only: no Spring, pcap4j, Jackson.
+ */
+package io.flowtrap.store;
