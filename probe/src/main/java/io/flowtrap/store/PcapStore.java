@@ -64,7 +64,12 @@ public final class PcapStore implements Closeable {
     public static PcapStore open(Path dir, StoreConfig config) throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // this JVM already writes it
+        }
         if (lock == null) {
             lockChannel.close();
             throw new IOException("the store " + dir + " is in use by another process (" + dir.resolve(LOCK) + " is locked)");

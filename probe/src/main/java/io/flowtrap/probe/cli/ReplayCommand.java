@@ -75,6 +75,10 @@ final class ReplayCommand implements Callable<Integer> {
         try (source;
                 CapturePipeline pipeline = CapturePipeline.open(
                         capture.store(store), capture.flows(), capture.lookbackSettings(), alertCounters)) {
+            var recovery = pipeline.store().recoveryReport();
+            if (!recovery.clean()) {
+                spec.commandLine().getOut().println("recovery:\n  " + String.join("\n  ", recovery.actions()));
+            }
             try {
                 Replay.run(source, schedule, pipeline);
             } catch (PcapFormatException e) {

@@ -1,0 +1,141 @@
+package io.flowtrap.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.flowtrap.packet.CommunityId;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PcapStoreTest {
+    private static final long KB = 1024;
+
+    @TempDir
+    Path dir;
+
+    private static StoreConfig config(long maxBytes, long segmentBytes) {
+        return new StoreConfig(maxBytes, segmentBytes, Duration.ofHours(1), 65535);
+    }
+
+    @Test
+    void everyFlowCarvesExactlyAsWrittenAcrossSegmentsAndReopens() throws IOException {
+        List<StoreFixture.Stored> written;
+        Path store = dir.resolve("store");
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            written = StoreFixture.append(s, 40, 3000, 1, StoreFixture.T0);
+        }
+        try (PcapStore s = PcapStore.openReadOnly(store)) {
+            assertThat(s.status().segments().size()).isGreaterThan(10);
+            assertThat(s.status().packets()).isEqualTo(3000);
+            for (int flow = 0; flow < 40; flow++) {
+                assertThat(StoreFixture.same(StoreFixture.carve(s, flow, dir), StoreFixture.expected(written, flow)))
+                        .as("flow %d", flow).isTrue();
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExtractionResult none = s.extractor().extract(StoreFixture.query(999, 0), out);
+            assertThat(none.outcome()).isEqualTo(ExtractionResult.Outcome.NEVER_STORED);
+            assertThat(out.size()).isZero();
+        }
+        assertThat(new StoreVerifier().verify(store).clean()).isTrue();
+    }
+
+    @Test
+    void reopeningAppendsAfterWhatIsThere() throws IOException {
+        Path store = dir.resolve("store");
+        List<StoreFixture.Stored> first;
+        List<StoreFixture.Stored> second;
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            first = StoreFixture.append(s, 5, 200, 2, StoreFixture.T0);
+        }
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            assertThat(s.recoveryReport().clean()).isTrue();
+            second = StoreFixture.append(s, 5, 200, 3, StoreFixture.T0 + 1_000_000_000_000L);
+        }
+        try (PcapStore s = PcapStore.openReadOnly(store)) {
+            var all = new java.util.ArrayList<>(first);
+            all.addAll(second);
+            for (int flow = 0; flow < 5; flow++) {
+                assertThat(StoreFixture.same(StoreFixture.carve(s, flow, dir), StoreFixture.expected(all, flow))).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void rotationKeepsTheDirectoryUnderTheLimitAndExpiredFlowsSaySo() throws IOException {
+        Path store = dir.resolve("store");
+        long max = 512 * KB;
+        long segment = 64 * KB;
+        try (PcapStore s = PcapStore.open(store, config(max, segment))) {
+            // Flows 0..9 first, then only flows 10..19 for long enough to push them out.
+            StoreFixture.append(s, 10, 300, 4, StoreFixture.T0);
+            long later = StoreFixture.T0 + 10_000_000_000L;
+            for (int round = 0; round < 40; round++) {
+                List<StoreFixture.Stored> w = StoreFixture.append(s, 10, 10, 50, 100 + round, later + round * 100_000_000L);
+                assertThat(StoreFixture.directoryBytes(store)).isLessThanOrEqualTo(max + segment);
+                assertThat(w).isNotEmpty();
+            }
+            assertThat(s.status().rotatedSegments()).isPositive();
+            assertThat(s.status().totalBytes()).isLessThanOrEqualTo(max);
+        }
+        try (PcapStore s = PcapStore.openReadOnly(store)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThat(s.extractor().extract(StoreFixture.query(3, StoreFixture.T0 + 1000), out).outcome())
+                    .isEqualTo(ExtractionResult.Outcome.ROTATED_OUT);
+            assertThat(s.extractor().extract(StoreFixture.query(3, 0), out).outcome())
+                    .isEqualTo(ExtractionResult.Outcome.NOT_FOUND);
+            assertThat(s.extractor().extract(StoreFixture.query(999, Long.MAX_VALUE - 1), out).outcome())
+                    .isEqualTo(ExtractionResult.Outcome.NEVER_STORED);
+            assertThat(out.size()).isZero();
+        }
+    }
+
+    @Test
+    void aCommunityIdCollisionNeverLeaksAForeignPacket() throws IOException {
+        // Two flows whose Community IDs share the 8-byte hash but differ after it: a query by one
+        // full digest must return only its own flow's packets.
+        Path store = dir.resolve("store");
+        byte[][] a = StoreFixture.identity(1);
+        byte[][] b = StoreFixture.identity(2);
+        byte[] collidingCid = a[0].clone();
+        collidingCid[19] ^= 0x55;
+        io.flowtrap.packet.PacketRecord p = new io.flowtrap.packet.PacketRecord();
+        java.util.Random random = new java.util.Random(9);
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            for (int i = 0; i < 100; i++) {
+                int flow = 1 + (i & 1);
+                byte[] frame = StoreFixture.frame(flow, true, 100, random);
+                p.set(java.nio.ByteBuffer.wrap(frame), 0, frame.length, frame.length, StoreFixture.T0 + i, 1);
+                s.append(p, flow == 1 ? a[0] : collidingCid, 0, flow == 1 ? a[1] : b[1], 0);
+            }
+        }
+        try (PcapStore s = PcapStore.openReadOnly(store)) {
+            long hash = CommunityId.hash64(a[0], 0);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExtractionResult byDigest = s.extractor().extract(new FlowQuery(hash, null, a[0], 0, Long.MAX_VALUE, 0), out);
+            assertThat(byDigest.packets()).isEqualTo(50);
+            ExtractionResult byKey = s.extractor().extract(new FlowQuery(hash, b[1], null, 0, Long.MAX_VALUE, 0), out);
+            assertThat(byKey.packets()).isEqualTo(50);
+            // Hash alone (neither key nor digest) gets both flows: each packet still verified against its own entry.
+            ExtractionResult byHash = s.extractor().extract(new FlowQuery(hash, null, null, 0, Long.MAX_VALUE, 0), out);
+            assertThat(byHash.packets()).isEqualTo(100);
+            assertThat(byHash.skippedPackets()).isZero();
+        }
+    }
+
+    @Test
+    void badConfigurationAndASecondWriterAreRefused() throws IOException {
+        assertThatThrownBy(() -> config(100 * KB, 64 * KB)).hasMessageContaining("at least two segments");
+        assertThatThrownBy(() -> config(1L << 40, 1024)).hasMessageContaining("between 64KB and 2GB");
+        Path store = dir.resolve("store");
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            assertThatThrownBy(() -> PcapStore.open(store, config(1L << 30, 64 * KB)))
+                    .hasMessageContaining("in use by another process");
+            assertThat(s.status().segments()).isEmpty();
+        }
+    }
+}
