@@ -73,15 +73,19 @@ def icmp_echo(ep, a, b, reply, ident, seq, data, rnd):
     return ep.frame(ep.ip(a, b, 1, h[:2] + struct.pack("!H", c) + h[4:] + data, rnd))
 
 
+ALPHABET = b"abcdefghijklmnopqrstuvwxyz0123456789" * 64
+
+
 def payload(rnd, n, marker=None):
-    body = bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+    start = rnd.randrange(0, len(ALPHABET) - n) if n < len(ALPHABET) else 0
+    body = (ALPHABET * (1 + n // len(ALPHABET)))[start:start + n]
     if marker:
         at = rnd.randint(0, max(0, n - len(marker)))
         body = body[:at] + marker + body[at + len(marker):]
     return body
 
 
-def tcp_flow(rnd, ep, sp, dp, markers):
+def tcp_flow(rnd, ep, sp, dp, markers, response_size=1400):
     c, s = ep.src, ep.dst
     cs, ss = rnd.randint(1, 2**31), rnd.randint(1, 2**31)
     pkts = [tcp_segment(ep, c, s, sp, dp, cs, 0, 0x02, b"", rnd),
@@ -99,7 +103,7 @@ def tcp_flow(rnd, ep, sp, dp, markers):
         req = b"GET /" + payload(rnd, rnd.randint(20, 300), mark) + b" HTTP/1.1\r\n\r\n"
         pkts.append(tcp_segment(ep, c, s, sp, dp, cs, ss, 0x18, req, rnd))
         cs += len(req)
-        resp = payload(rnd, rnd.randint(40, 1400))
+        resp = payload(rnd, rnd.randint(min(40, response_size), response_size))
         pkts.append(tcp_segment(ep, s, c, dp, sp, ss, cs, 0x18, resp, rnd))
         ss += len(resp)
         pkts.append(tcp_segment(ep, c, s, sp, dp, cs, ss, 0x10, b"", rnd))
@@ -119,6 +123,8 @@ def main():
     ap.add_argument("--flows", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--concurrency", type=int, default=40)
+    ap.add_argument("--response-size", type=int, default=1400,
+                    help="largest TCP response payload (benchmarks use 1460 for full-size packets)")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     flows = []
@@ -126,17 +132,17 @@ def main():
         v6 = rnd.random() < 0.3
         vlans = rnd.choice([[], [], [10 + i % 50], [200 + i % 7, 300 + i % 11]])
         if v6:
-            src = ipaddress.ip_address("2001:db8:1::%x" % (i + 1))
+            src = ipaddress.ip_address("2001:db8:1::%x:%x" % ((i + 1) >> 16, (i + 1) & 0xFFFF))
             dst = ipaddress.ip_address("2001:db8:2::%x" % (i % 17 + 1))
         else:
             src = ipaddress.ip_address("10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, (i & 255)))
             dst = ipaddress.ip_address("192.0.2.%d" % (i % 17 + 1))
         ep = Endpoints(v6, src, dst, vlans)
         kind = rnd.random()
-        sp = 20000 + i
+        sp = 1024 + i % 64000
         if kind < 0.6:
             markers = rnd.choice([[], [], [], ["start"], ["middle"], ["late"], ["twice"]])
-            pkts, proto, dp = tcp_flow(rnd, ep, sp, 80, markers), 6, 80
+            pkts, proto, dp = tcp_flow(rnd, ep, sp, 80, markers, args.response_size), 6, 80
         elif kind < 0.85:
             markers = rnd.choice([[], [], ["udp"]])
             pkts, proto, dp = [], 17, 5000

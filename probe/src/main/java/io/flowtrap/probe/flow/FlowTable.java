@@ -12,9 +12,12 @@ import io.flowtrap.packet.PacketDecoder;
  *
  * <p>Lifecycle as Suricata's: TCP flows close on RST or FIN seen both ways, then linger for the
  * closed timeout; every flow ends after its idle timeout, measured in packet time so a replay is
- * deterministic. Each timeout class keeps its flows in least-recently-active order (an intrusive
- * doubly linked list), so expiry only looks at list heads and a full table evicts the least
- * recently active flow, unarmed ones first.
+ * deterministic. Each timeout class keeps its flows in a queue (an intrusive doubly linked list)
+ * ordered by when they were queued; a packet only stamps its flow's last-seen time, and expiry,
+ * looking at queue heads only, re-queues a head that saw packets since it was queued. That keeps
+ * the per-packet path free of list surgery (random memory writes) at the price of precision: a
+ * flow ends between one and two idle timeouts after its last packet. A full table evicts the head
+ * that was queued longest ago, unarmed flows first.
  *
  * <p>Not thread-safe: owned by the capture thread.
  */
@@ -55,6 +58,7 @@ public final class FlowTable {
     private final boolean[] hasCommunityId;
     private final long[] firstSeen;
     private final long[] lastSeen;
+    private final long[] queuedAt;
     private final long[] packetsFromLow;
     private final long[] packetsFromHigh;
     private final long[] bytes;
@@ -100,6 +104,7 @@ public final class FlowTable {
         hasCommunityId = new boolean[maxFlows];
         firstSeen = new long[maxFlows];
         lastSeen = new long[maxFlows];
+        queuedAt = new long[maxFlows];
         packetsFromLow = new long[maxFlows];
         packetsFromHigh = new long[maxFlows];
         bytes = new long[maxFlows];
@@ -123,7 +128,7 @@ public final class FlowTable {
 
     /** Bytes held by this table, all allocated at construction. */
     public long memoryBytes() {
-        long perFlow = FlowKey.SIZE + 20 + 8 * 9 + 4 * 4 + 1 * 5;
+        long perFlow = FlowKey.SIZE + 20 + 8 * 10 + 4 * 4 + 1 * 5;
         return (long) maxFlows * perFlow + 2L * 4 * keyIndex.length;
     }
 
@@ -167,7 +172,9 @@ public final class FlowTable {
             }
         }
         tcpFlags[slot] = (byte) state;
-        moveToTail(slot, cls);
+        if (cls != timeoutClass[slot]) {
+            moveToTail(slot, cls);
+        }
         return slot;
     }
 
@@ -326,9 +333,15 @@ public final class FlowTable {
         int n = 0;
         for (int cls = 0; cls < CLASSES; cls++) {
             int slot;
-            while ((slot = listHead[cls]) >= 0 && nowNanos - lastSeen[slot] > timeoutNanos[cls]) {
-                remove(slot, cls == TCP_CLOSED ? FlowEndReason.TCP_CLOSED : FlowEndReason.IDLE_TIMEOUT, listener);
-                n++;
+            while ((slot = listHead[cls]) >= 0) {
+                if (nowNanos - lastSeen[slot] > timeoutNanos[cls]) {
+                    remove(slot, cls == TCP_CLOSED ? FlowEndReason.TCP_CLOSED : FlowEndReason.IDLE_TIMEOUT, listener);
+                    n++;
+                } else if (lastSeen[slot] > queuedAt[slot]) {
+                    moveToTail(slot, cls); // active since queued: to the back, stamped with its last packet
+                } else {
+                    break; // queued at its last packet and not idle long enough: neither is anything behind it
+                }
             }
         }
         return n;
@@ -370,6 +383,7 @@ public final class FlowTable {
         hasCommunityId[slot] = false;
         communityHash[slot] = 0;
         firstSeen[slot] = ts;
+        lastSeen[slot] = ts;
         packetsFromLow[slot] = 0;
         packetsFromHigh[slot] = 0;
         bytes[slot] = 0;
@@ -397,7 +411,7 @@ public final class FlowTable {
         return slot;
     }
 
-    /** The least recently active unarmed flow at the head of a list, else the least recently active. */
+    /** The queue head queued longest ago among unarmed flows, else among all. */
     private int evictionVictim() {
         int best = -1;
         int bestArmed = -1;
@@ -466,15 +480,13 @@ public final class FlowTable {
     }
 
     private void moveToTail(int slot, int cls) {
-        if (timeoutClass[slot] == cls && listTail[cls] == slot) {
-            return;
-        }
         unlink(slot);
         timeoutClass[slot] = (byte) cls;
         linkTail(slot, cls);
     }
 
     private void linkTail(int slot, int cls) {
+        queuedAt[slot] = lastSeen[slot];
         prev[slot] = listTail[cls];
         next[slot] = -1;
         if (listTail[cls] >= 0) {
