@@ -125,6 +125,20 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     /**
+     * Lets a live capture's quiet moments count: applies queued alerts and, if {@code nowNanos}
+     * (wall clock) is ahead of the packet clock, advances it so idle flows expire and segments seal.
+     */
+    public void idle(long nowNanos) throws IOException {
+        drainInbox();
+        if (nowNanos > clockNanos) {
+            clockNanos = nowNanos;
+        }
+        if (clockNanos >= nextHousekeepingNanos) {
+            housekeeping();
+        }
+    }
+
+    /**
      * Applies one alert on the capture thread: finds its flow (Community ID, else the 5-tuple and
      * VLANs) and arms it. Counts matched, duplicate (flow already armed), late (flow already ended)
      * and unknown alerts (flow not seen within a grace period: see {@link PendingAlerts}).
