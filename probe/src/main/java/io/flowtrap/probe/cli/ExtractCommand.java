@@ -98,6 +98,7 @@ final class ExtractCommand implements Callable<Integer> {
         Files.createDirectories(outDir);
         EveAlertParser parser = new EveAlertParser();
         int n = 0;
+        int extracted = 0;
         int missing = 0;
         int malformed = 0;
         try (BufferedReader reader = Files.newBufferedReader(target.alerts, StandardCharsets.UTF_8)) {
@@ -131,6 +132,7 @@ final class ExtractCommand implements Callable<Integer> {
                 Path destination = outDir.resolve(index + ".pcap");
                 ExtractionResult result = extractTo(extractor, query, destination);
                 if (result.outcome() == ExtractionResult.Outcome.FOUND) {
+                    extracted++;
                     err().printf("%d: sid %d %s: %d packets%n", index, alert.get().signatureId(),
                             alert.get().communityId(), result.packets());
                 } else {
@@ -140,8 +142,7 @@ final class ExtractCommand implements Callable<Integer> {
                 }
             }
         }
-        err().printf("%d alerts: %d extracted, %d not in the store, %d malformed%n", n, n - missing - malformed,
-                missing, malformed);
+        err().printf("%d alerts: %d extracted, %d not in the store, %d malformed%n", n, extracted, missing, malformed);
         if (malformed > 0) {
             return ProbeCommand.EXIT_BAD_INPUT;
         }

@@ -96,5 +96,26 @@ class SuricataReplayExtractIT {
         assertThat(stored.find()).as(info.out()).isTrue();
         assertThat(Long.parseLong(stored.group(1))).as("each alerted flow's packets stored once").isEqualTo(expectedStored);
         assertThat(replay.out()).contains("stored: " + expectedStored + " packets");
+
+        // The formats as real tools read them: every segment and carve by tcpdump, timestamps by tshark.
+        long segmentPackets = 0;
+        try (var segments = Files.list(work.resolve("store"))) {
+            for (Path segment : segments.filter(f -> f.toString().endsWith(".pcap")).toList()) {
+                Tools.Run count = Tools.run(work, List.of("tcpdump", "-nn", "-r", segment.toString()));
+                assertThat(count.exit()).as(count.err()).isZero();
+                segmentPackets += count.out().lines().count();
+            }
+        }
+        assertThat(segmentPackets).isEqualTo(expectedStored);
+        for (int i = 0; i < n; i += 17) {
+            Path carve = work.resolve("carves").resolve(i + ".pcap");
+            Tools.Run times = Tools.run(work, List.of("tshark", "-r", carve.toString(), "-T", "fields", "-e", "frame.time_epoch"));
+            assertThat(times.exit()).as(times.err()).isZero();
+            List<String> expectedTimes = new ArrayList<>();
+            for (OraclePcap.Packet p : OraclePcap.read(carve)) {
+                expectedTimes.add(String.format("%d.%09d", p.timestampNanos() / 1_000_000_000L, p.timestampNanos() % 1_000_000_000L));
+            }
+            assertThat(times.out().lines().toList()).as("tshark timestamps of %s", carve).isEqualTo(expectedTimes);
+        }
     }
 }

@@ -1,0 +1,162 @@
+package io.flowtrap.probe.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flowtrap.packet.CommunityId;
+import io.flowtrap.packet.FlowKey;
+import io.flowtrap.packet.FlowResolver;
+import io.flowtrap.packet.PacketRecord;
+import io.flowtrap.probe.alert.AlertIntakeCounters;
+import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.config.DataSize;
+import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.store.PcapStore;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The engine over a real flow table, look-back ring and store: arming, dedup, look-back misses, early and late alerts. */
+class CaptureEngineTest {
+    private static final long T0 = 1_700_000_000_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private final PacketRecord packet = new PacketRecord();
+    private long ts = T0;
+
+    private CapturePipeline pipeline(String lookback, Duration tcpClosed) throws Exception {
+        return CapturePipeline.open(
+                new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("1MB"), Duration.ofHours(1)),
+                new ProbeSettings.Flows(1000, null, null, tcpClosed, null, null, null),
+                new ProbeSettings.Lookback(DataSize.parse(lookback)), new AlertIntakeCounters());
+    }
+
+    /** A TCP frame of client 10.0.0.{client}:{port} <-> 192.0.2.1:80. */
+    private void send(CaptureEngine engine, int client, int port, boolean fromClient, int flags, int size) throws Exception {
+        byte[] frame = frame(client, port, fromClient, flags, size);
+        ts += 1_000_000;
+        packet.set(ByteBuffer.wrap(frame), 0, frame.length, frame.length, ts, 1);
+        engine.onPacket(packet);
+    }
+
+    private static byte[] frame(int client, int port, boolean fromClient, int flags, int size) {
+        ByteBuffer b = ByteBuffer.allocate(Math.max(size, 54));
+        b.put(new byte[12]).putShort((short) 0x0800);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) (b.capacity() - 14)).putInt(0).put((byte) 64).put((byte) 6)
+                .putShort((short) 0);
+        byte[] c = {10, 0, 0, (byte) client};
+        byte[] s = {(byte) 192, 0, 2, 1};
+        b.put(fromClient ? c : s).put(fromClient ? s : c);
+        b.putShort((short) (fromClient ? port : 80)).putShort((short) (fromClient ? 80 : port)).putInt(1).putInt(1)
+                .put((byte) 0x50).put((byte) flags);
+        return b.array();
+    }
+
+    /** The Community ID of a test flow, computed from one of its frames. */
+    private static String communityId(int client, int port) {
+        byte[] f = frame(client, port, true, 0x10, 60);
+        FlowResolver resolver = new FlowResolver();
+        resolver.resolve(new PacketRecord().set(ByteBuffer.wrap(f), 0, f.length, f.length, 0, 1), new byte[FlowKey.SIZE], 0);
+        byte[] digest = new byte[20];
+        resolver.communityId(digest, 0);
+        return CommunityId.format(digest, 0);
+    }
+
+    private EveAlert alert(int client, int port) throws Exception {
+        return alert(client, port, false);
+    }
+
+    private EveAlert alert(int client, int port, boolean withCommunityId) throws Exception {
+        String time = Instant.ofEpochSecond(0, ts).toString().replace("Z", "+0000");
+        String cid = withCommunityId ? "\"community_id\":\"" + communityId(client, port) + "\"," : "";
+        return new EveAlertParser().parse("{\"timestamp\":\"" + time + "\",\"event_type\":\"alert\"," + cid + "\"src_ip\":\"10.0.0."
+                + client + "\",\"src_port\":" + port + ",\"dest_ip\":\"192.0.2.1\",\"dest_port\":80,\"proto\":\"TCP\","
+                + "\"alert\":{\"signature_id\":1,\"signature\":\"test\"}}").orElseThrow();
+    }
+
+    private static long stored(CapturePipeline p) {
+        return p.engine().counters().snapshot().storedPackets();
+    }
+
+    @Test
+    void aFlowIsStoredOnceFromItsStartHoweverManyAlertsNameIt() throws Exception {
+        try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
+            CaptureEngine e = p.engine();
+            for (int i = 0; i < 5; i++) {
+                send(e, 1, 1000, i % 2 == 0, 0x10, 100);
+                send(e, 2, 2000, true, 0x10, 100); // never alerted
+            }
+            e.onAlert(alert(1, 1000, true)); // matched by Community ID
+            send(e, 1, 1000, true, 0x10, 100);
+            e.onAlert(alert(1, 1000)); // by 5-tuple
+            send(e, 1, 1000, false, 0x10, 100);
+            e.submit(alert(1, 1000)); // from another thread's point of view: applied before the next packet
+            send(e, 2, 2000, true, 0x10, 100);
+            e.finish();
+            assertThat(stored(p)).isEqualTo(7);
+            assertThat(p.alertCounters().matched()).isEqualTo(1);
+            assertThat(p.alertCounters().duplicate()).isEqualTo(2);
+            assertThat(p.engine().counters().snapshot().lookbackHits()).isEqualTo(1);
+        }
+        try (PcapStore s = PcapStore.openReadOnly(dir.resolve("store"))) {
+            assertThat(s.status().packets()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void aFlowWhoseStartLeftTheRingIsStoredFromWhatIsHeldAndCountedAsAMiss() throws Exception {
+        try (CapturePipeline p = pipeline("64KB", Duration.ofSeconds(60))) {
+            CaptureEngine e = p.engine();
+            send(e, 1, 1000, true, 0x02, 100);
+            send(e, 1, 1000, false, 0x12, 100);
+            for (int i = 0; i < 200; i++) {
+                send(e, 3, 3000 + i, true, 0x10, 1000); // pushes flow 1's start out of the ring
+            }
+            send(e, 1, 1000, true, 0x10, 100);
+            e.onAlert(alert(1, 1000));
+            send(e, 1, 1000, true, 0x10, 100);
+            e.finish();
+            assertThat(stored(p)).isEqualTo(2);
+            assertThat(p.engine().counters().snapshot().lookbackMisses()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anAlertAheadOfItsFlowWaitsForItAndOneForANeverSeenFlowEndsUnknown() throws Exception {
+        try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
+            CaptureEngine e = p.engine();
+            send(e, 9, 9000, true, 0x10, 100); // starts the clock
+            e.onAlert(alert(1, 1000));
+            e.onAlert(alert(7, 7000));
+            for (int i = 0; i < 4; i++) {
+                send(e, 1, 1000, i % 2 == 0, 0x10, 100);
+            }
+            e.finish();
+            assertThat(stored(p)).isEqualTo(4);
+            assertThat(p.alertCounters().matched()).isEqualTo(1);
+            assertThat(p.alertCounters().unknown()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anAlertAfterItsFlowEndedIsLate() throws Exception {
+        try (CapturePipeline p = pipeline("1MB", Duration.ZERO)) {
+            CaptureEngine e = p.engine();
+            send(e, 1, 1000, true, 0x04, 100); // RST: closed at once
+            for (int i = 0; i < 3; i++) {
+                ts += 2_000_000_000L; // housekeeping runs once per second of packet time
+                send(e, 2, 2000, true, 0x10, 100);
+            }
+            e.onAlert(alert(1, 1000, true));
+            e.finish();
+            assertThat(p.alertCounters().late()).isEqualTo(1);
+            assertThat(p.alertCounters().unknown()).isZero();
+            assertThat(stored(p)).isZero();
+        }
+    }
+}
