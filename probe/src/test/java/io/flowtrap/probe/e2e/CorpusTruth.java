@@ -45,6 +45,27 @@ final class CorpusTruth {
         return byIdentity.keySet();
     }
 
+    /** The alerts (EVE lines of event_type alert) of an eve.json, in file order. */
+    static List<JsonNode> alerts(Path eve) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> alerts = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(eve)) {
+            JsonNode event = json.readTree(line);
+            if ("alert".equals(event.path("event_type").asText())) {
+                alerts.add(event);
+            }
+        }
+        return alerts;
+    }
+
+    /** The identity of the flow an EVE alert names. */
+    static String identityOf(JsonNode alert) throws IOException {
+        List<Integer> vlans = new ArrayList<>();
+        alert.path("vlan").forEach(v -> vlans.add(v.asInt()));
+        return identity(protocolNumber(alert.get("proto").asText()), alert.get("src_ip").asText(),
+                alert.path("src_port").asInt(0), alert.get("dest_ip").asText(), alert.path("dest_port").asInt(0), vlans);
+    }
+
     /** Direction-free identity of a flow: protocol, both endpoints (sorted), VLAN ids. */
     static String identity(int protocol, String a, int aPort, String b, int bPort, List<Integer> vlans) throws IOException {
         String ea = InetAddress.getByName(a).getHostAddress() + "#" + aPort;

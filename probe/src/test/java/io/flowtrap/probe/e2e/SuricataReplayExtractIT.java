@@ -3,7 +3,6 @@ package io.flowtrap.probe.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,21 +50,12 @@ class SuricataReplayExtractIT {
                 eve.toString(), "--out-dir", work.resolve("carves").toString());
         assertThat(extract.exit()).as(extract.err()).isZero();
 
-        ObjectMapper json = new ObjectMapper();
         int n = 0;
         Set<String> alertedFlows = new HashSet<>();
         long multiAlertFlows = 0;
         Set<String> seenTwice = new HashSet<>();
-        for (String line : Files.readAllLines(eve)) {
-            JsonNode alert = json.readTree(line);
-            if (!"alert".equals(alert.path("event_type").asText())) {
-                continue;
-            }
-            List<Integer> vlans = new ArrayList<>();
-            alert.path("vlan").forEach(v -> vlans.add(v.asInt()));
-            String id = CorpusTruth.identity(CorpusTruth.protocolNumber(alert.get("proto").asText()),
-                    alert.get("src_ip").asText(), alert.path("src_port").asInt(0), alert.get("dest_ip").asText(),
-                    alert.path("dest_port").asInt(0), vlans);
+        for (JsonNode alert : CorpusTruth.alerts(eve)) {
+            String id = CorpusTruth.identityOf(alert);
             CorpusTruth.Flow flow = truth.flow(id);
             assertThat(flow).as("alert %d names a flow of the corpus: %s", n, id).isNotNull();
             List<OraclePcap.Packet> expected = new ArrayList<>();
