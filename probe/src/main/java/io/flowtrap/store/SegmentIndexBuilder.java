@@ -80,11 +80,7 @@ final class SegmentIndexBuilder {
 
     private int flowOf(byte[] cid, int cidOffset, byte[] key, int keyOffset, long ts) {
         int mask = table.length - 1;
-        long h = FlowKey.hash(key, keyOffset);
-        for (int i = 0; i < 8; i++) {
-            h = h * 31 + cid[cidOffset + i];
-        }
-        int i = (int) (h ^ (h >>> 32)) & mask;
+        int i = slotOf(cid, cidOffset) & mask;
         while (true) {
             int entry = table[i];
             if (entry == 0) {
@@ -122,17 +118,19 @@ final class SegmentIndexBuilder {
         int[] bigger = new int[table.length * 2];
         int mask = bigger.length - 1;
         for (int f = 0; f < flowCount; f++) {
-            long h = FlowKey.hash(keys, f * FlowKey.SIZE);
-            for (int i = 0; i < 8; i++) {
-                h = h * 31 + cids[f * CID + i];
-            }
-            int i = (int) (h ^ (h >>> 32)) & mask;
+            int i = slotOf(cids, f * CID) & mask;
             while (bigger[i] != 0) {
                 i = (i + 1) & mask;
             }
             bigger[i] = f + 1;
         }
         table = bigger;
+    }
+
+    /** Table position from the Community ID's first bytes: SHA-1 output, already uniform. */
+    private static int slotOf(byte[] cid, int offset) {
+        return (cid[offset] & 0xFF) << 24 | (cid[offset + 1] & 0xFF) << 16 | (cid[offset + 2] & 0xFF) << 8
+                | (cid[offset + 3] & 0xFF);
     }
 
     /**

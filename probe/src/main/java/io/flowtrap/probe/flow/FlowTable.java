@@ -45,6 +45,20 @@ public final class FlowTable {
     private static final int SEEN_FROM_HIGH = 8;
 
     private final int maxFlows;
+    /**
+     * What a packet touches, one 64-byte line per flow: key hash, last seen, queued at, bytes,
+     * packets from low and from high, look-back head, and TCP bits (low byte) | timeout class (next).
+     */
+    private final long[] hot;
+    private static final int STRIDE = 8;
+    private static final int KEY_HASH = 0;
+    private static final int LAST_SEEN = 1;
+    private static final int QUEUED_AT = 2;
+    private static final int BYTES = 3;
+    private static final int PACKETS_LOW = 4;
+    private static final int PACKETS_HIGH = 5;
+    private static final int LOOKBACK_HEAD = 6;
+    private static final int STATE = 7;
     private final long[] timeoutNanos = new long[CLASSES];
 
     private final int indexMask;
@@ -52,21 +66,12 @@ public final class FlowTable {
     private final int[] cidIndex; // slot + 1, 0 = empty
 
     private final byte[] keys;
-    private final long[] keyHash;
     private final byte[] communityIds;
     private final long[] communityHash;
     private final boolean[] hasCommunityId;
     private final long[] firstSeen;
-    private final long[] lastSeen;
-    private final long[] queuedAt;
-    private final long[] packetsFromLow;
-    private final long[] packetsFromHigh;
-    private final long[] bytes;
-    private final long[] lookbackHead;
     private final long[] lookbackFirst;
     private final int[] generation;
-    private final byte[] timeoutClass;
-    private final byte[] tcpFlags;
     private final boolean[] armed;
     private final boolean[] used;
     private final int[] prev;
@@ -97,22 +102,14 @@ public final class FlowTable {
         indexMask = indexSize - 1;
         keyIndex = new int[indexSize];
         cidIndex = new int[indexSize];
+        hot = new long[maxFlows * STRIDE];
         keys = new byte[maxFlows * FlowKey.SIZE];
-        keyHash = new long[maxFlows];
         communityIds = new byte[maxFlows * 20];
         communityHash = new long[maxFlows];
         hasCommunityId = new boolean[maxFlows];
         firstSeen = new long[maxFlows];
-        lastSeen = new long[maxFlows];
-        queuedAt = new long[maxFlows];
-        packetsFromLow = new long[maxFlows];
-        packetsFromHigh = new long[maxFlows];
-        bytes = new long[maxFlows];
-        lookbackHead = new long[maxFlows];
         lookbackFirst = new long[maxFlows];
         generation = new int[maxFlows];
-        timeoutClass = new byte[maxFlows];
-        tcpFlags = new byte[maxFlows];
         armed = new boolean[maxFlows];
         used = new boolean[maxFlows];
         prev = new int[maxFlows];
@@ -128,7 +125,7 @@ public final class FlowTable {
 
     /** Bytes held by this table, all allocated at construction. */
     public long memoryBytes() {
-        long perFlow = FlowKey.SIZE + 20 + 8 * 10 + 4 * 4 + 1 * 5;
+        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 8 * 3 + 4 * 4 + 3;
         return (long) maxFlows * perFlow + 2L * 4 * keyIndex.length;
     }
 
@@ -142,7 +139,7 @@ public final class FlowTable {
         long hash = FlowKey.hash(key, keyOffset);
         int slot = find(key, keyOffset, hash);
         int flags = packet.protocol == PacketDecoder.PROTO_TCP ? packet.tcpFlags : 0;
-        if (slot >= 0 && timeoutClass[slot] == TCP_CLOSED && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+        if (slot >= 0 && timeoutClass(slot) == TCP_CLOSED && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
             remove(slot, FlowEndReason.TCP_CLOSED, listener); // the tuple is reused by a new connection
             slot = -1;
         }
@@ -150,17 +147,17 @@ public final class FlowTable {
         if (slot < 0) {
             slot = create(key, keyOffset, hash, packet.protocol, timestampNanos, listener);
         }
-        lastSeen[slot] = timestampNanos;
-        bytes[slot] += wireLength;
-        int state = tcpFlags[slot];
+        hot[slot * STRIDE + LAST_SEEN] = timestampNanos;
+        hot[slot * STRIDE + BYTES] += wireLength;
+        int state = tcpBits(slot);
         if (fromLow) {
-            packetsFromLow[slot]++;
+            hot[slot * STRIDE + PACKETS_LOW]++;
             state |= SEEN_FROM_LOW;
         } else {
-            packetsFromHigh[slot]++;
+            hot[slot * STRIDE + PACKETS_HIGH]++;
             state |= SEEN_FROM_HIGH;
         }
-        int cls = timeoutClass[slot];
+        int cls = timeoutClass(slot);
         if (packet.protocol == PacketDecoder.PROTO_TCP && cls != TCP_CLOSED) {
             if ((flags & TCP_FIN) != 0) {
                 state |= fromLow ? FIN_FROM_LOW : FIN_FROM_HIGH;
@@ -171,8 +168,8 @@ public final class FlowTable {
                 cls = TCP_ESTABLISHED;
             }
         }
-        tcpFlags[slot] = (byte) state;
-        if (cls != timeoutClass[slot]) {
+        setTcpBits(slot, state);
+        if (cls != timeoutClass(slot)) {
             moveToTail(slot, cls);
         }
         return slot;
@@ -255,11 +252,11 @@ public final class FlowTable {
     }
 
     public long lookbackHead(int slot) {
-        return lookbackHead[slot];
+        return hot[slot * STRIDE + LOOKBACK_HEAD];
     }
 
     public void setLookbackHead(int slot, long position) {
-        lookbackHead[slot] = position;
+        hot[slot * STRIDE + LOOKBACK_HEAD] = position;
     }
 
     public long lookbackFirst(int slot) {
@@ -275,23 +272,23 @@ public final class FlowTable {
     }
 
     public long lastSeen(int slot) {
-        return lastSeen[slot];
+        return hot[slot * STRIDE + LAST_SEEN];
     }
 
     public long packets(int slot) {
-        return packetsFromLow[slot] + packetsFromHigh[slot];
+        return hot[slot * STRIDE + PACKETS_LOW] + hot[slot * STRIDE + PACKETS_HIGH];
     }
 
     public long packetsFromLow(int slot) {
-        return packetsFromLow[slot];
+        return hot[slot * STRIDE + PACKETS_LOW];
     }
 
     public long packetsFromHigh(int slot) {
-        return packetsFromHigh[slot];
+        return hot[slot * STRIDE + PACKETS_HIGH];
     }
 
     public long bytes(int slot) {
-        return bytes[slot];
+        return hot[slot * STRIDE + BYTES];
     }
 
     /** Changes whenever the slot is given to another flow. */
@@ -301,11 +298,11 @@ public final class FlowTable {
 
     /** {@link #TCP_NEW}, {@link #TCP_ESTABLISHED} or {@link #TCP_CLOSED} for TCP flows. */
     public int tcpState(int slot) {
-        return timeoutClass[slot] <= TCP_CLOSED ? timeoutClass[slot] : -1;
+        return timeoutClass(slot) <= TCP_CLOSED ? timeoutClass(slot) : -1;
     }
 
     public boolean isClosed(int slot) {
-        return timeoutClass[slot] == TCP_CLOSED;
+        return timeoutClass(slot) == TCP_CLOSED;
     }
 
     public int size() {
@@ -334,10 +331,10 @@ public final class FlowTable {
         for (int cls = 0; cls < CLASSES; cls++) {
             int slot;
             while ((slot = listHead[cls]) >= 0) {
-                if (nowNanos - lastSeen[slot] > timeoutNanos[cls]) {
+                if (nowNanos - hot[slot * STRIDE + LAST_SEEN] > timeoutNanos[cls]) {
                     remove(slot, cls == TCP_CLOSED ? FlowEndReason.TCP_CLOSED : FlowEndReason.IDLE_TIMEOUT, listener);
                     n++;
-                } else if (lastSeen[slot] > queuedAt[slot]) {
+                } else if (hot[slot * STRIDE + LAST_SEEN] > hot[slot * STRIDE + QUEUED_AT]) {
                     moveToTail(slot, cls); // active since queued: to the back, stamped with its last packet
                 } else {
                     break; // queued at its last packet and not idle long enough: neither is anything behind it
@@ -363,7 +360,7 @@ public final class FlowTable {
                 return -1;
             }
             int slot = entry - 1;
-            if (keyHash[slot] == hash && FlowKey.equals(keys, slot * FlowKey.SIZE, key, keyOffset)) {
+            if (hot[slot * STRIDE + KEY_HASH] == hash && FlowKey.equals(keys, slot * FlowKey.SIZE, key, keyOffset)) {
                 return slot;
             }
         }
@@ -379,17 +376,17 @@ public final class FlowTable {
         used[slot] = true;
         generation[slot]++;
         System.arraycopy(key, keyOffset, keys, slot * FlowKey.SIZE, FlowKey.SIZE);
-        keyHash[slot] = hash;
+        hot[slot * STRIDE + KEY_HASH] = hash;
         hasCommunityId[slot] = false;
         communityHash[slot] = 0;
         firstSeen[slot] = ts;
-        lastSeen[slot] = ts;
-        packetsFromLow[slot] = 0;
-        packetsFromHigh[slot] = 0;
-        bytes[slot] = 0;
-        lookbackHead[slot] = -1;
+        hot[slot * STRIDE + LAST_SEEN] = ts;
+        hot[slot * STRIDE + PACKETS_LOW] = 0;
+        hot[slot * STRIDE + PACKETS_HIGH] = 0;
+        hot[slot * STRIDE + BYTES] = 0;
+        hot[slot * STRIDE + LOOKBACK_HEAD] = -1;
         lookbackFirst[slot] = -1;
-        tcpFlags[slot] = 0;
+        setTcpBits(slot, 0);
         armed[slot] = false;
         int cls = switch (protocol) {
             case PacketDecoder.PROTO_TCP -> TCP_NEW;
@@ -397,7 +394,7 @@ public final class FlowTable {
             case PacketDecoder.PROTO_ICMP, PacketDecoder.PROTO_ICMPV6 -> ICMP;
             default -> OTHER;
         };
-        timeoutClass[slot] = (byte) cls;
+        setTimeoutClass(slot, cls);
         prev[slot] = -1;
         next[slot] = -1;
         linkTail(slot, cls);
@@ -418,12 +415,12 @@ public final class FlowTable {
         for (int cls = 0; cls < CLASSES; cls++) {
             for (int slot = listHead[cls]; slot >= 0; slot = next[slot]) {
                 if (!armed[slot]) {
-                    if (best < 0 || lastSeen[slot] < lastSeen[best]) {
+                    if (best < 0 || hot[slot * STRIDE + LAST_SEEN] < hot[(best) * STRIDE + LAST_SEEN]) {
                         best = slot;
                     }
                     break;
                 }
-                if (bestArmed < 0 || lastSeen[slot] < lastSeen[bestArmed]) {
+                if (bestArmed < 0 || hot[slot * STRIDE + LAST_SEEN] < hot[(bestArmed) * STRIDE + LAST_SEEN]) {
                     bestArmed = slot;
                 }
             }
@@ -435,7 +432,7 @@ public final class FlowTable {
         listener.flowEnded(slot, reason);
         endedBy[reason.ordinal()]++;
         unlink(slot);
-        deleteFromIndex(keyIndex, slot, mix(keyHash[slot]) & indexMask, true);
+        deleteFromIndex(keyIndex, slot, mix(hot[slot * STRIDE + KEY_HASH]) & indexMask, true);
         if (hasCommunityId[slot]) {
             unindexCommunity(slot);
         }
@@ -468,7 +465,7 @@ public final class FlowTable {
                 break;
             }
             int other = entry - 1;
-            int k = mix(byKey ? keyHash[other] : communityHash[other]) & indexMask;
+            int k = mix(byKey ? hot[other * STRIDE + KEY_HASH] : communityHash[other]) & indexMask;
             // Move the entry at j back to i unless its home k lies cyclically in (i, j].
             boolean homeBetween = i <= j ? (k > i && k <= j) : (k > i || k <= j);
             if (!homeBetween) {
@@ -481,12 +478,12 @@ public final class FlowTable {
 
     private void moveToTail(int slot, int cls) {
         unlink(slot);
-        timeoutClass[slot] = (byte) cls;
+        setTimeoutClass(slot, cls);
         linkTail(slot, cls);
     }
 
     private void linkTail(int slot, int cls) {
-        queuedAt[slot] = lastSeen[slot];
+        hot[slot * STRIDE + QUEUED_AT] = hot[slot * STRIDE + LAST_SEEN];
         prev[slot] = listTail[cls];
         next[slot] = -1;
         if (listTail[cls] >= 0) {
@@ -498,7 +495,7 @@ public final class FlowTable {
     }
 
     private void unlink(int slot) {
-        int cls = timeoutClass[slot];
+        int cls = timeoutClass(slot);
         int p = prev[slot];
         int n = next[slot];
         if (p >= 0) {
@@ -513,6 +510,24 @@ public final class FlowTable {
         }
         prev[slot] = -1;
         next[slot] = -1;
+    }
+
+    private int timeoutClass(int slot) {
+        return (int) (hot[slot * STRIDE + STATE] >>> 8) & 0xFF;
+    }
+
+    private void setTimeoutClass(int slot, int cls) {
+        int i = slot * STRIDE + STATE;
+        hot[i] = (hot[i] & ~0xFF00L) | ((long) cls << 8);
+    }
+
+    private int tcpBits(int slot) {
+        return (int) hot[slot * STRIDE + STATE] & 0xFF;
+    }
+
+    private void setTcpBits(int slot, int bits) {
+        int i = slot * STRIDE + STATE;
+        hot[i] = (hot[i] & ~0xFFL) | (bits & 0xFF);
     }
 
     private void requireUsed(int slot) {
