@@ -1,0 +1,57 @@
+package io.flowtrap.architecture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering each package-info.java states, checked on the sources: formats and storage know
+ * nothing of the capture path or of frameworks; the capture parts know only the packet layer.
+ */
+class PackageDependencyTest {
+    private static final Path SOURCES = Path.of("src/main/java/io/flowtrap");
+    private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.*]+);", Pattern.MULTILINE);
+
+    /** Package (relative to io/flowtrap) → import prefixes it may use besides java.* and itself. */
+    private static final Map<String, List<String>> ALLOWED = Map.of(
+            "pcap", List.of("io.flowtrap.packet.PacketRecord"), // the reader fills the shared packet view
+            "packet", List.of("io.flowtrap.pcap"),
+            "store", List.of("io.flowtrap.pcap", "io.flowtrap.packet"),
+            "probe/flow", List.of("io.flowtrap.packet"),
+            "probe/lookback", List.of("io.flowtrap.packet"),
+            "probe/alert", List.of("io.flowtrap.packet", "com.fasterxml.jackson", "org.slf4j"),
+            "probe/config", List.of("com.fasterxml.jackson"));
+
+    @Test
+    void eachPackageImportsOnlyWhatItsLayerAllows() throws IOException {
+        List<String> violations = new ArrayList<>();
+        for (Map.Entry<String, List<String>> rule : ALLOWED.entrySet()) {
+            Path dir = SOURCES.resolve(rule.getKey());
+            assertThat(dir).isDirectory();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    Matcher m = IMPORT.matcher(Files.readString(file));
+                    while (m.find()) {
+                        String imported = m.group(1);
+                        boolean ok = imported.startsWith("java.") || imported.startsWith("javax.")
+                                || imported.startsWith("io.flowtrap." + rule.getKey().replace('/', '.'))
+                                || rule.getValue().stream().anyMatch(imported::startsWith);
+                        if (!ok) {
+                            violations.add(file + " imports " + imported);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(violations).isEmpty();
+    }
+}
