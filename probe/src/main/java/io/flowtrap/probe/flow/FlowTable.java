@@ -70,7 +70,6 @@ public final class FlowTable {
     private final long[] communityHash;
     private final boolean[] hasCommunityId;
     private final long[] firstSeen;
-    private final long[] lookbackFirst;
     private final int[] generation;
     private final boolean[] armed;
     private final boolean[] used;
@@ -108,7 +107,6 @@ public final class FlowTable {
         communityHash = new long[maxFlows];
         hasCommunityId = new boolean[maxFlows];
         firstSeen = new long[maxFlows];
-        lookbackFirst = new long[maxFlows];
         generation = new int[maxFlows];
         armed = new boolean[maxFlows];
         used = new boolean[maxFlows];
@@ -125,7 +123,7 @@ public final class FlowTable {
 
     /** Bytes held by this table, all allocated at construction. */
     public long memoryBytes() {
-        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 8 * 3 + 4 * 4 + 3;
+        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 8 * 2 + 4 * 4 + 3;
         return (long) maxFlows * perFlow + 2L * 4 * keyIndex.length;
     }
 
@@ -259,14 +257,6 @@ public final class FlowTable {
         hot[slot * STRIDE + LOOKBACK_HEAD] = position;
     }
 
-    public long lookbackFirst(int slot) {
-        return lookbackFirst[slot];
-    }
-
-    public void setLookbackFirst(int slot, long position) {
-        lookbackFirst[slot] = position;
-    }
-
     public long firstSeen(int slot) {
         return firstSeen[slot];
     }
@@ -385,7 +375,6 @@ public final class FlowTable {
         hot[slot * STRIDE + PACKETS_HIGH] = 0;
         hot[slot * STRIDE + BYTES] = 0;
         hot[slot * STRIDE + LOOKBACK_HEAD] = -1;
-        lookbackFirst[slot] = -1;
         setTcpBits(slot, 0);
         armed[slot] = false;
         int cls = switch (protocol) {

@@ -33,6 +33,11 @@ public final class LookbackRing {
     private static final int PADDING = -1;
     private static final long FIRST = -1;
     private static final long CUT = -2;
+    /**
+     * A "previous position" meaning the flow had a packet the ring did not take (too large): the
+     * chain is incomplete even though nothing was overwritten.
+     */
+    public static final long BROKEN_CHAIN = CUT;
 
     private final ByteBuffer ring;
     private final int capacity;
@@ -55,8 +60,8 @@ public final class LookbackRing {
     }
 
     /**
-     * Appends a packet whose flow's previous record is {@code previousPositionOfFlow} (-1 if none,
-     * or one no longer held). Returns the record's position, or -1 if the packet is larger than a
+     * Appends a packet whose flow's previous record is {@code previousPositionOfFlow} (-1 if this is
+     * the flow's first packet, {@link #BROKEN_CHAIN} if one was refused, or one no longer held). Returns the record's position, or -1 if the packet is larger than a
      * quarter of the ring (it would flush everything else out).
      */
     public long append(PacketRecord packet, long previousPositionOfFlow) {
@@ -78,7 +83,7 @@ public final class LookbackRing {
             ring.putInt(offset + 28, padding);
         }
         offset = (int) (position % capacity);
-        ring.putLong(offset, previousPositionOfFlow >= tail ? previousPositionOfFlow : previousPositionOfFlow < 0 ? FIRST : CUT);
+        ring.putLong(offset, previousPositionOfFlow >= tail ? previousPositionOfFlow : previousPositionOfFlow == FIRST ? FIRST : CUT);
         ring.putLong(offset + 8, packet.timestampNanos());
         ring.putInt(offset + 16, caplen);
         ring.putInt(offset + 20, packet.wireLength());

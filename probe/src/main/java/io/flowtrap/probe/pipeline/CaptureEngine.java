@@ -115,13 +115,11 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         long position = ring.append(packet, flows.lookbackHead(slot));
         if (position < 0) {
             counters.lookbackTooLarge++;
+            flows.setLookbackHead(slot, LookbackRing.BROKEN_CHAIN); // the flow can no longer be stored whole
             return;
         }
         counters.lookbackWrites++;
         flows.setLookbackHead(slot, position);
-        if (flows.lookbackFirst(slot) < 0) {
-            flows.setLookbackFirst(slot, position);
-        }
     }
 
     /**
@@ -207,6 +205,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             } else {
                 counters.lookbackMisses++;
             }
+        } else if (head == -1 && flows.packets(slot) <= 1) {
+            counters.lookbackHits++; // armed by a waiting alert as its first packet arrives: stored whole
         } else {
             counters.lookbackMisses++;
         }

@@ -127,6 +127,22 @@ class CaptureEngineTest {
     }
 
     @Test
+    void aPacketTooLargeForTheRingBreaksTheFlowsChainAndArmingCountsAMiss() throws Exception {
+        try (CapturePipeline p = pipeline("64KB", Duration.ofSeconds(60))) {
+            CaptureEngine e = p.engine();
+            send(e, 1, 1000, true, 0x02, 100);
+            send(e, 1, 1000, true, 0x10, 20_000); // over a quarter of the ring: not held
+            send(e, 1, 1000, true, 0x10, 100);
+            e.onAlert(alert(1, 1000));
+            e.finish();
+            assertThat(p.engine().counters().snapshot().lookbackTooLarge()).isEqualTo(1);
+            assertThat(p.engine().counters().snapshot().lookbackMisses()).isEqualTo(1);
+            assertThat(p.engine().counters().snapshot().lookbackHits()).isZero();
+            assertThat(stored(p)).isEqualTo(1); // only what followed the refused packet
+        }
+    }
+
+    @Test
     void anAlertAheadOfItsFlowWaitsForItAndOneForANeverSeenFlowEndsUnknown() throws Exception {
         try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
             CaptureEngine e = p.engine();
@@ -138,6 +154,7 @@ class CaptureEngineTest {
             }
             e.finish();
             assertThat(stored(p)).isEqualTo(4);
+            assertThat(p.engine().counters().snapshot().lookbackHits()).isEqualTo(1);
             assertThat(p.alertCounters().matched()).isEqualTo(1);
             assertThat(p.alertCounters().unknown()).isEqualTo(1);
         }
