@@ -1,6 +1,7 @@
 package io.flowtrap.probe.cli;
 
 import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveAlertFile;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.alert.MalformedAlertException;
 import io.flowtrap.probe.extraction.FlowQueries;
@@ -9,7 +10,6 @@ import io.flowtrap.store.FlowExtractor;
 import io.flowtrap.store.FlowQuery;
 import io.flowtrap.store.PcapStore;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -19,7 +19,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -96,52 +95,41 @@ final class ExtractCommand implements Callable<Integer> {
             throw CliFailure.badInput("no eve.json at " + target.alerts);
         }
         Files.createDirectories(outDir);
-        EveAlertParser parser = new EveAlertParser();
-        int n = 0;
-        int extracted = 0;
-        int missing = 0;
-        int malformed = 0;
-        try (BufferedReader reader = Files.newBufferedReader(target.alerts, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                Optional<EveAlert> alert;
-                try {
-                    alert = parser.parse(line);
-                } catch (MalformedAlertException e) {
-                    malformed++;
-                    err().printf("line %d: %s%n", lineNumber, e.getMessage());
-                    continue;
-                }
-                if (alert.isEmpty()) {
-                    continue;
-                }
-                int index = n++;
+        int[] counts = new int[4]; // alerts, extracted, not in the store, malformed
+        EveAlertFile.read(target.alerts, new EveAlertParser(), new EveAlertFile.Visitor() {
+            @Override
+            public void alert(EveAlert alert) throws IOException {
+                int index = counts[0]++;
                 FlowQuery query;
                 try {
-                    query = FlowQueries.forAlert(alert.get());
+                    query = FlowQueries.forAlert(alert);
                 } catch (IllegalArgumentException e) {
-                    malformed++;
+                    counts[3]++;
                     err().printf("%d: %s%n", index, e.getMessage());
-                    continue;
+                    return;
                 }
-                Path destination = outDir.resolve(index + ".pcap");
-                ExtractionResult result = extractTo(extractor, query, destination);
+                ExtractionResult result = extractTo(extractor, query, outDir.resolve(index + ".pcap"));
                 if (result.outcome() == ExtractionResult.Outcome.FOUND) {
-                    extracted++;
-                    err().printf("%d: sid %d %s: %d packets%n", index, alert.get().signatureId(),
-                            alert.get().communityId(), result.packets());
+                    counts[1]++;
+                    err().printf("%d: sid %d %s: %d packets%n", index, alert.signatureId(), alert.communityId(),
+                            result.packets());
                 } else {
-                    missing++;
-                    err().printf("%d: sid %d %s: not in the store: %s%n", index, alert.get().signatureId(),
-                            alert.get().communityId(), reason(result.outcome()));
+                    counts[2]++;
+                    err().printf("%d: sid %d %s: not in the store: %s%n", index, alert.signatureId(),
+                            alert.communityId(), reason(result.outcome()));
                 }
             }
-        }
+
+            @Override
+            public void malformed(int lineNumber, MalformedAlertException reason) {
+                counts[3]++;
+                err().printf("line %d: %s%n", lineNumber, reason.getMessage());
+            }
+        });
+        int n = counts[0];
+        int extracted = counts[1];
+        int missing = counts[2];
+        int malformed = counts[3];
         err().printf("%d alerts: %d extracted, %d not in the store, %d malformed%n", n, extracted, missing, malformed);
         if (malformed > 0) {
             return ProbeCommand.EXIT_BAD_INPUT;

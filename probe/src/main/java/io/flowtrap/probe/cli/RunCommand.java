@@ -108,8 +108,7 @@ final class RunCommand implements Callable<Integer> {
                 if (tailer != null) {
                     tailer.close();
                 }
-                source.stop();
-                engine.finish();
+                source.stop(); // closing the pipeline then ends every flow and seals the store
             }
         } finally {
             stopped.countDown();

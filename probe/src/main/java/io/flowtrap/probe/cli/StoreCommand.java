@@ -7,6 +7,7 @@ import io.flowtrap.store.StoreConfig;
 import io.flowtrap.store.StoreVerifier;
 import io.flowtrap.store.VerifyReport;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,26 +29,34 @@ final class StoreCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a store command: info, verify or recover");
     }
 
-    private static void requireStore(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw CliFailure.badInput("no store at " + dir);
-        }
-    }
-
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Segments, sizes, time range, flows.")
-    static final class Info implements Callable<Integer> {
+    /** What every store command shares: the {@code --store} option, its check, and the output. */
+    abstract static class OnStore implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--store", required = true)
+        @Option(names = "--store", required = true, description = "The store directory.")
         Path store;
 
         @Override
-        public Integer call() throws IOException {
-            requireStore(store);
+        public final Integer call() throws IOException {
+            if (!Files.isDirectory(store)) {
+                throw CliFailure.badInput("no store at " + store);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            int exit = run(out);
+            out.flush();
+            return exit;
+        }
+
+        abstract int run(PrintWriter out) throws IOException;
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Segments, sizes, time range, flows.")
+    static final class Info extends OnStore {
+        @Override
+        int run(PrintWriter out) throws IOException {
             try (PcapStore opened = PcapStore.openReadOnly(store)) {
-                spec.commandLine().getOut().println(opened.status().describe());
-                spec.commandLine().getOut().flush();
+                out.println(opened.status().describe());
             }
             return 0;
         }
@@ -55,42 +64,27 @@ final class StoreCommand implements Runnable {
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check every segment against its index; exit 1 on any damage.")
-    static final class Verify implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--store", required = true)
-        Path store;
-
+    static final class Verify extends OnStore {
         @Override
-        public Integer call() throws IOException {
-            requireStore(store);
+        int run(PrintWriter out) throws IOException {
             VerifyReport report = new StoreVerifier().verify(store);
-            spec.commandLine().getOut().println(report.describe());
-            spec.commandLine().getOut().flush();
+            out.println(report.describe());
             return report.clean() ? 0 : 1;
         }
     }
 
     @Command(name = "recover", mixinStandardHelpOptions = true,
             description = "Repair a store after a crash (what opening it for writing does): cut torn tails, rebuild indexes.")
-    static final class Recover implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Option(names = "--store", required = true)
-        Path store;
-
+    static final class Recover extends OnStore {
         @Override
-        public Integer call() throws IOException {
-            requireStore(store);
+        int run(PrintWriter out) throws IOException {
+            // Limits that make opening change nothing but what recovery repairs (no rotation).
             StoreConfig config = new StoreConfig(Long.MAX_VALUE, StoreConfig.MAX_SEGMENT_BYTES, Duration.ofDays(3650),
                     PcapFormat.MAX_SNAPLEN);
             try (PcapStore opened = PcapStore.open(store, config)) {
                 RecoveryReport report = opened.recoveryReport();
-                spec.commandLine().getOut().println(report.clean() ? "recovery: nothing to repair"
+                out.println(report.clean() ? "recovery: nothing to repair"
                         : "recovery:\n  " + String.join("\n  ", report.actions()));
-                spec.commandLine().getOut().flush();
             }
             return 0;
         }

@@ -2,18 +2,15 @@ package io.flowtrap.probe.pipeline;
 
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveAlertFile;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.alert.MalformedAlertException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,27 +49,23 @@ public final class AlertSchedule {
             throw new IllegalArgumentException("the alert delay cannot be negative: " + delay);
         }
         List<EveAlert> alerts = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(eveFile, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    Optional<EveAlert> alert = parser.parse(line);
-                    if (alert.isPresent()) {
-                        alerts.add(alert.get());
-                    } else {
-                        counters.incrementIgnored();
-                    }
-                } catch (MalformedAlertException e) {
-                    counters.incrementMalformed();
-                    log.warn("{} line {}: {}", eveFile, lineNumber, e.getMessage());
-                }
+        EveAlertFile.read(eveFile, parser, new EveAlertFile.Visitor() {
+            @Override
+            public void alert(EveAlert alert) {
+                alerts.add(alert);
             }
-        }
+
+            @Override
+            public void malformed(int lineNumber, MalformedAlertException reason) {
+                counters.incrementMalformed();
+                log.warn("{} line {}: {}", eveFile, lineNumber, reason.getMessage());
+            }
+
+            @Override
+            public void otherEvent() {
+                counters.incrementIgnored();
+            }
+        });
         // Stable: alerts with one timestamp keep the order Suricata wrote them in.
         alerts.sort(Comparator.comparingLong(EveAlert::timestampNanos));
         return new AlertSchedule(alerts, delay);

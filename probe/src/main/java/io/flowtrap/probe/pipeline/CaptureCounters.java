@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class CaptureCounters {
     /** Counter names, in the order of {@link Snapshot}'s components. */
-    private static final int N = 11;
+    private static final int N = 10;
 
     long packets;
     long bytes;
@@ -21,23 +21,27 @@ public final class CaptureCounters {
     long armedFlows;
     long lookbackHits;
     long lookbackMisses;
-    long storeErrors;
 
     private final AtomicLongArray published = new AtomicLongArray(N);
 
     /** Makes the current values visible to other threads (single writer: the capture thread). */
     public void publish() {
-        long[] v = {packets, bytes, unparsed, storedPackets, storedBytes, lookbackWrites, lookbackTooLarge,
-            armedFlows, lookbackHits, lookbackMisses, storeErrors};
-        for (int i = 0; i < N; i++) {
-            published.lazySet(i, v[i]);
-        }
+        published.lazySet(0, packets);
+        published.lazySet(1, bytes);
+        published.lazySet(2, unparsed);
+        published.lazySet(3, storedPackets);
+        published.lazySet(4, storedBytes);
+        published.lazySet(5, lookbackWrites);
+        published.lazySet(6, lookbackTooLarge);
+        published.lazySet(7, armedFlows);
+        published.lazySet(8, lookbackHits);
+        published.lazySet(9, lookbackMisses);
     }
 
     public Snapshot snapshot() {
         return new Snapshot(published.get(0), published.get(1), published.get(2), published.get(3),
                 published.get(4), published.get(5), published.get(6), published.get(7), published.get(8),
-                published.get(9), published.get(10));
+                published.get(9));
     }
 
     /**
@@ -54,6 +58,5 @@ public final class CaptureCounters {
             long lookbackTooLarge,
             long armedFlows,
             long lookbackHits,
-            long lookbackMisses,
-            long storeErrors) {}
+            long lookbackMisses) {}
 }

@@ -19,14 +19,12 @@ import java.io.IOException;
 public final class CapturePipeline implements Closeable {
     private final PcapStore store;
     private final FlowTable flows;
-    private final LookbackRing ring;
     private final CaptureEngine engine;
     private final AlertIntakeCounters alertCounters;
 
     private CapturePipeline(PcapStore store, FlowTable flows, LookbackRing ring, AlertIntakeCounters alertCounters) {
         this.store = store;
         this.flows = flows;
-        this.ring = ring;
         this.alertCounters = alertCounters;
         this.engine = new CaptureEngine(flows, ring, store, alertCounters);
     }
@@ -66,10 +64,6 @@ public final class CapturePipeline implements Closeable {
 
     public FlowTable flows() {
         return flows;
-    }
-
-    public LookbackRing ring() {
-        return ring;
     }
 
     public AlertIntakeCounters alertCounters() {
