@@ -82,8 +82,13 @@ public final class AlertSchema {
         return List.copyOf(out);
     }
 
+    /** The library's message ({@code path: rule}), the type rule worded expected-first. */
     private static String describe(ValidationMessage m) {
-        return m.getMessage() + " [" + m.getType() + "]";
+        Object[] args = m.getArguments();
+        if ("type".equals(m.getType()) && args != null && args.length == 2) {
+            return m.getInstanceLocation() + ": " + args[1] + " expected, " + args[0] + " found";
+        }
+        return m.getMessage();
     }
 
     private static JsonNode read() {
