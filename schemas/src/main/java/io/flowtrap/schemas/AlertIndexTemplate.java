@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  *       {@code _} (such as a hit's {@code _id}) is Elasticsearch metadata and never mapped.
  * </ul>
  * The top level is {@code dynamic: true}, so EVE fields the schema does not name still index; their
- * date detection knows Suricata's timestamp too.
+ * date detection knows Suricata's timestamp too. A document must not carry {@code _id}: Elasticsearch
+ * refuses metadata fields inside a document, so a hit's {@code _id} is stripped before indexing.
  */
 public final class AlertIndexTemplate {
     /** Suricata's timestamp, RFC 3339, or epoch milliseconds. */
