@@ -49,6 +49,11 @@ public final class PacketRecord {
         return timestampNanos;
     }
 
+    /** Moves the capture time by {@code deltaNanos}: a replay that plays an old capture as if now. */
+    public void shiftTimestamp(long deltaNanos) {
+        timestampNanos += deltaNanos;
+    }
+
     /** The pcap LINKTYPE_* of the bytes (1 = Ethernet). */
     public int linkType() {
         return linkType;

@@ -3,6 +3,7 @@ package io.flowtrap.probe.cli;
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.alert.MalformedAlertException;
 import io.flowtrap.probe.alert.EveFileTailer;
 import io.flowtrap.probe.alert.EveLineDispatcher;
 import io.flowtrap.probe.alert.EveUnixSocketListener;
@@ -10,6 +11,16 @@ import io.flowtrap.probe.capture.LivePcapSource;
 import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.pipeline.CapturePipeline;
+import io.flowtrap.probe.pipeline.AlertSchedule;
+import io.flowtrap.probe.pipeline.Replay;
+import io.flowtrap.probe.capture.OfflinePcapSource;
+import io.flowtrap.probe.api.CarveJobs;
+import io.flowtrap.probe.api.ProbeApiServer;
+import io.flowtrap.api.tls.PemTls;
+import io.flowtrap.pcap.PcapFormatException;
+import io.flowtrap.store.PcapStore;
+import java.net.InetSocketAddress;
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +37,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code run}: the probe daemon. Captures live on the configured interface, takes Suricata's alerts
  * from the EVE unix socket it listens on and/or a tailed eve.json, and keeps alerted flows in the
- * store until SIGTERM/SIGINT, when it ends every flow and seals the store. Prints
- * {@code flowtrap-probe: ready} on stdout once capture and alert intake are up.
+ * store until SIGTERM/SIGINT, when it ends every flow and seals the store. With
+ * {@code capture.pcap-file} it replays a capture with its recorded alerts instead, then stays up.
+ * Serves the probe API when {@code api.listen} is set. Prints {@code flowtrap-probe: api URL} once
+ * the API listens and {@code flowtrap-probe: ready} once capture and alert intake are up (for a
+ * replay: once the capture has been replayed).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the probe: live capture, alerts from Suricata, the store.")
 final class RunCommand implements Callable<Integer> {
@@ -40,7 +54,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The probe's settings (YAML; see ops/probe/probe.yaml).")
     Path config;
 
+    /** How long a carve waits for the capture thread to seal the active segment. */
+    private static final long SEAL_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
+    private static final long IDLE_SLEEP_MILLIS = 50;
+
     private volatile boolean stopping;
+    private volatile LivePcapSource liveSource;
 
     @Override
     public Integer call() throws Exception {
@@ -51,26 +70,141 @@ final class RunCommand implements Callable<Integer> {
             throw CliFailure.badInput(config + ": " + e.getMessage(), e);
         }
         ProbeSettings.Capture capture = settings.capture();
-        if (capture.interfaceName() == null || capture.interfaceName().isBlank()) {
-            throw CliFailure.badInput(config + ": capture.interface-name is required");
+        boolean replay = capture.pcapFile() != null;
+        if (!replay && (capture.interfaceName() == null || capture.interfaceName().isBlank())) {
+            throw CliFailure.badInput(config + ": set capture.interface-name (live) or capture.pcap-file (replay)");
         }
         ProbeSettings.Alerts alerts = settings.alerts();
         if (alerts.eveSocket() == null && alerts.eveFile() == null) {
             throw CliFailure.badInput(config + ": set alerts.eve-socket and/or alerts.eve-file, or nothing is ever armed");
         }
+        if (replay && (alerts.eveFile() == null || alerts.eveSocket() != null)) {
+            throw CliFailure.badInput(config + ": a replay (capture.pcap-file) takes its alerts from alerts.eve-file only");
+        }
         AlertIntakeCounters counters = new AlertIntakeCounters();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (CapturePipeline pipeline = CapturePipeline.open(settings.store(), settings.flows(), settings.lookback(), counters);
-                LivePcapSource source = LivePcapSource.open(capture.interfaceName(), capture.filter(), capture.snaplen(),
-                        capture.promiscuous(), (int) Math.min(Integer.MAX_VALUE, capture.buffer().bytes()))) {
+        try (CapturePipeline pipeline = CapturePipeline.open(settings.store(), settings.flows(), settings.lookback(), counters)) {
             if (!pipeline.store().recoveryReport().clean()) {
                 log.warn("store recovery: {}", String.join("; ", pipeline.store().recoveryReport().actions()));
             }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stopping = true;
+                LivePcapSource live = liveSource;
+                if (live != null) {
+                    live.stop();
+                }
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "flowtrap-shutdown"));
+            ProbeApiServer api = startApi(settings, pipeline);
+            try {
+                if (replay) {
+                    replay(settings, pipeline, counters);
+                } else {
+                    live(settings, pipeline, counters);
+                }
+            } finally {
+                if (api != null) {
+                    api.close();
+                }
+            }
+        } finally {
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    /** Starts the probe API if {@code api.listen} is set; null otherwise. */
+    private ProbeApiServer startApi(ProbeSettings settings, CapturePipeline pipeline) throws IOException {
+        ProbeSettings.Api api = settings.api();
+        if (api.listen() == null) {
+            return null;
+        }
+        String token;
+        try {
+            token = Files.readString(api.tokenFile()).strip();
+        } catch (IOException e) {
+            throw CliFailure.badInput(config + ": api.token-file: cannot read " + api.tokenFile() + ": " + e.getMessage(), e);
+        }
+        if (token.isEmpty()) {
+            throw CliFailure.badInput(config + ": api.token-file " + api.tokenFile() + " is empty");
+        }
+        SSLContext tls = api.tlsCertificate() == null ? null : PemTls.server(api.tlsCertificate(), api.tlsKey());
+        CaptureEngine engine = pipeline.engine();
+        PcapStore store = pipeline.store();
+        CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(), () -> store.status().activePackets() == 0
+                || engine.awaitSeal(engine.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention());
+        InetSocketAddress address;
+        try {
+            address = api.address();
+        } catch (IllegalArgumentException e) {
+            throw CliFailure.badInput(config + ": " + e.getMessage(), e);
+        }
+        ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves);
+        server.start();
+        spec.commandLine().getOut().printf("flowtrap-probe: api %s://%s:%d%n", tls == null ? "http" : "https",
+                address.getHostString(), server.port());
+        return server;
+    }
+
+    /** Replays capture.pcap-file with the alerts of alerts.eve-file, then serves until stopped. */
+    private void replay(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters) throws IOException {
+        Path pcap = settings.capture().pcapFile();
+        AlertSchedule schedule = AlertSchedule.read(settings.alerts().eveFile(), Duration.ZERO, new EveAlertParser(), counters);
+        long packets;
+        try {
+            long shift = settings.capture().replayClock().equals("now")
+                    ? System.currentTimeMillis() * 1_000_000L - lastTimestamp(pcap) : 0;
+            schedule = schedule.shifted(shift);
+            try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap)) {
+                packets = Replay.run(source, schedule, pipeline, shift);
+            }
+        } catch (PcapFormatException | MalformedAlertException e) {
+            throw CliFailure.badInput(pcap + ": " + e.getMessage(), e);
+        }
+        var c = pipeline.engine().counters().snapshot();
+        log.info("replayed {} packets of {}: {} flows armed, {} packets stored; alerts {}", packets, pcap, c.armedFlows(),
+                c.storedPackets(), counters);
+        ready();
+        CaptureEngine engine = pipeline.engine();
+        while (!stopping) {
+            engine.idle(System.currentTimeMillis() * 1_000_000L);
+            try {
+                Thread.sleep(IDLE_SLEEP_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The newest packet time in a capture file (one pass over it). */
+    private static long lastTimestamp(Path pcap) throws IOException {
+        long last = 0;
+        try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap)) {
+            PacketRecord packet = new PacketRecord();
+            while (!source.exhausted()) {
+                if (source.next(packet)) {
+                    last = Math.max(last, packet.timestampNanos());
+                }
+            }
+        }
+        return last;
+    }
+
+    private void live(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters) throws Exception {
+        ProbeSettings.Capture capture = settings.capture();
+        ProbeSettings.Alerts alerts = settings.alerts();
+        try (LivePcapSource source = LivePcapSource.open(capture.interfaceName(), capture.filter(), capture.snaplen(),
+                capture.promiscuous(), (int) Math.min(Integer.MAX_VALUE, capture.buffer().bytes()))) {
+            liveSource = source;
             CaptureEngine engine = pipeline.engine();
             EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), engine::submit, counters);
             EveUnixSocketListener socket = null;
             EveFileTailer tailer = null;
-            Thread tailerThread = null;
             if (alerts.eveSocket() != null) {
                 Files.createDirectories(alerts.eveSocket().toAbsolutePath().getParent());
                 socket = new EveUnixSocketListener(alerts.eveSocket(), dispatcher);
@@ -80,25 +214,14 @@ final class RunCommand implements Callable<Integer> {
                 tailer = new EveFileTailer(alerts.eveFile(), alerts.eveFileFromStart()
                         ? EveFileTailer.StartPosition.BEGINNING : EveFileTailer.StartPosition.END,
                         Duration.ofMillis(200), dispatcher);
-                tailerThread = new Thread(tailer, "eve-file-tailer");
+                Thread tailerThread = new Thread(tailer, "eve-file-tailer");
                 tailerThread.setDaemon(true);
                 tailerThread.start();
             }
-            Thread shutdown = new Thread(() -> {
-                stopping = true;
-                source.stop();
-                try {
-                    stopped.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "flowtrap-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdown);
             log.info("capturing on {} (filter '{}'), store {}, alerts from {}{}", capture.interfaceName(), capture.filter(),
                     settings.store().dir(), alerts.eveSocket() == null ? "" : alerts.eveSocket(),
                     alerts.eveFile() == null ? "" : " " + alerts.eveFile());
-            spec.commandLine().getOut().println("flowtrap-probe: ready");
-            spec.commandLine().getOut().flush();
+            ready();
             try {
                 captureLoop(source, engine, pipeline, counters);
             } finally {
@@ -110,10 +233,12 @@ final class RunCommand implements Callable<Integer> {
                 }
                 source.stop(); // closing the pipeline then ends every flow and seals the store
             }
-        } finally {
-            stopped.countDown();
         }
-        return 0;
+    }
+
+    private void ready() {
+        spec.commandLine().getOut().println("flowtrap-probe: ready");
+        spec.commandLine().getOut().flush();
     }
 
     private void captureLoop(LivePcapSource source, CaptureEngine engine, CapturePipeline pipeline,

@@ -18,20 +18,32 @@ import java.time.Duration;
  * keys; every key is optional and has the default shown in {@code ops/probe/probe.yaml}. Immutable.
  */
 public record ProbeSettings(
-        String name, Capture capture, Flows flows, Lookback lookback, Store store, Alerts alerts) {
+        String name, Capture capture, Flows flows, Lookback lookback, Store store, Alerts alerts, Api api) {
 
     public ProbeSettings {
         name = name == null || name.isBlank() ? "probe" : name;
-        capture = capture == null ? new Capture(null, null, 0, null, null) : capture;
+        capture = capture == null ? new Capture(null, null, null, null, 0, null, null) : capture;
         flows = flows == null ? new Flows(0, null, null, null, null, null, null) : flows;
         lookback = lookback == null ? new Lookback(null) : lookback;
         store = store == null ? new Store(null, null, null, null) : store;
         alerts = alerts == null ? new Alerts(null, null, null) : alerts;
+        api = api == null ? new Api(null, null, null, null, null, null) : api;
     }
 
-    /** Live capture: interface, BPF filter, snaplen (65535: veth offloads make frames up to ~64 KB). */
-    public record Capture(String interfaceName, String filter, int snaplen, Boolean promiscuous, DataSize buffer) {
+    /**
+     * Live capture: interface, BPF filter, snaplen (65535: veth offloads make frames up to ~64 KB).
+     * Or, with {@code pcap-file}, a replay of a capture file (alerts from {@code alerts.eve-file},
+     * delivered on the packet clock), after which the probe stays up serving its API;
+     * {@code replay-clock: now} moves the capture and its alerts in time so that it ends now.
+     */
+    public record Capture(String interfaceName, Path pcapFile, String replayClock, String filter, int snaplen,
+            Boolean promiscuous, DataSize buffer) {
         public Capture {
+            replayClock = replayClock == null ? "original" : replayClock;
+            if (!replayClock.equals("original") && !replayClock.equals("now")) {
+                throw new IllegalArgumentException("capture.replay-clock: 'original' (the capture's own times) or 'now'"
+                        + " (moved so that its last packet is now), not '" + replayClock + "'");
+            }
             filter = filter == null ? "" : filter;
             snaplen = snaplen <= 0 ? 65535 : snaplen;
             promiscuous = promiscuous == null ? Boolean.TRUE : promiscuous;
@@ -86,6 +98,39 @@ public record ProbeSettings(
         }
     }
 
+    /**
+     * The probe API (HTTPS): where it listens ({@code host:port}; unset: no API), the file holding
+     * the key the manager presents, the server certificate chain and PKCS#8 key (PEM; both unset:
+     * plain HTTP, for a loopback-only test set-up), where carves are kept and for how long.
+     */
+    public record Api(String listen, Path tokenFile, Path tlsCertificate, Path tlsKey, Path carveDir,
+            Duration carveRetention) {
+        public Api {
+            carveDir = carveDir == null ? Path.of("/var/lib/flowtrap/carves") : carveDir;
+            carveRetention = carveRetention == null ? Duration.ofHours(1) : carveRetention;
+            if ((tlsCertificate == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException("api: set both tls-certificate and tls-key, or neither");
+            }
+            if (listen != null && tokenFile == null) {
+                throw new IllegalArgumentException("api: listen needs token-file (the key the manager presents)");
+            }
+        }
+
+        /** The listen address; IllegalArgumentException if it is not {@code host:port}. */
+        public java.net.InetSocketAddress address() {
+            int colon = listen.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("api.listen must be host:port, got " + listen);
+            }
+            try {
+                return new java.net.InetSocketAddress(listen.substring(0, colon).replaceAll("^\\[|\\]$", ""),
+                        Integer.parseInt(listen.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("api.listen must be host:port, got " + listen, e);
+            }
+        }
+    }
+
     /** Reads and validates a YAML settings file; the message of the exception says which key is wrong. */
     public static ProbeSettings read(Path file) throws IOException {
         SimpleModule durations = new SimpleModule("flowtrap-durations");
@@ -103,6 +148,6 @@ public record ProbeSettings(
             throw new IOException("no settings file at " + file);
         }
         ProbeSettings settings = yaml.readValue(file.toFile(), ProbeSettings.class);
-        return settings == null ? new ProbeSettings(null, null, null, null, null, null) : settings;
+        return settings == null ? new ProbeSettings(null, null, null, null, null, null, null) : settings;
     }
 }

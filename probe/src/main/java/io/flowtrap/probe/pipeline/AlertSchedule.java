@@ -2,6 +2,7 @@ package io.flowtrap.probe.pipeline;
 
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveTimeShift;
 import io.flowtrap.probe.alert.EveAlertFile;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.alert.MalformedAlertException;
@@ -69,6 +70,20 @@ public final class AlertSchedule {
         // Stable: alerts with one timestamp keep the order Suricata wrote them in.
         alerts.sort(Comparator.comparingLong(EveAlert::timestampNanos));
         return new AlertSchedule(alerts, delay);
+    }
+
+    /** This schedule with every alert moved by {@code deltaNanos}, its JSON too ({@link EveTimeShift}). */
+    public AlertSchedule shifted(long deltaNanos) throws MalformedAlertException {
+        List<EveAlert> moved = new ArrayList<>(alerts.size());
+        for (EveAlert a : alerts) {
+            moved.add(EveTimeShift.shift(a, deltaNanos));
+        }
+        return new AlertSchedule(moved, Duration.ofNanos(delayNanos));
+    }
+
+    /** The alerts, in delivery order. */
+    public List<EveAlert> alerts() {
+        return List.copyOf(alerts);
     }
 
     public int size() {

@@ -14,6 +14,7 @@ import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private int recentlyEndedNext;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
+    /** Seal requests from other threads (the probe API), served at housekeeping, never per packet. */
+    private final AtomicLong sealsRequested = new AtomicLong();
+    private volatile long sealsServed;
 
     public CaptureEngine(FlowTable flows, LookbackRing ring, PcapStore store, AlertIntakeCounters alertCounters) {
         this.flows = flows;
@@ -67,6 +71,27 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /** Thread-safe: queues an alert for the capture thread, which applies it before its next packet. */
     public void submit(EveAlert alert) {
         inbox.add(alert);
+    }
+
+    /**
+     * Thread-safe: asks the capture thread to seal the active segment, so that an extraction sees
+     * its packets. Served within a housekeeping interval (one second of packet time) or at the
+     * next {@link #idle}; returns a ticket for {@link #awaitSeal}.
+     */
+    public long requestSeal() {
+        return sealsRequested.incrementAndGet();
+    }
+
+    /** Waits until the seal asked for with {@code ticket} is done; false if the time ran out. */
+    public boolean awaitSeal(long ticket, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (sealsServed < ticket) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            Thread.sleep(2);
+        }
+        return true;
     }
 
     /** The packet clock: the timestamp of the newest packet seen. */
@@ -128,6 +153,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      */
     public void idle(long nowNanos) throws IOException {
         drainInbox();
+        serveSealRequests();
         if (nowNanos > clockNanos) {
             clockNanos = nowNanos;
         }
@@ -225,8 +251,18 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         flows.expire(clockNanos, this);
         store.tick(clockNanos);
+        serveSealRequests();
         counters.publish();
         nextHousekeepingNanos = clockNanos + HOUSEKEEPING_INTERVAL_NANOS;
+    }
+
+    private void serveSealRequests() throws IOException {
+        long requested = sealsRequested.get();
+        if (requested != sealsServed) {
+            store.flush();
+            store.sealActive();
+            sealsServed = requested;
+        }
     }
 
     @Override

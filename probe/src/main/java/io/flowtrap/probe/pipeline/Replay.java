@@ -16,6 +16,15 @@ public final class Replay {
      * pipeline stays open (the caller closes it, sealing the store). Returns the packets read.
      */
     public static long run(PacketSource source, AlertSchedule schedule, CapturePipeline pipeline) throws IOException {
+        return run(source, schedule, pipeline, 0);
+    }
+
+    /**
+     * As {@link #run(PacketSource, AlertSchedule, CapturePipeline)}, with every packet's time moved
+     * by {@code shiftNanos} (the schedule's alerts must be shifted alike: {@link AlertSchedule#shifted}).
+     */
+    public static long run(PacketSource source, AlertSchedule schedule, CapturePipeline pipeline, long shiftNanos)
+            throws IOException {
         PacketRecord packet = new PacketRecord();
         CaptureEngine engine = pipeline.engine();
         long packets = 0;
@@ -24,6 +33,9 @@ public final class Replay {
                 continue;
             }
             packets++;
+            if (shiftNanos != 0) {
+                packet.shiftTimestamp(shiftNanos);
+            }
             schedule.deliverDue(packet.timestampNanos(), engine);
             engine.onPacket(packet);
         }

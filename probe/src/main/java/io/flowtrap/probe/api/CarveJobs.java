@@ -1,0 +1,129 @@
+package io.flowtrap.probe.api;
+
+import io.flowtrap.api.JobName;
+import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.alert.MalformedAlertException;
+import io.flowtrap.probe.extraction.FlowQueries;
+import io.flowtrap.store.ExtractionResult;
+import io.flowtrap.store.FlowExtractor;
+import io.flowtrap.store.FlowQuery;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+
+/**
+ * Carves the flow an alert names into {@code <dir>/<job>.pcap}, where the manager fetches it.
+ * A job name is validated ({@link JobName}) before it touches the file system; a carve is written
+ * to a temporary file and renamed into place, so a reader never sees half a pcap; carves older
+ * than the retention are deleted as new ones are made. Thread-safe.
+ */
+public final class CarveJobs {
+    /** Asks the writer to seal its active segment so that its packets can be carved too. */
+    @FunctionalInterface
+    public interface ActiveSegmentSealer {
+        /** True once sealed, false if it did not happen in time. */
+        boolean seal() throws InterruptedException;
+    }
+
+    /** Why a carve could not be made from what the caller sent. */
+    public static final class BadRequest extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadRequest(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** What a carve found: the result, the file's size and SHA-256. */
+    public record Carve(String job, ExtractionResult result, long size, String sha256, boolean activeSegmentSealed) {
+        public String firstTimestamp() {
+            return Instant.ofEpochSecond(0, result.firstTimestampNanos()).toString();
+        }
+
+        public String lastTimestamp() {
+            return Instant.ofEpochSecond(0, result.lastTimestampNanos()).toString();
+        }
+    }
+
+    private final Path dir;
+    private final FlowExtractor extractor;
+    private final ActiveSegmentSealer sealer;
+    private final Duration retention;
+    private final EveAlertParser parser = new EveAlertParser();
+
+    public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.extractor = extractor;
+        this.sealer = sealer;
+        this.retention = retention;
+    }
+
+    /** Carves the flow of {@code alertJson} (one EVE alert) for job {@code job}. */
+    public Carve carve(String job, String alertJson) throws BadRequest, IOException, InterruptedException {
+        try {
+            JobName.require(job);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage(), e);
+        }
+        FlowQuery query;
+        try {
+            EveAlert alert = parser.parse(alertJson.strip())
+                    .orElseThrow(() -> new BadRequest("the document is an EVE event but not an alert", null));
+            query = FlowQueries.forAlert(alert);
+        } catch (MalformedAlertException | IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage(), e);
+        }
+        boolean sealed = sealer.seal();
+        deleteExpired();
+        Path target = file(job);
+        Path temp = Files.createTempFile(dir, "." + job, ".partial");
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            ExtractionResult result;
+            try (OutputStream out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
+                result = extractor.extract(query, out);
+            }
+            if (result.outcome() != ExtractionResult.Outcome.FOUND) {
+                return new Carve(job, result, 0, null, sealed);
+            }
+            long size = Files.size(temp);
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return new Carve(job, result, size, HexFormat.of().formatHex(sha256.digest()), sealed);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The carve file of a job, whether or not it exists; IllegalArgumentException for a bad name. */
+    public Path file(String job) {
+        return dir.resolve(JobName.require(job) + ".pcap");
+    }
+
+    private void deleteExpired() throws IOException {
+        Instant horizon = Instant.now().minus(retention);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pcap")).toList()) {
+                try {
+                    if (Files.getLastModifiedTime(f).toInstant().isBefore(horizon)) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // deleted by a concurrent sweep
+                }
+            }
+        }
+    }
+}

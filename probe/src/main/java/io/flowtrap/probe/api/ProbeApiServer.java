@@ -1,0 +1,222 @@
+package io.flowtrap.probe.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.flowtrap.api.JobName;
+import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.store.ExtractionResult;
+import io.flowtrap.store.PcapStore;
+import io.flowtrap.store.StoreStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The probe API over HTTPS (plain HTTP only when no TLS context is given, for tests of the wire
+ * format). Every call but {@code GET /api/v1/health} needs {@code Authorization: Token <key>}.
+ * <pre>
+ *   GET  /api/v1/health          {"status": "ok", "probe": name}
+ *   GET  /api/v1/store           the store's segments, bytes, packets, time range, rotations
+ *   POST /api/v1/carves/{job}    body: one EVE alert; carves its flow → the carve's report
+ *   GET  /api/v1/carves/{job}    the carved pcap (application/vnd.tcpdump.pcap)
+ * </pre>
+ * Errors are {@code {"error", "detail"}}: 400 bad alert or job name, 401 token, 404 flow never
+ * stored or no such carve, 410 flow rotated out, 413 body too large.
+ */
+public final class ProbeApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProbeApiServer.class);
+    private static final String PREFIX = "/api/v1/";
+    private static final int MAX_ALERT_BYTES = 1 << 20;
+    private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
+
+    private final String probeName;
+    private final String tokenHash;
+    private final PcapStore store;
+    private final CarveJobs carves;
+    private final HttpServer server;
+    private final ExecutorService workers;
+    private final ObjectMapper json = new ObjectMapper();
+
+    /**
+     * @param address where to listen (port 0: any free port, see {@link #port()})
+     * @param tls the server's TLS context, or null for plain HTTP
+     * @param token the key callers must present (kept only as its SHA-256)
+     */
+    public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
+            CarveJobs carves) throws IOException {
+        this.probeName = probeName;
+        this.tokenHash = ApiToken.hash(token);
+        this.store = store;
+        this.carves = carves;
+        if (tls != null) {
+            HttpsServer https = HttpsServer.create(address, 64);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            this.server = https;
+        } else {
+            this.server = HttpServer.create(address, 64);
+        }
+        this.workers = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "probe-api");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(workers);
+        server.createContext("/", this::handle);
+    }
+
+    public void start() {
+        server.start();
+        log.info("probe API listening on {}", server.getAddress());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getRawPath();
+            String method = exchange.getRequestMethod();
+            if (path.equals(PREFIX + "health") && method.equals("GET")) {
+                ObjectNode body = json.createObjectNode().put("status", "ok").put("probe", probeName);
+                send(exchange, 200, body);
+                return;
+            }
+            String key = ApiToken.fromHeader(exchange.getRequestHeaders().getFirst("Authorization"));
+            if (key == null || !ApiToken.matches(key, tokenHash)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", ApiToken.SCHEME);
+                error(exchange, 401, key == null ? "authentication required" : "invalid token",
+                        "send Authorization: Token <key>");
+                return;
+            }
+            if (path.equals(PREFIX + "store") && method.equals("GET")) {
+                send(exchange, 200, storeStatus());
+            } else if (path.startsWith(PREFIX + "carves/")) {
+                String job = path.substring((PREFIX + "carves/").length());
+                if (!JobName.isValid(job)) {
+                    error(exchange, 400, "invalid job name", JobName.MAX_LENGTH + " characters of A-Z a-z 0-9 _ - at most");
+                } else if (method.equals("POST")) {
+                    carve(exchange, job);
+                } else if (method.equals("GET")) {
+                    download(exchange, job);
+                } else {
+                    error(exchange, 405, "method not allowed", method + " " + path);
+                }
+            } else {
+                error(exchange, 404, "not found", method + " " + path);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("probe API: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            throw e;
+        }
+    }
+
+    private void carve(HttpExchange exchange, String job) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_ALERT_BYTES + 1);
+        }
+        if (body.length > MAX_ALERT_BYTES) {
+            error(exchange, 413, "alert too large", "at most " + MAX_ALERT_BYTES + " bytes");
+            return;
+        }
+        CarveJobs.Carve carve;
+        try {
+            carve = carves.carve(job, new String(body, StandardCharsets.UTF_8));
+        } catch (CarveJobs.BadRequest e) {
+            error(exchange, 400, "bad alert", e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(exchange, 503, "probe shutting down", "try again");
+            return;
+        }
+        ExtractionResult r = carve.result();
+        switch (r.outcome()) {
+            case FOUND -> {
+                ObjectNode report = json.createObjectNode().put("job", job).put("outcome", "found")
+                        .put("packets", r.packets()).put("bytes", r.bytes()).put("size", carve.size())
+                        .put("sha256", carve.sha256()).put("first_ts", carve.firstTimestamp())
+                        .put("last_ts", carve.lastTimestamp()).put("active_segment_sealed", carve.activeSegmentSealed());
+                send(exchange, 200, report);
+            }
+            case ROTATED_OUT -> error(exchange, 410, "flow rotated out of the store",
+                    "its packets were older than what the store's size limit keeps");
+            case NEVER_STORED -> error(exchange, 404, "flow not in the store",
+                    "never stored: no alert armed it while the probe saw it");
+            case NOT_FOUND -> error(exchange, 404, "flow not in the store",
+                    "never stored, or rotated out (the alert's time does not tell which)");
+        }
+    }
+
+    private void download(HttpExchange exchange, String job) throws IOException {
+        Path file = carves.file(job);
+        InputStream in;
+        long size;
+        try {
+            in = Files.newInputStream(file);
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            error(exchange, 404, "no such carve", "job " + job + " has not been carved here (or its carve expired)");
+            return;
+        }
+        try (in) {
+            exchange.getResponseHeaders().set("Content-Type", PCAP_TYPE);
+            exchange.sendResponseHeaders(200, size == 0 ? -1 : size);
+            try (OutputStream out = exchange.getResponseBody()) {
+                in.transferTo(out);
+            }
+        }
+    }
+
+    private ObjectNode storeStatus() {
+        StoreStatus s = store.status();
+        ObjectNode node = json.createObjectNode().put("probe", probeName).put("dir", s.dir().toString())
+                .put("segments", s.segments().size()).put("total_bytes", s.totalBytes())
+                .put("pcap_bytes", s.pcapBytes()).put("index_bytes", s.indexBytes()).put("packets", s.packets())
+                .put("flows", s.flowEntries()).put("max_bytes", s.maxSizeBytes())
+                .put("active_bytes", s.activeBytes()).put("active_packets", s.activePackets())
+                .put("oldest_ts_ns", s.oldestTimestamp()).put("newest_ts_ns", s.newestTimestamp())
+                .put("rotated_segments", s.rotatedSegments()).put("rotated_bytes", s.rotatedBytes());
+        return node;
+    }
+
+    private void error(HttpExchange exchange, int status, String error, String detail) throws IOException {
+        send(exchange, status, json.createObjectNode().put("error", error).put("detail", detail));
+    }
+
+    private void send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
