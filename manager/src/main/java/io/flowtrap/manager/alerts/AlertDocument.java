@@ -1,0 +1,57 @@
+package io.flowtrap.manager.alerts;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+
+/**
+ * One alert as indexed: the EVE object with {@code host} set to the probe that saw it (Suricata's
+ * own {@code host}, its sensor-name, moves to {@code sensor_name} when they differ), in the daily
+ * index of its timestamp, under an id derived from the probe and the alert's exact bytes, so a
+ * re-delivered alert overwrites itself instead of appearing twice.
+ */
+public record AlertDocument(String id, String index, ObjectNode source) {
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd");
+    /** Suricata writes {@code 2026-11-22T10:15:30.123456+0000}. */
+    private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]xx");
+
+    /** The document for {@code alert} (already schema-valid), as received from {@code probe} in {@code raw}. */
+    public static AlertDocument of(String indexPrefix, String probe, String raw, ObjectNode alert) {
+        ObjectNode source = alert.deepCopy();
+        source.remove("_id");
+        String sensor = source.path("host").asText(null);
+        if (sensor != null && !sensor.equals(probe)) {
+            source.put("sensor_name", sensor);
+        }
+        source.put("host", probe);
+        String day = DAY.format(timestamp(source.path("timestamp").asText()).withOffsetSameInstant(ZoneOffset.UTC));
+        return new AlertDocument(id(probe, raw), indexPrefix + day, source);
+    }
+
+    /** 160 bits of SHA-256 over the probe's name and the alert's bytes, hex: a valid job name too. */
+    static String id(String probe, String raw) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(probe.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+            sha.update(raw.strip().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    static OffsetDateTime timestamp(String text) {
+        try {
+            return OffsetDateTime.parse(text, SURICATA);
+        } catch (DateTimeParseException e) {
+            return OffsetDateTime.parse(text); // RFC 3339, as the schema also allows
+        }
+    }
+}

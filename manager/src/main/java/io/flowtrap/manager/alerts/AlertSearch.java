@@ -1,0 +1,96 @@
+package io.flowtrap.manager.alerts;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch._types.query_dsl.Operator;
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.SearchResponse;
+import co.elastic.clients.elasticsearch.core.search.Hit;
+import co.elastic.clients.json.JsonData;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.manager.ManagerProperties;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.stereotype.Service;
+
+/**
+ * The alert search behind {@code alerts_tail}: a Lucene query string over the alert indices,
+ * within a time window, newest first, a page at a time. Hits come back as their stored
+ * {@code _source} untouched plus {@code _id}, exactly what the upload call accepts back.
+ */
+@Service
+public class AlertSearch {
+    /** One page of hits and how many match in all. */
+    public record Page(long total, List<ObjectNode> hits) {}
+
+    /** The query string does not parse. */
+    public static final class BadQuery extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadQuery(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final ElasticsearchClient client;
+    private final String indices;
+
+    public AlertSearch(ElasticsearchClient client, ManagerProperties properties) {
+        this.client = client;
+        this.indices = properties.alertIndexPrefix() + "*";
+    }
+
+    /**
+     * @param qfilter Lucene query-string syntax; blank: every alert
+     * @param fromMillis inclusive, epoch milliseconds
+     * @param toMillis inclusive, epoch milliseconds
+     * @param page 1-based
+     * @throws IOException Elasticsearch unreachable
+     */
+    public Page search(String qfilter, long fromMillis, long toMillis, int page, int pageSize) throws IOException, BadQuery {
+        List<Query> must = new ArrayList<>();
+        if (qfilter != null && !qfilter.isBlank()) {
+            must.add(Query.of(q -> q.queryString(s -> s.query(qfilter).defaultOperator(Operator.And)
+                    .analyzeWildcard(true))));
+        }
+        Query window = Query.of(q -> q.range(r -> r.untyped(u -> u.field("timestamp")
+                .gte(JsonData.of(fromMillis)).lte(JsonData.of(toMillis)).format("epoch_millis"))));
+        try {
+            SearchResponse<ObjectNode> response = client.search(s -> s.index(indices)
+                    .ignoreUnavailable(true).allowNoIndices(true)
+                    .query(q -> q.bool(b -> b.must(must).filter(window)))
+                    .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Desc).unmappedType(
+                            co.elastic.clients.elasticsearch._types.mapping.FieldType.Date)))
+                    .from((page - 1) * pageSize).size(pageSize)
+                    .trackTotalHits(t -> t.enabled(true)), ObjectNode.class);
+            List<ObjectNode> hits = new ArrayList<>(response.hits().hits().size());
+            for (Hit<ObjectNode> hit : response.hits().hits()) {
+                ObjectNode alert = hit.source();
+                if (alert == null) {
+                    continue;
+                }
+                alert.put("_id", hit.id());
+                hits.add(alert);
+            }
+            long total = response.hits().total() == null ? hits.size() : response.hits().total().value();
+            return new Page(total, hits);
+        } catch (ElasticsearchException e) {
+            if (e.status() == 400) {
+                throw new BadQuery(reason(e), e);
+            }
+            throw new IOException("elasticsearch answered " + e.status() + ": " + reason(e), e);
+        }
+    }
+
+    private static String reason(ElasticsearchException e) {
+        var cause = e.error().causedBy();
+        var root = e.error().rootCause().isEmpty() ? null : e.error().rootCause().get(0);
+        String text = root != null && root.reason() != null ? root.reason() : e.error().reason();
+        if (cause != null && cause.reason() != null && (text == null || !text.contains(cause.reason()))) {
+            text = text == null ? cause.reason() : text + ": " + cause.reason();
+        }
+        return text == null ? e.getMessage() : text;
+    }
+}

@@ -1,0 +1,133 @@
+package io.flowtrap.manager.probes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowtrap.api.JobName;
+import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.api.tls.PemTls;
+import io.flowtrap.manager.web.ApiException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.http.HttpStatus;
+
+/**
+ * The manager's side of one probe's API (see the probe's {@code ProbeApiServer}): HTTPS trusting
+ * the configured CA, the probe's key on every call. Probe answers become the REST chain's: a flow
+ * the probe does not hold is 404 or 410 as the probe says; a probe that cannot be reached is 502,
+ * one that does not answer in time 504. Thread-safe.
+ */
+public final class ProbeClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final URI base;
+    private final String token;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    ProbeClient(String name, String url, String token, Path caCertificate, Duration timeout) throws IOException {
+        this.name = name;
+        this.base = URI.create(url.endsWith("/") ? url : url + "/");
+        this.token = token;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().sslContext(PemTls.client(caCertificate))
+                .connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Asks the probe to carve the flow of {@code alertJson} as {@code job}; its report. */
+    public JsonNode carve(String job, String alertJson) {
+        HttpRequest request = request("api/v1/carves/" + JobName.require(job))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(alertJson, StandardCharsets.UTF_8)).build();
+        HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode body = parse(response.body());
+        if (response.statusCode() == 200) {
+            return body;
+        }
+        throw fromProbe(response.statusCode(), body);
+    }
+
+    /** Streams the carve of {@code job} into {@code out}; returns the bytes copied. */
+    public long fetch(String job, OutputStream out) throws IOException {
+        HttpRequest request = request("api/v1/carves/" + JobName.require(job)).GET().build();
+        HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), parse(in.readAllBytes()));
+            }
+            return in.transferTo(out);
+        }
+    }
+
+    /** The probe's store status, or why it cannot be had. */
+    public JsonNode storeStatus() {
+        HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode body = parse(response.body());
+        if (response.statusCode() == 200) {
+            return body;
+        }
+        throw fromProbe(response.statusCode(), body);
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+                .header("Authorization", ApiToken.SCHEME + " " + token);
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request, handler);
+        } catch (HttpConnectTimeoutException e) {
+            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe unreachable",
+                    "probe " + name + " (" + base + ") did not accept a connection in time", e);
+        } catch (HttpTimeoutException e) {
+            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
+                    "probe " + name + " did not answer within " + timeout.toSeconds() + " s", e);
+        } catch (ConnectException e) {
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe unreachable",
+                    "cannot connect to probe " + name + " at " + base, e);
+        } catch (IOException e) {
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe unreachable",
+                    "probe " + name + " at " + base + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted", "the manager is shutting down", e);
+        }
+    }
+
+    private ApiException fromProbe(int status, JsonNode body) {
+        String detail = body.path("detail").asText(body.path("error").asText("no detail"));
+        return switch (status) {
+            case 404 -> new ApiException(HttpStatus.NOT_FOUND, body.path("error").asText("not found on the probe"),
+                    "probe " + name + ": " + detail);
+            case 410 -> new ApiException(HttpStatus.GONE, "flow rotated out of the store", "probe " + name + ": " + detail);
+            case 400 -> new ApiException(HttpStatus.BAD_REQUEST, "bad alert", "probe " + name + ": " + detail);
+            case 401, 403 -> new ApiException(HttpStatus.BAD_GATEWAY, "probe refused the manager",
+                    "probe " + name + " rejects the manager's key (check flowtrap.probes token-file)");
+            default -> new ApiException(HttpStatus.BAD_GATEWAY, "probe error", "probe " + name + " answered " + status + ": " + detail);
+        };
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.createObjectNode().put("error", new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8));
+        }
+    }
+}

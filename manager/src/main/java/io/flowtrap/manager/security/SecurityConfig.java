@@ -1,0 +1,89 @@
+package io.flowtrap.manager.security;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.manager.ManagerProperties;
+import io.flowtrap.manager.tokens.Role;
+import io.flowtrap.manager.tokens.TokenStore;
+import io.flowtrap.manager.web.ApiError;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+
+/**
+ * Who may call what. {@code GET /rest} is open (scripts probe reachability with it); the alert
+ * search and the pcap chain need an analyst or admin key; probes deliver alerts with a probe or
+ * admin key; the appliance list is for admins. Keys come as {@code Authorization: Token <key>};
+ * a missing or bad key is a 401 with {@code WWW-Authenticate: Token} and a JSON body, a key
+ * without the role a 403. Stateless: no session, no CSRF (no cookies are ever issued).
+ */
+@Configuration
+public class SecurityConfig {
+    private static final String ANALYST = Role.ANALYST.name();
+    private static final String ADMIN = Role.ADMIN.name();
+    private static final String PROBE = Role.PROBE.name();
+
+    @Bean
+    TokenStore tokenStore(ManagerProperties properties, ObjectMapper json) throws IOException {
+        return new TokenStore(properties.dataDir(), json);
+    }
+
+    @Bean
+    SecurityFilterChain api(HttpSecurity http, TokenStore tokens, ObjectMapper json) throws Exception {
+        // every token was already checked by the converter: the manager only passes it on
+        AuthenticationManager accept = authentication -> authentication;
+        AuthenticationFilter tokenFilter = new AuthenticationFilter(accept, new TokenAuthenticationConverter(tokens));
+        tokenFilter.setSuccessHandler((request, response, authentication) -> {}); // go on to the controller, no redirect
+        tokenFilter.setFailureHandler((request, response, e) -> {
+            if (e instanceof AuthenticationServiceException) {
+                write(json, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, new ApiError("authentication unavailable", e.getMessage()));
+            } else {
+                unauthorized(json, response, e.getMessage());
+            }
+        });
+        return http
+                .securityMatcher("/rest", "/rest/**", "/api/**")
+                .csrf(AbstractHttpConfigurer::disable)
+                .formLogin(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .logout(AbstractHttpConfigurer::disable)
+                .requestCache(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .addFilterBefore(tokenFilter, BasicAuthenticationFilter.class)
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers(HttpMethod.GET, "/rest", "/rest/").permitAll()
+                        .requestMatchers("/rest/appliances/**").hasRole(ADMIN)
+                        .requestMatchers("/rest/**").hasAnyRole(ANALYST, ADMIN)
+                        .requestMatchers("/api/ingest/**").hasAnyRole(PROBE, ADMIN)
+                        .anyRequest().denyAll())
+                .exceptionHandling(e -> e
+                        .authenticationEntryPoint((request, response, ex) ->
+                                unauthorized(json, response, "send Authorization: Token <key>"))
+                        .accessDeniedHandler((request, response, ex) -> write(json, response,
+                                HttpServletResponse.SC_FORBIDDEN, new ApiError("forbidden",
+                                        "this key's role may not " + request.getMethod() + " " + request.getRequestURI()))))
+                .build();
+    }
+
+    private static void unauthorized(ObjectMapper json, HttpServletResponse response, String detail) throws IOException {
+        response.setHeader("WWW-Authenticate", ApiToken.SCHEME);
+        write(json, response, HttpServletResponse.SC_UNAUTHORIZED, new ApiError("authentication required", detail));
+    }
+
+    private static void write(ObjectMapper json, HttpServletResponse response, int status, ApiError error) throws IOException {
+        response.setStatus(status);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), error);
+    }
+}

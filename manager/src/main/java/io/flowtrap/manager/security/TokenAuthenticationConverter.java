@@ -1,0 +1,47 @@
+package io.flowtrap.manager.security;
+
+import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.manager.tokens.TokenStore;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.util.List;
+import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.web.authentication.AuthenticationConverter;
+
+/**
+ * Reads {@code Authorization: Token <key>} and looks the key up in the {@link TokenStore}: the
+ * result is an authenticated principal (the token's id) with its role, or a
+ * {@link BadCredentialsException} for a key that is unknown or revoked. No header: null, and the
+ * entry point answers 401 if the call needs a token.
+ */
+final class TokenAuthenticationConverter implements AuthenticationConverter {
+    private final TokenStore tokens;
+
+    TokenAuthenticationConverter(TokenStore tokens) {
+        this.tokens = tokens;
+    }
+
+    @Override
+    public Authentication convert(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header == null) {
+            return null;
+        }
+        String key = ApiToken.fromHeader(header);
+        if (key == null) {
+            throw new BadCredentialsException("the Authorization header is not 'Token <key>'");
+        }
+        try {
+            TokenStore.Entry entry = tokens.authenticate(key)
+                    .orElseThrow(() -> new BadCredentialsException("invalid token (unknown or revoked)"));
+            return UsernamePasswordAuthenticationToken.authenticated(entry.id(), null,
+                    List.of(new SimpleGrantedAuthority(entry.role().authority())));
+        } catch (IOException e) {
+            throw new AuthenticationServiceException("cannot read the token store: " + e.getMessage(), e);
+        }
+    }
+}

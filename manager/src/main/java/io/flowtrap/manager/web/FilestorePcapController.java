@@ -1,0 +1,212 @@
+package io.flowtrap.manager.web;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.api.JobName;
+import io.flowtrap.manager.jobs.ExtractionJobs;
+import io.flowtrap.manager.jobs.Job;
+import io.flowtrap.manager.probes.ProbeClient;
+import io.flowtrap.manager.probes.ProbeRegistry;
+import io.flowtrap.schemas.AlertSchema;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/**
+ * The pcap chain under {@code /rest/rules/filestore_pcap/}, as Scirius clients drive it:
+ * {@code upload} (an alert) → {@code extract_pcap} (the probe carves its flow) → {@code retrieve}
+ * (the manager pulls the carve, checks its SHA-256) → {@code download} (streamed, kept for the
+ * retention). {@code status} says where a job stands. Steps out of order are 409; see DESIGN.md
+ * for every status.
+ */
+@RestController
+public class FilestorePcapController {
+    static final MediaType PCAP = MediaType.parseMediaType("application/vnd.tcpdump.pcap");
+
+    private final ObjectMapper json;
+    private final ExtractionJobs jobs;
+    private final ProbeRegistry probes;
+
+    public FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes) {
+        this.json = json;
+        this.jobs = jobs;
+        this.probes = probes;
+    }
+
+    @PostMapping({"/rest/rules/filestore_pcap/upload/", "/rest/rules/filestore_pcap/upload"})
+    public Map<String, Object> upload(@RequestPart(name = "file", required = false) MultipartFile file,
+            @RequestParam(name = "host", required = false) String host) throws IOException {
+        if (file == null) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "no file", "send the alert as the multipart part 'file'");
+        }
+        ObjectNode alert = readAlert(file);
+        String probe = probes.require(host != null ? host : alert.path("host").asText(null)).name();
+        String id = jobId(alert);
+        ObjectNode flat = alert.deepCopy();
+        flat.remove("_id");
+        jobs.create(id, probe, flat.toString());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("upload", "done");
+        body.put("filename", id);
+        return body;
+    }
+
+    @PostMapping({"/rest/rules/filestore_pcap/{filename}/extract_pcap/", "/rest/rules/filestore_pcap/{filename}/extract_pcap"})
+    public Map<String, Object> extract(@PathVariable("filename") String filename,
+            @RequestParam(name = "host", required = false) String host) throws IOException {
+        Job job = jobs.require(validated(filename));
+        ProbeClient probe = probes.require(host != null ? host : job.host());
+        JsonNode report = probe.carve(job.id(), jobs.alert(job.id()));
+        Job.Carve carve = new Job.Carve(probe.name(), report.path("packets").asLong(), report.path("bytes").asLong(),
+                report.path("size").asLong(), report.path("sha256").asText(), report.path("first_ts").asText(),
+                report.path("last_ts").asText(), Instant.now());
+        jobs.recordCarve(job.id(), carve);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("extraction", "done");
+        body.put("filename", job.id());
+        body.put("packets", carve.packets());
+        body.put("bytes", carve.bytes());
+        body.put("first_ts", carve.firstTs());
+        body.put("last_ts", carve.lastTs());
+        return body;
+    }
+
+    @GetMapping({"/rest/rules/filestore_pcap/{filename}/status/", "/rest/rules/filestore_pcap/{filename}/status"})
+    public ResponseEntity<Map<String, Object>> status(@PathVariable("filename") String filename) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        var job = jobs.find(validated(filename));
+        if (job.isEmpty()) {
+            body.put("status", "unknown");
+            body.put("error", "unknown job");
+            body.put("detail", "no extraction job " + filename);
+            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(body);
+        }
+        body.put("status", job.get().status());
+        return ResponseEntity.ok(body);
+    }
+
+    @GetMapping({"/rest/rules/filestore_pcap/{filename}/retrieve/", "/rest/rules/filestore_pcap/{filename}/retrieve"})
+    public Map<String, Object> retrieve(@PathVariable("filename") String filename,
+            @RequestParam(name = "host", required = false) String host) throws IOException {
+        Job job = jobs.require(validated(filename));
+        if (job.carve() == null) {
+            throw new ApiException(HttpStatus.CONFLICT, "not extracted", "call extract_pcap for " + job.id() + " first");
+        }
+        ProbeClient probe = probes.require(host != null ? host : job.carve().host());
+        Path temp = jobs.temporaryPcap(job.id());
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            long size;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), sha256)) {
+                size = probe.fetch(job.id(), out);
+            }
+            String digest = HexFormat.of().formatHex(sha256.digest());
+            if (!digest.equals(job.carve().sha256()) || size != job.carve().size()) {
+                throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + probe.name()
+                        + " carved " + job.carve().size() + " bytes with SHA-256 " + job.carve().sha256() + ", sent "
+                        + size + " bytes with " + digest + "; extract again");
+            }
+            jobs.recordRetrieved(job.id(), temp, new Job.Retrieved(size, digest, Instant.now()));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("retrieve", "done");
+            body.put("filename", job.id());
+            body.put("size", size);
+            body.put("sha256", digest);
+            return body;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @GetMapping({"/rest/rules/filestore_pcap/{filename}/download/", "/rest/rules/filestore_pcap/{filename}/download"})
+    public ResponseEntity<Resource> download(@PathVariable("filename") String filename) throws IOException {
+        Job job = jobs.require(validated(filename));
+        if (job.expired() != null) {
+            throw new ApiException(HttpStatus.GONE, "expired", "the pcap of " + job.id() + " expired at " + job.expired()
+                    + "; retrieve it again");
+        }
+        if (job.retrieved() == null) {
+            throw new ApiException(HttpStatus.CONFLICT, "not retrieved", "call retrieve for " + job.id() + " first");
+        }
+        Path pcap = jobs.pcap(job.id());
+        if (!Files.isRegularFile(pcap)) {
+            throw new ApiException(HttpStatus.GONE, "expired", "the pcap of " + job.id() + " is gone; retrieve it again");
+        }
+        return ResponseEntity.ok()
+                .contentType(PCAP)
+                .contentLength(Files.size(pcap))
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(job.id() + ".pcap").build().toString())
+                .body(new FileSystemResource(pcap));
+    }
+
+    private ObjectNode readAlert(MultipartFile file) throws IOException {
+        JsonNode node;
+        try (InputStream in = file.getInputStream()) {
+            node = json.readTree(in);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "malformed JSON", e.getOriginalMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "not an alert", "expected one EVE alert object (or an alerts_tail hit)");
+        }
+        List<String> violations = AlertSchema.get().validate(node);
+        if (!violations.isEmpty()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "not a valid alert", String.join("; ", violations));
+        }
+        if (!node.hasNonNull("community_id")) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "alert has no flow identity",
+                    "community_id is missing: enable community-id in Suricata's eve-log");
+        }
+        return (ObjectNode) node;
+    }
+
+    /** The alert's {@code _id} if it has one (validated, never a path), else a new random id. */
+    private static String jobId(ObjectNode alert) {
+        JsonNode id = alert.get("_id");
+        if (id == null || id.isNull()) {
+            return UUID.randomUUID().toString().replace("-", "");
+        }
+        if (!id.isTextual() || !JobName.isValid(id.asText())) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid _id", "an alert _id is 1 to " + JobName.MAX_LENGTH
+                    + " characters of A-Z a-z 0-9 _ -");
+        }
+        return id.asText();
+    }
+
+    private static String validated(String filename) {
+        if (!JobName.isValid(filename)) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid job name", "a job name is 1 to " + JobName.MAX_LENGTH
+                    + " characters of A-Z a-z 0-9 _ -");
+        }
+        return filename;
+    }
+}

@@ -1,0 +1,32 @@
+package io.flowtrap.manager.web;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.tomcat.util.buf.EncodedSolidusHandling;
+import org.springframework.boot.web.embedded.tomcat.TomcatConnectorCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+
+/**
+ * Hostile URLs ({@code %2F}, {@code %2e%2e}, NUL, {@code //}) are refused by Spring Security's
+ * firewall with a JSON 400, like every other bad request. Tomcat lets encoded slashes through
+ * to it instead of answering them itself with a bare page.
+ */
+@Configuration
+public class WebServerConfig {
+    @Bean
+    TomcatConnectorCustomizer encodedSlashesReachTheFirewall() {
+        return connector -> connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
+    }
+
+    @Bean
+    RequestRejectedHandler jsonRequestRejected(ObjectMapper json) {
+        return (request, response, e) -> {
+            response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            json.writeValue(response.getOutputStream(), new ApiError("rejected URL", e.getMessage()));
+        };
+    }
+}
