@@ -1,0 +1,276 @@
+package io.flowtrap.probe.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpoolShipperTest {
+
+    private static final String TOKEN = "s3cret-token";
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T closeable) {
+        open.add(closeable);
+        return closeable;
+    }
+
+    private static SpoolConfig config(URI url, String token, int batchSize) {
+        return new SpoolConfig(url, token, null, batchSize, "probe-\"7\"",
+                Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(5));
+    }
+
+    private SpoolShipper shipper(EventSpool spool, SpoolConfig config) throws IOException, GeneralSecurityException {
+        return track(new SpoolShipper(spool, config)).start();
+    }
+
+    private static String alert(int n) {
+        return "{\"timestamp\":\"2024-05-01T10:00:00.000000+0000\",\"event_type\":\"alert\",\"n\":" + n
+                + ",\"alert\":{\"signature\":\"ET \\\"quoted\\\" \\u00e9\"}}";
+    }
+
+    private static List<Integer> numbers(List<JsonNode> events) {
+        return events.stream().map(e -> e.get("n").asInt()).toList();
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return IntStream.range(from, to).boxed().toList();
+    }
+
+    static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void deliversEveryAlertOnceInOrderAsNdjsonWithTheToken() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http(ManagerStandIn.always(200)));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 5_000; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        spool.append(EventSpool.FLOW, "{\"flow_id\":42,\"packets\":7}\n");
+        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 1_000));
+
+        await("all delivered", Duration.ofSeconds(10), () -> shipper.shipped() == 5_001);
+        Thread.sleep(100); // nothing more may arrive
+
+        List<JsonNode> lines = manager.accepted();
+        assertThat(lines).hasSize(5_001);
+        assertThat(numbers(manager.acceptedEvents().subList(0, 5_000))).isEqualTo(range(0, 5_000));
+        assertThat(lines.get(0).get("kind").asText()).isEqualTo("alert");
+        assertThat(lines.get(0).get("probe").asText()).isEqualTo("probe-\"7\"");
+        assertThat(lines.get(0).get("event").get("alert").get("signature").asText()).isEqualTo("ET \"quoted\" é");
+        assertThat(lines.get(5_000).get("kind").asText()).isEqualTo("flow");
+        assertThat(lines.get(5_000).get("event").get("flow_id").asLong()).isEqualTo(42);
+        // the event is carried byte for byte: content-derived ids on the manager depend on it
+        assertThat(manager.requests().get(0).body())
+                .startsWith("{\"kind\":\"alert\",\"probe\":\"probe-\\\"7\\\"\",\"event\":" + alert(0) + "}\n");
+        assertThat(manager.requests()).allSatisfy(r -> {
+            assertThat(r.contentType()).isEqualTo("application/x-ndjson");
+            assertThat(r.authorization()).isEqualTo("Token " + TOKEN);
+            assertThat(r.body().split("\n")).hasSizeLessThanOrEqualTo(1_000);
+        });
+        assertThat(shipper.batches()).isEqualTo(manager.requests().size()).isGreaterThanOrEqualTo(6);
+        assertThat(shipper.failures()).isZero();
+        assertThat(shipper.rejected()).isZero();
+        assertThat(shipper.backlog()).isZero();
+        assertThat(spool.appended()).isEqualTo(5_001);
+    }
+
+    @Test
+    void retriesWithGrowingBackoffThrough503AndLosesNothing() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http((n, r) -> n <= 4 ? 503 : 200));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 300; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100));
+
+        await("all delivered", Duration.ofSeconds(10), () -> shipper.shipped() == 300);
+        Thread.sleep(100);
+
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 300));
+        assertThat(shipper.failures()).isEqualTo(4);
+        assertThat(shipper.rejected()).isZero();
+        List<ManagerStandIn.Request> requests = manager.requests();
+        // the same first batch each time, after back-offs of 20, 40, 80 and 160 ms
+        assertThat(requests.subList(0, 5)).extracting(ManagerStandIn.Request::body).containsOnly(requests.get(0).body());
+        long waitedMillis = (requests.get(4).nanos() - requests.get(0).nanos()) / 1_000_000;
+        assertThat(waitedMillis).isGreaterThanOrEqualTo(300);
+        long lastGap = (requests.get(4).nanos() - requests.get(3).nanos()) / 1_000_000;
+        long firstGap = (requests.get(1).nanos() - requests.get(0).nanos()) / 1_000_000;
+        assertThat(lastGap).isGreaterThan(firstGap);
+    }
+
+    @Test
+    void holdsEventsWhileTheManagerIsDownAndDeliversThemWhenItComesUp() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        URI url = URI.create("http://127.0.0.1:" + port + ManagerStandIn.PATH);
+        EventSpool spool = track(new EventSpool(dir));
+        SpoolShipper shipper = shipper(spool, config(url, TOKEN, 64));
+        for (int i = 0; i < 200; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        await("connection failures", Duration.ofSeconds(5), () -> shipper.failures() >= 3);
+        assertThat(shipper.shipped()).isZero();
+        assertThat(shipper.backlog()).isEqualTo(200);
+
+        ManagerStandIn manager = track(ManagerStandIn.http(port, ManagerStandIn.always(200)));
+        await("all delivered", Duration.ofSeconds(5), () -> shipper.shipped() == 200);
+        Thread.sleep(100);
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 200));
+        assertThat(shipper.backlog()).isZero();
+    }
+
+    @Test
+    void aRestartedProbeShipsOnlyWhatWasNotDeliveredBefore() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http(ManagerStandIn.always(200)));
+        try (EventSpool spool = new EventSpool(dir)) {
+            for (int i = 0; i < 100; i++) {
+                spool.append(EventSpool.ALERT, alert(i));
+            }
+            try (SpoolShipper shipper = new SpoolShipper(spool, config(manager.url(), TOKEN, 1_000)).start()) {
+                await("first 100", Duration.ofSeconds(5), () -> shipper.shipped() == 100);
+            }
+        }
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 100));
+
+        EventSpool reopened = track(new EventSpool(dir));
+        for (int i = 100; i < 150; i++) {
+            reopened.append(EventSpool.ALERT, alert(i));
+        }
+        SpoolShipper again = shipper(reopened, config(manager.url(), TOKEN, 1_000));
+        await("next 50", Duration.ofSeconds(5), () -> again.shipped() == 50);
+        Thread.sleep(100);
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 150));
+        assertThat(again.shipped()).isEqualTo(50);
+    }
+
+    @Test
+    void aRestartAfterEverythingWasDeliveredWaitsForNewEvents() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http(ManagerStandIn.always(200)));
+        try (EventSpool spool = new EventSpool(dir)) {
+            for (int i = 0; i < 10; i++) {
+                spool.append(EventSpool.ALERT, alert(i));
+            }
+            try (SpoolShipper shipper = new SpoolShipper(spool, config(manager.url(), TOKEN, 1_000)).start()) {
+                await("first 10", Duration.ofSeconds(5), () -> shipper.shipped() == 10);
+            }
+        }
+        EventSpool reopened = track(new EventSpool(dir));
+        SpoolShipper again = shipper(reopened, config(manager.url(), TOKEN, 1_000));
+        Thread.sleep(200);
+        assertThat(again.shipped()).isZero();
+        reopened.append(EventSpool.ALERT, alert(10));
+        await("the new one", Duration.ofSeconds(5), () -> again.shipped() == 1);
+        Thread.sleep(100);
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 11));
+    }
+
+    @Test
+    void aPoisonEventIsRejectedAloneAndEverythingElseIsDelivered() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http((n, r) -> r.body().contains("\"poison\"") ? 400 : 200));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 1_000; i++) {
+            spool.append(EventSpool.ALERT, i == 437 ? "{\"n\":437,\"poison\":true}" : alert(i));
+        }
+        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100));
+
+        await("all but the poison", Duration.ofSeconds(10), () -> shipper.shipped() == 999 && shipper.rejected() == 1);
+        Thread.sleep(100);
+        List<Integer> expected = new ArrayList<>(range(0, 1_000));
+        expected.remove(Integer.valueOf(437));
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(expected);
+        assertThat(shipper.rejected()).isEqualTo(1);
+        assertThat(shipper.failures()).isZero();
+        ManagerStandIn.Request last400 = manager.requests().stream().filter(r -> r.status() == 400)
+                .reduce((a, b) -> b).orElseThrow();
+        assertThat(last400.body().split("\n")).hasSize(1); // narrowed down to the poison alone
+    }
+
+    @Test
+    void aWrongTokenHoldsEventsBackUntilItIsFixed() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http(
+                (n, r) -> ("Token " + TOKEN).equals(r.authorization()) ? 200 : 401));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 250; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        try (SpoolShipper wrong = new SpoolShipper(spool, config(manager.url(), "not-the-token", 100)).start()) {
+            await("401s", Duration.ofSeconds(5), () -> wrong.failures() >= 3);
+            assertThat(wrong.rejected()).isZero();
+            assertThat(wrong.shipped()).isZero();
+        }
+        assertThat(manager.accepted()).isEmpty();
+
+        SpoolShipper right = shipper(spool, config(manager.url(), TOKEN, 100));
+        await("all delivered", Duration.ofSeconds(5), () -> right.shipped() == 250);
+        Thread.sleep(100);
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 250));
+        assertThat(right.rejected()).isZero();
+    }
+
+    @Test
+    void closeStopsWithinASecondDuringAHangingPostAndTheBatchIsResentLater() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http((n, r) -> {
+            if (n == 1) {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return 503;
+            }
+            return 200;
+        }));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 20; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        SpoolShipper hanging = new SpoolShipper(spool, config(manager.url(), TOKEN, 100)).start();
+        await("the POST", Duration.ofSeconds(5), () -> manager.arrived() == 1);
+        long start = System.nanoTime();
+        hanging.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+        assertThat(hanging.isAlive()).isFalse();
+        assertThat(hanging.shipped()).isZero();
+
+        SpoolShipper next = shipper(spool, config(manager.url(), TOKEN, 100));
+        await("all delivered", Duration.ofSeconds(8), () -> next.shipped() == 20);
+        Thread.sleep(100);
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 20));
+    }
+}
