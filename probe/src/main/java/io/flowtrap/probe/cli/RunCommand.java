@@ -2,6 +2,7 @@ package io.flowtrap.probe.cli;
 
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
+import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.alert.MalformedAlertException;
 import io.flowtrap.probe.alert.EveFileTailer;
@@ -100,13 +101,15 @@ final class RunCommand implements Callable<Integer> {
                 }
             }, "flowtrap-shutdown"));
             ProbeApiServer api = startApi(settings, pipeline);
+            AlertForwarding forwarding = AlertForwarding.start(settings);
             try {
                 if (replay) {
-                    replay(settings, pipeline, counters);
+                    replay(settings, pipeline, counters, forwarding);
                 } else {
-                    live(settings, pipeline, counters);
+                    live(settings, pipeline, counters, forwarding);
                 }
             } finally {
+                forwarding.close();
                 if (api != null) {
                     api.close();
                 }
@@ -151,7 +154,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Replays capture.pcap-file with the alerts of alerts.eve-file, then serves until stopped. */
-    private void replay(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters) throws IOException {
+    private void replay(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters,
+            AlertForwarding forwarding) throws IOException {
         Path pcap = settings.capture().pcapFile();
         AlertSchedule schedule = AlertSchedule.read(settings.alerts().eveFile(), Duration.ZERO, new EveAlertParser(), counters);
         long packets;
@@ -159,6 +163,9 @@ final class RunCommand implements Callable<Integer> {
             long shift = settings.capture().replayClock().equals("now")
                     ? System.currentTimeMillis() * 1_000_000L - lastTimestamp(pcap) : 0;
             schedule = schedule.shifted(shift);
+            for (EveAlert alert : schedule.alerts()) {
+                forwarding.accept(alert);
+            }
             try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap)) {
                 packets = Replay.run(source, schedule, pipeline, shift);
             }
@@ -195,14 +202,18 @@ final class RunCommand implements Callable<Integer> {
         return last;
     }
 
-    private void live(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters) throws Exception {
+    private void live(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters,
+            AlertForwarding forwarding) throws Exception {
         ProbeSettings.Capture capture = settings.capture();
         ProbeSettings.Alerts alerts = settings.alerts();
         try (LivePcapSource source = LivePcapSource.open(capture.interfaceName(), capture.filter(), capture.snaplen(),
                 capture.promiscuous(), (int) Math.min(Integer.MAX_VALUE, capture.buffer().bytes()))) {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
-            EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), engine::submit, counters);
+            EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
+                forwarding.accept(alert);
+                engine.submit(alert);
+            }, counters);
             EveUnixSocketListener socket = null;
             EveFileTailer tailer = null;
             if (alerts.eveSocket() != null) {

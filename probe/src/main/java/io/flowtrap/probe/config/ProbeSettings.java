@@ -18,7 +18,8 @@ import java.time.Duration;
  * keys; every key is optional and has the default shown in {@code ops/probe/probe.yaml}. Immutable.
  */
 public record ProbeSettings(
-        String name, Capture capture, Flows flows, Lookback lookback, Store store, Alerts alerts, Api api) {
+        String name, Capture capture, Flows flows, Lookback lookback, Store store, Alerts alerts, Api api,
+        Manager manager) {
 
     public ProbeSettings {
         name = name == null || name.isBlank() ? "probe" : name;
@@ -28,6 +29,7 @@ public record ProbeSettings(
         store = store == null ? new Store(null, null, null, null) : store;
         alerts = alerts == null ? new Alerts(null, null, null) : alerts;
         api = api == null ? new Api(null, null, null, null, null, null) : api;
+        manager = manager == null ? new Manager(null, null, null, null) : manager;
     }
 
     /**
@@ -131,6 +133,21 @@ public record ProbeSettings(
         }
     }
 
+    /**
+     * Where alerts go: the manager's base URL (unset: alerts arm flows here and go nowhere else),
+     * the file holding this probe's key there (role probe), the CA its certificate is signed by
+     * (PEM; unset: the JDK's trust store), and the spool directory that keeps alerts until the
+     * manager has them.
+     */
+    public record Manager(String url, Path tokenFile, Path caCertificate, Path spoolDir) {
+        public Manager {
+            spoolDir = spoolDir == null ? Path.of("/var/lib/flowtrap/spool") : spoolDir;
+            if (url != null && tokenFile == null) {
+                throw new IllegalArgumentException("manager: url needs token-file (this probe's key at the manager)");
+            }
+        }
+    }
+
     /** Reads and validates a YAML settings file; the message of the exception says which key is wrong. */
     public static ProbeSettings read(Path file) throws IOException {
         SimpleModule durations = new SimpleModule("flowtrap-durations");
@@ -148,6 +165,6 @@ public record ProbeSettings(
             throw new IOException("no settings file at " + file);
         }
         ProbeSettings settings = yaml.readValue(file.toFile(), ProbeSettings.class);
-        return settings == null ? new ProbeSettings(null, null, null, null, null, null, null) : settings;
+        return settings == null ? new ProbeSettings(null, null, null, null, null, null, null, null) : settings;
     }
 }

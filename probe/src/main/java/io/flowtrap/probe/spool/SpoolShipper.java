@@ -5,7 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import io.flowtrap.api.tls.PemTls;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -84,14 +84,13 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
     /**
      * Prepares a shipper (call {@link #start()}).
      *
-     * @throws GeneralSecurityException when the CA certificate file does not give a TLS context
      * @throws IOException              when the CA certificate file cannot be read
      */
-    public SpoolShipper(EventSpool spool, SpoolConfig config) throws IOException, GeneralSecurityException {
+    public SpoolShipper(EventSpool spool, SpoolConfig config) throws IOException {
         this.spool = Objects.requireNonNull(spool, "spool");
         this.config = Objects.requireNonNull(config, "config");
         this.client = HttpClient.newBuilder()
-                .sslContext(CaTrust.sslContext(config.caCertificate()))
+                .sslContext(PemTls.client(config.caCertificate()))
                 .connectTimeout(config.requestTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();

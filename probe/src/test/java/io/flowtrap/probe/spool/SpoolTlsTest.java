@@ -1,9 +1,12 @@
 package io.flowtrap.probe.spool;
 
+import io.flowtrap.api.tls.PemTls;
+
 import static io.flowtrap.probe.spool.SpoolShipperTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,8 +104,8 @@ class SpoolTlsTest {
     @Test
     void aFileWithoutACertificateIsRefusedUpFront() throws Exception {
         Path empty = Files.writeString(keys.resolve("empty.pem"), "");
-        assertThatThrownBy(() -> CaTrust.sslContext(empty)).isInstanceOf(GeneralSecurityException.class);
-        assertThat(CaTrust.sslContext(pem).getProtocol()).isEqualTo("TLS");
-        assertThat(List.of(CaTrust.sslContext(null))).containsExactly(SSLContext.getDefault());
+        assertThatThrownBy(() -> PemTls.client(empty)).isInstanceOf(IOException.class);
+        assertThat(PemTls.client(pem).getProtocol()).isEqualTo("TLS");
+        assertThat(List.of(PemTls.client(null))).containsExactly(SSLContext.getDefault());
     }
 }
