@@ -1,2 +1,5 @@
-/** Test fixtures shared by modules: the traffic corpus generator, Suricata runs, oracle pcap readers. */
+/**
+ * Test fixtures shared by modules: a real Elasticsearch node for integration tests
+ * ({@link io.flowtrap.testkit.ElasticsearchNode}).
+ */
 package io.flowtrap.testkit;

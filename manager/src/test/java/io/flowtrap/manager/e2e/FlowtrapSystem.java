@@ -1,0 +1,273 @@
+package io.flowtrap.manager.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowtrap.manager.ManagerApplication;
+import io.flowtrap.manager.tokens.Role;
+import io.flowtrap.manager.tokens.TokenStore;
+import io.flowtrap.testkit.ElasticsearchNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import io.flowtrap.api.tls.PemTls;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole system for end-to-end tests, every part real: an Elasticsearch node
+ * ({@link ElasticsearchNode}), the manager (in this JVM, HTTPS, certificates from
+ * ops/tls/make-certs), and a probe process started with the launcher (ops/bin/flowtrap-probe) that
+ * replays a capture with its alerts, serves its API over HTTPS and ships its alerts to the manager
+ * through its spool. Each system gets its own directory and index prefix, so systems never see
+ * each other's data.
+ */
+final class FlowtrapSystem implements AutoCloseable {
+    static final Path REPO = ElasticsearchNode.repository();
+    static final String PROBE = "sensor-1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path dir;
+    final ElasticsearchNode elasticsearch;
+    final Path ca;
+    final String indexPrefix;
+    final String analystToken;
+    final String adminToken;
+    final String probeToken;
+    final Path store;
+    final Path eve;
+    private final ConfigurableApplicationContext manager;
+    private final int managerPort;
+    private final int probePort;
+    private Process probe;
+    final HttpClient http;
+
+    /**
+     * @param pcap the capture the probe replays (moved in time to end now)
+     * @param eve its alerts, as Suricata wrote them
+     */
+    FlowtrapSystem(Path dir, Path pcap, Path eve) throws Exception {
+        this.dir = dir;
+        this.eve = eve;
+        this.elasticsearch = ElasticsearchNode.shared();
+        run(List.of(REPO.resolve("ops/tls/make-certs").toString(), dir.resolve("tls").toString()));
+        this.ca = dir.resolve("tls/ca.pem");
+        this.indexPrefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + "-alerts-";
+        TokenStore tokens = new TokenStore(dir.resolve("manager"), JSON);
+        this.analystToken = tokens.create(Role.ANALYST, "it analyst").key();
+        this.adminToken = tokens.create(Role.ADMIN, "it admin").key();
+        this.probeToken = tokens.create(Role.PROBE, "it probe").key();
+        Files.writeString(dir.resolve("shipper.token"), probeToken);
+        Files.writeString(dir.resolve("probe-api.token"), io.flowtrap.api.auth.ApiToken.generate());
+        this.probePort = freePort();
+        this.store = dir.resolve("store");
+        this.http = HttpClient.newBuilder().sslContext(PemTls.client(ca)).version(HttpClient.Version.HTTP_1_1).build();
+        this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(
+                "--server.port=0",
+                "--server.ssl.certificate=" + dir.resolve("tls/server.pem"),
+                "--server.ssl.certificate-private-key=" + dir.resolve("tls/server.key"),
+                "--spring.elasticsearch.uris=" + elasticsearch.url(),
+                "--flowtrap.data-dir=" + dir.resolve("manager"),
+                "--flowtrap.alert-index-prefix=" + indexPrefix,
+                "--flowtrap.probes[0].name=" + PROBE,
+                "--flowtrap.probes[0].url=https://127.0.0.1:" + probePort,
+                "--flowtrap.probes[0].token-file=" + dir.resolve("probe-api.token"),
+                "--flowtrap.probes[0].ca-certificate=" + ca);
+        this.managerPort = Integer.parseInt(manager.getEnvironment().getProperty("local.server.port"));
+        startProbe(pcap);
+    }
+
+    private void startProbe(Path pcap) throws Exception {
+        Path config = dir.resolve("probe.yaml");
+        Files.writeString(config, String.join("\n",
+                "name: " + PROBE,
+                "capture:",
+                "  pcap-file: " + pcap,
+                "  replay-clock: now",
+                "alerts:",
+                "  eve-file: " + eve,
+                "flows:",
+                "  max-flows: 100000",
+                "lookback:",
+                "  size: 64MB",
+                "store:",
+                "  dir: " + store,
+                "  max-size: 4GB",
+                "  segment-size: 4MB",
+                "api:",
+                "  listen: 127.0.0.1:" + probePort,
+                "  token-file: " + dir.resolve("probe-api.token"),
+                "  tls-certificate: " + dir.resolve("tls/server.pem"),
+                "  tls-key: " + dir.resolve("tls/server.key"),
+                "  carve-dir: " + dir.resolve("carves"),
+                "manager:",
+                "  url: " + managerUrl(),
+                "  token-file: " + dir.resolve("shipper.token"),
+                "  ca-certificate: " + ca,
+                "  spool-dir: " + dir.resolve("spool"),
+                ""));
+        probe = new ProcessBuilder(REPO.resolve("ops/bin/flowtrap-probe").toString(), "run", "--config", config.toString())
+                .redirectOutput(dir.resolve("probe.out").toFile()).redirectError(dir.resolve("probe.err").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.readString(dir.resolve("probe.out")).contains("flowtrap-probe: ready")) {
+            if (!probe.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("the probe did not come up:\n" + Files.readString(dir.resolve("probe.err")));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The manager's base URL, {@code https://127.0.0.1:PORT}. */
+    String managerUrl() {
+        return "https://127.0.0.1:" + managerPort;
+    }
+
+    /** {@code host:port} as the seed's client takes it. */
+    String managerAddress() {
+        return "127.0.0.1:" + managerPort;
+    }
+
+    /** Stops the probe process (SIGTERM), as an outage of the probe. */
+    void stopProbe() throws InterruptedException {
+        probe.destroy();
+        probe.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The alert lines of the eve.json the probe replayed. */
+    List<JsonNode> recordedAlerts() throws IOException {
+        List<JsonNode> alerts = new ArrayList<>();
+        for (String line : Files.readAllLines(eve, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                JsonNode n = JSON.readTree(line);
+                if ("alert".equals(n.path("event_type").asText())) {
+                    alerts.add(n);
+                }
+            }
+        }
+        return alerts;
+    }
+
+    /** GET with a token (null: none); status and body. */
+    Response get(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(managerUrl() + path)).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            b.header("Authorization", "Token " + token);
+        }
+        HttpResponse<byte[]> r = http.send(b.GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
+    /** POST with a token and a body of the given type. */
+    Response post(String path, String token, String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(managerUrl() + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", contentType);
+        if (token != null) {
+            b.header("Authorization", "Token " + token);
+        }
+        HttpResponse<byte[]> r = http.send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
+    /** Waits until alerts_tail counts {@code expected} alerts over all time. */
+    long awaitIndexed(long expected, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long count = -1;
+        while (System.nanoTime() < deadline) {
+            Response r = get("/rest/rules/es/alerts_tail/?from_date=0&page_size=1", analystToken);
+            if (r.status() == 200) {
+                count = r.json().path("count").asLong();
+                if (count >= expected) {
+                    return count;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("expected " + expected + " alerts indexed, have " + count + "; probe log:\n"
+                + Files.readString(dir.resolve("probe.err")));
+    }
+
+    record Response(int status, byte[] body, java.util.Map<String, List<String>> headers) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        String header(String name) {
+            for (var e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+    }
+
+    static Run run(List<String> command) throws IOException, InterruptedException {
+        return run(command, null, java.util.Map.of());
+    }
+
+    static Run run(List<String> command, Path workDir, java.util.Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (workDir != null) {
+            pb.directory(workDir.toFile());
+        }
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("flowtrap-it", ".out");
+        Path err = Files.createTempFile("flowtrap-it", ".err");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + command);
+        }
+        Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+        return r;
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    /** Runs Suricata offline on {@code pcap} with the repo's config and rules; its eve.json. */
+    static Path suricata(Path workDir, Path pcap) throws Exception {
+        Path log = Files.createDirectories(workDir.resolve("suricata"));
+        Run r = run(List.of("suricata", "-r", pcap.toString(), "-c", REPO.resolve("ops/suricata/suricata.yaml").toString(),
+                "-S", REPO.resolve("ops/suricata/flowtrap-test.rules").toString(), "-l", log.toString(), "-k", "none"));
+        if (r.exit() != 0) {
+            throw new IllegalStateException("suricata failed: " + r.out() + r.err());
+        }
+        return log.resolve("eve.json");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (probe != null && probe.isAlive()) {
+            probe.destroy();
+            try {
+                probe.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        manager.close();
+    }
+}
