@@ -3,7 +3,10 @@ package io.flowtrap.manager.web;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.tomcat.util.buf.EncodedSolidusHandling;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.web.embedded.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
@@ -12,13 +15,19 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 /**
  * Hostile URLs ({@code %2F}, {@code %2e%2e}, NUL, {@code //}) are refused by Spring Security's
  * firewall with a JSON 400, like every other bad request. Tomcat lets encoded slashes through
- * to it instead of answering them itself with a bare page.
+ * to it, and what Tomcat still refuses itself (NUL, backslash) it answers in JSON too.
  */
 @Configuration
 public class WebServerConfig {
     @Bean
     TomcatConnectorCustomizer encodedSlashesReachTheFirewall() {
         return connector -> connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());
+    }
+
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonErrorsFromTomcat() {
+        return factory -> factory.addContextCustomizers(context ->
+                ((StandardHost) context.getParent()).setErrorReportValveClass(JsonErrorReportValve.class.getName()));
     }
 
     @Bean

@@ -57,6 +57,11 @@ final class FlowtrapSystem implements AutoCloseable {
      * @param eve its alerts, as Suricata wrote them
      */
     FlowtrapSystem(Path dir, Path pcap, Path eve) throws Exception {
+        this(dir, pcap, eve, List.of());
+    }
+
+    /** As above, with more manager arguments ({@code --key=value}), e.g. more probes. */
+    FlowtrapSystem(Path dir, Path pcap, Path eve, List<String> managerArguments) throws Exception {
         this.dir = dir;
         this.eve = eve;
         this.elasticsearch = ElasticsearchNode.shared();
@@ -72,7 +77,7 @@ final class FlowtrapSystem implements AutoCloseable {
         this.probePort = freePort();
         this.store = dir.resolve("store");
         this.http = HttpClient.newBuilder().sslContext(PemTls.client(ca)).version(HttpClient.Version.HTTP_1_1).build();
-        this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(
+        List<String> arguments = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--server.ssl.certificate=" + dir.resolve("tls/server.pem"),
                 "--server.ssl.certificate-private-key=" + dir.resolve("tls/server.key"),
@@ -82,7 +87,9 @@ final class FlowtrapSystem implements AutoCloseable {
                 "--flowtrap.probes[0].name=" + PROBE,
                 "--flowtrap.probes[0].url=https://127.0.0.1:" + probePort,
                 "--flowtrap.probes[0].token-file=" + dir.resolve("probe-api.token"),
-                "--flowtrap.probes[0].ca-certificate=" + ca);
+                "--flowtrap.probes[0].ca-certificate=" + ca));
+        arguments.addAll(managerArguments);
+        this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
         this.managerPort = Integer.parseInt(manager.getEnvironment().getProperty("local.server.port"));
         startProbe(pcap);
     }
@@ -252,7 +259,7 @@ final class FlowtrapSystem implements AutoCloseable {
         return log.resolve("eve.json");
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -1,0 +1,256 @@
+package io.flowtrap.manager.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every bad request the REST chain can get, each answered with its status and a JSON
+ * {@code {"error", "detail"}} body, and none of them writing anything outside the job area.
+ */
+class BadInputIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CHAIN = "/rest/rules/filestore_pcap/";
+    private static Path dir;
+    private static FlowtrapSystem system;
+    private static JsonNode hit;
+    private static ServerSocket silentProbe;
+    private static final List<Socket> held = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("flowtrap-badinput-it");
+        Path pcap = FlowtrapSystem.REPO.resolve("ops/demo-data/demo.pcap");
+        Path eve = FlowtrapSystem.REPO.resolve("ops/demo-data/demo-eve.json");
+        // a probe that is down (nothing listens) and one that accepts connections but never answers
+        int downPort = FlowtrapSystem.freePort();
+        silentProbe = new ServerSocket(0);
+        Thread acceptor = new Thread(() -> {
+            while (!silentProbe.isClosed()) {
+                try {
+                    held.add(silentProbe.accept());
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        }, "silent-probe");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        system = new FlowtrapSystem(dir, pcap, eve, List.of(
+                "--flowtrap.probe-timeout=2s",
+                "--flowtrap.probes[1].name=sensor-down",
+                "--flowtrap.probes[1].url=https://127.0.0.1:" + downPort,
+                "--flowtrap.probes[1].token-file=" + dir.resolve("probe-api.token"),
+                "--flowtrap.probes[2].name=sensor-silent",
+                "--flowtrap.probes[2].url=https://127.0.0.1:" + silentProbe.getLocalPort(),
+                "--flowtrap.probes[2].token-file=" + dir.resolve("probe-api.token")));
+        system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(60));
+        hit = system.get("/rest/rules/es/alerts_tail/?page_size=1", system.analystToken).json().path("results").get(0);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (system != null) {
+            system.close();
+        }
+        silentProbe.close();
+        for (Socket s : held) {
+            s.close();
+        }
+    }
+
+    @Test
+    void aMissingOrBadTokenIs401WithTheTokenChallenge() throws Exception {
+        for (String path : List.of("/rest/rules/es/alerts_tail/", CHAIN + "abc/status/", CHAIN + "abc/download/",
+                CHAIN + "abc/retrieve/?host=sensor-1")) {
+            expectError(system.get(path, null), 401);
+            expectError(system.get(path, "0000000000000000000000000000000000000000"), 401);
+            assertThat(system.get(path, null).header("WWW-Authenticate")).isEqualTo("Token");
+        }
+        expectError(system.post(CHAIN + "upload/?host=sensor-1", null, "application/json", new byte[0]), 401);
+        // the open reachability check
+        assertThat(system.get("/rest", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aRevokedTokenIs401() throws Exception {
+        var tokens = new io.flowtrap.manager.tokens.TokenStore(dir.resolve("manager"), JSON);
+        var created = tokens.create(io.flowtrap.manager.tokens.Role.ANALYST, "to revoke");
+        assertThat(system.get("/rest/rules/es/alerts_tail/", created.key()).status()).isEqualTo(200);
+        assertThat(tokens.revoke(created.entry().id())).isTrue();
+        expectError(system.get("/rest/rules/es/alerts_tail/", created.key()), 401);
+    }
+
+    @Test
+    void aKeyWithoutTheRoleIs403() throws Exception {
+        expectError(system.get("/rest/appliances/", system.analystToken), 403);
+        expectError(system.get("/rest/rules/es/alerts_tail/", system.probeToken), 403);
+        expectError(system.post("/api/ingest/events", system.analystToken, "application/x-ndjson", new byte[0]), 403);
+        FlowtrapSystem.Response admin = system.get("/rest/appliances/", system.adminToken);
+        assertThat(admin.status()).isEqualTo(200);
+        assertThat(admin.json().get(0).path("store").path("packets").asLong()).isPositive();
+        assertThat(admin.json().get(1).path("reachable").asBoolean()).isFalse();
+    }
+
+    @Test
+    void uploadsThatAreNoValidAlertAre400() throws Exception {
+        expectError(upload("{\"timestamp\": ".getBytes(StandardCharsets.UTF_8)), 400); // malformed JSON
+        expectError(upload("[1, 2]".getBytes(StandardCharsets.UTF_8)), 400); // not an object
+        expectError(upload("{\"hello\": \"world\"}".getBytes(StandardCharsets.UTF_8)), 400); // JSON that is no alert
+        ObjectNode flowEvent = hit.deepCopy();
+        flowEvent.put("event_type", "flow");
+        expectError(upload(flowEvent), 400);
+        ObjectNode noIdentity = hit.deepCopy();
+        noIdentity.remove(List.of("src_ip", "dest_ip", "community_id"));
+        expectError(upload(noIdentity), 400);
+        ObjectNode noCommunityId = hit.deepCopy();
+        noCommunityId.remove("community_id");
+        assertThat(expectError(upload(noCommunityId), 400).path("error").asText()).isEqualTo("alert has no flow identity");
+        ObjectNode wrongTypes = hit.deepCopy();
+        ((ObjectNode) wrongTypes.path("alert")).put("signature_id", "2029743");
+        wrongTypes.put("src_port", "http");
+        assertThat(expectError(upload(wrongTypes), 400).path("detail").asText()).contains("signature_id", "src_port");
+        expectError(system.post(CHAIN + "upload/?host=sensor-1", system.analystToken, "multipart/form-data; boundary=x",
+                "--x--\r\n".getBytes(StandardCharsets.UTF_8)), 400); // no file part
+    }
+
+    @Test
+    void anUploadOf100MegabytesIs413() throws Exception {
+        byte[] big = new byte[100 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) ' ');
+        big[0] = '{';
+        big[big.length - 1] = '}';
+        expectError(upload(big), 413);
+    }
+
+    @Test
+    void anUnknownOrMissingProbeIsAClearError() throws Exception {
+        assertThat(expectError(uploadTo("sensor-9", hit.toString().getBytes(StandardCharsets.UTF_8)), 404)
+                .path("detail").asText()).contains("sensor-9", "sensor-1");
+        ObjectNode noHost = hit.deepCopy();
+        noHost.remove("host");
+        expectError(system.post(CHAIN + "upload/", system.analystToken, multipartType(), multipart(
+                noHost.toString().getBytes(StandardCharsets.UTF_8))), 400);
+    }
+
+    @Test
+    void jobNamesThatArePathsAre400AndTouchNothing() throws Exception {
+        Path sentinel = Files.writeString(dir.resolve("sentinel.txt"), "untouched");
+        FileTime passwd = Files.getLastModifiedTime(Path.of("/etc/passwd"));
+        long jobsBefore = jobCount();
+        List<String> hostile = List.of("..", "..%2F..%2Fsentinel.txt", "%2e%2e", "%2E%2E%2Fsentinel.txt",
+                "a%2Fb", "%00", "a%00b", "%2Fetc%2Fpasswd", "..%5C..%5Csentinel.txt", "x".repeat(200));
+        for (String name : hostile) {
+            for (String step : List.of("status/", "download/", "retrieve/?host=sensor-1")) {
+                expectError(system.get(CHAIN + name + "/" + step, system.analystToken), 400);
+            }
+            expectError(system.post(CHAIN + name + "/extract_pcap/?host=sensor-1", system.analystToken,
+                    "application/json", new byte[0]), 400);
+        }
+        for (String raw : List.of("/rest/rules/filestore_pcap/../../sentinel.txt/download/",
+                "/rest/rules/filestore_pcap//etc/passwd/download/")) {
+            expectError(system.get(raw, system.analystToken), 400);
+        }
+        for (String id : List.of("../../sentinel", "/etc/passwd", "a/b", "a\u0000b", "..")) {
+            ObjectNode alert = hit.deepCopy();
+            alert.put("_id", id);
+            expectError(upload(alert), 400);
+        }
+        assertThat(Files.readString(sentinel)).isEqualTo("untouched");
+        assertThat(Files.getLastModifiedTime(Path.of("/etc/passwd"))).isEqualTo(passwd);
+        assertThat(jobCount()).isEqualTo(jobsBefore);
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("passwd") || n.equals("b"));
+        }
+    }
+
+    @Test
+    void stepsOnUnknownJobsAre404AndOutOfOrderAre409() throws Exception {
+        String unknown = "0123456789abcdef0123456789abcdef";
+        expectError(system.post(CHAIN + unknown + "/extract_pcap/?host=sensor-1", system.analystToken, "application/json", new byte[0]), 404);
+        expectError(system.get(CHAIN + unknown + "/retrieve/?host=sensor-1", system.analystToken), 404);
+        expectError(system.get(CHAIN + unknown + "/download/", system.analystToken), 404);
+        assertThat(expectError(system.get(CHAIN + unknown + "/status/", system.analystToken), 404).path("status").asText())
+                .isEqualTo("unknown");
+        String job = upload(hit).json().path("filename").asText();
+        expectError(system.get(CHAIN + job + "/retrieve/?host=sensor-1", system.analystToken), 409);
+        expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
+        assertThat(system.post(CHAIN + job + "/extract_pcap/?host=sensor-1", system.analystToken, "application/json",
+                new byte[0]).status()).isEqualTo(200);
+        expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
+    }
+
+    @Test
+    void aProbeThatIsDownIs502AndOneThatDoesNotAnswerIs504() throws Exception {
+        String job = upload(hit).json().path("filename").asText();
+        expectError(system.post(CHAIN + job + "/extract_pcap/?host=sensor-down", system.analystToken, "application/json", new byte[0]), 502);
+        expectError(system.post(CHAIN + job + "/extract_pcap/?host=sensor-silent", system.analystToken, "application/json", new byte[0]), 504);
+    }
+
+    @Test
+    void aQueryThatDoesNotParseIs400() throws Exception {
+        expectError(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:10.0.0.0/8", system.analystToken), 400);
+        expectError(system.get("/rest/rules/es/alerts_tail/?page=0", system.analystToken), 400);
+        expectError(system.get("/rest/rules/es/alerts_tail/?from_date=abc", system.analystToken), 400);
+        assertThat(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:%2210.0.0.0/8%22", system.analystToken).status())
+                .isEqualTo(200);
+    }
+
+    private static long jobCount() throws Exception {
+        try (Stream<Path> jobs = Files.list(dir.resolve("manager/jobs"))) {
+            return jobs.count();
+        }
+    }
+
+    private static FlowtrapSystem.Response upload(JsonNode alert) throws Exception {
+        return upload(alert.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static FlowtrapSystem.Response upload(byte[] content) throws Exception {
+        return uploadTo(FlowtrapSystem.PROBE, content);
+    }
+
+    private static FlowtrapSystem.Response uploadTo(String host, byte[] content) throws Exception {
+        return system.post(CHAIN + "upload/?host=" + host, system.analystToken, multipartType(), multipart(content));
+    }
+
+    private static String multipartType() {
+        return "multipart/form-data; boundary=flowtrapboundary";
+    }
+
+    /** A multipart body with one part, {@code file}, as requests sends it. */
+    private static byte[] multipart(byte[] content) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(content.length + 256);
+        body.writeBytes(("--flowtrapboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"myalert.json\"\r\n"
+                + "Content-Type: multipart/form-data\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(content);
+        body.writeBytes("\r\n--flowtrapboundary--\r\n".getBytes(StandardCharsets.US_ASCII));
+        return body.toByteArray();
+    }
+
+    /** Asserts the status and the {@code {"error", "detail"}} body; returns the body. */
+    private static JsonNode expectError(FlowtrapSystem.Response r, int status) throws Exception {
+        assertThat(r.status()).as(r.text()).isEqualTo(status);
+        assertThat(r.header("Content-Type")).as(r.text()).startsWith("application/json");
+        JsonNode body = r.json();
+        assertThat(body.path("error").asText()).as(r.text()).isNotBlank();
+        assertThat(body.has("detail")).as(r.text()).isTrue();
+        return body;
+    }
+}
