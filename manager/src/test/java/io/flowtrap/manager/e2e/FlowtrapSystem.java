@@ -46,8 +46,9 @@ final class FlowtrapSystem implements AutoCloseable {
     final String probeToken;
     final Path store;
     final Path eve;
-    private final ConfigurableApplicationContext manager;
-    private final int managerPort;
+    private ConfigurableApplicationContext manager;
+    private int managerPort;
+    private List<String> managerArguments;
     private final int probePort;
     private Process probe;
     final HttpClient http;
@@ -89,6 +90,7 @@ final class FlowtrapSystem implements AutoCloseable {
                 "--flowtrap.probes[0].token-file=" + dir.resolve("probe-api.token"),
                 "--flowtrap.probes[0].ca-certificate=" + ca));
         arguments.addAll(managerArguments);
+        this.managerArguments = arguments;
         this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
         this.managerPort = Integer.parseInt(manager.getEnvironment().getProperty("local.server.port"));
         startProbe(pcap);
@@ -142,6 +144,19 @@ final class FlowtrapSystem implements AutoCloseable {
     /** {@code host:port} as the seed's client takes it. */
     String managerAddress() {
         return "127.0.0.1:" + managerPort;
+    }
+
+    /** Stops the manager, as an outage of it. */
+    void stopManager() {
+        manager.close();
+    }
+
+    /** Starts the manager again on the port it had. */
+    void startManager() {
+        List<String> arguments = new ArrayList<>(managerArguments);
+        arguments.removeIf(a -> a.startsWith("--server.port="));
+        arguments.add("--server.port=" + managerPort);
+        manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
     }
 
     /** Stops the probe process (SIGTERM), as an outage of the probe. */
@@ -275,6 +290,8 @@ final class FlowtrapSystem implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        manager.close();
+        if (manager.isActive()) {
+            manager.close();
+        }
     }
 }
