@@ -85,7 +85,7 @@ def payload(rnd, n, marker=None):
     return body
 
 
-def tcp_flow(rnd, ep, sp, dp, markers, response_size=1400):
+def tcp_flow(rnd, ep, sp, dp, markers, response_size=1400, rounds=None):
     c, s = ep.src, ep.dst
     cs, ss = rnd.randint(1, 2**31), rnd.randint(1, 2**31)
     pkts = [tcp_segment(ep, c, s, sp, dp, cs, 0, 0x02, b"", rnd),
@@ -93,7 +93,7 @@ def tcp_flow(rnd, ep, sp, dp, markers, response_size=1400):
             tcp_segment(ep, c, s, sp, dp, cs + 1, ss + 1, 0x10, b"", rnd)]
     cs += 1
     ss += 1
-    rounds = rnd.randint(3, 8)
+    rounds = rounds or rnd.randint(3, 8)
     at = {"start": [0], "middle": [rounds // 2], "late": [rounds - 1], "twice": [0, rounds - 1]}
     for r in range(rounds):
         mark = None
@@ -125,6 +125,9 @@ def main():
     ap.add_argument("--concurrency", type=int, default=40)
     ap.add_argument("--response-size", type=int, default=1400,
                     help="largest TCP response payload (benchmarks use 1460 for full-size packets)")
+    ap.add_argument("--tcp-rounds", type=int, default=None,
+                    help="every flow is TCP with this many request/response rounds (3 packets each) and an alert"
+                         " marker at its start; the chain benchmark uses 332 for ~1,000-packet flows")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     flows = []
@@ -140,7 +143,10 @@ def main():
         ep = Endpoints(v6, src, dst, vlans)
         kind = rnd.random()
         sp = 1024 + i % 64000
-        if kind < 0.6:
+        if args.tcp_rounds:
+            markers = ["start"]
+            pkts, proto, dp = tcp_flow(rnd, ep, sp, 80, markers, args.response_size, args.tcp_rounds), 6, 80
+        elif kind < 0.6:
             markers = rnd.choice([[], [], [], ["start"], ["middle"], ["late"], ["twice"]])
             pkts, proto, dp = tcp_flow(rnd, ep, sp, 80, markers, args.response_size), 6, 80
         elif kind < 0.85:
