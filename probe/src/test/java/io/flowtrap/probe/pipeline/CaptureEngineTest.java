@@ -11,7 +11,10 @@ import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.probe.extraction.FlowQueries;
+import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.PcapStore;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -174,6 +177,42 @@ class CaptureEngineTest {
             assertThat(p.alertCounters().late()).isEqualTo(1);
             assertThat(p.alertCounters().unknown()).isZero();
             assertThat(stored(p)).isZero();
+        }
+    }
+
+    @Test
+    void aSealRequestedFromTheApiIsServedAtTheNextIdleAndTheExtractorThenSeesThePackets() throws Exception {
+        try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
+            CaptureEngine e = p.engine();
+            PcapStore store = p.store();
+            for (int i = 0; i < 4; i++) {
+                send(e, 1, 1000, i % 2 == 0, 0x10, 100);
+            }
+            EveAlert alert = alert(1, 1000, true);
+            e.onAlert(alert);
+            send(e, 1, 1000, true, 0x10, 100);
+            assertThat(store.status().activePackets()).isEqualTo(5);
+            ByteArrayOutputStream before = new ByteArrayOutputStream();
+            assertThat(store.extractor().extract(FlowQueries.forAlert(alert), before).outcome())
+                    .isNotEqualTo(ExtractionResult.Outcome.FOUND); // the active segment is not readable yet
+
+            long ticket = e.requestSeal();
+            assertThat(e.awaitSeal(ticket, 20_000_000L)).as("not served before the capture thread idles").isFalse();
+            e.idle(ts); // the capture thread's quiet moment; the clock does not move
+            assertThat(e.awaitSeal(ticket, 1_000_000_000L)).isTrue();
+
+            assertThat(store.status().activePackets()).isZero();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert), out);
+            assertThat(r.outcome()).isEqualTo(ExtractionResult.Outcome.FOUND);
+            assertThat(r.packets()).isEqualTo(5);
+            assertThat(out.size()).isPositive();
+
+            long next = e.requestSeal();
+            assertThat(next).isGreaterThan(ticket);
+            e.idle(ts); // nothing new was written: sealing an empty active segment is harmless
+            assertThat(e.awaitSeal(next, 1_000_000_000L)).isTrue();
+            assertThat(e.awaitSeal(ticket, 0)).as("an earlier ticket stays served").isTrue();
         }
     }
 }
