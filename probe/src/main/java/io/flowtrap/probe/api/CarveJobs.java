@@ -95,6 +95,7 @@ public final class CarveJobs {
                 result = extractor.extract(query, out);
             }
             if (result.outcome() != ExtractionResult.Outcome.FOUND) {
+                Files.deleteIfExists(target); // an older carve under this name must not pass for this one
                 return new Carve(job, result, 0, null, sealed);
             }
             long size = Files.size(temp);
@@ -115,7 +116,9 @@ public final class CarveJobs {
     private void deleteExpired() throws IOException {
         Instant horizon = Instant.now().minus(retention);
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pcap")).toList()) {
+            // carves, and the temporary files of carves a crash interrupted
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pcap")
+                    || p.getFileName().toString().endsWith(".partial")).toList()) {
                 try {
                     if (Files.getLastModifiedTime(f).toInstant().isBefore(horizon)) {
                         Files.deleteIfExists(f);

@@ -160,8 +160,9 @@ final class RunCommand implements Callable<Integer> {
         AlertSchedule schedule = AlertSchedule.read(settings.alerts().eveFile(), Duration.ZERO, new EveAlertParser(), counters);
         long packets;
         try {
+            // whole microseconds: EVE timestamps have no finer digits, so alerts move exactly as packets do
             long shift = settings.capture().replayClock().equals("now")
-                    ? System.currentTimeMillis() * 1_000_000L - lastTimestamp(pcap) : 0;
+                    ? (System.currentTimeMillis() * 1_000_000L - lastTimestamp(pcap)) / 1_000 * 1_000 : 0;
             schedule = schedule.shifted(shift);
             for (EveAlert alert : schedule.alerts()) {
                 forwarding.accept(alert);

@@ -159,4 +159,26 @@ class CarveJobsTest {
 
         assertThat(filesInCarveDir()).containsExactly("new.pcap", "notes.txt", "recent.pcap");
     }
+
+    @Test
+    void aCarveThatFindsNothingRemovesAnOlderCarveOfThatName() throws Exception {
+        jobs.carve("reused", alert.json());
+        assertThat(jobs.file("reused")).exists();
+
+        jobs.carve("reused", neverStoredAlert());
+
+        assertThat(jobs.file("reused")).doesNotExist();
+    }
+
+    @Test
+    void temporaryFilesOfInterruptedCarvesAreDeletedWithTheRetention() throws Exception {
+        Path stale = Files.writeString(carveDir.resolve("carves/.crashed123.partial"), "half a pcap");
+        Path fresh = Files.writeString(carveDir.resolve("carves/.running456.partial"), "being written");
+        Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+
+        jobs.carve("next", alert.json());
+
+        assertThat(stale).doesNotExist();
+        assertThat(fresh).exists();
+    }
 }
