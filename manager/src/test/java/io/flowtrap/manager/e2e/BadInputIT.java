@@ -204,6 +204,39 @@ class BadInputIT {
     }
 
     @Test
+    void anIngestBatchIndexesItsGoodAlertsAndReportsEachBadLine() throws Exception {
+        ObjectNode good = hit.deepCopy();
+        good.remove("_id");
+        good.put("flow_id", 777_000_001L);
+        ObjectNode objectField = good.deepCopy();
+        objectField.put("flow_id", 777_000_002L);
+        objectField.putObject("x_bench_field").put("a", 1);
+        ObjectNode clashingField = good.deepCopy(); // x_bench_field is an object now: Elasticsearch refuses a number
+        clashingField.put("flow_id", 777_000_003L);
+        clashingField.put("x_bench_field", 5);
+        ObjectNode noSignature = good.deepCopy();
+        ((ObjectNode) noSignature.path("alert")).remove("signature_id");
+        String batch = String.join("\n",
+                envelope(good), "{not json", envelope(objectField), envelope(noSignature),
+                "{\"kind\":\"alert\",\"probe\":\"../x\",\"event\":" + good + "}", envelope(clashingField), "");
+        FlowtrapSystem.Response r = system.post("/api/ingest/events", system.probeToken, "application/x-ndjson",
+                batch.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode report = r.json();
+        assertThat(report.path("received").asInt()).isEqualTo(6);
+        assertThat(report.path("indexed").asInt()).isEqualTo(2);
+        List<Integer> lines = new ArrayList<>();
+        report.path("rejected").forEach(n -> lines.add(n.path("line").asInt()));
+        assertThat(lines).containsExactlyInAnyOrder(2, 4, 5, 6);
+        assertThat(report.path("rejected").toString()).contains("not JSON", "signature_id", "probe must be",
+                "elasticsearch refused it");
+    }
+
+    private static String envelope(JsonNode alert) {
+        return "{\"kind\":\"alert\",\"probe\":\"sensor-batch\",\"event\":" + alert + "}";
+    }
+
+    @Test
     void aQueryThatDoesNotParseIs400() throws Exception {
         expectError(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:10.0.0.0/8", system.analystToken), 400);
         expectError(system.get("/rest/rules/es/alerts_tail/?page=0", system.analystToken), 400);
