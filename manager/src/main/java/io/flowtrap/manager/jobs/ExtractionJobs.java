@@ -55,7 +55,7 @@ public class ExtractionJobs {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(PCAP));
             write(dir.resolve(ALERT), alertJson.getBytes(StandardCharsets.UTF_8));
-            Job job = new Job(id, host, Instant.now(), null, null, null);
+            Job job = new Job(id, host, Instant.now(), null, null, null, null);
             save(job);
             return job;
         }
@@ -84,6 +84,15 @@ public class ExtractionJobs {
         synchronized (lock(id)) {
             Files.deleteIfExists(dir(id).resolve(PCAP));
             Job job = require(id).withCarve(carve);
+            save(job);
+            return job;
+        }
+    }
+
+    public Job recordFailure(String id, Job.Failure failure) throws IOException {
+        synchronized (lock(id)) {
+            Files.deleteIfExists(dir(id).resolve(PCAP));
+            Job job = require(id).withFailure(failure);
             save(job);
             return job;
         }

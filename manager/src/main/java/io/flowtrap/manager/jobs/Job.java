@@ -4,15 +4,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 
 /**
- * An extraction job as kept in {@code job.json}: the probe asked, what the probe carved, what the
- * manager retrieved and when that copy expired. Immutable; each step writes a new one.
+ * An extraction job as kept in {@code job.json}: the probe asked, what the probe carved (or why it
+ * could not), what the manager retrieved and when that copy expired. Immutable; each step writes a
+ * new one.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Job(String id, String host, Instant uploaded, Carve carve, Retrieved retrieved, Instant expired) {
+public record Job(String id, String host, Instant uploaded, Carve carve, Failure failure, Retrieved retrieved,
+        Instant expired) {
 
     /** What the probe reported for its carve. */
     public record Carve(String host, long packets, long bytes, long size, String sha256, String firstTs, String lastTs,
             Instant at) {}
+
+    /** Why the last carve failed: the status and error the REST chain answers with. */
+    public record Failure(int status, String error, String detail, Instant at) {}
 
     /** The manager's cached copy of the carve. */
     public record Retrieved(long size, String sha256, Instant at) {}
@@ -22,18 +27,25 @@ public record Job(String id, String host, Instant uploaded, Carve carve, Retriev
         if (expired != null) {
             return "expired";
         }
-        return retrieved != null ? "available" : "pending";
+        if (retrieved != null) {
+            return "available";
+        }
+        return failure != null && carve == null ? "failed" : "pending";
     }
 
     Job withCarve(Carve c) {
-        return new Job(id, host, uploaded, c, null, null);
+        return new Job(id, host, uploaded, c, null, null, null);
+    }
+
+    Job withFailure(Failure f) {
+        return new Job(id, host, uploaded, null, f, null, null);
     }
 
     Job withRetrieved(Retrieved r) {
-        return new Job(id, host, uploaded, carve, r, null);
+        return new Job(id, host, uploaded, carve, null, r, null);
     }
 
     Job expiredAt(Instant at) {
-        return new Job(id, host, uploaded, carve, retrieved, at);
+        return new Job(id, host, uploaded, carve, null, retrieved, at);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.api.JobName;
 import io.flowtrap.manager.jobs.ExtractionJobs;
+import io.flowtrap.manager.jobs.Extractions;
 import io.flowtrap.manager.jobs.Job;
 import io.flowtrap.manager.probes.ProbeClient;
 import io.flowtrap.manager.probes.ProbeRegistry;
@@ -23,6 +24,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
@@ -43,8 +45,9 @@ import org.springframework.web.multipart.MultipartFile;
  * The pcap chain under {@code /rest/rules/filestore_pcap/}, as Scirius clients drive it:
  * {@code upload} (an alert) → {@code extract_pcap} (the probe carves its flow) → {@code retrieve}
  * (the manager pulls the carve, checks its SHA-256) → {@code download} (streamed, kept for the
- * retention). {@code status} says where a job stands. Steps out of order are 409; see DESIGN.md
- * for every status.
+ * retention). {@code status} says where a job stands. A carve that takes longer than
+ * {@code flowtrap.extraction-wait} answers 202 and goes on; steps out of order are 409; see
+ * DESIGN.md for every status.
  */
 @RestController
 public class FilestorePcapController {
@@ -53,11 +56,13 @@ public class FilestorePcapController {
     private final ObjectMapper json;
     private final ExtractionJobs jobs;
     private final ProbeRegistry probes;
+    private final Extractions extractions;
 
-    public FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes) {
+    public FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions) {
         this.json = json;
         this.jobs = jobs;
         this.probes = probes;
+        this.extractions = extractions;
     }
 
     @PostMapping({"/rest/rules/filestore_pcap/upload/", "/rest/rules/filestore_pcap/upload"})
@@ -79,23 +84,26 @@ public class FilestorePcapController {
     }
 
     @PostMapping({"/rest/rules/filestore_pcap/{filename}/extract_pcap/", "/rest/rules/filestore_pcap/{filename}/extract_pcap"})
-    public Map<String, Object> extract(@PathVariable("filename") String filename,
+    public ResponseEntity<Map<String, Object>> extract(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(validated(filename));
         ProbeClient probe = probes.require(host != null ? host : job.host());
-        JsonNode report = probe.carve(job.id(), jobs.alert(job.id()));
-        Job.Carve carve = new Job.Carve(probe.name(), report.path("packets").asLong(), report.path("bytes").asLong(),
-                report.path("size").asLong(), report.path("sha256").asText(), report.path("first_ts").asText(),
-                report.path("last_ts").asText(), Instant.now());
-        jobs.recordCarve(job.id(), carve);
         Map<String, Object> body = new LinkedHashMap<>();
+        Optional<Job.Carve> done = extractions.extract(job, probe);
+        if (done.isEmpty()) {
+            body.put("extraction", "pending");
+            body.put("filename", job.id());
+            body.put("detail", "probe " + probe.name() + " is still carving; retrieve answers 409 until it is done");
+            return ResponseEntity.status(HttpStatus.ACCEPTED).body(body);
+        }
+        Job.Carve carve = done.get();
         body.put("extraction", "done");
         body.put("filename", job.id());
         body.put("packets", carve.packets());
         body.put("bytes", carve.bytes());
         body.put("first_ts", carve.firstTs());
         body.put("last_ts", carve.lastTs());
-        return body;
+        return ResponseEntity.ok(body);
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/status/", "/rest/rules/filestore_pcap/{filename}/status"})
@@ -116,6 +124,15 @@ public class FilestorePcapController {
     public Map<String, Object> retrieve(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(validated(filename));
+        if (extractions.carving(job.id())) {
+            throw new ApiException(HttpStatus.CONFLICT, "extraction in progress", "the probe is still carving " + job.id()
+                    + "; retrieve again shortly");
+        }
+        if (job.carve() == null && job.failure() != null) {
+            Job.Failure f = job.failure();
+            HttpStatus status = HttpStatus.resolve(f.status());
+            throw new ApiException(status == null ? HttpStatus.BAD_GATEWAY : status, f.error(), f.detail());
+        }
         if (job.carve() == null) {
             throw new ApiException(HttpStatus.CONFLICT, "not extracted", "call extract_pcap for " + job.id() + " first");
         }
