@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.schemas.DocumentSchema;
+import io.flowtrap.schemas.DocumentSchema.Document;
 import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -61,7 +63,10 @@ class BadInputIT {
                 "--flowtrap.probes[2].url=https://127.0.0.1:" + silentProbe.getLocalPort(),
                 "--flowtrap.probes[2].token-file=" + dir.resolve("probe-api.token")));
         system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(60));
-        hit = system.get("/rest/rules/es/alerts_tail/?page_size=1", system.analystToken).json().path("results").get(0);
+        JsonNode firstPage = system.get("/rest/rules/es/alerts_tail/?page_size=1", system.analystToken).json();
+        assertThat(firstPage.path("next").isTextual()).as("a second page in %s", firstPage).isTrue();
+        assertThat(DocumentSchema.of(Document.ALERTS_PAGE).validate(firstPage)).isEmpty();
+        hit = firstPage.path("results").get(0);
     }
 
     @AfterAll
@@ -86,6 +91,7 @@ class BadInputIT {
         expectError(system.post(CHAIN + "upload/?host=sensor-1", null, "application/json", new byte[0]), 401);
         // the open reachability check
         assertThat(system.get("/rest", null).status()).isEqualTo(200);
+        assertThat(DocumentSchema.of(Document.REST_ROOT).validate(system.get("/rest", null).json())).isEmpty();
     }
 
     @Test
@@ -106,6 +112,7 @@ class BadInputIT {
         assertThat(admin.status()).isEqualTo(200);
         assertThat(admin.json().get(0).path("store").path("packets").asLong()).isPositive();
         assertThat(admin.json().get(1).path("reachable").asBoolean()).isFalse();
+        assertThat(DocumentSchema.of(Document.APPLIANCES_ANSWER).validate(admin.json())).isEmpty();
     }
 
     @Test
@@ -186,8 +193,9 @@ class BadInputIT {
         expectError(system.post(CHAIN + unknown + "/extract_pcap/?host=sensor-1", system.analystToken, "application/json", new byte[0]), 404);
         expectError(system.get(CHAIN + unknown + "/retrieve/?host=sensor-1", system.analystToken), 404);
         expectError(system.get(CHAIN + unknown + "/download/", system.analystToken), 404);
-        assertThat(expectError(system.get(CHAIN + unknown + "/status/", system.analystToken), 404).path("status").asText())
-                .isEqualTo("unknown");
+        JsonNode unknownStatus = expectError(system.get(CHAIN + unknown + "/status/", system.analystToken), 404);
+        assertThat(unknownStatus.path("status").asText()).isEqualTo("unknown");
+        assertThat(DocumentSchema.of(Document.STATUS_ANSWER).validate(unknownStatus)).isEmpty();
         String job = upload(hit).json().path("filename").asText();
         expectError(system.get(CHAIN + job + "/retrieve/?host=sensor-1", system.analystToken), 409);
         expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
@@ -219,10 +227,16 @@ class BadInputIT {
         String batch = String.join("\n",
                 envelope(good), "{not json", envelope(objectField), envelope(noSignature),
                 "{\"kind\":\"alert\",\"probe\":\"../x\",\"event\":" + good + "}", envelope(clashingField), "");
+        for (JsonNode valid : List.of(good, objectField, clashingField)) {
+            assertThat(DocumentSchema.of(Document.INGEST_EVENT).validate(JSON.readTree(envelope(valid)))).isEmpty();
+        }
+        assertThat(DocumentSchema.of(Document.INGEST_EVENT).validate(JSON.readTree(envelope(noSignature))))
+                .containsExactly("$.event.alert: required property 'signature_id' not found");
         FlowtrapSystem.Response r = system.post("/api/ingest/events", system.probeToken, "application/x-ndjson",
                 batch.getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         JsonNode report = r.json();
+        assertThat(DocumentSchema.of(Document.INGEST_REPORT).validate(report)).as(r.text()).isEmpty();
         assertThat(report.path("received").asInt()).isEqualTo(6);
         assertThat(report.path("indexed").asInt()).isEqualTo(2);
         List<Integer> lines = new ArrayList<>();
@@ -241,8 +255,9 @@ class BadInputIT {
         expectError(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:10.0.0.0/8", system.analystToken), 400);
         expectError(system.get("/rest/rules/es/alerts_tail/?page=0", system.analystToken), 400);
         expectError(system.get("/rest/rules/es/alerts_tail/?from_date=abc", system.analystToken), 400);
-        assertThat(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:%2210.0.0.0/8%22", system.analystToken).status())
-                .isEqualTo(200);
+        FlowtrapSystem.Response quoted = system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:%2210.0.0.0/8%22", system.analystToken);
+        assertThat(quoted.status()).isEqualTo(200);
+        assertThat(DocumentSchema.of(Document.ALERTS_PAGE).validate(quoted.json())).as(quoted.text()).isEmpty();
     }
 
     private static long jobCount() throws Exception {
@@ -284,6 +299,7 @@ class BadInputIT {
         JsonNode body = r.json();
         assertThat(body.path("error").asText()).as(r.text()).isNotBlank();
         assertThat(body.has("detail")).as(r.text()).isTrue();
+        assertThat(DocumentSchema.of(Document.ERROR).validate(body)).as(r.text()).isEmpty();
         return body;
     }
 }

@@ -3,6 +3,8 @@ package io.flowtrap.manager.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flowtrap.schemas.DocumentSchema;
+import io.flowtrap.schemas.DocumentSchema.Document;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,17 +76,25 @@ class SeedClientIT {
                 "Authorization: Token " + system.analystToken);
         FlowtrapSystem.Run tail = curlRun(curl, "-G", base + "/rules/es/alerts_tail/", "--data-urlencode", "qfilter=" + qfilter);
         JsonNode hit = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tail.out()).path("results").get(0);
+        assertThat(DocumentSchema.of(Document.ALERTS_PAGE).validate(json(tail))).isEmpty();
         Path hitFile = dir.resolve("curl-hit.json");
         Files.writeString(hitFile, hit.toString());
         JsonNode upload = json(curlRun(curl, "-F", "file=@" + hitFile, base + "/rules/filestore_pcap/upload/?host=" + hit.path("host").asText()));
         assertThat(upload.path("upload").asText()).isEqualTo("done");
+        assertThat(DocumentSchema.of(Document.UPLOAD_ANSWER).validate(upload)).isEmpty();
         String job = upload.path("filename").asText();
         JsonNode extract = json(curlRun(curl, "-X", "POST", base + "/rules/filestore_pcap/" + job + "/extract_pcap/?host=" + FlowtrapSystem.PROBE));
         assertThat(extract.path("extraction").asText()).isEqualTo("done");
-        assertThat(json(curlRun(curl, base + "/rules/filestore_pcap/" + job + "/status/")).path("status").asText()).isEqualTo("pending");
+        assertThat(DocumentSchema.of(Document.EXTRACTION_ANSWER).validate(extract)).isEmpty();
+        JsonNode pending = json(curlRun(curl, base + "/rules/filestore_pcap/" + job + "/status/"));
+        assertThat(pending.path("status").asText()).isEqualTo("pending");
+        assertThat(DocumentSchema.of(Document.STATUS_ANSWER).validate(pending)).isEmpty();
         JsonNode retrieve = json(curlRun(curl, base + "/rules/filestore_pcap/" + job + "/retrieve/?host=" + FlowtrapSystem.PROBE));
         assertThat(retrieve.path("retrieve").asText()).isEqualTo("done");
-        assertThat(json(curlRun(curl, base + "/rules/filestore_pcap/" + job + "/status/")).path("status").asText()).isEqualTo("available");
+        assertThat(DocumentSchema.of(Document.RETRIEVE_ANSWER).validate(retrieve)).isEmpty();
+        JsonNode available = json(curlRun(curl, base + "/rules/filestore_pcap/" + job + "/status/"));
+        assertThat(available.path("status").asText()).isEqualTo("available");
+        assertThat(DocumentSchema.of(Document.STATUS_ANSWER).validate(available)).isEmpty();
         Path pcap = dir.resolve("curl.pcap");
         FlowtrapSystem.Run download = curlRun(curl, "-D", "-", "-o", pcap.toString(), base + "/rules/filestore_pcap/" + job + "/download/");
         assertThat(download.out()).containsIgnoringCase("content-type: application/vnd.tcpdump.pcap")

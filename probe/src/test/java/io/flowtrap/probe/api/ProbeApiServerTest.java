@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.schemas.DocumentSchema;
+import io.flowtrap.schemas.DocumentSchema.Document;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -81,6 +83,7 @@ class ProbeApiServerTest {
         assertThat(body.path("error").asText()).isEqualTo(error);
         assertThat(body.path("detail").isTextual()).as("detail in " + body).isTrue();
         assertThat(body.size()).isEqualTo(2);
+        assertThat(DocumentSchema.of(Document.ERROR).validate(body)).isEmpty();
     }
 
     @Test
@@ -90,6 +93,7 @@ class ProbeApiServerTest {
         JsonNode body = json(r);
         assertThat(body.path("status").asText()).isEqualTo("ok");
         assertThat(body.path("probe").asText()).isEqualTo("probe-t");
+        assertThat(DocumentSchema.of(Document.PROBE_HEALTH).validate(body)).isEmpty();
     }
 
     @Test
@@ -116,6 +120,7 @@ class ProbeApiServerTest {
         assertThat(body.path("segments").asInt()).isEqualTo(store.status().segments().size()).isPositive();
         assertThat(body.path("packets").asLong()).isEqualTo(store.status().packets()).isPositive();
         assertThat(body.path("flows").asLong()).isPositive();
+        assertThat(DocumentSchema.of(Document.PROBE_STORE_STATUS).validate(body)).isEmpty();
     }
 
     @Test
@@ -137,6 +142,7 @@ class ProbeApiServerTest {
         Instant last = Instant.parse(report.path("last_ts").asText());
         assertThat(first).isBeforeOrEqualTo(last);
         assertThat(report.path("active_segment_sealed").asBoolean()).isTrue();
+        assertThat(DocumentSchema.of(Document.PROBE_CARVE_REPORT).validate(report)).isEmpty();
 
         HttpResponse<byte[]> pcap = http.send(request("/api/v1/carves/api-job-1")
                 .header("Authorization", "Token " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -1,0 +1,117 @@
+package io.flowtrap.schemas;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Validates a document flowtrap accepts or emits against its JSON Schema in this package, e.g.
+ * {@code DocumentSchema.of(Document.EXTRACTION_ANSWER).validate(json)}. Each schema is loaded from
+ * the classpath and compiled on first use, with the files it refers to; validators are thread-safe
+ * and shared.
+ *
+ * <p>Every violation comes back as one line naming the JSON path of the offending value and the rule
+ * it breaks, e.g. {@code $.packets: integer expected, string found}, worded as {@link AlertSchema}'s.
+ */
+public final class DocumentSchema {
+
+    /** Each document, and the file of its schema. */
+    public enum Document {
+        /** A Suricata 7 EVE alert, or a hit of the alert search (upload's part, the probe's carve request). */
+        EVE_ALERT("eve-alert.schema.json"),
+        /** One NDJSON line a probe's shipper POSTs to {@code /api/ingest/events}. */
+        INGEST_EVENT("ingest-event.schema.json"),
+        /** The manager's answer to {@code POST /api/ingest/events}. */
+        INGEST_REPORT("ingest-report.schema.json"),
+        /** {@code alerts_tail}'s answer: {@code count}, {@code next}, {@code previous}, {@code results}. */
+        ALERTS_PAGE("alerts-page.schema.json"),
+        /** {@code upload}'s answer. */
+        UPLOAD_ANSWER("upload-answer.schema.json"),
+        /** {@code extract_pcap}'s answer. */
+        EXTRACTION_ANSWER("extraction-answer.schema.json"),
+        /** {@code status}'s answer, its 404 {@code unknown} included. */
+        STATUS_ANSWER("status-answer.schema.json"),
+        /** {@code retrieve}'s answer. */
+        RETRIEVE_ANSWER("retrieve-answer.schema.json"),
+        /** {@code GET /rest/appliances/}'s answer. */
+        APPLIANCES_ANSWER("appliances-answer.schema.json"),
+        /** {@code GET /rest}'s answer. */
+        REST_ROOT("rest-root.schema.json"),
+        /** Every error of the manager and the probe API: {@code {"error", "detail"}}. */
+        ERROR("error.schema.json"),
+        /** The probe API's answer to {@code POST /api/v1/carves/<job>}. */
+        PROBE_CARVE_REPORT("probe-carve-report.schema.json"),
+        /** The probe API's answer to {@code GET /api/v1/store}. */
+        PROBE_STORE_STATUS("probe-store-status.schema.json"),
+        /** The probe API's answer to {@code GET /api/v1/health}. */
+        PROBE_HEALTH("probe-health.schema.json");
+
+        private final String file;
+
+        Document(String file) {
+            this.file = file;
+        }
+
+        /** The schema's file name in this package, e.g. {@code extraction-answer.schema.json}. */
+        public String file() {
+            return file;
+        }
+
+        /** The schema's {@code $id}, {@code https://flowtrap.io/schemas/<file>}. */
+        public String id() {
+            return ClasspathSchemas.ID_PREFIX + file;
+        }
+
+        /** The schema's absolute classpath location, e.g. {@code /io/flowtrap/schemas/<file>}. */
+        public String resource() {
+            return ClasspathSchemas.RESOURCE_PREFIX + file;
+        }
+    }
+
+    private static final Map<Document, DocumentSchema> LOADED = new EnumMap<>(Document.class);
+
+    private final Document document;
+    private final JsonNode json;
+    private final JsonSchema schema;
+
+    private DocumentSchema(Document document) {
+        this.document = document;
+        this.json = ClasspathSchemas.read(document.file());
+        this.schema = ClasspathSchemas.compile(document.file());
+    }
+
+    /** The validator of {@code document}, built on first use. */
+    public static DocumentSchema of(Document document) {
+        Objects.requireNonNull(document, "document");
+        synchronized (LOADED) {
+            return LOADED.computeIfAbsent(document, DocumentSchema::new);
+        }
+    }
+
+    /** Which document this validates. */
+    public Document document() {
+        return document;
+    }
+
+    /** A copy of the schema as JSON, for readers that derive something from it. */
+    public JsonNode schema() {
+        return json.deepCopy();
+    }
+
+    /**
+     * The rules {@code json} breaks, one human-readable line each ({@code path: rule}); empty when it
+     * is a valid document of its kind.
+     */
+    public List<String> validate(JsonNode json) {
+        Objects.requireNonNull(json, "json");
+        return ClasspathSchemas.validate(schema, json);
+    }
+
+    @Override
+    public String toString() {
+        return "DocumentSchema[" + document.file() + "]";
+    }
+}
