@@ -14,10 +14,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param downloadRetention how long a retrieved pcap stays downloadable
  * @param probeTimeout how long an extraction or retrieval may take on the probe
  * @param alertIndexPrefix daily alert indices are {@code <prefix>yyyy.MM.dd}
+ * @param flowIndexPrefix daily indices of probes' flow records (what their stores hold)
  */
 @ConfigurationProperties(prefix = "flowtrap")
 public record ManagerProperties(
-        Path dataDir, List<Probe> probes, Duration downloadRetention, Duration probeTimeout, String alertIndexPrefix) {
+        Path dataDir, List<Probe> probes, Duration downloadRetention, Duration probeTimeout, String alertIndexPrefix,
+        String flowIndexPrefix) {
 
     public ManagerProperties {
         dataDir = dataDir == null ? Path.of("/var/lib/flowtrap/manager") : dataDir;
@@ -25,6 +27,7 @@ public record ManagerProperties(
         downloadRetention = downloadRetention == null ? Duration.ofHours(24) : downloadRetention;
         probeTimeout = probeTimeout == null ? Duration.ofSeconds(30) : probeTimeout;
         alertIndexPrefix = alertIndexPrefix == null ? "flowtrap-alerts-" : alertIndexPrefix;
+        flowIndexPrefix = flowIndexPrefix == null ? "flowtrap-flows-" : flowIndexPrefix;
     }
 
     /**

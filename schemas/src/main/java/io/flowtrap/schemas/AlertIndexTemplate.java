@@ -51,8 +51,20 @@ public final class AlertIndexTemplate {
         return build(AlertSchema.document(), indexPattern);
     }
 
+    /**
+     * The template for indices of another document (e.g. flow records in {@code flowtrap-flows-*}),
+     * the same way; its properties that refer to other files must say their {@code x-es-type}.
+     */
+    public static ObjectNode forDocument(DocumentSchema.Document document, String indexPattern) {
+        return build(DocumentSchema.of(document).schema(), indexPattern, document.resource());
+    }
+
     /** The template that {@code schema} (a JSON Schema of an object) yields. */
     static ObjectNode build(JsonNode schema, String indexPattern) {
+        return build(schema, indexPattern, AlertSchema.RESOURCE);
+    }
+
+    private static ObjectNode build(JsonNode schema, String indexPattern, String resource) {
         Objects.requireNonNull(indexPattern, "indexPattern");
         if (!INDEX_PATTERN.matcher(indexPattern).matches() || indexPattern.equals(".")
                 || indexPattern.equals("..")) {
@@ -71,7 +83,7 @@ public final class AlertIndexTemplate {
         mappings.putArray("dynamic_date_formats").add(DYNAMIC_DATE_FORMAT);
         mappings.set("properties", properties(schema, schema, "$"));
         ObjectNode meta = template.putObject("_meta");
-        meta.put("generated_from", AlertSchema.RESOURCE);
+        meta.put("generated_from", resource);
         if (schema.hasNonNull("$id")) {
             meta.put("schema_id", schema.get("$id").asText());
         }
@@ -142,7 +154,7 @@ public final class AlertIndexTemplate {
     /** {@code s} with its local {@code $ref} followed; its own keywords win over the target's. */
     private static JsonNode resolve(JsonNode root, JsonNode s, String path) {
         JsonNode current = s;
-        for (int depth = 0; current.has("$ref"); depth++) {
+        for (int depth = 0; current.has("$ref") && !current.has("x-es-type"); depth++) { // a given type needs no target
             if (depth == MAX_REF_DEPTH) {
                 throw new IllegalArgumentException(path + ": $ref chain longer than " + MAX_REF_DEPTH);
             }

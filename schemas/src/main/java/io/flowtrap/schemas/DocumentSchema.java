@@ -24,6 +24,8 @@ public final class DocumentSchema {
         EVE_ALERT("eve-alert.schema.json"),
         /** One NDJSON line a probe's shipper POSTs to {@code /api/ingest/events}. */
         INGEST_EVENT("ingest-event.schema.json"),
+        /** What a probe's store holds of an alerted flow that ended: an ingest event of kind {@code flow}. */
+        FLOW_RECORD("flow-record.schema.json"),
         /** The manager's answer to {@code POST /api/ingest/events}. */
         INGEST_REPORT("ingest-report.schema.json"),
         /** {@code alerts_tail}'s answer: {@code count}, {@code next}, {@code previous}, {@code results}. */

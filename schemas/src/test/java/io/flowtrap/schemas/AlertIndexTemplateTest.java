@@ -186,4 +186,19 @@ class AlertIndexTemplateTest {
         assertThat(AlertIndexTemplate.forPattern("flowtrap-alerts-*").at("/template/mappings/properties/src_ip")
                 .isObject()).isTrue();
     }
+
+    @Test
+    void flowRecordsGetTheirOwnTemplateFromTheirSchema() {
+        ObjectNode t = AlertIndexTemplate.forDocument(DocumentSchema.Document.FLOW_RECORD, "flowtrap-flows-*");
+        assertThat(t.path("index_patterns").get(0).asText()).isEqualTo("flowtrap-flows-*");
+        assertThat(t.path("_meta").path("generated_from").asText()).isEqualTo(DocumentSchema.Document.FLOW_RECORD.resource());
+        JsonNode p = t.path("template").path("mappings").path("properties");
+        assertThat(p.path("community_id").path("type").asText()).isEqualTo("keyword");
+        assertThat(p.path("host").path("type").asText()).isEqualTo("keyword");
+        assertThat(p.path("first_ts").path("type").asText()).isEqualTo("date");
+        assertThat(p.path("last_ts").path("type").asText()).isEqualTo("date");
+        assertThat(p.path("packets").path("type").asText()).isEqualTo("long");
+        assertThat(p.path("from_flow_start").path("type").asText()).isEqualTo("boolean");
+        assertThat(p.path("end").path("type").asText()).isEqualTo("keyword");
+    }
 }

@@ -47,7 +47,8 @@ class DocumentSchemaTest {
         List<JsonNode> alerts = AlertSchemaTest.examples().map(line -> (JsonNode) AlertSchemaTest.parse(line)).toList();
         return switch (d) {
             case EVE_ALERT -> alerts;
-            case INGEST_EVENT -> alerts.stream().map(DocumentSchemaTest::envelope).toList();
+            case INGEST_EVENT -> Stream.concat(alerts.stream().map(DocumentSchemaTest::envelope),
+                    samples(Document.FLOW_RECORD).stream().map(DocumentSchemaTest::flowEnvelope)).toList();
             default -> {
                 String resource = "samples/" + d.file().replace(".schema.json", ".json");
                 try (InputStream in = DocumentSchemaTest.class.getResourceAsStream(resource)) {
@@ -66,6 +67,13 @@ class DocumentSchemaTest {
     private static JsonNode envelope(JsonNode alert) {
         ObjectNode line = JSON.createObjectNode().put("kind", "alert").put("probe", "sensor-1");
         line.set("event", alert);
+        return line;
+    }
+
+    /** What the probe's shipper sends for a flow record. */
+    private static JsonNode flowEnvelope(JsonNode record) {
+        ObjectNode line = JSON.createObjectNode().put("kind", "flow").put("probe", "sensor-1");
+        line.set("event", record);
         return line;
     }
 
@@ -91,8 +99,18 @@ class DocumentSchemaTest {
     static Stream<Arguments> invalid() {
         return Stream.of(
                 // ingest events: the envelope, then the alert inside it, paths from the line's root
-                bad(Document.INGEST_EVENT, "kind flow", o -> o.put("kind", "flow"),
-                        "$.kind: does not have a value in the enumeration [\"alert\"]"),
+                bad(Document.INGEST_EVENT, "kind unknown", o -> o.put("kind", "metric"),
+                        "$.kind: does not have a value in the enumeration [\"alert\", \"flow\"]"),
+                bad(Document.INGEST_EVENT, (int) AlertSchemaTest.examples().count(), "a flow record sent as an alert", o -> o.put("kind", "alert"),
+                        "$.event: required property 'timestamp' not found", "$.event: required property 'event_type' not found",
+                        "$.event: required property 'src_ip' not found", "$.event: required property 'dest_ip' not found",
+                        "$.event: required property 'proto' not found", "$.event: required property 'alert' not found"),
+                bad(Document.FLOW_RECORD, "no end", o -> o.remove("end"), "$: required property 'end' not found"),
+                bad(Document.FLOW_RECORD, "packets negative", o -> o.put("packets", -1), "$.packets: must have a minimum value of 0"),
+                bad(Document.FLOW_RECORD, "from_flow_start as a string", o -> o.put("from_flow_start", "yes"),
+                        "$.from_flow_start: boolean expected, string found"),
+                bad(Document.FLOW_RECORD, "a time with an offset", o -> o.put("first_ts", "2026-11-29T15:50:58+0000"),
+                        "$.first_ts: does not match the regex pattern " + TIMESTAMP_PATTERN),
                 bad(Document.INGEST_EVENT, "probe as a path", o -> o.put("probe", "../x"),
                         "$.probe: does not match the regex pattern " + PROBE_PATTERN),
                 bad(Document.INGEST_EVENT, "probe name too long", o -> o.put("probe", "p".repeat(65)),
@@ -146,8 +164,12 @@ class DocumentSchemaTest {
                 bad(Document.UPLOAD_ANSWER, "no filename", o -> o.remove("filename"),
                         "$: required property 'filename' not found"),
 
-                bad(Document.EXTRACTION_ANSWER, "extraction not done", o -> o.put("extraction", "pending"),
-                        "$.extraction: must be the constant value 'done'"),
+                bad(Document.EXTRACTION_ANSWER, "extraction neither done nor pending", o -> o.put("extraction", "started"),
+                        "$.extraction: does not have a value in the enumeration [\"done\", \"pending\"]"),
+                bad(Document.EXTRACTION_ANSWER, "pending without a detail", o -> o.put("extraction", "pending"),
+                        "$: required property 'detail' not found"),
+                bad(Document.EXTRACTION_ANSWER, "done without packets", o -> o.remove("packets"),
+                        "$: required property 'packets' not found"),
                 bad(Document.EXTRACTION_ANSWER, "no packets", o -> o.put("packets", 0),
                         "$.packets: must have a minimum value of 1"),
                 bad(Document.EXTRACTION_ANSWER, "bytes as string", o -> o.put("bytes", "1474"),
@@ -162,7 +184,7 @@ class DocumentSchemaTest {
                         "$: property 'size' is not defined in the schema and the schema does not allow additional properties"),
 
                 bad(Document.STATUS_ANSWER, "status done", o -> o.put("status", "done"),
-                        "$.status: does not have a value in the enumeration [\"available\", \"pending\", \"unknown\", \"expired\"]"),
+                        "$.status: does not have a value in the enumeration [\"available\", \"pending\", \"failed\", \"unknown\", \"expired\"]"),
                 bad(Document.STATUS_ANSWER, "no status", o -> o.remove("status"), "$: required property 'status' not found"),
                 bad(Document.STATUS_ANSWER, 3, "unknown job's answer without status", o -> o.remove("status"),
                         "$: required property 'status' not found"),

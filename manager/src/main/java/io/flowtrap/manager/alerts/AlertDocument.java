@@ -17,7 +17,7 @@ import java.util.HexFormat;
  * re-delivered alert overwrites itself instead of appearing twice. {@code json} is the source
  * serialised once, for both the id and the index request.
  */
-public record AlertDocument(String id, String index, ObjectNode source, String json) {
+public record AlertDocument(String id, String index, ObjectNode source, String json) implements IndexedDocument {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd");
     /** Suricata writes {@code 2026-11-22T10:15:30.123456+0000}. */
     private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]xx");

@@ -3,6 +3,7 @@ package io.flowtrap.manager.alerts;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.schemas.AlertIndexTemplate;
+import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.io.StringReader;
 import org.slf4j.Logger;
@@ -10,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Puts the alert index template (derived from schemas/ by {@link AlertIndexTemplate}) into
+ * Puts the index templates of alerts and of flow records (derived from schemas/ by {@link AlertIndexTemplate}) into
  * Elasticsearch before the first alert is indexed. If Elasticsearch is down it tries again at the
  * next ingest, so the manager starts whatever state Elasticsearch is in.
  */
@@ -19,23 +20,29 @@ public class AlertIndexTemplateInstaller {
     private static final Logger log = LoggerFactory.getLogger(AlertIndexTemplateInstaller.class);
 
     private final ElasticsearchClient client;
-    private final String prefix;
+    private final String alertPrefix;
+    private final String flowPrefix;
     private volatile boolean installed;
 
     public AlertIndexTemplateInstaller(ElasticsearchClient client, ManagerProperties properties) {
         this.client = client;
-        this.prefix = properties.alertIndexPrefix();
+        this.alertPrefix = properties.alertIndexPrefix();
+        this.flowPrefix = properties.flowIndexPrefix();
     }
 
-    /** Installs the template unless done already; IOException if Elasticsearch cannot be reached. */
+    /** Installs the templates (alerts, flow records) unless done already; IOException if Elasticsearch cannot be reached. */
     public void ensureInstalled() throws IOException {
         if (installed) {
             return;
         }
-        String name = prefix.replaceAll("[^a-z0-9_-]", "") + "template";
-        String body = AlertIndexTemplate.forPattern(prefix + "*").toString();
-        client.indices().putIndexTemplate(t -> t.name(name).withJson(new StringReader(body)));
+        put(alertPrefix, AlertIndexTemplate.forPattern(alertPrefix + "*").toString());
+        put(flowPrefix, AlertIndexTemplate.forDocument(DocumentSchema.Document.FLOW_RECORD, flowPrefix + "*").toString());
         installed = true;
+    }
+
+    private void put(String prefix, String body) throws IOException {
+        String name = prefix.replaceAll("[^a-z0-9_-]", "") + "template";
+        client.indices().putIndexTemplate(t -> t.name(name).withJson(new StringReader(body)));
         log.info("index template {} installed for {}*", name, prefix);
     }
 }

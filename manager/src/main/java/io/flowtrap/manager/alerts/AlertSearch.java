@@ -36,10 +36,12 @@ public class AlertSearch {
 
     private final ElasticsearchClient client;
     private final String indices;
+    private final String flowIndices;
 
     public AlertSearch(ElasticsearchClient client, ManagerProperties properties) {
         this.client = client;
         this.indices = properties.alertIndexPrefix() + "*";
+        this.flowIndices = properties.flowIndexPrefix() + "*";
     }
 
     /**
@@ -75,12 +77,49 @@ public class AlertSearch {
                 hits.add(alert);
             }
             long total = response.hits().total() == null ? hits.size() : response.hits().total().value();
+            addCaptures(hits);
             return new Page(total, hits);
         } catch (ElasticsearchException e) {
             if (e.status() == 400) {
                 throw new BadQuery(reason(e), e);
             }
             throw new IOException("elasticsearch answered " + e.status() + ": " + reason(e), e);
+        }
+    }
+
+    /**
+     * Adds to each alert what its probe's store holds of its flow ({@code capture}), from the flow
+     * records probes send when alerted flows end; alerts whose flow has no record yet (still open,
+     * or not stored) get none. One query for the whole page.
+     */
+    private void addCaptures(List<ObjectNode> alerts) throws IOException {
+        List<co.elastic.clients.elasticsearch._types.FieldValue> ids = alerts.stream()
+                .map(a -> a.path("community_id").asText(null)).filter(java.util.Objects::nonNull).distinct()
+                .map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList();
+        if (ids.isEmpty()) {
+            return;
+        }
+        SearchResponse<ObjectNode> flows = client.search(s -> s.index(flowIndices).ignoreUnavailable(true).allowNoIndices(true)
+                .query(q -> q.terms(t -> t.field("community_id").terms(v -> v.value(ids))))
+                .sort(o -> o.field(f -> f.field("last_ts").order(SortOrder.Desc).unmappedType(
+                        co.elastic.clients.elasticsearch._types.mapping.FieldType.Date)))
+                .size(Math.min(10_000, ids.size() * 4)), ObjectNode.class);
+        java.util.Map<String, ObjectNode> byFlow = new java.util.HashMap<>();
+        for (Hit<ObjectNode> hit : flows.hits().hits()) {
+            ObjectNode f = hit.source();
+            if (f != null) {
+                byFlow.putIfAbsent(f.path("host").asText() + " " + f.path("community_id").asText(), f);
+            }
+        }
+        for (ObjectNode alert : alerts) {
+            ObjectNode f = byFlow.get(alert.path("host").asText() + " " + alert.path("community_id").asText());
+            if (f != null) {
+                ObjectNode capture = alert.putObject("capture");
+                capture.put("status", "stored");
+                for (String field : List.of("packets", "bytes", "first_ts", "last_ts", "from_flow_start", "end")) {
+                    capture.set(field, f.get(field));
+                }
+            }
         }
     }
 

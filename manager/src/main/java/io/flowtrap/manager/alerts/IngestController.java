@@ -6,14 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.manager.web.ApiException;
-import io.flowtrap.schemas.AlertSchema;
+import io.flowtrap.schemas.DocumentSchema;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /api/ingest/events}: what probes' shippers deliver, NDJSON, one event per line:
- * {@code {"kind": "alert", "probe": name, "event": <EVE alert>}}. Valid alerts are indexed; an
+ * {@code {"kind": "alert", "probe": name, "event": <EVE alert>}}, or {@code "kind": "flow"} with a
+ * flow record (what the probe's store holds of an alerted flow that ended). Valid events are indexed; an
  * invalid line is reported back (and logged) without holding up the rest, since sending it again
  * cannot make it valid. With Elasticsearch down the answer is 503 and nothing is taken, so the
  * shipper keeps the batch in its spool and tries again.
@@ -31,7 +31,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class IngestController {
     private static final Logger log = LoggerFactory.getLogger(IngestController.class);
-    private static final Pattern PROBE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final int MAX_LINES = 100_000;
 
     /** What a delivery came to: indexed, and each rejected line with why. */
@@ -40,18 +39,20 @@ public class IngestController {
     public record Rejected(int line, String error) {}
 
     private final ObjectMapper json;
-    private final AlertIndexer indexer;
-    private final String indexPrefix;
+    private final BulkIndexer indexer;
+    private final String alertIndexPrefix;
+    private final String flowIndexPrefix;
 
-    public IngestController(ObjectMapper json, AlertIndexer indexer, ManagerProperties properties) {
+    public IngestController(ObjectMapper json, BulkIndexer indexer, ManagerProperties properties) {
         this.json = json;
         this.indexer = indexer;
-        this.indexPrefix = properties.alertIndexPrefix();
+        this.alertIndexPrefix = properties.alertIndexPrefix();
+        this.flowIndexPrefix = properties.flowIndexPrefix();
     }
 
     @PostMapping(path = "/api/ingest/events")
     public IngestReport ingest(HttpServletRequest request) throws IOException {
-        List<AlertDocument> documents = new ArrayList<>();
+        List<IndexedDocument> documents = new ArrayList<>();
         List<Integer> documentLines = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
         int lineNumber = 0;
@@ -72,14 +73,14 @@ public class IngestController {
                 }
             }
         }
-        AlertIndexer.Outcome outcome;
+        BulkIndexer.Outcome outcome;
         try {
             outcome = indexer.index(documents);
         } catch (IOException | RuntimeException e) {
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "elasticsearch unavailable",
                     "deliver the batch again later; what was indexed is not duplicated (" + e.getMessage() + ")", e);
         }
-        for (AlertIndexer.Refused r : outcome.refused()) {
+        for (BulkIndexer.Refused r : outcome.refused()) {
             rejected.add(new Rejected(documentLines.get(r.position()), "elasticsearch refused it: " + r.reason()));
         }
         for (Rejected r : rejected) {
@@ -88,32 +89,21 @@ public class IngestController {
         return new IngestReport(lineNumber, outcome.indexed(), rejected);
     }
 
-    private AlertDocument parse(String line) {
+    private IndexedDocument parse(String line) {
         JsonNode envelope;
         try {
             envelope = json.readTree(line);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }
-        if (!envelope.isObject()) {
-            throw new IllegalArgumentException("expected {\"kind\", \"probe\", \"event\"}");
-        }
-        String kind = envelope.path("kind").asText("");
-        String probe = envelope.path("probe").asText("");
-        JsonNode event = envelope.path("event");
-        if (!kind.equals("alert")) {
-            throw new IllegalArgumentException("unknown kind '" + kind + "' (this manager indexes alerts)");
-        }
-        if (!PROBE_NAME.matcher(probe).matches()) {
-            throw new IllegalArgumentException("probe must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
-        }
-        if (!event.isObject()) {
-            throw new IllegalArgumentException("event must be an EVE alert object");
-        }
-        List<String> violations = AlertSchema.get().validate(event);
+        List<String> violations = DocumentSchema.of(DocumentSchema.Document.INGEST_EVENT).validate(envelope);
         if (!violations.isEmpty()) {
-            throw new IllegalArgumentException("not a valid alert: " + String.join("; ", violations));
+            throw new IllegalArgumentException("not a valid event: " + String.join("; ", violations));
         }
-        return AlertDocument.of(indexPrefix, probe, (ObjectNode) event);
+        String probe = envelope.path("probe").asText();
+        ObjectNode event = (ObjectNode) envelope.path("event");
+        return envelope.path("kind").asText().equals("flow")
+                ? FlowRecordDocument.of(flowIndexPrefix, probe, event)
+                : AlertDocument.of(alertIndexPrefix, probe, event);
     }
 }

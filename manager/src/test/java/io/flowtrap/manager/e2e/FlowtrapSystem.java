@@ -85,6 +85,7 @@ final class FlowtrapSystem implements AutoCloseable {
                 "--spring.elasticsearch.uris=" + elasticsearch.url(),
                 "--flowtrap.data-dir=" + dir.resolve("manager"),
                 "--flowtrap.alert-index-prefix=" + indexPrefix,
+                "--flowtrap.flow-index-prefix=" + indexPrefix.replace("-alerts-", "-flows-"),
                 "--flowtrap.probes[0].name=" + PROBE,
                 "--flowtrap.probes[0].url=https://127.0.0.1:" + probePort,
                 "--flowtrap.probes[0].token-file=" + dir.resolve("probe-api.token"),

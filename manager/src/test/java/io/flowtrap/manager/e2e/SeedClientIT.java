@@ -109,6 +109,34 @@ class SeedClientIT {
         assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(pcap));
     }
 
+    @Test
+    void everyAlertShowsWhatTheProbesStoreHoldsOfItsFlow() throws Exception {
+        JsonNode page = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            page = system.get("/rest/rules/es/alerts_tail/?from_date=0&page_size=1000", system.analystToken).json();
+            boolean all = true;
+            for (JsonNode a : page.path("results")) {
+                all &= a.has("capture");
+            }
+            if (all) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(page.path("results")).hasSize(alerts.size()).allSatisfy(a -> {
+            assertThat(a.path("capture").path("status").asText()).as(a.toString()).isEqualTo("stored");
+            assertThat(a.path("capture").path("packets").asLong()).isPositive();
+        });
+        // the record says what a carve gives: packets, and the flow whole from its first packet
+        JsonNode alert = page.path("results").get(0);
+        Path alertFile = Files.writeString(dir.resolve("capture-alert.json"), alert.toString());
+        Path carve = dir.resolve("capture.pcap");
+        Files.write(carve, probeCarve(alertFile, "capture"));
+        assertThat(alert.path("capture").path("packets").asLong()).isEqualTo(tcpdumpPackets(carve));
+        assertThat(alert.path("capture").path("from_flow_start").asBoolean()).isTrue();
+    }
+
     /** The first alert of each signature, in file order. */
     private static List<JsonNode> onePerSignature() {
         Map<Long, JsonNode> first = new LinkedHashMap<>();

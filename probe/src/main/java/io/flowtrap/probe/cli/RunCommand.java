@@ -102,6 +102,7 @@ final class RunCommand implements Callable<Integer> {
             }, "flowtrap-shutdown"));
             ProbeApiServer api = startApi(settings, pipeline);
             AlertForwarding forwarding = AlertForwarding.start(settings);
+            pipeline.engine().onStoredFlow(forwarding::accept);
             try {
                 if (replay) {
                     replay(settings, pipeline, counters, forwarding);
@@ -109,7 +110,11 @@ final class RunCommand implements Callable<Integer> {
                     live(settings, pipeline, counters, forwarding);
                 }
             } finally {
-                forwarding.close();
+                try {
+                    pipeline.engine().finish(); // ends every flow while their records can still be spooled
+                } finally {
+                    forwarding.close();
+                }
                 if (api != null) {
                     api.close();
                 }

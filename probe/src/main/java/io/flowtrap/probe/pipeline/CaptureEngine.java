@@ -49,10 +49,17 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final byte[] key = new byte[FlowKey.SIZE];
     private final byte[] alertKey = new byte[FlowKey.SIZE];
     private final byte[] digest = new byte[20];
+    private final byte[] endedDigest = new byte[20];
     private final long[] chain;
     private final PacketRecord held = new PacketRecord();
     private final PendingAlerts pending = new PendingAlerts(PENDING_CAPACITY);
     private final long[] recentlyEnded = new long[RECENTLY_ENDED];
+    // What the store holds of each armed flow, by slot (reset when a flow is armed): told at its end.
+    private final long[] storedPackets;
+    private final long[] storedBytes;
+    private final long[] firstStoredNanos;
+    private final boolean[] storedFromStart;
+    private StoredFlowListener storedFlowListener = flow -> {};
     private int recentlyEndedNext;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
@@ -66,6 +73,25 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.store = store;
         this.alertCounters = alertCounters;
         this.chain = new long[ring.maxRecords()];
+        this.storedPackets = new long[flows.maxFlows()];
+        this.storedBytes = new long[flows.maxFlows()];
+        this.firstStoredNanos = new long[flows.maxFlows()];
+        this.storedFromStart = new boolean[flows.maxFlows()];
+    }
+
+    /** What the store holds of one alerted flow, told when the flow ends. */
+    public record StoredFlow(String communityId, long firstStoredNanos, long lastSeenNanos, long storedPackets,
+            long storedBytes, long flowPackets, boolean fromFlowStart, FlowEndReason end) {}
+
+    /** Told on the capture thread, once per alerted flow as it ends (not per packet). */
+    @FunctionalInterface
+    public interface StoredFlowListener {
+        void flowStored(StoredFlow flow);
+    }
+
+    /** Sets who hears of each alerted flow's end (the probe's spool); call before the first packet. */
+    public void onStoredFlow(StoredFlowListener listener) {
+        this.storedFlowListener = listener;
     }
 
     /** Thread-safe: queues an alert for the capture thread, which applies it before its next packet. */
@@ -219,6 +245,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private void arm(int slot) throws IOException {
         flows.arm(slot);
         counters.armedFlows++;
+        storedPackets[slot] = 0;
+        storedBytes[slot] = 0;
+        firstStoredNanos[slot] = 0;
         long head = flows.lookbackHead(slot);
         if (head >= 0) {
             int n = ring.collectChain(head, chain);
@@ -226,15 +255,19 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                 ring.read(chain[i], held);
                 store(held, slot);
             }
-            if (ring.lastChainComplete()) {
+            boolean whole = ring.lastChainComplete();
+            storedFromStart[slot] = whole;
+            if (whole) {
                 counters.lookbackHits++;
             } else {
                 counters.lookbackMisses++;
             }
         } else if (head == -1 && flows.packets(slot) <= 1) {
             counters.lookbackHits++; // armed by a waiting alert as its first packet arrives: stored whole
+            storedFromStart[slot] = true;
         } else {
             counters.lookbackMisses++;
+            storedFromStart[slot] = false;
         }
         flows.setLookbackHead(slot, -1);
     }
@@ -243,6 +276,10 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         store.append(packet, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(), flows.keyOffset(slot));
         counters.storedPackets++;
         counters.storedBytes += packet.capturedLength();
+        if (storedPackets[slot]++ == 0) {
+            firstStoredNanos[slot] = packet.timestampNanos();
+        }
+        storedBytes[slot] += packet.capturedLength();
     }
 
     private void housekeeping() throws IOException {
@@ -269,6 +306,12 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     public void flowEnded(int slot, FlowEndReason reason) {
         recentlyEnded[recentlyEndedNext] = flows.communityHash(slot);
         recentlyEndedNext = (recentlyEndedNext + 1) & (RECENTLY_ENDED - 1);
+        if (flows.armed(slot)) {
+            flows.copyCommunityId(slot, endedDigest, 0);
+            storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
+                    flows.lastSeen(slot), storedPackets[slot], storedBytes[slot], flows.packets(slot),
+                    storedFromStart[slot], reason));
+        }
     }
 
     private boolean endedRecently(long hash) {

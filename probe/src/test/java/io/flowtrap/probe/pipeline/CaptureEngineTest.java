@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,6 +111,33 @@ class CaptureEngineTest {
         try (PcapStore s = PcapStore.openReadOnly(dir.resolve("store"))) {
             assertThat(s.status().packets()).isEqualTo(7);
         }
+    }
+
+    @Test
+    void eachAlertedFlowThatEndsIsToldWithWhatTheStoreHoldsOfIt() throws Exception {
+        List<CaptureEngine.StoredFlow> told = new ArrayList<>();
+        try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
+            CaptureEngine e = p.engine();
+            e.onStoredFlow(told::add);
+            for (int i = 0; i < 4; i++) {
+                send(e, 1, 1000, i % 2 == 0, 0x10, 100);
+                send(e, 2, 2000, true, 0x10, 100); // never alerted: never told
+            }
+            e.onAlert(alert(1, 1000, true));
+            send(e, 1, 1000, true, 0x10, 100);
+            send(e, 1, 1000, false, 0x10, 80);
+            assertThat(told).isEmpty(); // still open
+            e.finish();
+        }
+        assertThat(told).singleElement().satisfies(f -> {
+            assertThat(f.communityId()).isEqualTo(communityId(1, 1000));
+            assertThat(f.storedPackets()).isEqualTo(6);
+            assertThat(f.flowPackets()).isEqualTo(6);
+            assertThat(f.storedBytes()).isEqualTo(5 * 100 + 80);
+            assertThat(f.fromFlowStart()).isTrue();
+            assertThat(f.firstStoredNanos()).isEqualTo(T0 + 1_000_000);
+            assertThat(f.lastSeenNanos()).isEqualTo(T0 + 10 * 1_000_000);
+        });
     }
 
     @Test

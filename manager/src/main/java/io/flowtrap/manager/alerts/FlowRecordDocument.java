@@ -1,0 +1,39 @@
+package io.flowtrap.manager.alerts;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+
+/**
+ * A probe's flow record as indexed: what its store holds of one alerted flow that ended (first and
+ * last packet time, packets and bytes stored, whether from the flow's start), with {@code host} set
+ * to the probe, in the daily flow index of its first packet, under an id made of the probe, the
+ * Community ID and the first time, so a re-delivered record overwrites itself.
+ */
+public record FlowRecordDocument(String id, String index, ObjectNode source, String json) implements IndexedDocument {
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
+
+    /** The document for {@code record} (already valid) from {@code probe}; takes the node over. */
+    public static FlowRecordDocument of(String indexPrefix, String probe, ObjectNode record) {
+        record.put("host", probe);
+        String firstTs = record.path("first_ts").asText();
+        String day = DAY.format(Instant.parse(firstTs));
+        String json = record.toString();
+        return new FlowRecordDocument(id(probe, record.path("community_id").asText(), firstTs), indexPrefix + day, record, json);
+    }
+
+    private static String id(String probe, String communityId, String firstTs) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((probe + "\n" + communityId + "\n" + firstTs).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 20);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+}
