@@ -6,6 +6,7 @@ import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.api.tls.PemTls;
 import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +20,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -56,10 +58,15 @@ public final class ProbeClient {
                 .POST(HttpRequest.BodyPublishers.ofString(alertJson, StandardCharsets.UTF_8)).build();
         HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
         JsonNode body = parse(response.body());
-        if (response.statusCode() == 200) {
-            return body;
+        if (response.statusCode() != 200) {
+            throw fromProbe(response.statusCode(), body);
         }
-        throw fromProbe(response.statusCode(), body);
+        List<String> violations = DocumentSchema.of(DocumentSchema.Document.PROBE_CARVE_REPORT).validate(body);
+        if (!violations.isEmpty()) {
+            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe error", "probe " + name
+                    + " answered a carve report that is not one: " + String.join("; ", violations));
+        }
+        return body;
     }
 
     /** Streams the carve of {@code job} into {@code out}; returns the bytes copied. */
