@@ -294,5 +294,13 @@ final class FlowtrapSystem implements AutoCloseable {
         if (manager.isActive()) {
             manager.close();
         }
+        // this system's indices only (its own prefixes); a shared node keeps no leftovers between runs
+        if (elasticsearch.kind() != ElasticsearchNode.Kind.EXTERNAL) {
+            try {
+                elasticsearch.request("DELETE", "/" + indexPrefix + "*," + indexPrefix.replace("-alerts-", "-flows-") + "*", null);
+            } catch (IllegalStateException e) {
+                // the node is down (a test took it down and failed): nothing to clean
+            }
+        }
     }
 }
