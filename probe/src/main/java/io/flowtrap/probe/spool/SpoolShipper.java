@@ -170,6 +170,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
     }
 
     private void loop(SingleChronicleQueue queue, ExcerptTailer cursor, ExcerptTailer reader) {
+        SpoolPruner pruner = new SpoolPruner(queue);
         long backoff = config.minBackoff().toMillis();
         int limit = config.batchSize();
         long failedInARow = 0;
@@ -207,6 +208,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
             switch (outcome) {
                 case DELIVERED -> {
                     commit(cursor, last);
+                    pruner.pruneBefore(last);
                     shipped += count;
                     batches++;
                     if (failedInARow > 0) {

@@ -16,6 +16,7 @@ import java.util.stream.IntStream;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpoolShipperTest {
@@ -177,6 +178,41 @@ class SpoolShipperTest {
         Thread.sleep(100);
         assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 150));
         assertThat(again.shipped()).isEqualTo(50);
+    }
+
+    @Test
+    void filesOfCyclesDeliveredToTheEndAreDeletedAndNothingIsLostOrResent() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http(ManagerStandIn.always(200)));
+        try (EventSpool spool = new EventSpool(dir, TestRollCycles.TEST_SECONDLY)) {
+            for (int second = 0; second < 3; second++) { // three one-second cycles, so three files
+                for (int i = 0; i < 10; i++) {
+                    spool.append(EventSpool.ALERT, alert(second * 10 + i));
+                }
+                long now = System.currentTimeMillis();
+                Thread.sleep(1_000 - now % 1_000 + 20);
+            }
+            assertThat(cycleFiles()).hasSizeGreaterThanOrEqualTo(3);
+            try (SpoolShipper shipper = new SpoolShipper(spool, config(manager.url(), TOKEN, 10)).start()) {
+                await("all 30", Duration.ofSeconds(10), () -> shipper.shipped() == 30);
+                await("pruned", Duration.ofSeconds(5), () -> cycleFiles().size() == 1);
+            }
+        }
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 30));
+
+        EventSpool reopened = track(new EventSpool(dir, TestRollCycles.TEST_SECONDLY));
+        reopened.append(EventSpool.ALERT, alert(30));
+        SpoolShipper again = shipper(reopened, config(manager.url(), TOKEN, 10));
+        await("the new one", Duration.ofSeconds(5), () -> again.shipped() == 1);
+        Thread.sleep(100);
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 31));
+    }
+
+    private List<String> cycleFiles() {
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".cq4")).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
