@@ -59,7 +59,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] storedBytes;
     private final long[] firstStoredNanos;
     private final boolean[] storedFromStart;
-    private StoredFlowListener storedFlowListener = flow -> {};
+    private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
     private int recentlyEndedNext;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
@@ -306,7 +306,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     public void flowEnded(int slot, FlowEndReason reason) {
         recentlyEnded[recentlyEndedNext] = flows.communityHash(slot);
         recentlyEndedNext = (recentlyEndedNext + 1) & (RECENTLY_ENDED - 1);
-        if (flows.armed(slot)) {
+        if (storedFlowListener != null && flows.armed(slot)) {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
                     flows.lastSeen(slot), storedPackets[slot], storedBytes[slot], flows.packets(slot),
