@@ -55,14 +55,16 @@ public class IngestController {
         List<IndexedDocument> documents = new ArrayList<>();
         List<Integer> documentLines = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
-        int lineNumber = 0;
+        int lineNumber = 0; // physical lines, blank ones too, so a report points at the line sent
+        int received = 0;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(request.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
+                lineNumber++;
                 if (line.isBlank()) {
                     continue;
                 }
-                if (++lineNumber > MAX_LINES) {
+                if (++received > MAX_LINES) {
                     throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", "at most " + MAX_LINES + " events");
                 }
                 try {
@@ -86,7 +88,7 @@ public class IngestController {
         for (Rejected r : rejected) {
             log.warn("ingest: line {} rejected: {}", r.line(), r.error());
         }
-        return new IngestReport(lineNumber, outcome.indexed(), rejected);
+        return new IngestReport(received, outcome.indexed(), rejected);
     }
 
     private IndexedDocument parse(String line) {

@@ -12,19 +12,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Nothing is lost and nothing doubles across outages: a probe's spool keeps shipping alerts while
- * Elasticsearch, and then the manager, go down and come back; afterwards Elasticsearch holds
- * exactly one document per alert. While Elasticsearch is down the alert search says 503.
+ * Nothing is lost and nothing doubles across outages: alerts keep coming into a probe's spool
+ * (a steady trickle, and thousands more while each part is down) while Elasticsearch, and then
+ * the manager, go down and come back; afterwards Elasticsearch holds exactly one document per
+ * alert. While Elasticsearch is down the alert search says 503.
  */
 class OutageIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int ALERTS = 6_000;
     private static Path dir;
     private static FlowtrapSystem system;
 
@@ -46,52 +47,72 @@ class OutageIT {
     void everyAlertArrivesExactlyOnceThroughElasticsearchAndManagerOutages() throws Exception {
         List<ObjectNode> templates = system.recordedAlerts().stream().map(n -> (ObjectNode) n).toList();
         AtomicInteger appended = new AtomicInteger();
+        AtomicBoolean producing = new AtomicBoolean(true);
         try (EventSpool spool = new EventSpool(dir.resolve("sensor-2-spool"));
                 SpoolShipper shipper = new SpoolShipper(spool, new SpoolConfig(
                         URI.create(system.managerUrl() + "/api/ingest/events"), system.probeToken, system.ca, 500, "sensor-2",
                         Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(10))).start()) {
-            Thread producer = new Thread(() -> {
-                for (int i = 0; i < ALERTS; i++) {
-                    ObjectNode alert = templates.get(i % templates.size()).deepCopy();
-                    alert.put("flow_id", 1_000_000L + i); // each alert distinct
-                    spool.append(EventSpool.ALERT, alert.toString());
-                    appended.incrementAndGet();
-                    if (i % 100 == 99) {
-                        sleep(40); // ~2,500 alerts/s, for some seconds: alerts keep coming during the outages
+            Runnable append = () -> {
+                int i = appended.getAndIncrement();
+                ObjectNode alert = templates.get(i % templates.size()).deepCopy();
+                alert.put("flow_id", 1_000_000L + i); // each alert distinct
+                spool.append(EventSpool.ALERT, alert.toString());
+            };
+            // a steady trickle all along, through every outage and recovery
+            Thread trickle = new Thread(() -> {
+                while (producing.get()) {
+                    for (int i = 0; i < 20; i++) {
+                        append.run();
                     }
+                    sleep(50);
                 }
-            }, "alert-producer");
-            producer.start();
+            }, "alert-trickle");
+            trickle.start();
+            appendMany(append, 1_000);
+            awaitShipped(shipper, 1_000);
 
-            awaitShipped(shipper, 500);
             system.elasticsearch.stop();
             long failuresBefore = shipper.failures();
             FlowtrapSystem.Response down = system.get("/rest/rules/es/alerts_tail/", system.analystToken);
             assertThat(down.status()).as(down.text()).isEqualTo(503);
             assertThat(down.json().path("error").asText()).isEqualTo("alert search unavailable");
+            appendMany(append, 2_000); // while Elasticsearch is down
             awaitCondition(() -> shipper.failures() > failuresBefore + 2, "the shipper retries while Elasticsearch is down");
+            long shippedWhileDown = shipper.shipped();
             system.elasticsearch.start();
+            awaitShipped(shipper, shippedWhileDown + 2_000);
 
-            awaitShipped(shipper, shipper.shipped() + 500);
             system.stopManager();
             long failuresWithManagerDown = shipper.failures();
+            appendMany(append, 2_000); // while the manager is down
             awaitCondition(() -> shipper.failures() > failuresWithManagerDown + 2, "the shipper retries while the manager is down");
+            long shippedWithManagerDown = shipper.shipped();
             system.startManager();
+            awaitShipped(shipper, shippedWithManagerDown + 2_000);
 
-            producer.join();
-            assertThat(appended.get()).isEqualTo(ALERTS);
-            awaitShipped(shipper, ALERTS);
+            producing.set(false);
+            trickle.join();
+            awaitShipped(shipper, appended.get());
+            assertThat(shipper.shipped()).isEqualTo(appended.get());
             assertThat(shipper.rejected()).isZero();
         }
+        int alerts = appended.get();
+        assertThat(alerts).isGreaterThan(5_000);
         system.elasticsearch.request("POST", "/" + system.indexPrefix + "*/_refresh", null);
         var count = system.elasticsearch.request("POST", "/" + system.indexPrefix + "*/_count",
                 "{\"query\":{\"term\":{\"host\":\"sensor-2\"}}}");
-        assertThat(JSON.readTree(count.body()).path("count").asLong()).as(count.body()).isEqualTo(ALERTS);
+        assertThat(JSON.readTree(count.body()).path("count").asLong()).as(count.body()).isEqualTo(alerts);
         // and no alert twice: no flow_id (unique per alert here) on more than one document (one shard: exact)
         var twice = system.elasticsearch.request("POST", "/" + system.indexPrefix + "*/_search",
                 "{\"size\":0,\"query\":{\"term\":{\"host\":\"sensor-2\"}},"
                         + "\"aggs\":{\"twice\":{\"terms\":{\"field\":\"flow_id\",\"min_doc_count\":2,\"size\":10}}}}");
         assertThat(JSON.readTree(twice.body()).path("aggregations").path("twice").path("buckets")).as(twice.body()).isEmpty();
+    }
+
+    private static void appendMany(Runnable append, int n) {
+        for (int i = 0; i < n; i++) {
+            append.run();
+        }
     }
 
     private static void awaitShipped(SpoolShipper shipper, long atLeast) throws InterruptedException {
