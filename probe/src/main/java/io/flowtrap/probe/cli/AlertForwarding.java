@@ -66,6 +66,11 @@ final class AlertForwarding implements AutoCloseable {
         return new AlertForwarding(spool, shipper);
     }
 
+    /** Whether alerts and flow records go anywhere (manager.url is set). */
+    boolean active() {
+        return spool != null;
+    }
+
     void accept(EveAlert alert) {
         if (spool != null) {
             spool.append(EventSpool.ALERT, alert.json());

@@ -100,9 +100,17 @@ final class RunCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "flowtrap-shutdown"));
-            ProbeApiServer api = startApi(settings, pipeline);
             AlertForwarding forwarding = AlertForwarding.start(settings);
-            pipeline.engine().onStoredFlow(forwarding::accept);
+            if (forwarding.active()) {
+                pipeline.engine().onStoredFlow(forwarding::accept);
+            }
+            ProbeApiServer api;
+            try {
+                api = startApi(settings, pipeline);
+            } catch (IOException | RuntimeException e) {
+                forwarding.close();
+                throw e;
+            }
             try {
                 if (replay) {
                     replay(settings, pipeline, counters, forwarding);
