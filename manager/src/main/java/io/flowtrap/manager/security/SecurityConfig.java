@@ -49,7 +49,7 @@ public class SecurityConfig {
             if (e instanceof AuthenticationServiceException) {
                 write(json, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, new ApiError("authentication unavailable", e.getMessage()));
             } else {
-                unauthorized(json, response, e.getMessage());
+                unauthorized(json, response, "invalid token", e.getMessage());
             }
         });
         return http
@@ -69,16 +69,17 @@ public class SecurityConfig {
                         .anyRequest().denyAll())
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint((request, response, ex) ->
-                                unauthorized(json, response, "send Authorization: Token <key>"))
+                                unauthorized(json, response, "authentication required", "send Authorization: Token <key>"))
                         .accessDeniedHandler((request, response, ex) -> write(json, response,
                                 HttpServletResponse.SC_FORBIDDEN, new ApiError("forbidden",
                                         "this key's role may not " + request.getMethod() + " " + request.getRequestURI()))))
                 .build();
     }
 
-    private static void unauthorized(ObjectMapper json, HttpServletResponse response, String detail) throws IOException {
+    private static void unauthorized(ObjectMapper json, HttpServletResponse response, String error, String detail)
+            throws IOException {
         response.setHeader("WWW-Authenticate", ApiToken.SCHEME);
-        write(json, response, HttpServletResponse.SC_UNAUTHORIZED, new ApiError("authentication required", detail));
+        write(json, response, HttpServletResponse.SC_UNAUTHORIZED, new ApiError(error, detail));
     }
 
     private static void write(ObjectMapper json, HttpServletResponse response, int status, ApiError error) throws IOException {

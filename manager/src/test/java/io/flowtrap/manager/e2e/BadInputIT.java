@@ -84,8 +84,10 @@ class BadInputIT {
     void aMissingOrBadTokenIs401WithTheTokenChallenge() throws Exception {
         for (String path : List.of("/rest/rules/es/alerts_tail/", CHAIN + "abc/status/", CHAIN + "abc/download/",
                 CHAIN + "abc/retrieve/?host=sensor-1")) {
-            expectError(system.get(path, null), 401);
-            expectError(system.get(path, "0000000000000000000000000000000000000000"), 401);
+            assertThat(expectError(system.get(path, null), 401).path("error").asText()).isEqualTo("authentication required");
+            assertThat(expectError(system.get(path, "0000000000000000000000000000000000000000"), 401).path("error").asText())
+                    .isEqualTo("invalid token");
+            assertThat(expectError(system.get(path, "Bearer x"), 401).path("error").asText()).isEqualTo("invalid token");
             assertThat(system.get(path, null).header("WWW-Authenticate")).isEqualTo("Token");
         }
         expectError(system.post(CHAIN + "upload/?host=sensor-1", null, "application/json", new byte[0]), 401);
