@@ -152,19 +152,24 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
             throw new IllegalStateException("run() belongs to the shipper thread; call start()");
         }
         SingleChronicleQueue queue = spool.queue();
-        // tailers are made here: Chronicle tailers belong to the thread that uses them
-        try (ExcerptTailer cursor = queue.createTailer(TAILER_NAME);
-             ExcerptTailer reader = queue.createTailer()) {
-            long position = cursor.index();
-            if (position == 0) {
-                reader.toStart();
-            } else {
-                reader.moveToIndex(position); // false when all is delivered; the reader then waits there
-            }
-            loop(queue, cursor, reader);
-        } catch (RuntimeException e) {
-            if (running) {
-                LOG.error("spool shipper for {} stopped by an error", spool.directory(), e);
+        while (running) {
+            // tailers are made here: Chronicle tailers belong to the thread that uses them
+            try (ExcerptTailer cursor = queue.createTailer(TAILER_NAME);
+                 ExcerptTailer reader = queue.createTailer()) {
+                long position = cursor.index();
+                if (position == 0) {
+                    reader.toStart();
+                } else {
+                    reader.moveToIndex(position); // false when all is delivered; the reader then waits there
+                }
+                loop(queue, cursor, reader);
+            } catch (RuntimeException e) {
+                if (running) {
+                    // start over from the persisted position after a pause: nothing is skipped, at worst re-sent
+                    LOG.error("spool shipper for {} failed; starting over from its last delivered event", spool.directory(), e);
+                    failures++;
+                    pause(config.maxBackoff().toMillis());
+                }
             }
         }
     }
