@@ -56,11 +56,11 @@ class OpenApiContractTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Path dataDir;
-
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) throws IOException {
-        dataDir = Files.createTempDirectory("flowtrap-openapi-test");
+        // under target/: the context (and its tokens) outlives the test class, and mvn clean removes it
+        Path target = Files.createDirectories(Path.of("target"));
+        Path dataDir = Files.createTempDirectory(target, "openapi-test-");
         registry.add("flowtrap.data-dir", dataDir::toString);
         registry.add("spring.elasticsearch.uris", () -> "http://127.0.0.1:1"); // nothing listens there
     }
