@@ -1,22 +1,14 @@
 package io.flowtrap.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowtrap.api.tls.PemTls;
-import java.io.InputStream;
+import io.flowtrap.api.client.FlowtrapClient;
+import java.io.OutputStream;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>usage: ChainBenchmark --url URL --token KEY --ca CA.pem [--clients 1] [--chains 200] [--warmup 20]</pre>
  */
 public final class ChainBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** alerts_tail's page size when a client names none. */
+    private static final int DEFAULT_PAGE_SIZE = 30;
     private static final String[] STEPS = {"alerts_tail", "upload", "extract_pcap", "retrieve", "download"};
 
     private ChainBenchmark() {}
@@ -58,8 +51,7 @@ public final class ChainBenchmark {
         if (url == null || token == null || ca == null) {
             throw new IllegalArgumentException("usage: ChainBenchmark --url URL --token KEY --ca CA.pem [--clients N] [--chains N]");
         }
-        HttpClient http = HttpClient.newBuilder().sslContext(PemTls.client(ca)).version(HttpClient.Version.HTTP_1_1).build();
-        Client client = new Client(http, url, token);
+        Client client = new Client(new FlowtrapClient(URI.create(url), token, ca));
         List<JsonNode> alerts = client.allAlerts();
         if (alerts.size() < clients) {
             throw new IllegalStateException("need at least " + clients + " alerts, have " + alerts.size());
@@ -115,10 +107,10 @@ public final class ChainBenchmark {
         return s[Math.min(s.length - 1, (int) Math.ceil(p / 100.0 * s.length) - 1)] / 1e6;
     }
 
-    /** The chain's calls, checked as the seed's client checks them (and a little more). */
-    private record Client(HttpClient http, String base, String token) {
+    /** The chain's calls through {@link FlowtrapClient}, checked as the seed's client checks them (and a little more). */
+    private record Client(FlowtrapClient manager) {
         List<JsonNode> allAlerts() throws Exception {
-            JsonNode page = json(get("/rest/rules/es/alerts_tail/?page_size=1000"));
+            JsonNode page = manager.alertsTail(null, null, null, 1, 1000);
             List<JsonNode> alerts = new ArrayList<>();
             page.path("results").forEach(alerts::add);
             return alerts;
@@ -129,64 +121,32 @@ public final class ChainBenchmark {
             long t = System.nanoTime();
             String q = "alert.signature_id:" + alert.path("alert").path("signature_id").asLong() + " AND flow_id:"
                     + alert.path("flow_id").asLong();
-            JsonNode hit = json(get("/rest/rules/es/alerts_tail/?qfilter=" + URLEncoder.encode(q, StandardCharsets.UTF_8)))
-                    .path("results").get(0);
+            JsonNode hit = manager.alertsTail(q, null, null, 1, DEFAULT_PAGE_SIZE).path("results").get(0);
             t = lap(stepNanos, 0, t);
             ObjectNode flat = hit.deepCopy();
             flat.remove("_id"); // a fresh job per chain, as for an analyst's own alert file
-            String boundary = UUID.randomUUID().toString();
-            byte[] body = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"myalert.json\"\r\n"
-                    + "Content-Type: multipart/form-data\r\n\r\n" + flat + "\r\n--" + boundary + "--\r\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            String job = json(send(request("/rest/rules/filestore_pcap/upload/?host=" + hit.path("host").asText())
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build())).path("filename").asText();
+            String host = hit.path("host").asText();
+            String job = manager.upload(host, flat);
             t = lap(stepNanos, 1, t);
-            JsonNode extraction = json(send(request("/rest/rules/filestore_pcap/" + job + "/extract_pcap/?host="
-                    + hit.path("host").asText()).POST(HttpRequest.BodyPublishers.noBody()).build()));
+            FlowtrapClient.Extraction extraction = manager.extractPcap(job, host);
             t = lap(stepNanos, 2, t);
-            JsonNode retrieved = json(get("/rest/rules/filestore_pcap/" + job + "/retrieve/?host=" + hit.path("host").asText()));
+            if (!extraction.done()) {
+                throw new IllegalStateException("extract_pcap of " + job + " is still pending: " + extraction.detail());
+            }
+            FlowtrapClient.Retrieved retrieved = manager.retrieve(job, host);
             t = lap(stepNanos, 3, t);
-            HttpResponse<InputStream> download = http.send(request("/rest/rules/filestore_pcap/" + job + "/download/").GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            long bytes;
-            try (InputStream in = download.body()) {
-                bytes = in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
+            long bytes = manager.download(job, OutputStream.nullOutputStream());
             lap(stepNanos, 4, t);
-            if (download.statusCode() != 200 || bytes != retrieved.path("size").asLong()) {
-                throw new IllegalStateException("download of " + job + ": status " + download.statusCode() + ", " + bytes
-                        + " bytes, retrieve said " + retrieved);
+            if (bytes != retrieved.size()) {
+                throw new IllegalStateException("download of " + job + ": " + bytes + " bytes, retrieve said " + retrieved);
             }
-            return extraction.path("packets").asLong();
+            return extraction.packets();
         }
 
         private static long lap(long[] stepNanos, int step, long since) {
             long now = System.nanoTime();
             stepNanos[step] = now - since;
             return now;
-        }
-
-        private HttpRequest.Builder request(String path) {
-            return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-                    .header("Authorization", "Token " + token);
-        }
-
-        private HttpResponse<byte[]> get(String path) throws Exception {
-            return send(request(path).GET().build());
-        }
-
-        private HttpResponse<byte[]> send(HttpRequest request) throws Exception {
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(request.method() + " " + request.uri() + ": " + r.statusCode() + " "
-                        + new String(r.body(), StandardCharsets.UTF_8));
-            }
-            return r;
-        }
-
-        private static JsonNode json(HttpResponse<byte[]> r) throws Exception {
-            return JSON.readTree(r.body());
         }
     }
 }
