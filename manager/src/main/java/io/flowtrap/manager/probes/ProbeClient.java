@@ -100,7 +100,7 @@ public final class ProbeClient {
         try {
             return http.send(request, handler);
         } catch (HttpConnectTimeoutException e) {
-            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe unreachable",
+            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
                     "probe " + name + " (" + base + ") did not accept a connection in time", e);
         } catch (HttpTimeoutException e) {
             throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
