@@ -43,9 +43,12 @@ public class Extractions {
 
     /** The carve, if it ended within the wait; empty if it goes on. Failures are thrown as the chain answers them. */
     public Optional<Job.Carve> extract(Job job, ProbeClient probe) {
-        CompletableFuture<Job.Carve> carve = inFlight.computeIfAbsent(job.id(), id -> CompletableFuture
-                .supplyAsync(() -> carve(id, probe), carvers)
-                .whenComplete((done, failure) -> inFlight.remove(id)));
+        CompletableFuture<Job.Carve> started = new CompletableFuture<>();
+        CompletableFuture<Job.Carve> running = inFlight.putIfAbsent(job.id(), started);
+        CompletableFuture<Job.Carve> carve = running != null ? running : started;
+        if (running == null) {
+            carvers.execute(() -> carveAndComplete(job.id(), probe, started));
+        }
         try {
             return Optional.of(carve.get(wait.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
@@ -64,6 +67,26 @@ public class Extractions {
     /** Whether a carve of this job is still running. */
     public boolean carving(String id) {
         return inFlight.containsKey(id);
+    }
+
+    /**
+     * Runs a carve and completes {@code future}; the job leaves the in-flight set before anyone
+     * hears of the end, so a retrieve made right after a 200 never sees it still carving.
+     */
+    private void carveAndComplete(String id, ProbeClient probe, CompletableFuture<Job.Carve> future) {
+        Job.Carve carve = null;
+        Throwable failure = null;
+        try {
+            carve = carve(id, probe);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        inFlight.remove(id, future);
+        if (failure == null) {
+            future.complete(carve);
+        } else {
+            future.completeExceptionally(failure);
+        }
     }
 
     private Job.Carve carve(String id, ProbeClient probe) {

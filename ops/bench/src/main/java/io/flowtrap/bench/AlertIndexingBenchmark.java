@@ -136,7 +136,7 @@ public final class AlertIndexingBenchmark {
     /** Sends every batch with {@code senders} threads; seconds from first to last answer. */
     private static double timed(List<byte[]> batches, int senders, Sender sender) throws Exception {
         AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        ExecutorService pool = Executors.newFixedThreadPool(senders, daemon());
         long t0 = System.nanoTime();
         List<Future<?>> futures = new ArrayList<>();
         for (int s = 0; s < senders; s++) {
@@ -186,5 +186,14 @@ public final class AlertIndexingBenchmark {
             out.add(a);
         }
         return out;
+    }
+
+    /** Worker threads that do not keep the JVM alive when a run fails. */
+    private static java.util.concurrent.ThreadFactory daemon() {
+        return r -> {
+            Thread t = new Thread(r, "bench-client");
+            t.setDaemon(true);
+            return t;
+        };
     }
 }

@@ -66,7 +66,7 @@ public final class ChainBenchmark {
         long[] total = new long[chains];
         long[] packets = new long[chains];
         AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        ExecutorService pool = Executors.newFixedThreadPool(clients, daemon());
         long started = System.nanoTime();
         List<Future<?>> running = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
@@ -148,5 +148,14 @@ public final class ChainBenchmark {
             stepNanos[step] = now - since;
             return now;
         }
+    }
+
+    /** Worker threads that do not keep the JVM alive when a run fails. */
+    private static java.util.concurrent.ThreadFactory daemon() {
+        return r -> {
+            Thread t = new Thread(r, "bench-client");
+            t.setDaemon(true);
+            return t;
+        };
     }
 }
