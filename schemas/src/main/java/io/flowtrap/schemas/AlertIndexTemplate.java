@@ -36,6 +36,11 @@ public final class AlertIndexTemplate {
     /** Date detection of unmapped strings: no epoch_millis, or numeric strings would turn into dates. */
     static final String DYNAMIC_DATE_FORMAT = "strict_date_optional_time||yyyy-MM-dd'T'HH:mm:ss.SSSSSSZ";
     static final int KEYWORD_IGNORE_ABOVE = 1024;
+    /**
+     * How soon an indexed alert is searchable. Longer means fewer, larger segments for Elasticsearch
+     * to write and merge while alerts pour in; an analyst waits at most this long for a new alert.
+     */
+    static final String REFRESH_INTERVAL = "5s";
     /** Composable templates of equal priority must not overlap; the built-in ones use 100 and below. */
     static final int PRIORITY = 200;
 
@@ -77,7 +82,7 @@ public final class AlertIndexTemplate {
         ObjectNode index = body.putObject("settings").putObject("index");
         index.put("number_of_shards", 1);
         index.put("number_of_replicas", 0);
-        index.put("refresh_interval", "1s");
+        index.put("refresh_interval", REFRESH_INTERVAL);
         ObjectNode mappings = body.putObject("mappings");
         mappings.put("dynamic", true);
         mappings.putArray("dynamic_date_formats").add(DYNAMIC_DATE_FORMAT);

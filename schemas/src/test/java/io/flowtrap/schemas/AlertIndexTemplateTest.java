@@ -34,7 +34,7 @@ class AlertIndexTemplateTest {
         JsonNode index = template.at("/template/settings/index");
         assertThat(index.get("number_of_shards").asInt()).isEqualTo(1);
         assertThat(index.get("number_of_replicas").asInt()).isZero();
-        assertThat(index.get("refresh_interval").asText()).isEqualTo("1s");
+        assertThat(index.get("refresh_interval").asText()).isEqualTo("5s");
         assertThat(mappings.get("dynamic").asBoolean()).isTrue();
         assertThat(template.at("/_meta/generated_from").asText()).isEqualTo(AlertSchema.RESOURCE);
     }
