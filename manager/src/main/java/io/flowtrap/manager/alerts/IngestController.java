@@ -31,7 +31,7 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class IngestController {
     private static final Logger log = LoggerFactory.getLogger(IngestController.class);
-    private static final int MAX_LINES = 100_000;
+    private static final int MAX_LINES = 20_000; // shippers send 1,000; a batch is held in memory whole
 
     /** What a delivery came to: indexed, and each rejected line with why. */
     public record IngestReport(int received, int indexed, List<Rejected> rejected) {}
