@@ -4,15 +4,23 @@ import io.flowtrap.packet.FlowKey;
 import io.flowtrap.packet.FlowResolver;
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFormat;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +48,37 @@ public final class FlowExtractor {
 
     FlowExtractor(Supplier<View> view) {
         this.view = view;
+    }
+
+    /** A carve written to a file: the result, and the file's size and SHA-256 (hex) when found. */
+    public record CarvedFile(ExtractionResult result, long size, String sha256) {}
+
+    /**
+     * Writes the flow's pcap to {@code destination} through a temporary file beside it, renamed into
+     * place only when the flow was found, so no reader ever sees half a carve; when it was not,
+     * {@code destination} is left as it was.
+     */
+    public CarvedFile extractTo(FlowQuery query, Path destination) throws IOException {
+        Path dir = destination.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + destination.getFileName(), ".partial");
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            ExtractionResult result;
+            try (OutputStream out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
+                result = extract(query, out);
+            }
+            if (result.outcome() != ExtractionResult.Outcome.FOUND) {
+                return new CarvedFile(result, 0, null);
+            }
+            long size = Files.size(temp);
+            Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return new CarvedFile(result, size, HexFormat.of().formatHex(sha256.digest()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     /** Writes the flow's packets as a pcap to {@code out} (nothing at all if none is found). */

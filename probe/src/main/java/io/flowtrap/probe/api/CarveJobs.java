@@ -8,18 +8,11 @@ import io.flowtrap.probe.extraction.FlowQueries;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.FlowExtractor;
 import io.flowtrap.store.FlowQuery;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.stream.Stream;
 
 /**
@@ -87,25 +80,11 @@ public final class CarveJobs {
         boolean sealed = sealer.seal();
         deleteExpired();
         Path target = file(job);
-        Path temp = Files.createTempFile(dir, "." + job, ".partial");
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            ExtractionResult result;
-            try (OutputStream out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
-                result = extractor.extract(query, out);
-            }
-            if (result.outcome() != ExtractionResult.Outcome.FOUND) {
-                Files.deleteIfExists(target); // an older carve under this name must not pass for this one
-                return new Carve(job, result, 0, null, sealed);
-            }
-            long size = Files.size(temp);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return new Carve(job, result, size, HexFormat.of().formatHex(sha256.digest()), sealed);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        } finally {
-            Files.deleteIfExists(temp);
+        FlowExtractor.CarvedFile carved = extractor.extractTo(query, target);
+        if (carved.result().outcome() != ExtractionResult.Outcome.FOUND) {
+            Files.deleteIfExists(target); // an older carve under this name must not pass for this one
         }
+        return new Carve(job, carved.result(), carved.size(), carved.sha256(), sealed);
     }
 
     /** The carve file of a job, whether or not it exists; IllegalArgumentException for a bad name. */

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -137,7 +136,7 @@ final class ExtractCommand implements Callable<Integer> {
         return missing > 0 ? ProbeCommand.EXIT_NOT_IN_STORE : 0;
     }
 
-    /** Extracts into a temporary file renamed into place only when the flow was found. */
+    /** Extracts to stdout ({@code -}), or into a file only when the flow was found. */
     private ExtractionResult extractTo(FlowExtractor extractor, FlowQuery query, Path destination) throws IOException {
         if ("-".equals(destination.toString())) {
             OutputStream stdout = new BufferedOutputStream(System.out, 1 << 16);
@@ -145,21 +144,7 @@ final class ExtractCommand implements Callable<Integer> {
             stdout.flush();
             return result;
         }
-        Path dir = destination.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + destination.getFileName(), ".partial");
-        try {
-            ExtractionResult result;
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16)) {
-                result = extractor.extract(query, os);
-            }
-            if (result.outcome() == ExtractionResult.Outcome.FOUND) {
-                Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            }
-            return result;
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        return extractor.extractTo(query, destination).result();
     }
 
     private FlowQuery queryFromAlertFile(Path file) throws IOException {
