@@ -8,11 +8,11 @@ import java.util.Objects;
 /**
  * Validates a Suricata EVE alert (or a hit of the manager's alert search) against
  * {@value #RESOURCE}, which is loaded from the classpath once: {@link DocumentSchema} of
- * {@link Document#EVE_ALERT}, under the name the manager and {@link AlertIndexTemplate} know.
+ * {@link Document#EVE_ALERT}, under the name the manager and {@link IndexTemplate} know.
  *
  * <p>Every violation comes back as one line naming the JSON path of the offending value and the rule
  * it breaks, e.g. {@code $.alert.signature_id: integer expected, string found}. The schema's
- * {@code x-es-*} keywords steer the Elasticsearch mapping ({@link AlertIndexTemplate}) and are no
+ * {@code x-es-*} keywords steer the Elasticsearch mapping ({@link IndexTemplate}) and are no
  * rules. Formats (ipv4, ipv6) are asserted, not only annotated.
  */
 public final class AlertSchema {

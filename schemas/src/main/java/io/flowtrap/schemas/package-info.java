@@ -12,7 +12,7 @@
  *   <li>{@code eve-alert.schema.json} ({@link io.flowtrap.schemas.AlertSchema#RESOURCE}): a Suricata 7
  *       EVE alert, or a hit of the manager's alert search (the same plus {@code _id});
  *       {@link io.flowtrap.schemas.AlertSchema} validates against it;
- *   <li>{@link io.flowtrap.schemas.AlertIndexTemplate}: the Elasticsearch index template of alerts,
+ *   <li>{@link io.flowtrap.schemas.IndexTemplate}: the Elasticsearch index template of alerts,
  *       built from the alert schema.
  * </ul>
  * The probe's EVE intake states what it requires of an alert in {@code io.flowtrap.probe.alert.EveAlert}.

@@ -1,14 +1,10 @@
 package io.flowtrap.manager.alerts;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.HexFormat;
 
 /**
  * One alert as indexed: the EVE object with {@code host} set to the probe that saw it (Suricata's
@@ -38,15 +34,7 @@ public record AlertDocument(String id, String index, ObjectNode source, String j
 
     /** 160 bits of SHA-256 over the probe's name and the alert's serialised form, hex: a valid job name too. */
     static String id(String probe, String raw) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(probe.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) '\n');
-            sha.update(raw.strip().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(), 0, 20);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return IndexedDocument.contentId(probe, raw.strip());
     }
 
     static OffsetDateTime timestamp(String text) {

@@ -1,6 +1,7 @@
 package io.flowtrap.manager.alerts;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
@@ -27,9 +28,9 @@ public class BulkIndexer {
     public record Refused(int position, String reason) {}
 
     private final ElasticsearchClient client;
-    private final AlertIndexTemplateInstaller template;
+    private final IndexTemplateInstaller template;
 
-    public BulkIndexer(ElasticsearchClient client, AlertIndexTemplateInstaller template) {
+    public BulkIndexer(ElasticsearchClient client, IndexTemplateInstaller template) {
         this.client = client;
         this.template = template;
     }
@@ -42,13 +43,21 @@ public class BulkIndexer {
         if (documents.isEmpty()) {
             return new Outcome(0, List.of());
         }
-        template.ensureInstalled();
         BulkRequest.Builder bulk = new BulkRequest.Builder();
         for (IndexedDocument d : documents) {
             BinaryData source = BinaryData.of(d.json().getBytes(StandardCharsets.UTF_8), ContentType.APPLICATION_JSON);
             bulk.operations(op -> op.index(i -> i.index(d.index()).id(d.id()).document(source)));
         }
-        BulkResponse response = client.bulk(bulk.build());
+        BulkResponse response;
+        try {
+            template.ensureInstalled();
+            response = client.bulk(bulk.build());
+        } catch (ElasticsearchException e) {
+            if (e.status() == 429 || e.status() >= 500) { // overloaded, no master, shards not ready: later
+                throw new IOException("elasticsearch cannot index now (" + e.status() + " " + e.getMessage() + ")", e);
+            }
+            throw e; // a request Elasticsearch calls malformed is ours to fix: 500
+        }
         int indexed = 0;
         List<Refused> refused = new ArrayList<>();
         List<BulkResponseItem> items = response.items();

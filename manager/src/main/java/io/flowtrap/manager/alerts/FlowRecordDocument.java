@@ -1,13 +1,9 @@
 package io.flowtrap.manager.alerts;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 
 /**
  * A probe's flow record as indexed: what its store holds of one alerted flow that ended (first and
@@ -24,16 +20,7 @@ public record FlowRecordDocument(String id, String index, ObjectNode source, Str
         String firstTs = record.path("first_ts").asText();
         String day = DAY.format(Instant.parse(firstTs));
         String json = record.toString();
-        return new FlowRecordDocument(id(probe, record.path("community_id").asText(), firstTs), indexPrefix + day, record, json);
+        return new FlowRecordDocument(IndexedDocument.contentId(probe, record.path("community_id").asText(), firstTs), indexPrefix + day, record, json);
     }
 
-    private static String id(String probe, String communityId, String firstTs) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((probe + "\n" + communityId + "\n" + firstTs).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest(), 0, 20);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-    }
 }

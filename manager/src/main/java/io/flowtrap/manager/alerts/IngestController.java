@@ -78,7 +78,7 @@ public class IngestController {
         BulkIndexer.Outcome outcome;
         try {
             outcome = indexer.index(documents);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "elasticsearch unavailable",
                     "deliver the batch again later; what was indexed is not duplicated (" + e.getMessage() + ")", e);
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.auth.ApiToken;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -60,8 +59,7 @@ public final class TokenStore {
     public Optional<Entry> authenticate(String key) throws IOException {
         String digest = ApiToken.hash(key);
         for (Entry e : current()) {
-            if (e.active() && java.security.MessageDigest.isEqual(e.sha256().getBytes(StandardCharsets.US_ASCII),
-                    digest.getBytes(StandardCharsets.US_ASCII))) {
+            if (e.active() && ApiToken.sameHash(e.sha256(), digest)) {
                 return Optional.of(e);
             }
         }

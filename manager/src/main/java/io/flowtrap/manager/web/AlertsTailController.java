@@ -54,7 +54,7 @@ public class AlertsTailController {
             result = search.search(qfilter, from, to, page, pageSize);
         } catch (AlertSearch.BadQuery e) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "bad qfilter", e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "alert search unavailable",
                     "Elasticsearch cannot be reached: " + e.getMessage(), e);
         }

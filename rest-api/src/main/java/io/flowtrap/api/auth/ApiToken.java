@@ -35,8 +35,12 @@ public final class ApiToken {
 
     /** Whether {@code key} hashes to {@code storedHash}, in time independent of where they differ. */
     public static boolean matches(String key, String storedHash) {
-        byte[] actual = hash(key).getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(actual, storedHash.getBytes(StandardCharsets.US_ASCII));
+        return sameHash(hash(key), storedHash);
+    }
+
+    /** Whether two stored hashes are equal, in time independent of where they differ. */
+    public static boolean sameHash(String a, String b) {
+        return MessageDigest.isEqual(a.getBytes(StandardCharsets.US_ASCII), b.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** The key in an {@code Authorization} header value, or null if it is not {@code Token <key>}. */

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * date detection knows Suricata's timestamp too. A document must not carry {@code _id}: Elasticsearch
  * refuses metadata fields inside a document, so a hit's {@code _id} is stripped before indexing.
  */
-public final class AlertIndexTemplate {
+public final class IndexTemplate {
     /** Suricata's timestamp, RFC 3339, or epoch milliseconds. */
     public static final String DATE_FORMAT =
             "strict_date_optional_time||yyyy-MM-dd'T'HH:mm:ss.SSSSSSZ||epoch_millis";
@@ -49,7 +49,7 @@ public final class AlertIndexTemplate {
     private static final Pattern INDEX_PATTERN = Pattern.compile("^[a-z0-9*.][a-z0-9*._+-]{0,254}$");
     private static final int MAX_REF_DEPTH = 16;
 
-    private AlertIndexTemplate() {}
+    private IndexTemplate() {}
 
     /** The template for indices matching {@code indexPattern} (e.g. {@code flowtrap-alerts-*}). */
     public static ObjectNode forPattern(String indexPattern) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class AlertIndexTemplateTest {
+class IndexTemplateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final ObjectNode template = AlertIndexTemplate.forPattern("flowtrap-alerts-*");
+    private final ObjectNode template = IndexTemplate.forPattern("flowtrap-alerts-*");
     private final JsonNode mappings = template.at("/template/mappings");
 
     private JsonNode field(String dotted) {
@@ -117,7 +117,7 @@ class AlertIndexTemplateTest {
 
     @Test
     void suricataTimestampsParseWithTheJavaPattern() {
-        String javaPattern = Arrays.stream(AlertIndexTemplate.DATE_FORMAT.split("\\|\\|"))
+        String javaPattern = Arrays.stream(IndexTemplate.DATE_FORMAT.split("\\|\\|"))
                 .filter(p -> p.contains("SSSSSS")).findFirst().orElseThrow();
         DateTimeFormatter f = DateTimeFormatter.ofPattern(javaPattern, Locale.ROOT);
         assertThat(OffsetDateTime.parse("2026-11-22T10:15:30.123456+0000", f).toInstant())
@@ -131,8 +131,8 @@ class AlertIndexTemplateTest {
                 assertThat(OffsetDateTime.parse(a.at("/flow/start").asText(), f)).isNotNull();
             }
         }
-        assertThat(AlertIndexTemplate.DYNAMIC_DATE_FORMAT).contains(javaPattern);
-        assertThat(mappings.at("/dynamic_date_formats/0").asText()).isEqualTo(AlertIndexTemplate.DYNAMIC_DATE_FORMAT);
+        assertThat(IndexTemplate.DYNAMIC_DATE_FORMAT).contains(javaPattern);
+        assertThat(mappings.at("/dynamic_date_formats/0").asText()).isEqualTo(IndexTemplate.DYNAMIC_DATE_FORMAT);
     }
 
     @Test
@@ -147,7 +147,7 @@ class AlertIndexTemplateTest {
                   "_index":{"type":"string"},
                   "deep":{"type":"object","properties":{"when":{"$ref":"#/$defs/t","description":"own keywords kept"}}}},
                  "$defs":{"t":{"type":"string","x-es-type":"date"}}}""");
-        JsonNode props = AlertIndexTemplate.build(schema, "x-*").at("/template/mappings/properties");
+        JsonNode props = IndexTemplate.build(schema, "x-*").at("/template/mappings/properties");
         assertThat(props.at("/when/type").asText()).isEqualTo("date");
         assertThat(props.at("/deep/properties/when/type").asText()).isEqualTo("date");
         assertThat(props.at("/n/type").asText()).isEqualTo("double");
@@ -160,13 +160,13 @@ class AlertIndexTemplateTest {
 
     @Test
     void refsThatCannotBeFollowed() throws Exception {
-        assertThatIllegalArgumentException().isThrownBy(() -> AlertIndexTemplate.build(JSON.readTree(
+        assertThatIllegalArgumentException().isThrownBy(() -> IndexTemplate.build(JSON.readTree(
                 "{\"properties\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}}}"), "x"))
                 .withMessageContaining("$.a").withMessageContaining("chain");
-        assertThatIllegalArgumentException().isThrownBy(() -> AlertIndexTemplate.build(JSON.readTree(
+        assertThatIllegalArgumentException().isThrownBy(() -> IndexTemplate.build(JSON.readTree(
                 "{\"properties\":{\"a\":{\"$ref\":\"https://example.com/s.json\"}}}"), "x"))
                 .withMessageContaining("only local");
-        assertThatIllegalArgumentException().isThrownBy(() -> AlertIndexTemplate.build(JSON.readTree(
+        assertThatIllegalArgumentException().isThrownBy(() -> IndexTemplate.build(JSON.readTree(
                 "{\"properties\":{\"a\":{\"$ref\":\"#/$defs/none\"}}}"), "x"))
                 .withMessageContaining("names no schema");
     }
@@ -174,22 +174,22 @@ class AlertIndexTemplateTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "Flowtrap-*", "a b", "a/b", "_x", "-x", "a,b", "a#b", ".", ".."})
     void rejectsWhatIsNoIndexPattern(String pattern) {
-        assertThatIllegalArgumentException().isThrownBy(() -> AlertIndexTemplate.forPattern(pattern))
+        assertThatIllegalArgumentException().isThrownBy(() -> IndexTemplate.forPattern(pattern))
                 .withMessageContaining("not an index pattern");
     }
 
     @Test
     void eachCallIsAFreshTree() {
-        ObjectNode other = AlertIndexTemplate.forPattern("flowtrap-alerts-*");
+        ObjectNode other = IndexTemplate.forPattern("flowtrap-alerts-*");
         assertThat(other).isEqualTo(template).isNotSameAs(template);
         ((ObjectNode) other.at("/template/mappings/properties")).remove("src_ip");
-        assertThat(AlertIndexTemplate.forPattern("flowtrap-alerts-*").at("/template/mappings/properties/src_ip")
+        assertThat(IndexTemplate.forPattern("flowtrap-alerts-*").at("/template/mappings/properties/src_ip")
                 .isObject()).isTrue();
     }
 
     @Test
     void flowRecordsGetTheirOwnTemplateFromTheirSchema() {
-        ObjectNode t = AlertIndexTemplate.forDocument(DocumentSchema.Document.FLOW_RECORD, "flowtrap-flows-*");
+        ObjectNode t = IndexTemplate.forDocument(DocumentSchema.Document.FLOW_RECORD, "flowtrap-flows-*");
         assertThat(t.path("index_patterns").get(0).asText()).isEqualTo("flowtrap-flows-*");
         assertThat(t.path("_meta").path("generated_from").asText()).isEqualTo(DocumentSchema.Document.FLOW_RECORD.resource());
         JsonNode p = t.path("template").path("mappings").path("properties");

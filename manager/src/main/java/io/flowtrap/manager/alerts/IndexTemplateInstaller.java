@@ -2,7 +2,7 @@ package io.flowtrap.manager.alerts;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.schemas.AlertIndexTemplate;
+import io.flowtrap.schemas.IndexTemplate;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.io.StringReader;
@@ -11,20 +11,20 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Puts the index templates of alerts and of flow records (derived from schemas/ by {@link AlertIndexTemplate}) into
+ * Puts the index templates of alerts and of flow records (derived from schemas/ by {@link IndexTemplate}) into
  * Elasticsearch before the first alert is indexed. If Elasticsearch is down it tries again at the
  * next ingest, so the manager starts whatever state Elasticsearch is in.
  */
 @Component
-public class AlertIndexTemplateInstaller {
-    private static final Logger log = LoggerFactory.getLogger(AlertIndexTemplateInstaller.class);
+public class IndexTemplateInstaller {
+    private static final Logger log = LoggerFactory.getLogger(IndexTemplateInstaller.class);
 
     private final ElasticsearchClient client;
     private final String alertPrefix;
     private final String flowPrefix;
     private volatile boolean installed;
 
-    public AlertIndexTemplateInstaller(ElasticsearchClient client, ManagerProperties properties) {
+    public IndexTemplateInstaller(ElasticsearchClient client, ManagerProperties properties) {
         this.client = client;
         this.alertPrefix = properties.alertIndexPrefix();
         this.flowPrefix = properties.flowIndexPrefix();
@@ -35,8 +35,8 @@ public class AlertIndexTemplateInstaller {
         if (installed) {
             return;
         }
-        put(alertPrefix, AlertIndexTemplate.forPattern(alertPrefix + "*").toString());
-        put(flowPrefix, AlertIndexTemplate.forDocument(DocumentSchema.Document.FLOW_RECORD, flowPrefix + "*").toString());
+        put(alertPrefix, IndexTemplate.forPattern(alertPrefix + "*").toString());
+        put(flowPrefix, IndexTemplate.forDocument(DocumentSchema.Document.FLOW_RECORD, flowPrefix + "*").toString());
         installed = true;
     }
 
