@@ -8,9 +8,9 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The Elasticsearch 8 composable index template for alerts, derived from the alert schema
- * ({@link AlertSchema#document()}) by walking its {@code properties}: the mapping cannot drift from
- * what the manager accepts.
+ * Elasticsearch 8 composable index templates derived from the document schemas by walking their
+ * {@code properties}: alerts from the alert schema ({@link AlertSchema#document()}), flow records
+ * from theirs. The mapping cannot drift from what the manager accepts.
  *
  * <p>Rules, per schema property:
  * <ul>
