@@ -2,7 +2,9 @@ package io.flowtrap.manager.alerts;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOrder;
+import co.elastic.clients.elasticsearch._types.mapping.FieldType;
 import co.elastic.clients.elasticsearch._types.query_dsl.Operator;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
@@ -12,7 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerProperties;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.springframework.stereotype.Service;
 
 /**
@@ -64,7 +69,7 @@ public class AlertSearch {
                     .ignoreUnavailable(true).allowNoIndices(true)
                     .query(q -> q.bool(b -> b.must(must).filter(window)))
                     .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Desc).unmappedType(
-                            co.elastic.clients.elasticsearch._types.mapping.FieldType.Date)))
+                            FieldType.Date)))
                     .from((page - 1) * pageSize).size(pageSize)
                     .trackTotalHits(t -> t.enabled(true)), ObjectNode.class);
             List<ObjectNode> hits = new ArrayList<>(response.hits().hits().size());
@@ -93,18 +98,18 @@ public class AlertSearch {
      * or not stored) get none. One query for the whole page.
      */
     private void addCaptures(List<ObjectNode> alerts) throws IOException {
-        List<co.elastic.clients.elasticsearch._types.FieldValue> ids = alerts.stream()
-                .map(a -> a.path("community_id").asText(null)).filter(java.util.Objects::nonNull).distinct()
-                .map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList();
+        List<FieldValue> ids = alerts.stream()
+                .map(a -> a.path("community_id").asText(null)).filter(Objects::nonNull).distinct()
+                .map(FieldValue::of).toList();
         if (ids.isEmpty()) {
             return;
         }
         SearchResponse<ObjectNode> flows = client.search(s -> s.index(flowIndices).ignoreUnavailable(true).allowNoIndices(true)
                 .query(q -> q.terms(t -> t.field("community_id").terms(v -> v.value(ids))))
                 .sort(o -> o.field(f -> f.field("last_ts").order(SortOrder.Desc).unmappedType(
-                        co.elastic.clients.elasticsearch._types.mapping.FieldType.Date)))
+                        FieldType.Date)))
                 .size(Math.min(10_000, ids.size() * 4)), ObjectNode.class);
-        java.util.Map<String, ObjectNode> byFlow = new java.util.HashMap<>();
+        Map<String, ObjectNode> byFlow = new HashMap<>();
         for (Hit<ObjectNode> hit : flows.hits().hits()) {
             ObjectNode f = hit.source();
             if (f != null) {

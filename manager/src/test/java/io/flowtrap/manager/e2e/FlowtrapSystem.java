@@ -160,12 +160,6 @@ final class FlowtrapSystem implements AutoCloseable {
         manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
     }
 
-    /** Stops the probe process (SIGTERM), as an outage of the probe. */
-    void stopProbe() throws InterruptedException {
-        probe.destroy();
-        probe.waitFor(30, TimeUnit.SECONDS);
-    }
-
     /** The alert lines of the eve.json the probe replayed. */
     List<JsonNode> recordedAlerts() throws IOException {
         List<JsonNode> alerts = new ArrayList<>();
