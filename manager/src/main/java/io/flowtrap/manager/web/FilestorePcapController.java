@@ -86,7 +86,7 @@ public class FilestorePcapController {
     @PostMapping({"/rest/rules/filestore_pcap/{filename}/extract_pcap/", "/rest/rules/filestore_pcap/{filename}/extract_pcap"})
     public ResponseEntity<Map<String, Object>> extract(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
-        Job job = jobs.require(validated(filename));
+        Job job = jobs.require(filename);
         ProbeClient probe = probes.require(host != null ? host : job.host());
         Map<String, Object> body = new LinkedHashMap<>();
         Optional<Job.Carve> done = extractions.extract(job, probe);
@@ -109,7 +109,7 @@ public class FilestorePcapController {
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/status/", "/rest/rules/filestore_pcap/{filename}/status"})
     public ResponseEntity<Map<String, Object>> status(@PathVariable("filename") String filename) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
-        var job = jobs.find(validated(filename));
+        var job = jobs.find(filename);
         if (job.isEmpty()) {
             body.put("status", "unknown");
             body.put("error", "unknown job");
@@ -123,7 +123,7 @@ public class FilestorePcapController {
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/retrieve/", "/rest/rules/filestore_pcap/{filename}/retrieve"})
     public Map<String, Object> retrieve(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
-        Job job = jobs.require(validated(filename));
+        Job job = jobs.require(filename);
         if (extractions.carving(job.id())) {
             throw new ApiException(HttpStatus.CONFLICT, "extraction in progress", "the probe is still carving " + job.id()
                     + "; retrieve again shortly");
@@ -166,7 +166,7 @@ public class FilestorePcapController {
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/download/", "/rest/rules/filestore_pcap/{filename}/download"})
     public ResponseEntity<Resource> download(@PathVariable("filename") String filename) throws IOException {
-        Job job = jobs.require(validated(filename));
+        Job job = jobs.require(filename);
         if (job.expired() != null) {
             throw new ApiException(HttpStatus.GONE, "expired", "the pcap of " + job.id() + " expired at " + job.expired()
                     + "; retrieve it again");
@@ -219,11 +219,4 @@ public class FilestorePcapController {
         return id.asText();
     }
 
-    private static String validated(String filename) {
-        if (!JobName.isValid(filename)) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid job name", "a job name is 1 to " + JobName.MAX_LENGTH
-                    + " characters of A-Z a-z 0-9 _ -");
-        }
-        return filename;
-    }
 }
