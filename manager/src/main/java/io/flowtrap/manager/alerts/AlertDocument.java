@@ -1,10 +1,11 @@
 package io.flowtrap.manager.alerts;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.DateTimeException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 
 /**
  * One alert as indexed: the EVE object with {@code host} set to the probe that saw it (Suricata's
@@ -15,10 +16,17 @@ import java.time.format.DateTimeParseException;
  */
 public record AlertDocument(String id, String index, ObjectNode source, String json) implements IndexedDocument {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd");
-    /** Suricata writes {@code 2026-11-22T10:15:30.123456+0000}. */
-    private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]xx");
+    /**
+     * Suricata writes {@code 2026-11-22T10:15:30.123456+0000}. Strict: a day or hour that does not
+     * exist (30 February, 24:00) is refused, not moved to a neighbouring one.
+     */
+    private static final DateTimeFormatter SURICATA =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss[.SSSSSS]xx").withResolverStyle(ResolverStyle.STRICT);
 
-    /** The document for {@code alert} (already schema-valid) from {@code probe}; takes the node over and changes it. */
+    /**
+     * The document for {@code alert} (already schema-valid) from {@code probe}; takes the node over and
+     * changes it. IllegalArgumentException if its timestamp is not a real date and time.
+     */
     public static AlertDocument of(String indexPrefix, String probe, ObjectNode alert) {
         ObjectNode source = alert;
         source.remove("_id");
@@ -37,11 +45,16 @@ public record AlertDocument(String id, String index, ObjectNode source, String j
         return IndexedDocument.contentId(probe, raw.strip());
     }
 
+    /** The alert's time: Suricata's form or RFC 3339 (as the schema allows), both strict. */
     static OffsetDateTime timestamp(String text) {
         try {
             return OffsetDateTime.parse(text, SURICATA);
-        } catch (DateTimeParseException e) {
-            return OffsetDateTime.parse(text); // RFC 3339, as the schema also allows
+        } catch (DateTimeException suricataForm) {
+            try {
+                return OffsetDateTime.parse(text); // ISO_OFFSET_DATE_TIME resolves strictly too
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("timestamp '" + text + "' is not a real date and time");
+            }
         }
     }
 }

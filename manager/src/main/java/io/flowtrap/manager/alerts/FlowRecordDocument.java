@@ -1,6 +1,7 @@
 package io.flowtrap.manager.alerts;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,11 +15,20 @@ import java.time.format.DateTimeFormatter;
 public record FlowRecordDocument(String id, String index, ObjectNode source, String json) implements IndexedDocument {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
 
-    /** The document for {@code record} (already valid) from {@code probe}; takes the node over. */
+    /**
+     * The document for {@code record} (already valid) from {@code probe}; takes the node over.
+     * IllegalArgumentException if its first_ts is not a real instant.
+     */
     public static FlowRecordDocument of(String indexPrefix, String probe, ObjectNode record) {
         record.put("host", probe);
         String firstTs = record.path("first_ts").asText();
-        String day = DAY.format(Instant.parse(firstTs));
+        Instant first;
+        try {
+            first = Instant.parse(firstTs);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException("first_ts '" + firstTs + "' is not a real date and time");
+        }
+        String day = DAY.format(first);
         String json = record.toString();
         return new FlowRecordDocument(IndexedDocument.contentId(probe, record.path("community_id").asText(), firstTs), indexPrefix + day, record, json);
     }

@@ -24,7 +24,8 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /api/ingest/events}: what probes' shippers deliver, NDJSON, one event per line:
  * {@code {"kind": "alert", "probe": name, "event": <EVE alert>}}, or {@code "kind": "flow"} with a
  * flow record (what the probe's store holds of an alerted flow that ended). Valid events are indexed; an
- * invalid line is reported back (and logged) without holding up the rest, since sending it again
+ * invalid line (schema, or a timestamp that names no real time) or one that cannot be made into a
+ * document is reported back (and logged) without holding up the rest, since sending it again
  * cannot make it valid. With Elasticsearch down the answer is 503 and nothing is taken, so the
  * shipper keeps the batch in its spool and tries again.
  */
@@ -72,6 +73,11 @@ public class IngestController {
                     documentLines.add(lineNumber);
                 } catch (IllegalArgumentException e) {
                     rejected.add(new Rejected(lineNumber, e.getMessage()));
+                } catch (RuntimeException e) {
+                    // A line our own code cannot turn into a document is a bug here, but sending it again
+                    // cannot help: it is refused on its own so it never holds back the lines after it.
+                    log.error("ingest: line {} could not be made into a document", lineNumber, e);
+                    rejected.add(new Rejected(lineNumber, "cannot be indexed: " + e));
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.flowtrap.manager.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,6 +47,18 @@ class AlertDocumentTest {
                 .as("without fraction").isEqualTo("logstash-alert-2026.12.31");
         assertThat(of("p", RAW.replace("2026-11-22T23:30:00.000000-0200", "2026-11-22T23:30:00.5-02:00")).index())
                 .as("RFC 3339").isEqualTo("logstash-alert-2026.11.23");
+    }
+
+    @Test
+    void aTimestampThatNamesNoRealTimeIsRefusedWithItsValue() throws Exception {
+        for (String bad : new String[] {"2026-02-30T10:00:00Z", "2026-02-29T10:00:00.000000+0000", "2026-11-22T24:00:00Z",
+                "2026-11-22T23:60:00.000000+0000", "2026-13-01T00:00:00Z", "yesterday"}) {
+            assertThatThrownBy(() -> of("p", RAW.replace("2026-11-22T23:30:00.000000-0200", bad)))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("timestamp '" + bad + "' is not a real date and time");
+        }
+        assertThat(of("p", RAW.replace("2026-11-22T23:30:00.000000-0200", "2028-02-29T10:00:00.000000+0000")).index())
+                .as("a leap day that exists").isEqualTo("logstash-alert-2028.02.29");
     }
 
     @Test

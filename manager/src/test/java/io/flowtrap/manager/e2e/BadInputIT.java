@@ -226,10 +226,20 @@ class BadInputIT {
         clashingField.put("x_bench_field", 5);
         ObjectNode noSignature = good.deepCopy();
         ((ObjectNode) noSignature.path("alert")).remove("signature_id");
+        // dates that pass the schema's pattern but name no real time: once a poison pill for the whole batch
+        ObjectNode noSuchDay = good.deepCopy();
+        noSuchDay.put("flow_id", 777_000_004L);
+        noSuchDay.put("timestamp", "2026-02-30T10:00:00Z");
+        ObjectNode noSuchHour = good.deepCopy();
+        noSuchHour.put("flow_id", 777_000_005L);
+        noSuchHour.put("timestamp", "2026-11-22T24:00:00.000000+0000");
+        ObjectNode afterThem = good.deepCopy();
+        afterThem.put("flow_id", 777_000_006L);
         String batch = String.join("\n",
                 envelope(good), "", "{not json", envelope(objectField), envelope(noSignature),
-                "{\"kind\":\"alert\",\"probe\":\"../x\",\"event\":" + good + "}", envelope(clashingField), "");
-        for (JsonNode valid : List.of(good, objectField, clashingField)) {
+                "{\"kind\":\"alert\",\"probe\":\"../x\",\"event\":" + good + "}", envelope(clashingField),
+                envelope(noSuchDay), envelope(noSuchHour), envelope(afterThem), "");
+        for (JsonNode valid : List.of(good, objectField, clashingField, noSuchDay, noSuchHour)) {
             assertThat(DocumentSchema.of(Document.INGEST_EVENT).validate(JSON.readTree(envelope(valid)))).isEmpty();
         }
         assertThat(DocumentSchema.of(Document.INGEST_EVENT).validate(JSON.readTree(envelope(noSignature))))
@@ -239,13 +249,14 @@ class BadInputIT {
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         JsonNode report = r.json();
         assertThat(DocumentSchema.of(Document.INGEST_REPORT).validate(report)).as(r.text()).isEmpty();
-        assertThat(report.path("received").asInt()).isEqualTo(6);
-        assertThat(report.path("indexed").asInt()).isEqualTo(2);
+        assertThat(report.path("received").asInt()).isEqualTo(9);
+        assertThat(report.path("indexed").asInt()).as("good, objectField and the alert after the bad dates").isEqualTo(3);
         List<Integer> lines = new ArrayList<>();
         report.path("rejected").forEach(n -> lines.add(n.path("line").asInt()));
-        assertThat(lines).as("physical line numbers, the blank line counted").containsExactlyInAnyOrder(3, 5, 6, 7);
+        assertThat(lines).as("physical line numbers, the blank line counted").containsExactlyInAnyOrder(3, 5, 6, 7, 8, 9);
         assertThat(report.path("rejected").toString()).contains("not JSON", "signature_id", "$.probe: does not match",
-                "elasticsearch refused it");
+                "elasticsearch refused it", "timestamp '2026-02-30T10:00:00Z' is not a real date and time",
+                "timestamp '2026-11-22T24:00:00.000000+0000' is not a real date and time");
     }
 
     private static String envelope(JsonNode alert) {
