@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerProperties;
+import io.flowtrap.manager.tokens.Role;
+import io.flowtrap.manager.tokens.TokenStore;
 import io.flowtrap.manager.web.ApiException;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.BufferedReader;
@@ -17,6 +19,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -28,6 +31,10 @@ import org.springframework.web.bind.annotation.RestController;
  * document is reported back (and logged) without holding up the rest, since sending it again
  * cannot make it valid. With Elasticsearch down the answer is 503 and nothing is taken, so the
  * shipper keeps the batch in its spool and tries again.
+ *
+ * <p>A probe key speaks for its own probe only: a line naming another probe is a rejected line, and
+ * a probe key bound to no probe (made before keys were bound) delivers nothing (403). Admin keys
+ * may deliver for any probe.
  */
 @RestController
 public class IngestController {
@@ -52,7 +59,8 @@ public class IngestController {
     }
 
     @PostMapping(path = "/api/ingest/events")
-    public IngestReport ingest(HttpServletRequest request) throws IOException {
+    public IngestReport ingest(HttpServletRequest request, Authentication caller) throws IOException {
+        String boundProbe = boundProbe(caller);
         List<IndexedDocument> documents = new ArrayList<>();
         List<Integer> documentLines = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
@@ -69,7 +77,7 @@ public class IngestController {
                     throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", "at most " + MAX_LINES + " events");
                 }
                 try {
-                    documents.add(parse(line));
+                    documents.add(parse(line, boundProbe));
                     documentLines.add(lineNumber);
                 } catch (IllegalArgumentException e) {
                     rejected.add(new Rejected(lineNumber, e.getMessage()));
@@ -97,7 +105,20 @@ public class IngestController {
         return new IngestReport(received, outcome.indexed(), rejected);
     }
 
-    private IndexedDocument parse(String line) {
+    /** The only probe the caller may deliver for; null for an admin, who may deliver for any. */
+    private static String boundProbe(Authentication caller) {
+        TokenStore.Entry key = (TokenStore.Entry) caller.getPrincipal();
+        if (key.role() != Role.PROBE) {
+            return null;
+        }
+        if (key.probe() == null) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", "this probe key names no probe; make one for this"
+                    + " probe with: flowtrap-manager token create --role probe --probe NAME");
+        }
+        return key.probe();
+    }
+
+    private IndexedDocument parse(String line, String boundProbe) {
         JsonNode envelope;
         try {
             envelope = json.readTree(line);
@@ -109,6 +130,9 @@ public class IngestController {
             throw new IllegalArgumentException("not a valid event: " + String.join("; ", violations));
         }
         String probe = envelope.path("probe").asText();
+        if (boundProbe != null && !boundProbe.equals(probe)) {
+            throw new IllegalArgumentException("this key delivers events of probe '" + boundProbe + "' only, not of '" + probe + "'");
+        }
         ObjectNode event = (ObjectNode) envelope.path("event");
         return envelope.path("kind").asText().equals("flow")
                 ? FlowRecordDocument.of(flowIndexPrefix, probe, event)

@@ -14,7 +14,7 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
 
 /**
  * Reads {@code Authorization: Token <key>} and looks the key up in the {@link TokenStore}: the
- * result is an authenticated principal (the token's id) with its role, or a
+ * result is an authenticated principal (the key's {@link TokenStore.Entry}: id, role, probe) with its role, or a
  * {@link BadCredentialsException} for a key that is unknown or revoked. No header: null, and the
  * entry point answers 401 if the call needs a token.
  */
@@ -38,7 +38,7 @@ final class TokenAuthenticationConverter implements AuthenticationConverter {
         try {
             TokenStore.Entry entry = tokens.authenticate(key)
                     .orElseThrow(() -> new BadCredentialsException("invalid token (unknown or revoked)"));
-            return UsernamePasswordAuthenticationToken.authenticated(entry.id(), null,
+            return UsernamePasswordAuthenticationToken.authenticated(entry, null,
                     List.of(new SimpleGrantedAuthority(entry.role().authority())));
         } catch (IOException e) {
             throw new AuthenticationServiceException("cannot read the token store: " + e.getMessage(), e);

@@ -6,9 +6,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
- * {@code flowtrap-manager token create --role R [--label L] | list | revoke ID}, with
+ * {@code flowtrap-manager token create --role R [--probe NAME] [--label L] | list | revoke ID}, with
  * {@code --data-dir DIR} (default: {@code $FLOWTRAP_DATA_DIR} or /var/lib/flowtrap/manager).
- * {@code create} prints the new key alone on stdout, so scripts can capture it.
+ * {@code create} prints the new key alone on stdout, so scripts can capture it. A key of role probe
+ * is made for one probe ({@code --probe NAME}) and can deliver events for that probe only.
  */
 public final class TokenCommand {
     private TokenCommand() {}
@@ -18,6 +19,7 @@ public final class TokenCommand {
         Path dataDir = Path.of(env == null || env.isBlank() ? "/var/lib/flowtrap/manager" : env);
         String verb = null;
         String role = null;
+        String probe = null;
         String label = null;
         String id = null;
         try {
@@ -25,6 +27,7 @@ public final class TokenCommand {
                 switch (args[i]) {
                     case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir"));
                     case "--role" -> role = value(args, ++i, "--role");
+                    case "--probe" -> probe = value(args, ++i, "--probe");
                     case "--label" -> label = value(args, ++i, "--label");
                     case "create", "list", "revoke" -> {
                         if (verb != null) {
@@ -41,7 +44,7 @@ public final class TokenCommand {
                 }
             }
             if (verb == null) {
-                throw new IllegalArgumentException("what: create --role analyst|probe|admin [--label L], list, revoke ID");
+                throw new IllegalArgumentException("what: create --role analyst|admin [--label L], create --role probe --probe NAME [--label L], list, revoke ID");
             }
             TokenStore store = new TokenStore(dataDir, new ObjectMapper());
             switch (verb) {
@@ -49,15 +52,15 @@ public final class TokenCommand {
                     if (role == null) {
                         throw new IllegalArgumentException("create needs --role analyst|probe|admin");
                     }
-                    TokenStore.Created created = store.create(Role.parse(role), label);
+                    TokenStore.Created created = store.create(Role.parse(role), probe, label);
                     out.println(created.key());
-                    err.printf("token %s (%s) created in %s%n", created.entry().id(), created.entry().role()
-                            .name().toLowerCase(java.util.Locale.ROOT), dataDir);
+                    err.printf("token %s (%s%s) created in %s%n", created.entry().id(), created.entry().role()
+                            .name().toLowerCase(java.util.Locale.ROOT), probe == null ? "" : " for " + probe, dataDir);
                 }
                 case "list" -> {
                     for (TokenStore.Entry e : store.list()) {
-                        out.printf("%s  %-7s  %-8s  %s  %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT),
-                                e.active() ? "active" : "revoked", e.created(), e.label());
+                        out.printf("%s  %-7s  %-16s  %-8s  %s  %s%n", e.id(), e.role().name().toLowerCase(java.util.Locale.ROOT),
+                                e.probe() == null ? "-" : e.probe(), e.active() ? "active" : "revoked", e.created(), e.label());
                     }
                 }
                 default -> {

@@ -2,6 +2,7 @@ package io.flowtrap.manager.tokens;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowtrap.api.ProbeName;
 import io.flowtrap.api.auth.ApiToken;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -22,13 +23,16 @@ import java.util.Optional;
 
 /**
  * API keys, kept in {@code <data-dir>/tokens.json} as SHA-256 digests (never the keys), each with
- * a role and, once revoked, the time it was. The file is shared by the running manager, which
+ * a role, for a probe key the one probe it speaks for, and, once revoked, the time it was. The file is shared by the running manager, which
  * re-reads it when it changes, and the {@code token} command, which rewrites it atomically under a
  * lock. Thread-safe.
  */
 public final class TokenStore {
-    /** One key as stored. */
-    public record Entry(String id, String sha256, Role role, String label, Instant created, Instant revoked) {
+    /**
+     * One key as stored. {@code probe}: the probe a key of role probe delivers events for (null for
+     * other roles, and for probe keys made before keys were bound, which may deliver nothing).
+     */
+    public record Entry(String id, String sha256, Role role, String probe, String label, Instant created, Instant revoked) {
         public boolean active() {
             return revoked == null;
         }
@@ -70,11 +74,19 @@ public final class TokenStore {
         return current();
     }
 
-    public Created create(Role role, String label) throws IOException {
+    /** A new key of {@code role}; a probe key is bound to {@code probe} (required for it, refused for others). */
+    public Created create(Role role, String probe, String label) throws IOException {
+        if (role == Role.PROBE && (probe == null || !ProbeName.isValid(probe))) {
+            throw new IllegalArgumentException("a probe key is made for one probe: give --probe NAME ("
+                    + ProbeName.RULE + ")" + (probe == null ? "" : ", not '" + probe + "'"));
+        }
+        if (role != Role.PROBE && probe != null) {
+            throw new IllegalArgumentException("--probe is only for keys of role probe");
+        }
         String key = ApiToken.generate();
         byte[] idBytes = new byte[6];
         RANDOM.nextBytes(idBytes);
-        Entry entry = new Entry("tk-" + HexFormat.of().formatHex(idBytes), ApiToken.hash(key), role,
+        Entry entry = new Entry("tk-" + HexFormat.of().formatHex(idBytes), ApiToken.hash(key), role, probe,
                 label == null ? "" : label, Instant.now(), null);
         update(entries -> entries.add(entry));
         return new Created(entry, key);
@@ -87,7 +99,7 @@ public final class TokenStore {
             for (int i = 0; i < entries.size(); i++) {
                 Entry e = entries.get(i);
                 if (e.id().equals(id) && e.active()) {
-                    entries.set(i, new Entry(e.id(), e.sha256(), e.role(), e.label(), e.created(), Instant.now()));
+                    entries.set(i, new Entry(e.id(), e.sha256(), e.role(), e.probe(), e.label(), e.created(), Instant.now()));
                     done[0] = true;
                 }
             }

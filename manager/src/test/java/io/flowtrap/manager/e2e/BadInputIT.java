@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
@@ -99,7 +100,7 @@ class BadInputIT {
     @Test
     void aRevokedTokenIs401() throws Exception {
         var tokens = new io.flowtrap.manager.tokens.TokenStore(dir.resolve("manager"), JSON);
-        var created = tokens.create(io.flowtrap.manager.tokens.Role.ANALYST, "to revoke");
+        var created = tokens.create(io.flowtrap.manager.tokens.Role.ANALYST, null, "to revoke");
         assertThat(system.get("/rest/rules/es/alerts_tail/", created.key()).status()).isEqualTo(200);
         assertThat(tokens.revoke(created.entry().id())).isTrue();
         expectError(system.get("/rest/rules/es/alerts_tail/", created.key()), 401);
@@ -244,7 +245,7 @@ class BadInputIT {
         }
         assertThat(DocumentSchema.of(Document.INGEST_EVENT).validate(JSON.readTree(envelope(noSignature))))
                 .containsExactly("$.event.alert: required property 'signature_id' not found");
-        FlowtrapSystem.Response r = system.post("/api/ingest/events", system.probeToken, "application/x-ndjson",
+        FlowtrapSystem.Response r = system.post("/api/ingest/events", system.probeKeyFor("sensor-batch"), "application/x-ndjson",
                 batch.getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         JsonNode report = r.json();
@@ -257,6 +258,37 @@ class BadInputIT {
         assertThat(report.path("rejected").toString()).contains("not JSON", "signature_id", "$.probe: does not match",
                 "elasticsearch refused it", "timestamp '2026-02-30T10:00:00Z' is not a real date and time",
                 "timestamp '2026-11-22T24:00:00.000000+0000' is not a real date and time");
+    }
+
+    @Test
+    void aProbeKeyDeliversForItsOwnProbeOnlyAndAnUnboundOneForNone() throws Exception {
+        ObjectNode alert = hit.deepCopy();
+        alert.remove("_id");
+        alert.put("flow_id", 777_000_101L);
+        String own = "{\"kind\":\"alert\",\"probe\":\"sensor-own\",\"event\":" + alert + "}";
+        String other = "{\"kind\":\"alert\",\"probe\":\"sensor-other\",\"event\":" + alert + "}";
+        String key = system.probeKeyFor("sensor-own");
+        FlowtrapSystem.Response r = system.post("/api/ingest/events", key, "application/x-ndjson",
+                (own + "\n" + other + "\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(r.json().path("indexed").asInt()).isEqualTo(1);
+        assertThat(r.json().path("rejected").get(0).path("line").asInt()).isEqualTo(2);
+        assertThat(r.json().path("rejected").get(0).path("error").asText())
+                .isEqualTo("this key delivers events of probe 'sensor-own' only, not of 'sensor-other'");
+        FlowtrapSystem.Response admin = system.post("/api/ingest/events", system.adminToken, "application/x-ndjson",
+                (other + "\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(admin.json().path("indexed").asInt()).as("an admin key delivers for any probe: " + admin.text()).isEqualTo(1);
+
+        // a probe key from before keys were bound to probes, as tokens.json held it
+        String unbound = io.flowtrap.api.auth.ApiToken.generate();
+        Path tokensFile = dir.resolve("manager/tokens.json");
+        ArrayNode entries = (ArrayNode) JSON.readTree(tokensFile.toFile());
+        entries.addObject().put("id", "tk-00000000dead").put("sha256", io.flowtrap.api.auth.ApiToken.hash(unbound))
+                .put("role", "PROBE").put("label", "old").put("created", "2026-11-01T00:00:00Z").putNull("revoked");
+        Files.writeString(tokensFile, entries.toString());
+        JsonNode refused = expectError(system.post("/api/ingest/events", unbound, "application/x-ndjson",
+                (own + "\n").getBytes(StandardCharsets.UTF_8)), 403);
+        assertThat(refused.path("detail").asText()).contains("names no probe", "--role probe --probe NAME");
     }
 
     private static String envelope(JsonNode alert) {

@@ -43,7 +43,9 @@ final class FlowtrapSystem implements AutoCloseable {
     final String indexPrefix;
     final String analystToken;
     final String adminToken;
+    /** A key for the probe {@link #PROBE}: probe keys deliver for their own probe only. */
     final String probeToken;
+    private final TokenStore tokens;
     final Path store;
     final Path eve;
     private ConfigurableApplicationContext manager;
@@ -69,10 +71,10 @@ final class FlowtrapSystem implements AutoCloseable {
         run(List.of(REPO.resolve("ops/tls/make-certs").toString(), dir.resolve("tls").toString()));
         this.ca = dir.resolve("tls/ca.pem");
         this.indexPrefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + "-alerts-";
-        TokenStore tokens = new TokenStore(dir.resolve("manager"), JSON);
-        this.analystToken = tokens.create(Role.ANALYST, "it analyst").key();
-        this.adminToken = tokens.create(Role.ADMIN, "it admin").key();
-        this.probeToken = tokens.create(Role.PROBE, "it probe").key();
+        this.tokens = new TokenStore(dir.resolve("manager"), JSON);
+        this.analystToken = tokens.create(Role.ANALYST, null, "it analyst").key();
+        this.adminToken = tokens.create(Role.ADMIN, null, "it admin").key();
+        this.probeToken = probeKeyFor(PROBE);
         Files.writeString(dir.resolve("shipper.token"), probeToken);
         Files.writeString(dir.resolve("probe-api.token"), io.flowtrap.api.auth.ApiToken.generate());
         this.probePort = freePort();
@@ -95,6 +97,11 @@ final class FlowtrapSystem implements AutoCloseable {
         this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
         this.managerPort = Integer.parseInt(manager.getEnvironment().getProperty("local.server.port"));
         startProbe(pcap);
+    }
+
+    /** A new key of role probe that delivers events for {@code probe} only. */
+    String probeKeyFor(String probe) throws IOException {
+        return tokens.create(Role.PROBE, probe, "it probe " + probe).key();
     }
 
     private void startProbe(Path pcap) throws Exception {

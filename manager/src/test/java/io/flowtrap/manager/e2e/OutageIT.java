@@ -50,7 +50,7 @@ class OutageIT {
         AtomicBoolean producing = new AtomicBoolean(true);
         try (EventSpool spool = new EventSpool(dir.resolve("sensor-2-spool"));
                 SpoolShipper shipper = new SpoolShipper(spool, new SpoolConfig(
-                        URI.create(system.managerUrl() + "/api/ingest/events"), system.probeToken, system.ca, 500, "sensor-2",
+                        URI.create(system.managerUrl() + "/api/ingest/events"), system.probeKeyFor("sensor-2"), system.ca, 500, "sensor-2",
                         Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(10))).start()) {
             Runnable append = () -> {
                 int i = appended.getAndIncrement();

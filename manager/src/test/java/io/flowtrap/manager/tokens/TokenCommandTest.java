@@ -32,17 +32,34 @@ class TokenCommandTest {
 
     @Test
     void createPrintsTheKeyAloneOnStdoutAndTheFileKeepsOnlyItsHash() throws Exception {
-        Run created = run("create", "--role", "probe", "--label", "sensor-1");
+        Run created = run("create", "--role", "probe", "--probe", "sensor-1", "--label", "rack 4");
 
         assertThat(created.exit()).as(created.err()).isZero();
         assertThat(created.out()).matches("[0-9a-f]{40}\\R");
         String key = created.out().strip();
-        assertThat(created.err()).matches("token tk-[0-9a-f]{12} \\(probe\\) created in .*\\R").doesNotContain(key);
+        assertThat(created.err()).matches("token tk-[0-9a-f]{12} \\(probe for sensor-1\\) created in .*\\R").doesNotContain(key);
 
         Path file = dir.resolve("tokens.json");
         assertThat(Files.readString(file)).doesNotContain(key).contains(io.flowtrap.api.auth.ApiToken.hash(key));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(new TokenStore(dir, new ObjectMapper()).authenticate(key).map(TokenStore.Entry::role)).hasValue(Role.PROBE);
+        assertThat(new TokenStore(dir, new ObjectMapper()).authenticate(key)).hasValueSatisfying(e -> {
+            assertThat(e.role()).isEqualTo(Role.PROBE);
+            assertThat(e.probe()).isEqualTo("sensor-1");
+        });
+    }
+
+    @Test
+    void aProbeKeyIsMadeForOneValidProbeAndOnlyProbeKeysNameOne() {
+        Run none = run("create", "--role", "probe");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("a probe key is made for one probe: give --probe NAME");
+        Run path = run("create", "--role", "probe", "--probe", "../sensor");
+        assertThat(path.exit()).isEqualTo(2);
+        assertThat(path.err()).contains("not '../sensor'");
+        Run analyst = run("create", "--role", "analyst", "--probe", "sensor-1");
+        assertThat(analyst.exit()).isEqualTo(2);
+        assertThat(analyst.err()).contains("--probe is only for keys of role probe");
+        assertThat(dir.resolve("tokens.json")).doesNotExist();
     }
 
     @Test
@@ -50,7 +67,7 @@ class TokenCommandTest {
         String key = run("create", "--role", "ADMIN").out().strip();
         Run list = run("list");
         assertThat(list.exit()).isZero();
-        assertThat(list.out()).matches("tk-[0-9a-f]{12}  admin    active    \\S+  \\R").doesNotContain(key);
+        assertThat(list.out()).matches("tk-[0-9a-f]{12}  admin    -                 active    \\S+  \\R").doesNotContain(key);
     }
 
     @Test

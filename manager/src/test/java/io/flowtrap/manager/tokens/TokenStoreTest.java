@@ -21,14 +21,15 @@ class TokenStoreTest {
     @Test
     void aCreatedKeyAuthenticatesWithItsRoleAndOnlyItsHashIsKept() throws Exception {
         TokenStore store = store();
-        TokenStore.Created created = store.create(Role.PROBE, "sensor-1");
+        TokenStore.Created created = store.create(Role.PROBE, "sensor-1", "rack 4");
 
         assertThat(created.key()).matches("[0-9a-f]{40}");
         assertThat(created.entry().id()).matches("tk-[0-9a-f]{12}");
         assertThat(created.entry().sha256()).isEqualTo(ApiToken.hash(created.key()));
         assertThat(store.authenticate(created.key())).hasValueSatisfying(e -> {
             assertThat(e.role()).isEqualTo(Role.PROBE);
-            assertThat(e.label()).isEqualTo("sensor-1");
+            assertThat(e.probe()).isEqualTo("sensor-1");
+            assertThat(e.label()).isEqualTo("rack 4");
             assertThat(e.id()).isEqualTo(created.entry().id());
         });
         assertThat(store.authenticate(ApiToken.generate())).isEmpty();
@@ -46,8 +47,8 @@ class TokenStoreTest {
     @Test
     void aRevokedKeyNoLongerAuthenticatesAndOthersStillDo() throws Exception {
         TokenStore store = store();
-        TokenStore.Created a = store.create(Role.ANALYST, null);
-        TokenStore.Created b = store.create(Role.ADMIN, "ops");
+        TokenStore.Created a = store.create(Role.ANALYST, null, null);
+        TokenStore.Created b = store.create(Role.ADMIN, null, "ops");
         assertThat(store.revoke(a.entry().id())).isTrue();
         assertThat(store.authenticate(a.key())).isEmpty();
         assertThat(store.authenticate(b.key()).map(TokenStore.Entry::role)).hasValue(Role.ADMIN);
@@ -72,10 +73,21 @@ class TokenStoreTest {
         TokenStore command = store(); // the token command
         assertThat(manager.list()).isEmpty();
 
-        TokenStore.Created created = command.create(Role.ANALYST, "alice");
+        TokenStore.Created created = command.create(Role.ANALYST, null, "alice");
         assertThat(manager.authenticate(created.key()).map(TokenStore.Entry::role)).hasValue(Role.ANALYST);
 
         assertThat(command.revoke(created.entry().id())).isTrue();
         assertThat(manager.authenticate(created.key())).isEmpty();
+    }
+
+    @Test
+    void aFileWrittenBeforeKeysWereBoundToProbesStillReadsAndItsProbeKeyNamesNoProbe() throws Exception {
+        String key = ApiToken.generate();
+        Files.writeString(dir.resolve("tokens.json"), "[{\"id\":\"tk-000000000001\",\"sha256\":\"" + ApiToken.hash(key)
+                + "\",\"role\":\"PROBE\",\"label\":\"old\",\"created\":\"2026-11-01T00:00:00Z\",\"revoked\":null}]");
+        assertThat(store().authenticate(key)).hasValueSatisfying(e -> {
+            assertThat(e.role()).isEqualTo(Role.PROBE);
+            assertThat(e.probe()).isNull();
+        });
     }
 }

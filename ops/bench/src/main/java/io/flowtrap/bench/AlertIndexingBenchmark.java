@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * to Elasticsearch's {@code _bulk} the same way, as the reference. Both are counted in
  * Elasticsearch afterwards. Needs a running manager and Elasticsearch (ops/bench/run indexing).
  *
- * <pre>usage: AlertIndexingBenchmark --url URL --token PROBE_KEY --ca CA.pem --es ES_URL --eve EVE.json
+ * <pre>usage: AlertIndexingBenchmark --url URL --token PROBE_KEY --probe NAME --ca CA.pem --es ES_URL --eve EVE.json
  *        [--alerts 200000] [--senders 4] [--batch 1000]</pre>
  */
 public final class AlertIndexingBenchmark {
@@ -43,6 +43,7 @@ public final class AlertIndexingBenchmark {
     public static void main(String[] args) throws Exception {
         String url = null;
         String token = null;
+        String probe = null;
         Path ca = null;
         String es = null;
         Path eve = null;
@@ -53,6 +54,7 @@ public final class AlertIndexingBenchmark {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
                 case "--token" -> token = args[++i];
+                case "--probe" -> probe = args[++i];
                 case "--ca" -> ca = Path.of(args[++i]);
                 case "--es" -> es = args[++i];
                 case "--eve" -> eve = Path.of(args[++i]);
@@ -62,11 +64,10 @@ public final class AlertIndexingBenchmark {
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        if (url == null || token == null || ca == null || es == null || eve == null) {
-            throw new IllegalArgumentException("usage: AlertIndexingBenchmark --url URL --token KEY --ca CA --es ES --eve EVE");
+        if (url == null || token == null || probe == null || ca == null || es == null || eve == null) {
+            throw new IllegalArgumentException(
+                    "usage: AlertIndexingBenchmark --url URL --token KEY --probe NAME --ca CA --es ES --eve EVE");
         }
-        String run = Long.toString(System.currentTimeMillis(), 36);
-        String probe = "bench-" + run;
         List<ObjectNode> docs = alerts(eve, alerts);
         HttpClient manager = HttpClient.newBuilder().sslContext(PemTls.client(ca)).version(HttpClient.Version.HTTP_1_1).build();
         HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -95,7 +96,7 @@ public final class AlertIndexingBenchmark {
         long indexed = count(plain, es, "flowtrap-alerts-*", "{\"query\":{\"term\":{\"host\":\"" + probe + "\"}}}");
 
         // reference: the same documents straight into Elasticsearch's bulk API
-        String direct = "flowtrap-alerts-bench-direct-" + run;
+        String direct = "flowtrap-alerts-bench-direct-" + Long.toString(System.currentTimeMillis(), 36);
         List<byte[]> bulkBatches = new ArrayList<>();
         int id = 0;
         for (int from = 0; from < docs.size(); from += batch) {
