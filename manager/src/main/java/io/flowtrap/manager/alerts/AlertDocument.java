@@ -2,6 +2,7 @@ package io.flowtrap.manager.alerts;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,7 +15,7 @@ import java.time.format.ResolverStyle;
  * re-delivered alert overwrites itself instead of appearing twice. {@code json} is the source
  * serialised once, for both the id and the index request.
  */
-public record AlertDocument(String id, String index, ObjectNode source, String json) implements IndexedDocument {
+public record AlertDocument(String id, String index, ObjectNode source, String json, Instant time) implements IndexedDocument {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd");
     /**
      * Suricata writes {@code 2026-11-22T10:15:30.123456+0000}. Strict: a day or hour that does not
@@ -35,9 +36,10 @@ public record AlertDocument(String id, String index, ObjectNode source, String j
             source.put("sensor_name", sensor);
         }
         source.put("host", probe);
-        String day = DAY.format(timestamp(source.path("timestamp").asText()).withOffsetSameInstant(ZoneOffset.UTC));
+        OffsetDateTime time = timestamp(source.path("timestamp").asText());
+        String day = DAY.format(time.withOffsetSameInstant(ZoneOffset.UTC));
         String json = source.toString();
-        return new AlertDocument(id(probe, json), indexPrefix + day, source, json);
+        return new AlertDocument(id(probe, json), indexPrefix + day, source, json, time.toInstant());
     }
 
     /** 160 bits of SHA-256 over the probe's name and the alert's serialised form, hex: a valid job name too. */

@@ -12,7 +12,8 @@ import java.time.format.DateTimeFormatter;
  * to the probe, in the daily flow index of its first packet, under an id made of the probe, the
  * Community ID and the first time, so a re-delivered record overwrites itself.
  */
-public record FlowRecordDocument(String id, String index, ObjectNode source, String json) implements IndexedDocument {
+public record FlowRecordDocument(String id, String index, ObjectNode source, String json, Instant time)
+        implements IndexedDocument {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
 
     /**
@@ -30,7 +31,8 @@ public record FlowRecordDocument(String id, String index, ObjectNode source, Str
         }
         String day = DAY.format(first);
         String json = record.toString();
-        return new FlowRecordDocument(IndexedDocument.contentId(probe, record.path("community_id").asText(), firstTs), indexPrefix + day, record, json);
+        return new FlowRecordDocument(IndexedDocument.contentId(probe, record.path("community_id").asText(), firstTs),
+                indexPrefix + day, record, json, first);
     }
 
 }

@@ -2,6 +2,7 @@ package io.flowtrap.manager.alerts;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
@@ -12,6 +13,9 @@ public interface IndexedDocument {
     String index();
 
     String json();
+
+    /** The time that picked the document's daily index (an alert's timestamp, a flow's first packet). */
+    Instant time();
 
     /**
      * A document id derived from its content: 160 bits of SHA-256 over {@code parts} joined by

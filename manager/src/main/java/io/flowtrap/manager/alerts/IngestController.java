@@ -9,10 +9,10 @@ import io.flowtrap.manager.tokens.Role;
 import io.flowtrap.manager.tokens.TokenStore;
 import io.flowtrap.manager.web.ApiException;
 import io.flowtrap.schemas.DocumentSchema;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import jakarta.servlet.http.HttpServletRequest;
@@ -32,6 +32,10 @@ import org.springframework.web.bind.annotation.RestController;
  * cannot make it valid. With Elasticsearch down the answer is 503 and nothing is taken, so the
  * shipper keeps the batch in its spool and tries again.
  *
+ * <p>Bounds ({@link IngestProperties}): a body over {@code max-body} is refused whole (413), a line
+ * over {@code max-line} and an event stamped outside [now - oldest-alert, now + newest-alert] are
+ * rejected lines (each event's day names an index: old dates would make new indices without end).
+ *
  * <p>A probe key speaks for its own probe only: a line naming another probe is a rejected line, and
  * a probe key bound to no probe (made before keys were bound) delivers nothing (403). Admin keys
  * may deliver for any probe.
@@ -40,6 +44,7 @@ import org.springframework.web.bind.annotation.RestController;
 public class IngestController {
     private static final Logger log = LoggerFactory.getLogger(IngestController.class);
     private static final int MAX_LINES = 20_000; // shippers send 1,000; a batch is held in memory whole
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
     /** What a delivery came to: indexed, and each rejected line with why. */
     public record IngestReport(int received, int indexed, List<Rejected> rejected) {}
@@ -50,12 +55,14 @@ public class IngestController {
     private final BulkIndexer indexer;
     private final String alertIndexPrefix;
     private final String flowIndexPrefix;
+    private final IngestProperties limits;
 
-    public IngestController(ObjectMapper json, BulkIndexer indexer, ManagerProperties properties) {
+    public IngestController(ObjectMapper json, BulkIndexer indexer, ManagerProperties properties, IngestProperties limits) {
         this.json = json;
         this.indexer = indexer;
         this.alertIndexPrefix = properties.alertIndexPrefix();
         this.flowIndexPrefix = properties.flowIndexPrefix();
+        this.limits = limits;
     }
 
     @PostMapping(path = "/api/ingest/events")
@@ -66,10 +73,20 @@ public class IngestController {
         List<Rejected> rejected = new ArrayList<>();
         int lineNumber = 0; // physical lines, blank ones too, so a report points at the line sent
         int received = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(request.getInputStream(), StandardCharsets.UTF_8))) {
+        Instant now = Instant.now();
+        Instant oldest = now.minus(limits.oldestAlert());
+        Instant newest = now.plus(limits.newestAlert());
+        NdjsonLines lines = new NdjsonLines(request.getInputStream(), (int) Math.min(Integer.MAX_VALUE, limits.maxLine().toBytes()),
+                limits.maxBody().toBytes());
+        try {
             String line;
-            while ((line = reader.readLine()) != null) {
+            while ((line = lines.next()) != null) {
                 lineNumber++;
+                if (lines.lastOversized()) {
+                    received++;
+                    rejected.add(new Rejected(lineNumber, "line longer than " + limits.maxLine().toBytes() + " bytes"));
+                    continue;
+                }
                 if (line.isBlank()) {
                     continue;
                 }
@@ -77,7 +94,12 @@ public class IngestController {
                     throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", "at most " + MAX_LINES + " events");
                 }
                 try {
-                    documents.add(parse(line, boundProbe));
+                    IndexedDocument document = parse(line, boundProbe);
+                    if (document.time().isBefore(oldest) || document.time().isAfter(newest)) {
+                        throw new IllegalArgumentException("stamped " + document.time() + ", outside what is taken now: "
+                                + DAY.format(oldest) + " to " + DAY.format(newest) + " (flowtrap.ingest.oldest-alert, newest-alert)");
+                    }
+                    documents.add(document);
                     documentLines.add(lineNumber);
                 } catch (IllegalArgumentException e) {
                     rejected.add(new Rejected(lineNumber, e.getMessage()));
@@ -88,6 +110,9 @@ public class IngestController {
                     rejected.add(new Rejected(lineNumber, "cannot be indexed: " + e));
                 }
             }
+        } catch (NdjsonLines.BodyTooLarge e) {
+            throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", e.getMessage()
+                    + " (flowtrap.ingest.max-body); nothing of it was taken", e);
         }
         BulkIndexer.Outcome outcome;
         try {

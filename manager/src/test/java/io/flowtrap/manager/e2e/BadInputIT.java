@@ -16,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * {@code {"error", "detail"}} body, and none of them writing anything outside the job area.
  */
 class BadInputIT {
+    private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxx");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CHAIN = "/rest/rules/filestore_pcap/";
     private static Path dir;
@@ -57,6 +61,7 @@ class BadInputIT {
         acceptor.start();
         system = new FlowtrapSystem(dir, pcap, eve, List.of(
                 "--flowtrap.probe-timeout=2s",
+                "--flowtrap.ingest.max-body=4MB",
                 "--flowtrap.probes[1].name=sensor-down",
                 "--flowtrap.probes[1].url=https://127.0.0.1:" + downPort,
                 "--flowtrap.probes[1].token-file=" + dir.resolve("probe-api.token"),
@@ -289,6 +294,44 @@ class BadInputIT {
         JsonNode refused = expectError(system.post("/api/ingest/events", unbound, "application/x-ndjson",
                 (own + "\n").getBytes(StandardCharsets.UTF_8)), 403);
         assertThat(refused.path("detail").asText()).contains("names no probe", "--role probe --probe NAME");
+    }
+
+    @Test
+    void anIngestBatchRefusesOverlongLinesAndAlertsOutsideItsWindowOnTheirOwnAndAnOverlongBodyWhole() throws Exception {
+        ObjectNode good = hit.deepCopy();
+        good.remove("_id");
+        good.put("flow_id", 777_000_201L);
+        ObjectNode huge = good.deepCopy();
+        huge.put("flow_id", 777_000_202L);
+        huge.put("payload_printable", "x".repeat(1_100_000)); // valid, but past the 1 MB line bound
+        ObjectNode old = good.deepCopy();
+        old.put("flow_id", 777_000_203L);
+        old.put("timestamp", "2023-11-14T22:13:20.016584+0000"); // would make a 2023 index
+        ObjectNode future = good.deepCopy();
+        future.put("flow_id", 777_000_204L);
+        future.put("timestamp", OffsetDateTime.now(ZoneOffset.UTC).plusDays(3).format(SURICATA));
+        ObjectNode after = good.deepCopy();
+        after.put("flow_id", 777_000_205L);
+        String key = system.probeKeyFor("sensor-batch");
+        String batch = String.join("\n", envelope(good), envelope(huge), envelope(old), envelope(future), envelope(after), "");
+        FlowtrapSystem.Response r = system.post("/api/ingest/events", key, "application/x-ndjson",
+                batch.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode report = r.json();
+        assertThat(DocumentSchema.of(Document.INGEST_REPORT).validate(report)).as(r.text()).isEmpty();
+        assertThat(report.path("received").asInt()).isEqualTo(5);
+        assertThat(report.path("indexed").asInt()).isEqualTo(2);
+        assertThat(report.path("rejected")).extracting(n -> n.path("line").asInt()).containsExactly(2, 3, 4);
+        assertThat(report.path("rejected").get(0).path("error").asText()).isEqualTo("line longer than 1048576 bytes");
+        assertThat(report.path("rejected").get(1).path("error").asText()).startsWith("stamped 2023-11-14T22:13:20.016584Z, outside");
+        assertThat(report.path("rejected").get(2).path("error").asText()).contains("outside what is taken now");
+        String indices = system.elasticsearch.request("GET", "/_cat/indices/" + system.indexPrefix + "*?h=index", null).body();
+        assertThat(indices).as("no index for the refused dates").doesNotContain("2023.11.14");
+
+        byte[] tooLarge = (envelope(good) + "\n").repeat(5 * 1024 * 1024 / envelope(good).length() + 1).getBytes(StandardCharsets.UTF_8);
+        assertThat(tooLarge.length).isGreaterThan(4 * 1024 * 1024);
+        JsonNode refused = expectError(system.post("/api/ingest/events", key, "application/x-ndjson", tooLarge), 413);
+        assertThat(refused.path("detail").asText()).contains("larger than 4194304 bytes", "nothing of it was taken");
     }
 
     private static String envelope(JsonNode alert) {

@@ -11,6 +11,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * alert. While Elasticsearch is down the alert search says 503.
  */
 class OutageIT {
+    private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxx");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Path dir;
     private static FlowtrapSystem system;
@@ -56,6 +60,7 @@ class OutageIT {
                 int i = appended.getAndIncrement();
                 ObjectNode alert = templates.get(i % templates.size()).deepCopy();
                 alert.put("flow_id", 1_000_000L + i); // each alert distinct
+                alert.put("timestamp", SURICATA.format(OffsetDateTime.now(ZoneOffset.UTC))); // the recorded ones are from 2023
                 spool.append(EventSpool.ALERT, alert.toString());
             };
             // a steady trickle all along, through every outage and recovery
