@@ -31,6 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  * 88  the frame's bytes, then padding to a multiple of 8
  * </pre>
  * Positions are running byte counts (they never wrap); published minus released is what waits.
+ * A record never straddles the end: it goes after a WRAP at offset 0, so a ring must hold two of
+ * the largest records for one always to fit one way or the other ({@link StoreConfig} checks).
  *
  * <p>Exactly one producer thread and one consumer thread; each method says whose it is. The
  * counters ({@link #droppedPackets}, {@link #droppedBytes}, {@link #pendingBytes}) and the
@@ -51,30 +53,51 @@ final class PacketHandoff {
     /** How long a waiting producer sleeps at most before it looks again (a missed wake-up costs this much). */
     private static final long WAIT_PARK_NANOS = 1_000_000L;
 
-    private static final VarHandle POSITION = MethodHandles.arrayElementVarHandle(long[].class);
-    // The producer's and the consumer's positions, 128 bytes apart so that they never share a cache line.
-    private static final int PUBLISHED = 7;
-    private static final int RELEASED = 23;
-    private final long[] positions = new long[31];
+    /** 64 bytes before a cursor's fields (superclass fields are laid out first). */
+    @SuppressWarnings("unused")
+    private abstract static class PaddingBefore {
+        long p1, p2, p3, p4, p5, p6, p7, p8;
+    }
+
+    /** One side's place in the ring; only its own thread writes it. */
+    private static class CursorFields extends PaddingBefore {
+        /** What the other side may see of {@code position}: published (producer) or released (consumer). */
+        long shared;
+        /** Running byte count: how far this side has written or read. */
+        long position;
+        /** Where {@code position} is in the buffer. */
+        int offset;
+        /** The other side's position as last read. */
+        long otherSeen;
+    }
+
+    /** A cursor with 64 bytes after it too, so that the producer's and the consumer's never share a cache line. */
+    @SuppressWarnings("unused")
+    private static final class Cursor extends CursorFields {
+        long q1, q2, q3, q4, q5, q6, q7, q8;
+    }
+
+    private static final VarHandle SHARED;
+
+    static {
+        try {
+            SHARED = MethodHandles.lookup().findVarHandle(CursorFields.class, "shared", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final ByteBuffer buffer;
     private final int capacity;
+    private final Cursor producer = new Cursor();
+    private final Cursor consumer = new Cursor();
 
-    // The producer's own.
-    private long written;
-    private int writeOffset;
-    private long releasedSeen;
     private volatile Thread waitingProducer;
-    private volatile Thread consumer;
+    private volatile Thread consumerThread;
     private volatile long droppedPackets; // written by the producer only
     private volatile long droppedBytes;
     private volatile long clockNanos = Long.MIN_VALUE;
     private volatile boolean consumerGone;
-
-    // The consumer's own.
-    private long read;
-    private int readOffset;
-    private long publishedSeen;
 
     PacketHandoff(long capacityBytes) {
         if (capacityBytes < recordSize(0) || capacityBytes > MAX_CAPACITY) {
@@ -100,18 +123,20 @@ final class PacketHandoff {
      * false, with nothing written, when there is no room for it.
      */
     boolean offer(PacketRecord packet, int capturedLength, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
+        Cursor p = producer;
         int size = (int) recordSize(capturedLength);
-        int toEnd = capacity - writeOffset;
+        int toEnd = capacity - p.offset;
         long need = size <= toEnd ? size : (long) toEnd + size;
         if (!hasRoom(need)) {
             return false;
         }
+        long written = p.position;
         if (size > toEnd) {
-            buffer.putInt(writeOffset + LENGTH, WRAP);
+            buffer.putInt(p.offset + LENGTH, WRAP);
             written += toEnd;
-            writeOffset = 0;
+            p.offset = 0;
         }
-        int at = writeOffset;
+        int at = p.offset;
         buffer.putInt(at + LENGTH, size);
         buffer.putInt(at + CAPLEN, capturedLength);
         buffer.putLong(at + TIMESTAMP, packet.timestampNanos());
@@ -120,19 +145,20 @@ final class PacketHandoff {
         buffer.put(at + CID, cid, cidOffset, CommunityId.DIGEST_SIZE);
         buffer.put(at + KEY, key, keyOffset, FlowKey.SIZE);
         buffer.put(at + HEADER_SIZE, packet.buffer(), packet.offset(), capturedLength);
-        written += size;
-        writeOffset = at + size == capacity ? 0 : at + size;
-        POSITION.setRelease(positions, PUBLISHED, written);
+        p.offset = at + size == capacity ? 0 : at + size;
+        p.position = written + size;
+        SHARED.setRelease(p, p.position);
         return true;
     }
 
     /** Producer: whether {@code need} bytes are free, looking at the consumer's position only when the last look says no. */
     private boolean hasRoom(long need) {
-        if (capacity - (written - releasedSeen) >= need) {
+        Cursor p = producer;
+        if (capacity - (p.position - p.otherSeen) >= need) {
             return true;
         }
-        releasedSeen = (long) POSITION.getVolatile(positions, RELEASED);
-        return capacity - (written - releasedSeen) >= need;
+        p.otherSeen = (long) SHARED.getVolatile(consumer);
+        return capacity - (p.position - p.otherSeen) >= need;
     }
 
     /**
@@ -141,7 +167,7 @@ final class PacketHandoff {
      */
     boolean awaitRoom(int capturedLength) {
         long size = recordSize(capturedLength);
-        long toEnd = capacity - writeOffset;
+        long toEnd = capacity - producer.offset;
         long need = size <= toEnd ? size : toEnd + size;
         if (need > capacity) {
             throw new IllegalArgumentException("a record of " + size + " bytes never fits a hand-off of " + capacity);
@@ -151,7 +177,7 @@ final class PacketHandoff {
         }
         Thread me = Thread.currentThread();
         waitingProducer = me;
-        Thread reader = consumer;
+        Thread reader = consumerThread;
         if (reader != null) {
             LockSupport.unpark(reader); // it may be sleeping on an empty ring it last saw: the ring is full now
         }
@@ -186,7 +212,7 @@ final class PacketHandoff {
 
     /** Consumer: names its thread, so that a producer that has to wait can wake it. */
     void consumerThread(Thread thread) {
-        consumer = thread;
+        consumerThread = thread;
     }
 
     /**
@@ -195,19 +221,21 @@ final class PacketHandoff {
      * {@code cid} and {@code key} at offset 0.
      */
     boolean next(PacketRecord packet, byte[] cid, byte[] key) {
-        if (read == publishedSeen) {
-            publishedSeen = (long) POSITION.getAcquire(positions, PUBLISHED);
-            if (read == publishedSeen) {
+        Cursor c = consumer;
+        long read = c.position;
+        if (read == c.otherSeen) {
+            c.otherSeen = (long) SHARED.getAcquire(producer);
+            if (read == c.otherSeen) {
                 return false;
             }
         }
-        int length = buffer.getInt(readOffset + LENGTH);
+        int length = buffer.getInt(c.offset + LENGTH);
         if (length == WRAP) {
-            read += capacity - readOffset;
-            readOffset = 0;
+            read += capacity - c.offset;
+            c.offset = 0;
             length = buffer.getInt(LENGTH);
         }
-        int at = readOffset;
+        int at = c.offset;
         if (length < HEADER_SIZE || length > capacity - at) {
             throw new IllegalStateException("hand-off record of " + length + " bytes at " + at + " (position " + read + ")");
         }
@@ -215,8 +243,8 @@ final class PacketHandoff {
                 buffer.getLong(at + TIMESTAMP), buffer.getInt(at + LINK_TYPE));
         buffer.get(at + CID, cid, 0, CommunityId.DIGEST_SIZE);
         buffer.get(at + KEY, key, 0, FlowKey.SIZE);
-        read += length;
-        readOffset = at + length == capacity ? 0 : at + length;
+        c.offset = at + length == capacity ? 0 : at + length;
+        c.position = read + length; // the producer learns of it at release(): the record stays valid until then
         return true;
     }
 
@@ -226,7 +254,7 @@ final class PacketHandoff {
      * a while instead of waking per record).
      */
     void release() {
-        POSITION.setVolatile(positions, RELEASED, read);
+        SHARED.setVolatile(consumer, consumer.position);
         Thread waiting = waitingProducer;
         if (waiting != null && pendingBytes() <= capacity / 2) {
             LockSupport.unpark(waiting);
@@ -235,12 +263,12 @@ final class PacketHandoff {
 
     /** Consumer: the position after the last record read. */
     long readPosition() {
-        return read;
+        return consumer.position;
     }
 
     /** Consumer: the position after the last record published, read now. */
     long publishedPosition() {
-        return (long) POSITION.getAcquire(positions, PUBLISHED);
+        return (long) SHARED.getAcquire(producer);
     }
 
     /** Consumer: says it will take nothing more (its thread died), so that a waiting producer fails instead of hanging. */
@@ -256,8 +284,8 @@ final class PacketHandoff {
 
     /** Bytes handed over and not yet released by the consumer. */
     long pendingBytes() {
-        long released = (long) POSITION.getAcquire(positions, RELEASED); // first: published only grows
-        return (long) POSITION.getAcquire(positions, PUBLISHED) - released;
+        long released = (long) SHARED.getAcquire(consumer); // first: published only grows
+        return (long) SHARED.getAcquire(producer) - released;
     }
 
     long droppedPackets() {

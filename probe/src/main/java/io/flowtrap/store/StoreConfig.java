@@ -35,9 +35,10 @@ public record StoreConfig(long maxSizeBytes, long segmentMaxBytes, Duration segm
         if (snaplen < 64 || snaplen > io.flowtrap.pcap.PcapFormat.MAX_SNAPLEN) {
             throw new IllegalArgumentException("snaplen must be between 64 and 262144, not " + snaplen);
         }
-        long smallest = PacketHandoff.recordSize(snaplen);
+        // two: wherever the ring's write position is, a largest record then fits before its end or after its start
+        long smallest = 2 * PacketHandoff.recordSize(snaplen);
         if (writeBufferBytes < smallest || writeBufferBytes > PacketHandoff.MAX_CAPACITY) {
-            throw new IllegalArgumentException("the store's write buffer must hold one packet of the snaplen ("
+            throw new IllegalArgumentException("the store's write buffer must hold two packets of the snaplen ("
                     + smallest + " bytes) and be at most " + PacketHandoff.MAX_CAPACITY + " bytes, not "
                     + writeBufferBytes + " bytes");
         }

@@ -34,8 +34,14 @@ import java.util.function.BooleanSupplier;
  * <p>{@link #run} is the writer thread; every other method is thread-safe.
  */
 final class StoreWriter implements Runnable {
-    /** How long the writer sleeps when the hand-off is empty; requests wake it at once. */
+    /**
+     * How long the writer sleeps when the hand-off is empty, then, after a while of nothing, longer
+     * (a quiet wire costs no busy core); requests and a producer that has to wait wake it at once,
+     * and the hand-off holds far more than the longest sleep's worth of packets.
+     */
     private static final long IDLE_PARK_NANOS = 1_000_000L;
+    private static final long QUIET_PARK_NANOS = 10_000_000L;
+    private static final int QUIET_AFTER_IDLE_PARKS = 100;
     /** After a failure, packets are counted as lost for this long before a new segment is tried. */
     private static final long RETRY_NANOS = 1_000_000_000L;
     /** Records read between two releases of their room to the producer. */
@@ -76,6 +82,7 @@ final class StoreWriter implements Runnable {
     // The writer thread's own.
     private SegmentWriter active;
     private long nextSequence;
+    private int idleParks;
     private long retryAtNanos; // 0: not backing off
     private boolean failing;
     private long episodeFailures;
@@ -245,7 +252,9 @@ final class StoreWriter implements Runnable {
                     return;
                 }
                 if (written == 0) {
-                    LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                    LockSupport.parkNanos(this, ++idleParks > QUIET_AFTER_IDLE_PARKS ? QUIET_PARK_NANOS : IDLE_PARK_NANOS);
+                } else {
+                    idleParks = 0;
                 }
             }
         } catch (Throwable t) {

@@ -122,8 +122,8 @@ class StoreWriterTest {
     @Test
     void throughATinyHandOffThatWrapsAndWaitsNothingIsLostAndOrderIsKept() throws Exception {
         Path store = dir.resolve("store");
-        // a 4 KB hand-off for packets of up to 1.5 KB: the producer waits (WAIT) and the ring wraps thousands of times
-        StoreConfig config = new StoreConfig(1L << 30, 1 << 20, Duration.ofHours(1), 2048, 4096);
+        // a 6 KB hand-off for packets of up to 1.5 KB: the producer waits (WAIT) and the ring wraps thousands of times
+        StoreConfig config = new StoreConfig(1L << 30, 1 << 20, Duration.ofHours(1), 2048, 6 * 1024);
         Random random = new Random(2);
         List<StoreFixture.Stored> taken = new ArrayList<>();
         long ts = StoreFixture.T0;

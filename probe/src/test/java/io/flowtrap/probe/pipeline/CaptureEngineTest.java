@@ -252,11 +252,11 @@ class CaptureEngineTest {
     void aFlowThatLostPacketsToTheStoreBacklogIsNotToldAsWholeAndItsCountsStayTrue() throws Exception {
         List<CaptureEngine.StoredFlow> told = new ArrayList<>();
         long taken;
-        // A live store (DROP) with a hand-off of ~300 KB; its real writer is held still, so the
+        // A live store (DROP) with a hand-off of ~530 KB; its real writer is held still, so the
         // hand-off fills exactly as it would behind a slow disk.
         try (CapturePipeline p = CapturePipeline.open(
                 new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("1MB"),
-                        Duration.ofHours(1), new DataSize(300_000)),
+                        Duration.ofHours(1), new DataSize(530_000)),
                 new ProbeSettings.Flows(1000, null, null, null, null, null, null),
                 new ProbeSettings.Lookback(DataSize.parse("1MB")), new AlertIntakeCounters(), BackpressurePolicy.DROP)) {
             CaptureEngine e = p.engine();
