@@ -81,7 +81,7 @@ final class PacketHandoff {
 
     static {
         try {
-            SHARED = MethodHandles.lookup().findVarHandle(CursorFields.class, "shared", long.class);
+            SHARED = MethodHandles.lookup().findVarHandle(Cursor.class, "shared", long.class); // the callers' exact type
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
