@@ -1,10 +1,8 @@
 package io.flowtrap.store;
 
 import io.flowtrap.packet.PacketRecord;
-import io.flowtrap.pcap.PcapFormat;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -15,53 +13,84 @@ import java.util.List;
 
 /**
  * The conditional pcap store: one directory of segments (see {@link Segment}), written by one
- * thread, rotated by total size, recovered at open, read by any number of {@link FlowExtractor}s.
+ * writer thread of its own, rotated by total size, recovered at open, read by any number of
+ * {@link FlowExtractor}s.
+ *
+ * <p>The capture thread never waits on the disk: {@link #append} copies the packet once into a
+ * bounded hand-off allocated up front ({@link PacketHandoff}, {@code writeBufferBytes} of the
+ * config) and returns; the {@link StoreWriter} thread writes segments, builds their indexes, seals
+ * (flush, fsync, index sort and write, renames, directory fsync, manifest) and rotates. When the
+ * hand-off is full, the {@link BackpressurePolicy} chosen at open decides: {@code DROP} (live
+ * capture) loses the packet, counted as store backlog ({@link #backlogDroppedPackets},
+ * {@link #backlogDroppedBytes}) and {@code append} says so, so the caller can tell which flows
+ * have holes; {@code WAIT} (replays) waits for room.
+ *
+ * <p>What is lost first: the newest packet, the one being appended (tail drop). What waits in the
+ * hand-off is older and, for a flow just armed, is the start of the flow from the look-back ring
+ * (handshake, the request that matched), which is what an analyst needs most; a flow's newest
+ * packets are the tail of something already stored. Tail drop is also the only choice that keeps
+ * the hand-off single-producer single-consumer without locks: only the consumer frees room, so
+ * the producer cannot take back a record that the writer may be reading.
+ *
+ * <p>Scaling out: a capture with several threads (PACKET_FANOUT, each with its share of flows)
+ * would give each producer its own {@link PacketHandoff}, still single-producer single-consumer,
+ * and the one writer would take from each in turn. Segments need no global packet order: the
+ * index keeps each flow's packets, and extraction merges them by timestamp.
  *
  * <p>Size bound: before a segment is started, the oldest sealed segments are deleted until the
  * sealed bytes plus one whole segment fit under {@code maxSizeBytes}, so the directory never holds
  * more than the limit plus the index of the segment being written. Packets longer than the
  * snaplen are cut to it (their wire length kept), as libpcap does.
  *
- * <p>{@link #append}, {@link #tick}, {@link #flush} and {@link #close} belong to the writer thread;
- * {@link #status} and {@link #extractor} are thread-safe. A store opened for writing holds a lock
- * on {@code LOCK}, so two probes cannot write one directory.
+ * <p>Threads: {@link #append} and {@link #tick} belong to the one capturing thread, and so do
+ * {@link #flush} and {@link #close} (or call them once it has stopped); everything else is
+ * thread-safe. A store opened for writing holds a lock on {@code LOCK}, so two probes cannot
+ * write one directory.
  */
 public final class PcapStore implements Closeable {
     private static final String LOCK = "LOCK";
 
     private final Path dir;
     private final StoreConfig config;
-    private final boolean readOnly;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final RecoveryReport recoveryReport;
-    private final SegmentIndexBuilder indexBuilder = new SegmentIndexBuilder();
-    private final ByteBuffer writeBuffer;
     private final FlowExtractor extractor;
-    private volatile List<Segment> sealed;
-    private volatile StoreManifest manifest;
-    private volatile long activeBytes;
-    private volatile long activePackets;
-    private SegmentWriter active;
-    private long nextSequence;
+    private final BackpressurePolicy backpressure;
+    private final PacketHandoff handoff; // null when read-only
+    private final StoreWriter writer; // null when read-only
+    private final StoreManifest readOnlyManifest; // null when written
+    private boolean closed;
 
-    private PcapStore(Path dir, StoreConfig config, boolean readOnly, FileChannel lockChannel, FileLock lock,
-            List<Segment> sealed, StoreManifest manifest, RecoveryReport report) {
+    private PcapStore(Path dir, StoreConfig config, FileChannel lockChannel, FileLock lock, RecoveryReport report,
+            BackpressurePolicy backpressure, PacketHandoff handoff, StoreWriter writer, StoreManifest readOnlyManifest) {
         this.dir = dir;
         this.config = config;
-        this.readOnly = readOnly;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.sealed = List.copyOf(sealed);
-        this.manifest = manifest;
         this.recoveryReport = report;
-        this.nextSequence = sealed.isEmpty() ? 1 : sealed.get(sealed.size() - 1).sequence() + 1;
-        this.writeBuffer = readOnly ? null : SegmentWriter.newBuffer();
-        this.extractor = new FlowExtractor(() -> new FlowExtractor.View(this.sealed, this.manifest.rotatedHorizon()));
+        this.backpressure = backpressure;
+        this.handoff = handoff;
+        this.writer = writer;
+        this.readOnlyManifest = readOnlyManifest;
+        this.extractor = new FlowExtractor(() -> {
+            StoreManifest m = manifest();
+            return new FlowExtractor.View(m.segments(), m.rotatedHorizon());
+        });
     }
 
-    /** Opens (creating if needed) and recovers a store for writing. */
+    /** Opens (creating if needed) and recovers a store for writing, waiting for room when the hand-off is full ({@link BackpressurePolicy#WAIT}). */
     public static PcapStore open(Path dir, StoreConfig config) throws IOException {
+        return open(dir, config, BackpressurePolicy.WAIT, WriteFailureListener.NONE);
+    }
+
+    /**
+     * Opens (creating if needed) and recovers a store for writing, and starts its writer thread.
+     * {@code backpressure} says what {@link #append} does when the writer is behind; the listener
+     * hears of write failures (once per episode, on the writer thread).
+     */
+    public static PcapStore open(Path dir, StoreConfig config, BackpressurePolicy backpressure,
+            WriteFailureListener listener) throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
@@ -77,14 +106,16 @@ public final class PcapStore implements Closeable {
         try {
             SegmentRecovery recovery = new SegmentRecovery(dir);
             List<Segment> segments = recovery.recover();
-            StoreManifest manifest = readManifest(dir);
+            StoreManifest manifest = readManifest(dir).withSegments(segments);
+            manifest.write(dir);
             long next = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).sequence() + 1;
-            PcapStore store = new PcapStore(dir, config, false, lockChannel, lock, segments, manifest, recovery.report());
-            store.nextSequence = Math.max(next, 1);
-            store.manifest = manifest.withSegments(segments);
-            store.manifest.write(dir);
+            PacketHandoff handoff = new PacketHandoff(config.writeBufferBytes());
+            StoreWriter writer = new StoreWriter(dir, config, handoff, listener, manifest, Math.max(next, 1));
+            PcapStore store = new PcapStore(dir, config, lockChannel, lock, recovery.report(), backpressure, handoff,
+                    writer, null);
+            writer.start();
             return store;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             lock.release();
             lockChannel.close();
             throw e;
@@ -110,13 +141,17 @@ public final class PcapStore implements Closeable {
         }
         segments.sort((a, b) -> Long.compare(a.sequence(), b.sequence()));
         StoreManifest manifest = readManifest(dir);
-        return new PcapStore(dir, null, true, null, null, segments, manifest.withSegments(segments),
-                new RecoveryReport(List.of(), 0, 0, 0));
+        return new PcapStore(dir, null, null, null, new RecoveryReport(List.of(), 0, 0, 0), null, null, null,
+                manifest.withSegments(segments));
     }
 
     private static StoreManifest readManifest(Path dir) throws IOException {
         StoreManifest m = StoreManifest.read(dir);
         return m == null ? StoreManifest.empty() : m;
+    }
+
+    private StoreManifest manifest() {
+        return writer == null ? readOnlyManifest : writer.manifest();
     }
 
     public Path dir() {
@@ -131,104 +166,131 @@ public final class PcapStore implements Closeable {
         return extractor;
     }
 
+    /** What {@link #append} does when the writer is behind; null for a read-only store. */
+    public BackpressurePolicy backpressure() {
+        return backpressure;
+    }
+
     /**
-     * Appends one packet of a flow named by its Community ID digest ({@code cid[cidOffset, +20)})
-     * and {@link io.flowtrap.packet.FlowKey}. Allocation-free in steady state.
+     * Hands one packet of a flow named by its Community ID digest ({@code cid[cidOffset, +20)}) and
+     * {@link io.flowtrap.packet.FlowKey} to the writer: one copy, no lock, no allocation, no system
+     * call. True if it was taken; false if it was lost to the store backlog (policy {@code DROP},
+     * or an interrupted {@code WAIT}), counted. The capturing thread only.
      */
-    public void append(PacketRecord packet, byte[] cid, int cidOffset, byte[] key, int keyOffset) throws IOException {
+    public boolean append(PacketRecord packet, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
         requireWritable();
         int caplen = Math.min(packet.capturedLength(), config.snaplen());
-        long ts = packet.timestampNanos();
-        if (active != null && (active.size() + PcapFormat.RECORD_HEADER_SIZE + caplen > config.segmentMaxBytes()
-                || active.linkType() != packet.linkType()
-                || ts - active.firstTimestamp() >= config.segmentMaxAge().toNanos())) {
-            sealActive();
+        if (handoff.offer(packet, caplen, cid, cidOffset, key, keyOffset)) {
+            return true;
         }
-        if (active == null) {
-            makeRoomForSegment();
-            active = new SegmentWriter(dir, nextSequence++, packet.linkType(), config.snaplen(), indexBuilder, writeBuffer);
+        if (backpressure == BackpressurePolicy.WAIT && handoff.awaitRoom(caplen)
+                && handoff.offer(packet, caplen, cid, cidOffset, key, keyOffset)) {
+            return true;
         }
-        active.append(packet, caplen, cid, cidOffset, key, keyOffset);
-        activeBytes = active.size();
-        activePackets = active.packets();
+        handoff.countDropped(caplen);
+        return false;
     }
 
-    /** Seals the active segment once it is older than the segment age, in packet time. */
-    public void tick(long nowNanos) throws IOException {
-        if (active != null && nowNanos - active.firstTimestamp() >= config.segmentMaxAge().toNanos()) {
-            sealActive();
-        }
+    /**
+     * Publishes the capturing thread's packet clock; the writer seals the active segment once it
+     * is older than the segment age by it. A volatile store: call it at housekeeping, not per packet.
+     */
+    public void tick(long nowNanos) {
+        requireWritable();
+        handoff.tick(nowNanos);
     }
 
-    /** Hands buffered packets to the OS. */
+    /**
+     * Thread-safe: asks the writer to seal the active segment once every packet appended before
+     * this call is written, so that extractors see them; returns a ticket for {@link #awaitSeal}.
+     * The capturing thread is not involved.
+     */
+    public long requestSeal() {
+        requireWritable();
+        return writer.requestSeal();
+    }
+
+    /**
+     * Thread-safe: waits (on a condition, woken by the writer) until the seal asked for with
+     * {@code ticket}, or a later one, is done; false if {@code timeoutNanos} ran out. A seal that
+     * failed counts as done (the failure is counted): the packets sealed before stay readable.
+     */
+    public boolean awaitSeal(long ticket, long timeoutNanos) throws InterruptedException {
+        requireWritable();
+        return writer.awaitSeal(ticket, timeoutNanos);
+    }
+
+    /**
+     * Waits until every packet appended so far is written to its segment file (handed to the OS,
+     * not forced), or lost to a write failure, counted. For the end of a capture and for tests.
+     */
     public void flush() throws IOException {
-        if (active != null) {
-            active.flush();
-        }
+        requireWritable();
+        writer.flush();
     }
 
-    /** Seals the segment being written (if any), so extractors see its packets. */
-    public void sealActive() throws IOException {
-        if (active == null) {
-            return;
-        }
-        Segment segment = active.seal();
-        active = null;
-        activeBytes = 0;
-        activePackets = 0;
-        List<Segment> next = new ArrayList<>(sealed);
-        next.add(segment);
-        sealed = List.copyOf(next);
-        manifest = manifest.withSegments(sealed);
-        manifest.write(dir);
+    /** Thread-safe: packets lost because the hand-off to the writer was full (policy DROP). */
+    public long backlogDroppedPackets() {
+        return handoff == null ? 0 : handoff.droppedPackets();
     }
 
-    /** Deletes oldest segments until the sealed ones plus one full segment fit under the limit. */
-    private void makeRoomForSegment() throws IOException {
-        List<Segment> kept = new ArrayList<>(sealed);
-        long total = kept.stream().mapToLong(Segment::sizeBytes).sum();
-        long horizon = manifest.rotatedHorizon();
-        long segmentsGone = manifest.rotatedSegments();
-        long bytesGone = manifest.rotatedBytes();
-        boolean changed = false;
-        while (!kept.isEmpty() && total + config.segmentMaxBytes() > config.maxSizeBytes()) {
-            Segment oldest = kept.remove(0);
-            // pcap first: an index left alone by a crash here is removed as an orphan at recovery
-            Files.deleteIfExists(oldest.pcap());
-            Files.deleteIfExists(oldest.index());
-            total -= oldest.sizeBytes();
-            horizon = Math.max(horizon, oldest.maxTimestamp());
-            segmentsGone++;
-            bytesGone += oldest.sizeBytes();
-            changed = true;
-        }
-        if (changed) {
-            sealed = List.copyOf(kept);
-            manifest = new StoreManifest(horizon, segmentsGone, bytesGone, sealed);
-            manifest.write(dir);
-        }
+    /** Thread-safe: the captured bytes of those packets. */
+    public long backlogDroppedBytes() {
+        return handoff == null ? 0 : handoff.droppedBytes();
     }
 
+    /** Thread-safe: bytes handed to the writer and not yet written. */
+    public long backlogBytes() {
+        return handoff == null ? 0 : handoff.pendingBytes();
+    }
+
+    /** Thread-safe: how many times writing failed (each abandons the active segment, if any). */
+    public long writeFailures() {
+        return writer == null ? 0 : writer.writeFailures();
+    }
+
+    /** Thread-safe: packets taken by {@link #append} that are not in the store because writing failed. */
+    public long writeLostPackets() {
+        return writer == null ? 0 : writer.lostPackets();
+    }
+
+    /** Thread-safe: segments sealed since the store was opened. */
+    public long segmentsSealed() {
+        return writer == null ? 0 : writer.segmentsSealed();
+    }
+
+    /** Thread-safe: a snapshot of what the store holds. */
     public StoreStatus status() {
-        StoreManifest m = manifest;
-        return new StoreStatus(dir, sealed, activeBytes, activePackets, config == null ? 0 : config.maxSizeBytes(),
+        StoreManifest m = manifest();
+        return new StoreStatus(dir, m.segments(), writer == null ? 0 : writer.activeBytes(),
+                writer == null ? 0 : writer.activePackets(), config == null ? 0 : config.maxSizeBytes(),
                 m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
     }
 
+    /** For tests: returns once the writer thread holds still; it takes nothing until {@link #resumeWriter}. */
+    void pauseWriter() throws InterruptedException {
+        writer.pause();
+    }
+
+    void resumeWriter() {
+        writer.resume();
+    }
+
     private void requireWritable() {
-        if (readOnly) {
+        if (writer == null) {
             throw new IllegalStateException("the store " + dir + " was opened read-only");
         }
     }
 
-    /** Seals the active segment and releases the directory. */
+    /** Writes everything handed over, seals the active segment, stops the writer and releases the directory. */
     @Override
     public void close() throws IOException {
-        if (readOnly) {
+        if (writer == null || closed) {
             return;
         }
+        closed = true;
         try {
-            sealActive();
+            writer.close();
         } finally {
             if (lock != null) {
                 lock.release();

@@ -61,6 +61,11 @@ final class SegmentWriter implements Closeable {
         return flushedBytes + buffer.position();
     }
 
+    /** Bytes handed to the OS so far. */
+    long flushedBytes() {
+        return flushedBytes;
+    }
+
     /** Timestamp of the first packet written (Long.MIN_VALUE before any). */
     long firstTimestamp() {
         return firstTimestamp;
@@ -114,6 +119,28 @@ final class SegmentWriter implements Closeable {
         StoreFiles.syncDirectory(dir);
         return new Segment(sequence, pcap, indexFile, flushedBytes, indexBytes, index.packetCount(), index.flowCount(),
                 index.minTimestamp(), index.maxTimestamp(), linkType);
+    }
+
+    /**
+     * Gives the segment up after a failure: closes the file and deletes whatever of it exists under
+     * any of its names (hidden, sealed, temporary index). Best effort, never throws: what cannot be
+     * deleted is cleaned up by recovery at the next open.
+     */
+    void abandon() {
+        buffer.clear();
+        try {
+            channel.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the file is being given up anyway
+        }
+        for (Path p : new Path[] {activeFile, dir.resolve(Segment.pcapName(sequence)),
+                dir.resolve(Segment.indexName(sequence) + ".tmp"), dir.resolve(Segment.indexName(sequence))}) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException | RuntimeException ignored) {
+                // left for recovery at the next open
+            }
+        }
     }
 
     /** Closes without sealing (the file stays hidden; recovery seals it at the next open). */

@@ -1,6 +1,7 @@
 /**
  * The conditional pcap store: one directory of segments, each a standard nanosecond pcap file plus
- * our flow index, a manifest, rotation by total size, crash recovery, and per-flow extraction. The
+ * our flow index, a manifest, rotation by total size, crash recovery, and per-flow extraction; its
+ * own writer thread, fed by the capturing thread through a bounded lock-free hand-off. The
  * on-disk layouts are documented in {@link io.flowtrap.store.SegmentIndex} (index),
  * {@link io.flowtrap.pcap.PcapFormat} (pcap) and {@link io.flowtrap.store.StoreManifest}.
  *

@@ -131,6 +131,8 @@ class PcapStoreTest {
     void badConfigurationAndASecondWriterAreRefused() throws IOException {
         assertThatThrownBy(() -> config(100 * KB, 64 * KB)).hasMessageContaining("at least two segments");
         assertThatThrownBy(() -> config(1L << 40, 1024)).hasMessageContaining("between 64KB and 2GB");
+        assertThatThrownBy(() -> new StoreConfig(1L << 30, 64 * KB, Duration.ofHours(1), 65535, 64 * KB))
+                .hasMessageContaining("write buffer must hold two packets of the snaplen");
         Path store = dir.resolve("store");
         try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
             assertThatThrownBy(() -> PcapStore.open(store, config(1L << 30, 64 * KB)))

@@ -50,7 +50,10 @@ final class StoreFixture {
         return b.array();
     }
 
-    /** Appends {@code count} packets of {@code flows} interleaved flows, as the capture path would; returns them. */
+    /**
+     * Appends {@code count} packets of {@code flows} interleaved flows, as the capture path would,
+     * and waits until the store's writer has written them; returns them.
+     */
     static List<Stored> append(PcapStore store, int flows, int count, long seed, long startNanos) throws IOException {
         return append(store, 0, flows, count, seed, startNanos);
     }
@@ -58,6 +61,13 @@ final class StoreFixture {
     /** As above, for flows numbered {@code firstFlow .. firstFlow + flows - 1}. */
     static List<Stored> append(PcapStore store, int firstFlow, int flows, int count, long seed, long startNanos)
             throws IOException {
+        List<Stored> written = handOver(store, firstFlow, flows, count, seed, startNanos);
+        store.flush(); // the writer thread has written them all: what status() says next includes them
+        return written;
+    }
+
+    /** As {@link #append}, without waiting for the writer: the packets may still be in the hand-off. */
+    static List<Stored> handOver(PcapStore store, int firstFlow, int flows, int count, long seed, long startNanos) {
         Random random = new Random(seed);
         FlowResolver resolver = new FlowResolver();
         byte[] key = new byte[FlowKey.SIZE];
@@ -74,7 +84,9 @@ final class StoreFixture {
                 throw new IllegalStateException("fixture frame did not resolve");
             }
             resolver.communityId(cid, 0);
-            store.append(packet, cid, 0, key, 0);
+            if (!store.append(packet, cid, 0, key, 0)) {
+                throw new IllegalStateException("the store did not take a packet (a fixture store waits for room)");
+            }
             written.add(new Stored(flow, ts, frame));
         }
         return written;

@@ -111,6 +111,10 @@ final class ReplayCommand implements Callable<Integer> {
             out.printf("flows armed: %d (look-back held the start of %d, missed %d)%n",
                     c.armedFlows(), c.lookbackHits(), c.lookbackMisses());
             out.printf("stored: %d packets, %d bytes%n", c.storedPackets(), c.storedBytes());
+            var store = pipeline.store();
+            if (store.writeFailures() > 0) {
+                out.printf("store write failures: %d, %d packets lost%n", store.writeFailures(), store.writeLostPackets());
+            }
             out.flush();
         }
     }

@@ -19,6 +19,7 @@ import io.flowtrap.probe.api.CarveJobs;
 import io.flowtrap.probe.api.ProbeApiServer;
 import io.flowtrap.api.tls.PemTls;
 import io.flowtrap.pcap.PcapFormatException;
+import io.flowtrap.store.BackpressurePolicy;
 import io.flowtrap.store.PcapStore;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLContext;
@@ -55,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The probe's settings (YAML; see ops/probe/probe.yaml).")
     Path config;
 
-    /** How long a carve waits for the capture thread to seal the active segment. */
+    /** How long a carve waits for the store's writer to seal the active segment. */
     private static final long SEAL_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
     private static final long IDLE_SLEEP_MILLIS = 50;
 
@@ -84,7 +85,11 @@ final class RunCommand implements Callable<Integer> {
         }
         AlertIntakeCounters counters = new AlertIntakeCounters();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (CapturePipeline pipeline = CapturePipeline.open(settings.store(), settings.flows(), settings.lookback(), counters)) {
+        // live: the capture loop never waits for the store's writer (a full hand-off loses packets, counted);
+        // a replay has no wire to lose packets from, so it waits and stores them all
+        BackpressurePolicy backpressure = replay ? BackpressurePolicy.WAIT : BackpressurePolicy.DROP;
+        try (CapturePipeline pipeline = CapturePipeline.open(settings.store(), settings.flows(), settings.lookback(), counters,
+                backpressure)) {
             if (!pipeline.store().recoveryReport().clean()) {
                 log.warn("store recovery: {}", String.join("; ", pipeline.store().recoveryReport().actions()));
             }
@@ -149,10 +154,10 @@ final class RunCommand implements Callable<Integer> {
             throw CliFailure.badInput(config + ": api.token-file " + api.tokenFile() + " is empty");
         }
         SSLContext tls = api.tlsCertificate() == null ? null : PemTls.server(api.tlsCertificate(), api.tlsKey());
-        CaptureEngine engine = pipeline.engine();
         PcapStore store = pipeline.store();
-        CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(), () -> store.status().activePackets() == 0
-                || engine.awaitSeal(engine.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention());
+        // the store's writer seals what was handed to it so far; the capture thread is not asked
+        CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(),
+                () -> store.awaitSeal(store.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention());
         InetSocketAddress address;
         try {
             address = api.address();

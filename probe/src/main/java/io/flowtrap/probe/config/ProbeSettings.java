@@ -26,7 +26,7 @@ public record ProbeSettings(
         capture = capture == null ? new Capture(null, null, null, null, 0, null, null) : capture;
         flows = flows == null ? new Flows(0, null, null, null, null, null, null) : flows;
         lookback = lookback == null ? new Lookback(null) : lookback;
-        store = store == null ? new Store(null, null, null, null) : store;
+        store = store == null ? new Store(null, null, null, null, null) : store;
         alerts = alerts == null ? new Alerts(null, null, null) : alerts;
         api = api == null ? new Api(null, null, null, null, null, null) : api;
         manager = manager == null ? new Manager(null, null, null, null) : manager;
@@ -80,13 +80,23 @@ public record ProbeSettings(
         }
     }
 
-    /** The pcap store: where, how large in total, and when a segment is sealed. */
-    public record Store(Path dir, DataSize maxSize, DataSize segmentSize, Duration segmentAge) {
+    /**
+     * The pcap store: where, how large in total, when a segment is sealed, and how many bytes of
+     * packets may wait for the store's writer thread ({@code write-buffer}, allocated up front; when
+     * it is full a live capture loses packets, counted as store backlog, instead of waiting).
+     */
+    public record Store(Path dir, DataSize maxSize, DataSize segmentSize, Duration segmentAge, DataSize writeBuffer) {
         public Store {
             dir = dir == null ? Path.of("/var/lib/flowtrap/store") : dir;
             maxSize = maxSize == null ? DataSize.parse("100GB") : maxSize;
             segmentSize = segmentSize == null ? DataSize.ofMegabytes(256) : segmentSize;
             segmentAge = segmentAge == null ? Duration.ofMinutes(10) : segmentAge;
+            writeBuffer = writeBuffer == null ? DataSize.ofMegabytes(64) : writeBuffer;
+        }
+
+        /** With the default write buffer. */
+        public Store(Path dir, DataSize maxSize, DataSize segmentSize, Duration segmentAge) {
+            this(dir, maxSize, segmentSize, segmentAge, null);
         }
     }
 

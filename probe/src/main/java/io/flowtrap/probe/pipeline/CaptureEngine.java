@@ -14,7 +14,6 @@ import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * the look-back ring or, once the flow is armed by an alert, write it to the store. Arming writes
  * the flow's packets still held in the ring first, in capture order, so a stored flow is whole from
  * its start whenever the ring still held its start. Each packet reaches the store at most once:
- * a flow is armed once, however many alerts name it.
+ * a flow is armed once, however many alerts name it. The store only takes a copy of each packet
+ * (its writer thread does the disk work); a packet it could not take (store backlog) is counted
+ * against its flow, so the flow's record says what the store really holds.
  *
  * <p>Owned by one capture thread: {@link #onPacket} and {@link #onAlert} must be called from it.
  * Other threads hand alerts over with {@link #submit}, which the capture thread drains before each
@@ -59,13 +60,11 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] storedBytes;
     private final long[] firstStoredNanos;
     private final boolean[] storedFromStart;
+    private final long[] backlogLost;
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
     private int recentlyEndedNext;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
-    /** Seal requests from other threads (the probe API), served at housekeeping, never per packet. */
-    private final AtomicLong sealsRequested = new AtomicLong();
-    private volatile long sealsServed;
 
     public CaptureEngine(FlowTable flows, LookbackRing ring, PcapStore store, AlertIntakeCounters alertCounters) {
         this.flows = flows;
@@ -77,11 +76,21 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.storedBytes = new long[flows.maxFlows()];
         this.firstStoredNanos = new long[flows.maxFlows()];
         this.storedFromStart = new boolean[flows.maxFlows()];
+        this.backlogLost = new long[flows.maxFlows()];
     }
 
-    /** What the store holds of one alerted flow, told when the flow ends. */
+    /**
+     * What the store holds of one alerted flow, told when the flow ends: the packets and bytes it
+     * took, whether they start at the flow's first packet, and how many packets of the armed flow
+     * it could not take (store backlog).
+     */
     public record StoredFlow(String communityId, long firstStoredNanos, long lastSeenNanos, long storedPackets,
-            long storedBytes, long flowPackets, boolean fromFlowStart, FlowEndReason end) {}
+            long storedBytes, long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end) {
+        /** From its first packet, with no packet lost to the store backlog after it. */
+        public boolean whole() {
+            return fromFlowStart && backlogLostPackets == 0;
+        }
+    }
 
     /** Told on the capture thread, once per alerted flow as it ends (not per packet). */
     @FunctionalInterface
@@ -97,27 +106,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /** Thread-safe: queues an alert for the capture thread, which applies it before its next packet. */
     public void submit(EveAlert alert) {
         inbox.add(alert);
-    }
-
-    /**
-     * Thread-safe: asks the capture thread to seal the active segment, so that an extraction sees
-     * its packets. Served within a housekeeping interval (one second of packet time) or at the
-     * next {@link #idle}; returns a ticket for {@link #awaitSeal}.
-     */
-    public long requestSeal() {
-        return sealsRequested.incrementAndGet();
-    }
-
-    /** Waits until the seal asked for with {@code ticket} is done; false if the time ran out. */
-    public boolean awaitSeal(long ticket, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (sealsServed < ticket) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            Thread.sleep(2);
-        }
-        return true;
     }
 
     /** The packet clock: the timestamp of the newest packet seen. */
@@ -179,7 +167,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      */
     public void idle(long nowNanos) throws IOException {
         drainInbox();
-        serveSealRequests();
         if (nowNanos > clockNanos) {
             clockNanos = nowNanos;
         }
@@ -224,7 +211,10 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         arm(slot);
     }
 
-    /** Settles pending alerts, ends every flow, flushes the store and publishes counters; call when the source is drained. */
+    /**
+     * Settles pending alerts, ends every flow, waits until the store's writer has written every
+     * packet handed to it, and publishes counters; call when the source is drained.
+     */
     public void finish() throws IOException {
         drainInbox();
         for (int i = pending.expire(Long.MAX_VALUE); i > 0; i--) {
@@ -248,19 +238,20 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         storedPackets[slot] = 0;
         storedBytes[slot] = 0;
         firstStoredNanos[slot] = 0;
+        backlogLost[slot] = 0;
         long head = flows.lookbackHead(slot);
         if (head >= 0) {
             int n = ring.collectChain(head, chain);
-            for (int i = 0; i < n; i++) {
-                ring.read(chain[i], held);
-                store(held, slot);
-            }
             boolean whole = ring.lastChainComplete();
-            storedFromStart[slot] = whole;
+            storedFromStart[slot] = whole; // before storing: a first packet the store cannot take clears it
             if (whole) {
                 counters.lookbackHits++;
             } else {
                 counters.lookbackMisses++;
+            }
+            for (int i = 0; i < n; i++) {
+                ring.read(chain[i], held);
+                store(held, slot);
             }
         } else if (head == -1 && flows.packets(slot) <= 1) {
             counters.lookbackHits++; // armed by a waiting alert as its first packet arrives: stored whole
@@ -272,8 +263,14 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         flows.setLookbackHead(slot, -1);
     }
 
-    private void store(PacketRecord packet, int slot) throws IOException {
-        store.append(packet, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(), flows.keyOffset(slot));
+    private void store(PacketRecord packet, int slot) {
+        if (!store.append(packet, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(), flows.keyOffset(slot))) {
+            backlogLost[slot]++; // the store counts the loss itself; the flow must not look whole
+            if (storedPackets[slot] == 0) {
+                storedFromStart[slot] = false;
+            }
+            return;
+        }
         counters.storedPackets++;
         counters.storedBytes += packet.capturedLength();
         if (storedPackets[slot]++ == 0) {
@@ -287,19 +284,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             alertCounters.incrementUnknown();
         }
         flows.expire(clockNanos, this);
-        store.tick(clockNanos);
-        serveSealRequests();
+        store.tick(clockNanos); // the writer seals by age on this clock
         counters.publish();
         nextHousekeepingNanos = clockNanos + HOUSEKEEPING_INTERVAL_NANOS;
-    }
-
-    private void serveSealRequests() throws IOException {
-        long requested = sealsRequested.get();
-        if (requested != sealsServed) {
-            store.flush();
-            store.sealActive();
-            sealsServed = requested;
-        }
     }
 
     @Override
@@ -310,7 +297,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
                     flows.lastSeen(slot), storedPackets[slot], storedBytes[slot], flows.packets(slot),
-                    storedFromStart[slot], reason));
+                    storedFromStart[slot], backlogLost[slot], reason));
         }
     }
 

@@ -13,7 +13,9 @@ import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.extraction.FlowQueries;
 import io.flowtrap.store.ExtractionResult;
+import io.flowtrap.store.BackpressurePolicy;
 import io.flowtrap.store.PcapStore;
+import io.flowtrap.store.WriterPause;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -210,7 +212,7 @@ class CaptureEngineTest {
     }
 
     @Test
-    void aSealRequestedFromTheApiIsServedAtTheNextIdleAndTheExtractorThenSeesThePackets() throws Exception {
+    void aSealRequestedFromTheApiIsServedByTheStoresWriterWithoutTheCaptureThread() throws Exception {
         try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
             CaptureEngine e = p.engine();
             PcapStore store = p.store();
@@ -220,15 +222,15 @@ class CaptureEngineTest {
             EveAlert alert = alert(1, 1000, true);
             e.onAlert(alert);
             send(e, 1, 1000, true, 0x10, 100);
+            store.flush(); // the writer has written them: they are in the active segment
             assertThat(store.status().activePackets()).isEqualTo(5);
             ByteArrayOutputStream before = new ByteArrayOutputStream();
             assertThat(store.extractor().extract(FlowQueries.forAlert(alert), before).outcome())
                     .isNotEqualTo(ExtractionResult.Outcome.FOUND); // the active segment is not readable yet
 
-            long ticket = e.requestSeal();
-            assertThat(e.awaitSeal(ticket, 20_000_000L)).as("not served before the capture thread idles").isFalse();
-            e.idle(ts); // the capture thread's quiet moment; the clock does not move
-            assertThat(e.awaitSeal(ticket, 1_000_000_000L)).isTrue();
+            // the capture thread is not called again: the store's writer serves the request on its own
+            long ticket = store.requestSeal();
+            assertThat(store.awaitSeal(ticket, 10_000_000_000L)).isTrue();
 
             assertThat(store.status().activePackets()).isZero();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -237,11 +239,60 @@ class CaptureEngineTest {
             assertThat(r.packets()).isEqualTo(5);
             assertThat(out.size()).isPositive();
 
-            long next = e.requestSeal();
+            long next = store.requestSeal();
             assertThat(next).isGreaterThan(ticket);
-            e.idle(ts); // nothing new was written: sealing an empty active segment is harmless
-            assertThat(e.awaitSeal(next, 1_000_000_000L)).isTrue();
-            assertThat(e.awaitSeal(ticket, 0)).as("an earlier ticket stays served").isTrue();
+            // nothing new was written: sealing with no active segment is harmless and makes none
+            assertThat(store.awaitSeal(next, 10_000_000_000L)).isTrue();
+            assertThat(store.awaitSeal(ticket, 0)).as("an earlier ticket stays served").isTrue();
+            assertThat(store.status().segments()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aFlowThatLostPacketsToTheStoreBacklogIsNotToldAsWholeAndItsCountsStayTrue() throws Exception {
+        List<CaptureEngine.StoredFlow> told = new ArrayList<>();
+        long taken;
+        // A live store (DROP) with a hand-off of ~530 KB; its real writer is held still, so the
+        // hand-off fills exactly as it would behind a slow disk.
+        try (CapturePipeline p = CapturePipeline.open(
+                new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("1MB"),
+                        Duration.ofHours(1), new DataSize(530_000)),
+                new ProbeSettings.Flows(1000, null, null, null, null, null, null),
+                new ProbeSettings.Lookback(DataSize.parse("1MB")), new AlertIntakeCounters(), BackpressurePolicy.DROP)) {
+            CaptureEngine e = p.engine();
+            PcapStore store = p.store();
+            e.onStoredFlow(told::add);
+            WriterPause.pause(store);
+            for (int i = 0; i < 4; i++) {
+                send(e, 1, 1000, i % 2 == 0, 0x10, 100);
+                send(e, 2, 2000, i % 2 == 0, 0x10, 100);
+            }
+            e.onAlert(alert(1, 1000, true)); // its 4 held packets go to the store first
+            for (int i = 0; i < 3000; i++) {
+                send(e, 1, 1000, true, 0x10, 100); // more than the hand-off holds
+            }
+            e.onAlert(alert(2, 2000, true)); // its start meets a full hand-off
+            assertThat(store.backlogDroppedPackets()).isPositive();
+            taken = stored(p);
+            WriterPause.resume(store);
+            e.finish();
+            assertThat(stored(p) + store.backlogDroppedPackets()).isEqualTo(3004 + 4);
+        }
+        assertThat(told).hasSize(2);
+        CaptureEngine.StoredFlow one = told.stream().filter(f -> f.communityId().equals(communityId(1, 1000))).findFirst()
+                .orElseThrow();
+        CaptureEngine.StoredFlow two = told.stream().filter(f -> f.communityId().equals(communityId(2, 2000))).findFirst()
+                .orElseThrow();
+        assertThat(one.fromFlowStart()).as("its start was taken").isTrue();
+        assertThat(one.backlogLostPackets()).isPositive();
+        assertThat(one.storedPackets() + one.backlogLostPackets()).isEqualTo(one.flowPackets()).isEqualTo(3004);
+        assertThat(one.whole()).isFalse();
+        assertThat(two.storedPackets()).isZero();
+        assertThat(two.backlogLostPackets()).isEqualTo(4);
+        assertThat(two.fromFlowStart()).as("its first packet was lost").isFalse();
+        assertThat(two.whole()).isFalse();
+        try (PcapStore s = PcapStore.openReadOnly(dir.resolve("store"))) {
+            assertThat(s.status().packets()).as("the store holds what the engine says it took").isEqualTo(taken);
         }
     }
 }
