@@ -152,7 +152,8 @@ final class RunCommand implements Callable<Integer> {
         CaptureEngine engine = pipeline.engine();
         PcapStore store = pipeline.store();
         CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(), () -> store.status().activePackets() == 0
-                || engine.awaitSeal(engine.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention());
+                || engine.awaitSeal(engine.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention(),
+                settings.flows().longestIdleTimeout());
         InetSocketAddress address;
         try {
             address = api.address();

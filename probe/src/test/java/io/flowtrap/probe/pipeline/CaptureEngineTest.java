@@ -222,7 +222,7 @@ class CaptureEngineTest {
             send(e, 1, 1000, true, 0x10, 100);
             assertThat(store.status().activePackets()).isEqualTo(5);
             ByteArrayOutputStream before = new ByteArrayOutputStream();
-            assertThat(store.extractor().extract(FlowQueries.forAlert(alert), before).outcome())
+            assertThat(store.extractor().extract(FlowQueries.forAlert(alert, java.time.Duration.ofSeconds(600)), before).outcome())
                     .isNotEqualTo(ExtractionResult.Outcome.FOUND); // the active segment is not readable yet
 
             long ticket = e.requestSeal();
@@ -232,7 +232,7 @@ class CaptureEngineTest {
 
             assertThat(store.status().activePackets()).isZero();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert), out);
+            ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert, java.time.Duration.ofSeconds(600)), out);
             assertThat(r.outcome()).isEqualTo(ExtractionResult.Outcome.FOUND);
             assertThat(r.packets()).isEqualTo(5);
             assertThat(out.size()).isPositive();
