@@ -43,11 +43,20 @@ public final class FlowQueries {
             key = new byte[FlowKey.SIZE];
             alert.writeFlowKey(key, 0);
         }
+        return forFlowSeen(digest, key, alert.flowStartNanos(), alert.timestampNanos(), longestIdleTimeout);
+    }
+
+    /**
+     * A query for a flow seen alive at {@code seenAtNanos} that started at {@code flowStartNanos}
+     * (0 if unknown), as an alert on it asks: its Community ID digest, and its exact key or null.
+     */
+    public static FlowQuery forFlowSeen(byte[] communityId, byte[] key, long flowStartNanos, long seenAtNanos,
+            Duration longestIdleTimeout) {
         long slack = CLOCK_SLACK.toNanos();
-        long start = alert.flowStartNanos() == 0 ? 0 : Math.min(alert.flowStartNanos(), alert.timestampNanos());
+        long start = flowStartNanos == 0 ? 0 : Math.min(flowStartNanos, seenAtNanos);
         long from = Math.max(0, start - slack);
         long gap = Math.multiplyExact(2, longestIdleTimeout.toNanos()) + slack;
-        return new FlowQuery(CommunityId.hash64(digest, 0), key, digest, from, Long.MAX_VALUE, alert.timestampNanos(), gap);
+        return new FlowQuery(CommunityId.hash64(communityId, 0), key, communityId, from, Long.MAX_VALUE, seenAtNanos, gap);
     }
 
     /** A query for the flow with this Community ID ({@code 1:<base64>}), at any time. */
