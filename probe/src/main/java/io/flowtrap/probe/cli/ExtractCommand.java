@@ -70,8 +70,8 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Option(names = "--max-flow-idle", defaultValue = "600s", converter = CaptureOptions.DurationConverter.class,
             description = "The longest flow idle timeout of the probe that wrote the store (its flows.* settings; "
-                    + "default: ${DEFAULT-VALUE}, Suricata's tcp-established): with an alert, the search stops that far "
-                    + "(twice, plus a slack) past the flow's last packet.")
+                    + "default: ${DEFAULT-VALUE}, Suricata's tcp-established). An alert's search stops twice this, plus 2 s, "
+                    + "after the last packet of the flow found.")
     Duration maxFlowIdle;
 
     /** ISO-8601 instants or nanoseconds since the epoch, into nanoseconds since the epoch. */
@@ -106,14 +106,14 @@ final class ExtractCommand implements Callable<Integer> {
         }
         try (PcapStore opened = PcapStore.openReadOnly(store)) {
             FlowExtractor extractor = opened.extractor();
+            if (from != null && to != null && from > to) {
+                throw CliFailure.badInput("--from is after --to");
+            }
             if (target.alerts != null) {
                 return extractEach(extractor);
             }
             if (outDir != null) {
                 throw CliFailure.badInput("--out-dir goes with --alerts; use --out for one flow");
-            }
-            if (from != null && to != null && from > to) {
-                throw CliFailure.badInput("--from is after --to");
             }
             FlowQuery query = target.alert != null ? queryFromAlertFile(target.alert) : queryFromCommunityId();
             Path destination = out == null ? Path.of("flow.pcap") : out;
