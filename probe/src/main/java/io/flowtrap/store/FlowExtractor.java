@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * then walked in write order, and the walk stops once no segment left starts before the flow's
  * last possible packet ({@link FlowQuery#walkLimit}: the last packet found so far, or the time the
  * flow was seen alive, plus the longest gap the flow can have), so the cost grows with the flow,
- * not with the store. Each index on the way is binary-searched for the flow hash (mapped at its
+ * not with the store. A query seen alive at a known time but without a start (an alert without
+ * {@code flow.start}) first walks back from that time the same way to find one. Each index on the way is binary-searched for the flow hash (mapped at its
  * first lookup), and only the flow's records are read (the pcap is mapped once the flow is found
  * in it). Every packet is decoded again and must resolve to its index entry's key, so a hash
  * collision or a damaged index never leaks a foreign packet; packets from all segments are merged
@@ -102,14 +103,19 @@ public final class FlowExtractor {
         byte[] key = new byte[FlowKey.SIZE];
         byte[] cid = new byte[20];
         SegmentTimeline timeline = timeline(v.segments());
-        int searched = 0;
+        int[] searchedBack = new int[1];
+        long from = query.fromNanos();
+        if (from == 0 && query.seenAtNanos() != 0 && query.maxGapNanos() != Long.MAX_VALUE) {
+            from = Math.max(from, earliestPossible(timeline, query, searchedBack, key, cid));
+        }
+        int searched = searchedBack[0];
         long lastFound = Long.MIN_VALUE;
-        for (int i = timeline.firstEndingAtOrAfter(query.fromNanos()); i < timeline.size(); i++) {
+        for (int i = timeline.firstEndingAtOrAfter(from); i < timeline.size(); i++) {
             if (timeline.allStartAfter(i, query.walkLimit(lastFound))) {
                 break; // the flow ended before anything from here on (or the window did)
             }
             Segment segment = timeline.segment(i);
-            if (!segment.overlaps(query.fromNanos(), query.toNanos())) {
+            if (!segment.overlaps(from, query.toNanos())) {
                 continue;
             }
             SegmentIndex index = index(segment);
@@ -121,9 +127,7 @@ public final class FlowExtractor {
             int source = -1;
             for (int e = index.firstEntry(query.flowHash()); e >= 0 && e < index.flowCount()
                     && index.hash(e) == query.flowHash(); e++) {
-                index.copyKey(e, key, 0);
-                index.copyCommunityId(e, cid, 0);
-                if (!query.matchesKey(key, 0) || !query.matchesCommunityId(cid, 0)) {
+                if (!matches(index, e, query, key, cid)) {
                     continue;
                 }
                 if (s == null) {
@@ -212,6 +216,48 @@ public final class FlowExtractor {
             return new ExtractionResult(ExtractionResult.Outcome.FOUND, packets, bytes, first, last, skipped, searched);
         }
         return new ExtractionResult(whyMissing(query, v.rotatedHorizon()), 0, 0, 0, 0, skipped, searched);
+    }
+
+    /**
+     * For a query that knows when its flow was seen but not when it started: walks the
+     * segments back from that time, following the flow's packets down while no gap exceeds the
+     * bound, and returns the earliest packet time found (the time seen if none). Segments from
+     * the first that starts after the time seen hold nothing earlier; once every segment left
+     * ends before the earliest packet found less the gap, the flow had not started yet there, so
+     * every packet of the flow up to the time seen has been found. Counts the indexes it looks up
+     * in {@code searched[0]}.
+     */
+    private long earliestPossible(SegmentTimeline timeline, FlowQuery query, int[] searched, byte[] key, byte[] cid)
+            throws IOException {
+        long gap = query.maxGapNanos();
+        long earliest = query.seenAtNanos();
+        for (int i = timeline.firstOfThoseStartingAfter(earliest) - 1; i >= 0; i--) {
+            if (timeline.allUpToEndBefore(i, earliest - gap)) {
+                break;
+            }
+            Segment segment = timeline.segment(i);
+            if (!segment.overlaps(query.fromNanos(), query.toNanos())) {
+                continue;
+            }
+            SegmentIndex index = index(segment);
+            if (index == null) {
+                continue;
+            }
+            searched[0]++;
+            for (int e = index.firstEntry(query.flowHash()); e >= 0 && e < index.flowCount()
+                    && index.hash(e) == query.flowHash(); e++) {
+                if (matches(index, e, query, key, cid)) {
+                    earliest = Math.min(earliest, index.firstTimestamp(e));
+                }
+            }
+        }
+        return earliest;
+    }
+
+    private static boolean matches(SegmentIndex index, int entry, FlowQuery query, byte[] key, byte[] cid) {
+        index.copyKey(entry, key, 0);
+        index.copyCommunityId(entry, cid, 0);
+        return query.matchesKey(key, 0) && query.matchesCommunityId(cid, 0);
     }
 
     private static ExtractionResult.Outcome whyMissing(FlowQuery query, long horizon) {

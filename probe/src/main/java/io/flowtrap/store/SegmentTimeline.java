@@ -64,6 +64,26 @@ final class SegmentTimeline {
         return lo;
     }
 
+    /** The first segment from which on every segment starts after {@code nanos}; {@link #size()} if none. */
+    int firstOfThoseStartingAfter(long nanos) {
+        int lo = 0;
+        int hi = earliestFrom.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (earliestFrom[mid] > nanos) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Whether every segment up to {@code i} ends before {@code nanos}. */
+    boolean allUpToEndBefore(int i, long nanos) {
+        return latestUpTo[i] < nanos;
+    }
+
     /** Whether no segment from {@code i} on holds a packet at or before {@code nanos}. */
     boolean allStartAfter(int i, long nanos) {
         return earliestFrom[i] > nanos;

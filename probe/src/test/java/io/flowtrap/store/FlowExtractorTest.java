@@ -40,6 +40,12 @@ class FlowExtractorTest {
                 Long.MAX_VALUE, packets.get(alertPacket).ts(), GAP);
     }
 
+    /** The same, for an alert that does not say when its flow started. */
+    private static FlowQuery alertQueryWithoutStart(int flow, List<StoreFixture.Stored> packets, int alertPacket) {
+        FlowQuery q = alertQuery(flow, packets, alertPacket);
+        return new FlowQuery(q.flowHash(), q.flowKey(), q.communityId(), 0, Long.MAX_VALUE, q.seenAtNanos(), GAP);
+    }
+
     private static List<StoreFixture.Stored> write(PcapStore store, List<Event> events, long seed) throws IOException {
         Random random = new Random(seed);
         List<Event> order = new ArrayList<>(events);
@@ -112,6 +118,9 @@ class FlowExtractorTest {
                 assertThat(StoreFixture.same(StoreFixture.carve(s, flow, bounded, dir), expected))
                         .as("bounded search of flow %d (%d packets, alert on packet %d)", flow, expected.size(), alertPacket)
                         .isTrue();
+                FlowQuery withoutStart = alertQueryWithoutStart(flow, expected, alertPacket);
+                assertThat(StoreFixture.same(StoreFixture.carve(s, flow, withoutStart, dir), expected))
+                        .as("search of flow %d back and forth from its alert on packet %d", flow, alertPacket).isTrue();
                 ExtractionResult r = s.extractor().extract(bounded, OutputStream.nullOutputStream());
                 if (r.segmentsSearched() > 20) {
                     spanningMany++;
@@ -147,6 +156,8 @@ class FlowExtractorTest {
             assertThat(StoreFixture.carve(s, flow, dir)).hasSize(5);
             FlowQuery bounded = alertQuery(flow, all, 1);
             assertThat(StoreFixture.same(StoreFixture.carve(s, flow, bounded, dir), all.subList(0, 4))).isTrue();
+            assertThat(StoreFixture.same(StoreFixture.carve(s, flow, alertQueryWithoutStart(flow, all, 3), dir),
+                    all.subList(0, 4))).as("walked back from the alert").isTrue();
             assertThat(s.extractor().extract(bounded, OutputStream.nullOutputStream()).segmentsSearched())
                     .isLessThan(s.status().segments().size() * 2 / 3);
         }
@@ -157,7 +168,7 @@ class FlowExtractorTest {
         Random random = new Random(11);
         List<Event> events = new ArrayList<>();
         long t0 = StoreFixture.T0;
-        long span = 8000 * S;
+        long span = 4000 * S;
         for (long ts = t0; ts < t0 + span; ts += 5 * S) {
             events.add(new Event(random.nextInt(50), ts, ts)); // 50 flows, each with gaps of minutes
         }
@@ -171,15 +182,19 @@ class FlowExtractorTest {
         }
         long[] searchedFew = storeAndCarve(dir.resolve("few"), events, Duration.ofHours(10), firstShort, shortFlows);
         long[] searchedMany = storeAndCarve(dir.resolve("many"), events, Duration.ofSeconds(20), firstShort, shortFlows);
-        assertThat(searchedMany[2]).as("segments in the store").isGreaterThan(300);
+        assertThat(searchedMany[2]).as("segments in the store").isGreaterThan(150);
         // the flow's 50 s, the gap bound and the slack cover 174 s: about 9 segments of 20 s
         assertThat(searchedMany[0]).as("most segments one carve searched").isLessThanOrEqualTo(12);
         assertThat(searchedMany[1]).as("indexes mapped by the carves").isLessThanOrEqualTo(12L * shortFlows);
         assertThat(searchedFew[0]).isLessThanOrEqualTo(2);
+        // without the flow's start: back from the alert over the gap bound, then forward as before
+        assertThat(searchedMany[3]).as("most segments one carve without a flow start searched").isLessThanOrEqualTo(30);
+        assertThat(searchedFew[3]).isLessThanOrEqualTo(4);
     }
 
     /** Writes the events into a store of segments of {@code age}; returns the most segments one carve searched,
-     * the indexes the extractor mapped for them all, and the store's segment count. */
+     * the indexes the extractor mapped for them all, the store's segment count, and the most segments one carve
+     * searched when the alert did not say when the flow started. */
     private long[] storeAndCarve(Path store, List<Event> events, Duration age, int firstFlow, int flows)
             throws IOException {
         List<StoreFixture.Stored> written;
@@ -188,16 +203,21 @@ class FlowExtractorTest {
         }
         try (PcapStore s = PcapStore.openReadOnly(store)) {
             long most = 0;
+            long mostWithoutStart = 0;
             for (int flow = firstFlow; flow < firstFlow + flows; flow++) {
                 List<StoreFixture.Stored> expected = StoreFixture.expected(written, flow);
                 FlowQuery bounded = alertQuery(flow, expected, expected.size() - 1);
                 assertThat(StoreFixture.same(StoreFixture.carve(s, flow, bounded, dir), expected)).as("flow %d", flow).isTrue();
                 most = Math.max(most, s.extractor().extract(bounded, OutputStream.nullOutputStream()).segmentsSearched());
+                FlowQuery withoutStart = alertQueryWithoutStart(flow, expected, expected.size() / 2);
+                assertThat(StoreFixture.same(StoreFixture.carve(s, flow, withoutStart, dir), expected)).as("flow %d", flow).isTrue();
+                mostWithoutStart = Math.max(mostWithoutStart,
+                        s.extractor().extract(withoutStart, OutputStream.nullOutputStream()).segmentsSearched());
             }
             long mapped = s.extractor().indexesMapped();
             ExtractionResult full = s.extractor().extract(StoreFixture.query(firstFlow, 0), OutputStream.nullOutputStream());
             assertThat(full.segmentsSearched()).as("a query without time searches everything").isEqualTo(s.status().segments().size());
-            return new long[] {most, mapped, s.status().segments().size()};
+            return new long[] {most, mapped, s.status().segments().size(), mostWithoutStart};
         }
     }
 }

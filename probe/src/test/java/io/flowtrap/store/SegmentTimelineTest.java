@@ -31,10 +31,17 @@ class SegmentTimelineTest {
                     first++;
                 }
                 assertThat(timeline.firstEndingAtOrAfter(at)).isEqualTo(first);
+                int firstAfter = segments.size();
                 for (int i = 0; i < segments.size(); i++) {
                     boolean after = segments.subList(i, segments.size()).stream().allMatch(s -> s.minTimestamp() > at);
                     assertThat(timeline.allStartAfter(i, at)).isEqualTo(after);
+                    boolean before = segments.subList(0, i + 1).stream().allMatch(s -> s.maxTimestamp() < at);
+                    assertThat(timeline.allUpToEndBefore(i, at)).isEqualTo(before);
+                    if (after && firstAfter == segments.size()) {
+                        firstAfter = i;
+                    }
                 }
+                assertThat(timeline.firstOfThoseStartingAfter(at)).isEqualTo(firstAfter);
             }
         }
     }
