@@ -24,15 +24,21 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * Carves one flow out of the sealed segments: only segments whose time range fits the query are
- * looked at, each index is binary-searched for the flow hash, and only the flow's records are read
- * (memory-mapped). Every packet is decoded again and must resolve to its index entry's key, so a
- * hash collision or a damaged index never leaks a foreign packet; packets from all segments are
- * merged by timestamp (stable: segment order, then file order) into one nanosecond pcap.
- * Cost grows with the flow and the number of segments, not with the bytes stored.
+ * Carves one flow out of the sealed segments. The segments a query can need are found on the
+ * {@link SegmentTimeline} (binary search for the first segment that reaches the query's start),
+ * then walked in write order, and the walk stops once no segment left starts before the flow's
+ * last possible packet ({@link FlowQuery#walkLimit}: the last packet found so far, or the time the
+ * flow was seen alive, plus the longest gap the flow can have), so the cost grows with the flow,
+ * not with the store. A query seen alive at a known time but without a start (an alert without
+ * {@code flow.start}) first walks back from that time the same way to find one. Each index on the way is binary-searched for the flow hash (mapped at its
+ * first lookup), and only the flow's records are read (the pcap is mapped once the flow is found
+ * in it). Every packet is decoded again and must resolve to its index entry's key, so a hash
+ * collision or a damaged index never leaks a foreign packet; packets from all segments are merged
+ * by timestamp (stable: segment order, then file order) into one nanosecond pcap.
  *
  * <p>Thread-safe: any number of threads may extract while the writer appends and rotates (a
  * segment deleted during an extraction stays readable through its mapping until it ends).
@@ -44,7 +50,10 @@ public final class FlowExtractor {
     private record OpenSegment(Segment segment, SegmentIndex index, ByteBuffer pcap) {}
 
     private final Supplier<View> view;
-    private final Map<Long, OpenSegment> open = new ConcurrentHashMap<>();
+    private final Map<Long, SegmentIndex> indexes = new ConcurrentHashMap<>();
+    private final Map<Long, ByteBuffer> pcaps = new ConcurrentHashMap<>();
+    private final LongAdder indexesMapped = new LongAdder();
+    private volatile SegmentTimeline timeline;
 
     FlowExtractor(Supplier<View> view) {
         this.view = view;
@@ -93,24 +102,40 @@ public final class FlowExtractor {
         long[] postings = null;
         byte[] key = new byte[FlowKey.SIZE];
         byte[] cid = new byte[20];
-        for (Segment segment : v.segments()) {
-            if (!segment.overlaps(query.fromNanos(), query.toNanos())) {
+        SegmentTimeline timeline = timeline(v.segments());
+        int[] searchedBack = new int[1];
+        long from = query.fromNanos();
+        if (from == 0 && query.seenAtNanos() != 0 && query.maxGapNanos() != Long.MAX_VALUE) {
+            from = Math.max(from, earliestPossible(timeline, query, searchedBack, key, cid));
+        }
+        int searched = searchedBack[0];
+        long lastFound = Long.MIN_VALUE;
+        for (int i = timeline.firstEndingAtOrAfter(from); i < timeline.size(); i++) {
+            if (timeline.allStartAfter(i, query.walkLimit(lastFound))) {
+                break; // the flow ended before anything from here on (or the window did)
+            }
+            Segment segment = timeline.segment(i);
+            if (!segment.overlaps(from, query.toNanos())) {
                 continue;
             }
-            OpenSegment s = open(segment);
-            if (s == null) {
+            SegmentIndex index = index(segment);
+            if (index == null) {
                 continue; // rotated out while we looked
             }
-            SegmentIndex index = s.index();
+            searched++;
+            OpenSegment s = null;
             int source = -1;
             for (int e = index.firstEntry(query.flowHash()); e >= 0 && e < index.flowCount()
                     && index.hash(e) == query.flowHash(); e++) {
-                index.copyKey(e, key, 0);
-                index.copyCommunityId(e, cid, 0);
-                if (!query.matchesKey(key, 0) || !query.matchesCommunityId(cid, 0)) {
+                if (!matches(index, e, query, key, cid)) {
                     continue;
                 }
-                if (source < 0) {
+                if (s == null) {
+                    ByteBuffer pcap = pcap(segment);
+                    if (pcap == null) {
+                        break; // rotated out while we looked
+                    }
+                    s = new OpenSegment(segment, index, pcap);
                     sources.add(s);
                     source = sources.size() - 1;
                 }
@@ -123,9 +148,10 @@ public final class FlowExtractor {
                     ts = Arrays.copyOf(ts, size);
                     where = Arrays.copyOf(where, size);
                 }
-                for (int i = 0; i < count; i++) {
-                    long offset = postings[i];
+                for (int p = 0; p < count; p++) {
+                    long offset = postings[p];
                     ts[n] = offset + PcapFormat.RECORD_HEADER_SIZE <= s.pcap().limit() ? recordTimestamp(s.pcap(), offset) : 0;
+                    lastFound = Math.max(lastFound, ts[n]);
                     where[n] = (long) source << 48 | (long) keyIndex << 32 | offset;
                     n++;
                 }
@@ -187,9 +213,51 @@ public final class FlowExtractor {
         }
         out.flush();
         if (packets > 0) {
-            return new ExtractionResult(ExtractionResult.Outcome.FOUND, packets, bytes, first, last, skipped);
+            return new ExtractionResult(ExtractionResult.Outcome.FOUND, packets, bytes, first, last, skipped, searched);
         }
-        return new ExtractionResult(whyMissing(query, v.rotatedHorizon()), 0, 0, 0, 0, skipped);
+        return new ExtractionResult(whyMissing(query, v.rotatedHorizon()), 0, 0, 0, 0, skipped, searched);
+    }
+
+    /**
+     * For a query that knows when its flow was seen but not when it started: walks the
+     * segments back from that time, following the flow's packets down while no gap exceeds the
+     * bound, and returns the earliest packet time found (the time seen if none). Segments from
+     * the first that starts after the time seen hold nothing earlier; once every segment left
+     * ends before the earliest packet found less the gap, the flow had not started yet there, so
+     * every packet of the flow up to the time seen has been found. Counts the indexes it looks up
+     * in {@code searched[0]}.
+     */
+    private long earliestPossible(SegmentTimeline timeline, FlowQuery query, int[] searched, byte[] key, byte[] cid)
+            throws IOException {
+        long gap = query.maxGapNanos();
+        long earliest = query.seenAtNanos();
+        for (int i = timeline.firstOfThoseStartingAfter(earliest) - 1; i >= 0; i--) {
+            if (timeline.allUpToEndBefore(i, earliest - gap)) {
+                break;
+            }
+            Segment segment = timeline.segment(i);
+            if (!segment.overlaps(query.fromNanos(), query.toNanos())) {
+                continue;
+            }
+            SegmentIndex index = index(segment);
+            if (index == null) {
+                continue;
+            }
+            searched[0]++;
+            for (int e = index.firstEntry(query.flowHash()); e >= 0 && e < index.flowCount()
+                    && index.hash(e) == query.flowHash(); e++) {
+                if (matches(index, e, query, key, cid)) {
+                    earliest = Math.min(earliest, index.firstTimestamp(e));
+                }
+            }
+        }
+        return earliest;
+    }
+
+    private static boolean matches(SegmentIndex index, int entry, FlowQuery query, byte[] key, byte[] cid) {
+        index.copyKey(entry, key, 0);
+        index.copyCommunityId(entry, cid, 0);
+        return query.matchesKey(key, 0) && query.matchesCommunityId(cid, 0);
     }
 
     private static ExtractionResult.Outcome whyMissing(FlowQuery query, long horizon) {
@@ -207,29 +275,63 @@ public final class FlowExtractor {
         return (pcap.getInt(o) & 0xFFFFFFFFL) * PcapFormat.NANOS_PER_SECOND + (pcap.getInt(o + 4) & 0xFFFFFFFFL);
     }
 
-    private OpenSegment open(Segment segment) throws IOException {
-        OpenSegment s = open.get(segment.sequence());
-        if (s != null) {
-            return s;
+    private SegmentTimeline timeline(List<Segment> segments) {
+        SegmentTimeline t = timeline;
+        if (t == null || t.segments() != segments) {
+            t = new SegmentTimeline(segments);
+            timeline = t;
         }
-        try (FileChannel ch = FileChannel.open(segment.pcap(), StandardOpenOption.READ)) {
-            ByteBuffer pcap = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(ch.size(), segment.pcapBytes()))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            s = new OpenSegment(segment, SegmentIndex.map(segment.index()), pcap);
+        return t;
+    }
+
+    /** The segment's index, mapped at its first lookup; null if rotation deleted it. */
+    private SegmentIndex index(Segment segment) throws IOException {
+        SegmentIndex index = indexes.get(segment.sequence());
+        if (index != null) {
+            return index;
+        }
+        try {
+            index = SegmentIndex.map(segment.index());
         } catch (NoSuchFileException e) {
             return null;
         }
-        OpenSegment raced = open.putIfAbsent(segment.sequence(), s);
-        return raced != null ? raced : s;
+        SegmentIndex raced = indexes.putIfAbsent(segment.sequence(), index);
+        if (raced != null) {
+            return raced;
+        }
+        indexesMapped.increment();
+        return index;
+    }
+
+    /** The segment's pcap, mapped when a lookup first finds the flow in it; null if rotation deleted it. */
+    private ByteBuffer pcap(Segment segment) throws IOException {
+        ByteBuffer pcap = pcaps.get(segment.sequence());
+        if (pcap != null) {
+            return pcap;
+        }
+        try (FileChannel ch = FileChannel.open(segment.pcap(), StandardOpenOption.READ)) {
+            pcap = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(ch.size(), segment.pcapBytes()))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        ByteBuffer raced = pcaps.putIfAbsent(segment.sequence(), pcap);
+        return raced != null ? raced : pcap;
+    }
+
+    /** How many segment indexes this extractor has mapped since it was made (each at most once while it lives). */
+    public long indexesMapped() {
+        return indexesMapped.sum();
     }
 
     private void forgetDeleted(List<Segment> segments) {
-        if (open.size() > segments.size()) {
+        if (indexes.size() > segments.size() || pcaps.size() > segments.size()) {
             java.util.Set<Long> live = new java.util.HashSet<>();
             for (Segment s : segments) {
                 live.add(s.sequence());
             }
-            open.keySet().retainAll(live);
+            indexes.keySet().retainAll(live);
+            pcaps.keySet().retainAll(live);
         }
     }
 }

@@ -92,6 +92,21 @@ final class StoreFixture {
         return written;
     }
 
+    /** Appends one packet of {@code flow} stamped {@code ts}, as the capture path would; returns it. */
+    static Stored appendAt(PcapStore store, int flow, long ts, Random random) throws IOException {
+        byte[] frame = frame(flow, random.nextBoolean(), 60 + random.nextInt(200), random);
+        PacketRecord packet = new PacketRecord().set(ByteBuffer.wrap(frame), 0, frame.length, frame.length, ts, 1);
+        FlowResolver resolver = new FlowResolver();
+        byte[] key = new byte[FlowKey.SIZE];
+        byte[] cid = new byte[20];
+        if (!resolver.resolve(packet, key, 0)) {
+            throw new IllegalStateException("fixture frame did not resolve");
+        }
+        resolver.communityId(cid, 0);
+        store.append(packet, cid, 0, key, 0);
+        return new Stored(flow, ts, frame);
+    }
+
     /** The Community ID digest and key of a fixture flow. */
     static byte[][] identity(int flow) {
         byte[] frame = frame(flow, true, 60, new Random(0));
@@ -110,8 +125,13 @@ final class StoreFixture {
 
     /** Carves a flow and returns its packets, parsed back with the probe's reader. */
     static List<Stored> carve(PcapStore store, int flow, Path scratch) throws IOException {
+        return carve(store, flow, query(flow, 0), scratch);
+    }
+
+    /** Carves a flow with {@code query} and returns its packets, parsed back with the probe's reader. */
+    static List<Stored> carve(PcapStore store, int flow, FlowQuery query, Path scratch) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ExtractionResult r = store.extractor().extract(query(flow, 0), out);
+        ExtractionResult r = store.extractor().extract(query, out);
         List<Stored> packets = new ArrayList<>();
         if (r.outcome() != ExtractionResult.Outcome.FOUND) {
             return packets;

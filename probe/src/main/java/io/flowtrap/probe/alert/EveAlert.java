@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param pcapCnt {@code pcap_cnt} (packet number, offline mode only), or null
  * @param pktsToServer {@code flow.pkts_toserver}, 0 if absent
  * @param pktsToClient {@code flow.pkts_toclient}, 0 if absent
+ * @param flowStartNanos {@code flow.start} (the flow's first packet as Suricata saw it),
+ *     nanoseconds since the epoch, 0 if absent
  * @param sensor the {@code host} field (Suricata's sensor-name, or the probe name added by the
  *     manager), or null
  * @param json the original JSON line, as received
@@ -45,6 +47,7 @@ public record EveAlert(
         Long pcapCnt,
         long pktsToServer,
         long pktsToClient,
+        long flowStartNanos,
         String sensor,
         String json) {
 
@@ -53,6 +56,14 @@ public record EveAlert(
     public static final int PROTO_UDP = 17;
     public static final int PROTO_ICMPV6 = 58;
     public static final int PROTO_SCTP = 132;
+
+    /** An alert without {@code flow.start}. */
+    public EveAlert(long timestampNanos, String communityId, int ipVersion, byte[] srcAddress, int srcPort,
+            byte[] destAddress, int destPort, int protocol, int[] vlans, long signatureId, String signature, Long flowId,
+            Long pcapCnt, long pktsToServer, long pktsToClient, String sensor, String json) {
+        this(timestampNanos, communityId, ipVersion, srcAddress, srcPort, destAddress, destPort, protocol, vlans,
+                signatureId, signature, flowId, pcapCnt, pktsToServer, pktsToClient, 0, sensor, json);
+    }
 
     public EveAlert {
         if (ipVersion != 4 && ipVersion != 6) {
@@ -147,6 +158,7 @@ public record EveAlert(
                 && signatureId == a.signatureId
                 && pktsToServer == a.pktsToServer
                 && pktsToClient == a.pktsToClient
+                && flowStartNanos == a.flowStartNanos
                 && Arrays.equals(srcAddress, a.srcAddress)
                 && Arrays.equals(destAddress, a.destAddress)
                 && Arrays.equals(vlans, a.vlans)
@@ -161,7 +173,7 @@ public record EveAlert(
     @Override
     public int hashCode() {
         int h = Objects.hash(timestampNanos, communityId, ipVersion, srcPort, destPort, protocol, signatureId,
-                flowId, pcapCnt, pktsToServer, pktsToClient, sensor, signature, json);
+                flowId, pcapCnt, pktsToServer, pktsToClient, flowStartNanos, sensor, signature, json);
         h = 31 * h + Arrays.hashCode(srcAddress);
         h = 31 * h + Arrays.hashCode(destAddress);
         return 31 * h + Arrays.hashCode(vlans);

@@ -13,6 +13,7 @@ import java.time.DateTimeException;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.util.Locale;
 import java.util.Optional;
@@ -33,7 +34,8 @@ public final class EveAlertParser {
 
     /**
      * EVE timestamps: {@code 2025-01-02T03:04:05.123456+0000}; also {@code Z} and {@code +00:00}.
-     * The fraction is optional, 0 to 9 digits.
+     * The fraction is optional, 0 to 9 digits. Strict: a date or time that does not exist
+     * ({@code 2026-02-30}, {@code T24:00:00}) is refused, not moved to a neighbouring one.
      */
     private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
             .append(DateTimeFormatter.ISO_LOCAL_DATE)
@@ -46,7 +48,8 @@ public final class EveAlertParser {
             .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
             .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
             .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-            .toFormatter(Locale.ROOT);
+            .toFormatter(Locale.ROOT)
+            .withResolverStyle(ResolverStyle.STRICT);
 
     private static final ObjectReader READER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -120,6 +123,7 @@ public final class EveAlertParser {
         Long pcapCnt = optionalLong(eve.get("pcap_cnt"), "pcap_cnt");
         long toServer = 0;
         long toClient = 0;
+        long flowStart = 0;
         JsonNode flow = eve.get("flow");
         if (flow != null && !flow.isNull()) {
             if (!flow.isObject()) {
@@ -127,27 +131,35 @@ public final class EveAlertParser {
             }
             toServer = orZero(optionalLong(flow.get("pkts_toserver"), "flow.pkts_toserver"));
             toClient = orZero(optionalLong(flow.get("pkts_toclient"), "flow.pkts_toclient"));
+            String start = optionalText(flow, "start", "flow.start");
+            if (start != null) {
+                flowStart = timestamp(start, "flow.start");
+            }
         }
         String sensor = optionalText(eve, "host", "host");
         if (sensor == null && root != eve) {
             sensor = optionalText(root, "host", "host");
         }
         return new EveAlert(timestampNanos, communityId, srcVersion, src, srcPort, dest, destPort, protocol, vlans,
-                signatureId, signature, flowId, pcapCnt, toServer, toClient, sensor, line);
+                signatureId, signature, flowId, pcapCnt, toServer, toClient, flowStart, sensor, line);
     }
 
     /** Parses an EVE timestamp into nanoseconds since the epoch. Visible for the tests. */
     static long timestamp(String text) throws MalformedAlertException {
+        return timestamp(text, "timestamp");
+    }
+
+    private static long timestamp(String text, String field) throws MalformedAlertException {
         OffsetDateTime t;
         try {
             t = OffsetDateTime.parse(text, TIMESTAMP);
         } catch (DateTimeException e) {
-            throw new MalformedAlertException("timestamp", quote(text) + " is not an EVE timestamp"
+            throw new MalformedAlertException(field, quote(text) + " is not an EVE timestamp"
                     + " (like 2025-01-02T03:04:05.123456+0000)");
         }
         long seconds = t.toEpochSecond();
         if (seconds < 0 || seconds > Long.MAX_VALUE / 1_000_000_000L - 1) {
-            throw new MalformedAlertException("timestamp", quote(text) + " is out of range");
+            throw new MalformedAlertException(field, quote(text) + " is out of range");
         }
         return seconds * 1_000_000_000L + t.getNano();
     }

@@ -53,13 +53,20 @@ public final class CarveJobs {
     private final FlowExtractor extractor;
     private final ActiveSegmentSealer sealer;
     private final Duration retention;
+    private final Duration longestFlowIdle;
     private final EveAlertParser parser = new EveAlertParser();
 
-    public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention) throws IOException {
+    /**
+     * @param longestFlowIdle the probe's longest flow idle timeout, which bounds how far into the
+     *     store a carve searches after the flow's last packet ({@link FlowQueries})
+     */
+    public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention,
+            Duration longestFlowIdle) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.extractor = extractor;
         this.sealer = sealer;
         this.retention = retention;
+        this.longestFlowIdle = longestFlowIdle;
     }
 
     /** Carves the flow of {@code alertJson} (one EVE alert) for job {@code job}. */
@@ -73,7 +80,7 @@ public final class CarveJobs {
         try {
             EveAlert alert = parser.parse(alertJson.strip())
                     .orElseThrow(() -> new BadRequest("the document is an EVE event but not an alert", null));
-            query = FlowQueries.forAlert(alert);
+            query = FlowQueries.forAlert(alert, longestFlowIdle);
         } catch (MalformedAlertException | IllegalArgumentException e) {
             throw new BadRequest(e.getMessage(), e);
         }

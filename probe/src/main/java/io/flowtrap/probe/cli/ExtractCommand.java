@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -59,6 +60,45 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--out-dir", description = "With --alerts: the directory for <n>.pcap files.")
     Path outDir;
 
+    @Option(names = "--from", converter = TimeConverter.class,
+            description = "Search only segments holding packets at or after this time (ISO-8601, e.g. 2026-12-01T09:00:00Z, or ns since the epoch).")
+    Long from;
+
+    @Option(names = "--to", converter = TimeConverter.class,
+            description = "Search only segments holding packets at or before this time (ISO-8601 or ns since the epoch).")
+    Long to;
+
+    @Option(names = "--max-flow-idle", defaultValue = "600s", converter = CaptureOptions.DurationConverter.class,
+            description = "The longest flow idle timeout of the probe that wrote the store (its flows.* settings; "
+                    + "default: ${DEFAULT-VALUE}, Suricata's tcp-established). An alert's search stops twice this, plus 2 s, "
+                    + "after the last packet of the flow found.")
+    Duration maxFlowIdle;
+
+    /** ISO-8601 instants or nanoseconds since the epoch, into nanoseconds since the epoch. */
+    static final class TimeConverter implements picocli.CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            if (!value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                try {
+                    return Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    throw new picocli.CommandLine.TypeConversionException("'" + value + "' is out of range for nanoseconds since the epoch");
+                }
+            }
+            Instant t;
+            try {
+                t = Instant.parse(value);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is neither an ISO-8601 instant (2026-12-01T09:00:00Z) nor nanoseconds since the epoch");
+            }
+            if (t.getEpochSecond() < 0 || t.getEpochSecond() > Long.MAX_VALUE / 1_000_000_000L - 1) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is out of range");
+            }
+            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isDirectory(store)) {
@@ -66,6 +106,9 @@ final class ExtractCommand implements Callable<Integer> {
         }
         try (PcapStore opened = PcapStore.openReadOnly(store)) {
             FlowExtractor extractor = opened.extractor();
+            if (from != null && to != null && from > to) {
+                throw CliFailure.badInput("--from is after --to");
+            }
             if (target.alerts != null) {
                 return extractEach(extractor);
             }
@@ -101,7 +144,7 @@ final class ExtractCommand implements Callable<Integer> {
                 int index = counts[0]++;
                 FlowQuery query;
                 try {
-                    query = FlowQueries.forAlert(alert);
+                    query = within(FlowQueries.forAlert(alert, maxFlowIdle));
                 } catch (IllegalArgumentException e) {
                     counts[3]++;
                     err().printf("%d: %s%n", index, e.getMessage());
@@ -157,7 +200,7 @@ final class ExtractCommand implements Callable<Integer> {
         try {
             EveAlert alert = new EveAlertParser().parse(json)
                     .orElseThrow(() -> CliFailure.badInput(file + " holds an EVE event that is not an alert"));
-            return FlowQueries.forAlert(alert);
+            return within(FlowQueries.forAlert(alert, maxFlowIdle));
         } catch (MalformedAlertException e) {
             throw CliFailure.badInput(file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -167,10 +210,21 @@ final class ExtractCommand implements Callable<Integer> {
 
     private FlowQuery queryFromCommunityId() {
         try {
-            return FlowQueries.forCommunityId(target.communityId);
+            return FlowQueries.forCommunityId(target.communityId, from == null ? 0 : from, to == null ? Long.MAX_VALUE : to);
         } catch (IllegalArgumentException e) {
             throw CliFailure.badInput(e.getMessage(), e);
         }
+    }
+
+    /** The query narrowed to --from/--to; IllegalArgumentException if nothing is left of its window. */
+    private FlowQuery within(FlowQuery q) {
+        long f = from == null ? q.fromNanos() : Math.max(from, q.fromNanos());
+        long t = to == null ? q.toNanos() : Math.min(to, q.toNanos());
+        if (f > t) {
+            throw new IllegalArgumentException("--from/--to leave nothing of the alert's flow time (from "
+                    + Instant.ofEpochSecond(0, q.fromNanos()) + ")");
+        }
+        return new FlowQuery(q.flowHash(), q.flowKey(), q.communityId(), f, t, q.seenAtNanos(), q.maxGapNanos());
     }
 
     private static String describe(ExtractionResult result, PcapStore store) {

@@ -157,7 +157,8 @@ final class RunCommand implements Callable<Integer> {
         PcapStore store = pipeline.store();
         // the store's writer seals what was handed to it so far; the capture thread is not asked
         CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(),
-                () -> store.awaitSeal(store.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention());
+                () -> store.awaitSeal(store.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention(),
+                settings.flows().longestIdleTimeout());
         InetSocketAddress address;
         try {
             address = api.address();

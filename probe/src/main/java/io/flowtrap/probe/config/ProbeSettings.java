@@ -71,6 +71,15 @@ public record ProbeSettings(
             icmp = icmp == null ? Duration.ofSeconds(300) : icmp;
             other = other == null ? Duration.ofSeconds(300) : other;
         }
+
+        /** The longest of the idle timeouts: how long any flow may go without a packet and live on. */
+        public Duration longestIdleTimeout() {
+            Duration longest = tcpNew;
+            for (Duration d : new Duration[] {tcpEstablished, tcpClosed, udp, icmp, other}) {
+                longest = d.compareTo(longest) > 0 ? d : longest;
+            }
+            return longest;
+        }
     }
 
     /** The look-back ring: how many bytes of recent packets are held for flows not yet alerted. */

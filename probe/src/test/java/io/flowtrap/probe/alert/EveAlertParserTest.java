@@ -83,6 +83,7 @@ class EveAlertParserTest {
         assertThat(a.pcapCnt()).isEqualTo(1L);
         assertThat(a.pktsToServer()).isEqualTo(1);
         assertThat(a.pktsToClient()).isZero();
+        assertThat(a.flowStartNanos()).isEqualTo(T0);
         assertThat(a.sensor()).isEqualTo("spike");
         assertThat(a.json()).isSameAs(l);
     }
@@ -186,7 +187,7 @@ class EveAlertParserTest {
     private static EveAlert withJson(EveAlert a, String json) {
         return new EveAlert(a.timestampNanos(), a.communityId(), a.ipVersion(), a.srcAddress(), a.srcPort(),
                 a.destAddress(), a.destPort(), a.protocol(), a.vlans(), a.signatureId(), a.signature(), a.flowId(),
-                a.pcapCnt(), a.pktsToServer(), a.pktsToClient(), a.sensor(), json);
+                a.pcapCnt(), a.pktsToServer(), a.pktsToClient(), a.flowStartNanos(), a.sensor(), json);
     }
 
     @ParameterizedTest
@@ -232,6 +233,10 @@ class EveAlertParserTest {
         "\"event_type\":\"alert\",                       | ''                                    | event_type | missing",
         "\"event_type\":\"alert\"                        | \"event_type\":[\"alert\"]             | event_type | not a string",
         "\"host\":\"spike\"                              | \"host\":{}                            | host      | not a string",
+        "\"start\":\"2023-11-14T22:13:20.123456+0000\"  | \"start\":\"2023-11-14 22:13:20\"      | flow.start | is not an EVE timestamp",
+        "\"start\":\"2023-11-14T22:13:20.123456+0000\"  | \"start\":\"2023-02-30T22:13:20+0000\" | flow.start | is not an EVE timestamp",
+        "\"start\":\"2023-11-14T22:13:20.123456+0000\"  | \"start\":1700000000                 | flow.start | not a string",
+        "\"timestamp\":\"2023-11-14T22:13:20.123456+0000\" | \"timestamp\":\"2023-11-14T24:00:00+0000\" | timestamp | is not an EVE timestamp",
     })
     void damagedUdpAlert(String from, String to, String field, String reason) {
         String good = line("\"pcap_cnt\":1,");

@@ -95,8 +95,8 @@ class EveTimeShiftTest {
 
     @Test
     void aBrokenFlowStartIsAMalformedAlert() throws Exception {
-        EveAlert broken = parse(ALERT.replace("\"start\":\"2023-11-14T22:13:19.999999+0000\"", "\"start\":\"yesterday\""));
-        assertThatThrownBy(() -> EveTimeShift.shift(broken, DELTA)).isInstanceOf(MalformedAlertException.class)
-                .hasMessageContaining("yesterday");
+        String broken = ALERT.replace("\"start\":\"2023-11-14T22:13:19.999999+0000\"", "\"start\":\"yesterday\"");
+        assertThatThrownBy(() -> parse(broken)).isInstanceOf(MalformedAlertException.class)
+                .hasMessageContaining("flow.start").hasMessageContaining("yesterday");
     }
 }

@@ -54,7 +54,7 @@ class CarveJobsTest {
         jobs = new CarveJobs(carveDir.resolve("carves"), store.extractor(), () -> {
             seals.incrementAndGet();
             return true;
-        }, Duration.ofHours(1));
+        }, Duration.ofHours(1), Duration.ofSeconds(600));
     }
 
     private static String sha256(byte[] bytes) throws Exception {

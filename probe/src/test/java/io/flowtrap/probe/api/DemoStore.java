@@ -53,7 +53,7 @@ final class DemoStore {
     /** The first alert whose flow the store holds. */
     EveAlert storedAlert(PcapStore store) throws IOException {
         for (EveAlert a : alerts) {
-            if (a.communityId() != null && store.extractor().extract(FlowQueries.forAlert(a),
+            if (a.communityId() != null && store.extractor().extract(FlowQueries.forAlert(a, java.time.Duration.ofSeconds(600)),
                     java.io.OutputStream.nullOutputStream()).outcome() == ExtractionResult.Outcome.FOUND) {
                 return a;
             }
@@ -64,7 +64,7 @@ final class DemoStore {
     /** What the store's extractor writes for an alert's flow: the oracle a carve must equal. */
     static byte[] extract(PcapStore store, EveAlert alert) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert), out);
+        ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert, java.time.Duration.ofSeconds(600)), out);
         assertThat(r.outcome()).isEqualTo(ExtractionResult.Outcome.FOUND);
         return out.toByteArray();
     }

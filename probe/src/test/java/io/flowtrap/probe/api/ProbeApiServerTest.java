@@ -43,7 +43,7 @@ class ProbeApiServerTest {
         DemoStore demo = DemoStore.replay(tmp.resolve("store"));
         store = PcapStore.openReadOnly(demo.dir);
         alert = demo.storedAlert(store);
-        CarveJobs carves = new CarveJobs(tmp.resolve("carves"), store.extractor(), () -> true, Duration.ofHours(1));
+        CarveJobs carves = new CarveJobs(tmp.resolve("carves"), store.extractor(), () -> true, Duration.ofHours(1), Duration.ofSeconds(600));
         server = new ProbeApiServer("probe-t", new InetSocketAddress("127.0.0.1", 0), null, TOKEN, store, carves);
         server.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -33,6 +33,19 @@ class ProbeCommandTest {
         assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--community-id", cid, "--out",
                 byId.toString())).isZero();
         assertThat(Files.readAllBytes(byId)).isEqualTo(Files.readAllBytes(out));
+        // a window around the flow finds the same; one that ends before it finds nothing
+        java.time.Instant start = java.time.Instant.from(java.time.format.DateTimeFormatter
+                .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxx").parse(firstAlert.replaceAll(".*\"start\":\"([^\"]+)\".*", "$1")));
+        Path inWindow = dir.resolve("in-window.pcap");
+        assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--community-id", cid, "--from",
+                start.minusSeconds(1).toString(), "--to", Long.toString((start.getEpochSecond() + 3600) * 1_000_000_000L),
+                "--out", inWindow.toString())).isZero();
+        assertThat(Files.readAllBytes(inWindow)).isEqualTo(Files.readAllBytes(out));
+        assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--alert", alertFile.toString(), "--to",
+                start.minusSeconds(3600).toString(), "--out", dir.resolve("before.pcap").toString())).isEqualTo(2);
+        assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--community-id", cid, "--to",
+                start.minusSeconds(3600).toString(), "--out", dir.resolve("before.pcap").toString())).isEqualTo(3);
+        assertThat(dir.resolve("before.pcap")).doesNotExist();
         assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--alerts", DEMO_EVE.toString(),
                 "--out-dir", dir.resolve("carves").toString())).isZero();
         assertThat(Files.readAllBytes(dir.resolve("carves/0.pcap"))).isEqualTo(Files.readAllBytes(out));
@@ -65,6 +78,11 @@ class ProbeCommandTest {
         Files.writeString(broken, "{\"event_type\":\"alert\", ");
         assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--alert", broken.toString())).isEqualTo(2);
         assertThat(ProbeCommand.execute("extract", "--store", store.toString())).isEqualTo(2);
+        assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--community-id",
+                "1:LQU9qZlK+B5F3KDmev6m5PMibrg=", "--from", "yesterday")).isEqualTo(2);
+        assertThat(ProbeCommand.execute("extract", "--store", store.toString(), "--community-id",
+                "1:LQU9qZlK+B5F3KDmev6m5PMibrg=", "--from", "2026-12-01T10:00:00Z", "--to", "2026-12-01T09:00:00Z"))
+                .isEqualTo(2);
         assertThat(ProbeCommand.execute("replay", "--pcap", dir.resolve("missing.pcap").toString(), "--store",
                 store.toString())).isEqualTo(2);
         Path notPcap = dir.resolve("text.pcap");

@@ -225,7 +225,7 @@ class CaptureEngineTest {
             store.flush(); // the writer has written them: they are in the active segment
             assertThat(store.status().activePackets()).isEqualTo(5);
             ByteArrayOutputStream before = new ByteArrayOutputStream();
-            assertThat(store.extractor().extract(FlowQueries.forAlert(alert), before).outcome())
+            assertThat(store.extractor().extract(FlowQueries.forAlert(alert, java.time.Duration.ofSeconds(600)), before).outcome())
                     .isNotEqualTo(ExtractionResult.Outcome.FOUND); // the active segment is not readable yet
 
             // the capture thread is not called again: the store's writer serves the request on its own
@@ -234,7 +234,7 @@ class CaptureEngineTest {
 
             assertThat(store.status().activePackets()).isZero();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert), out);
+            ExtractionResult r = store.extractor().extract(FlowQueries.forAlert(alert, java.time.Duration.ofSeconds(600)), out);
             assertThat(r.outcome()).isEqualTo(ExtractionResult.Outcome.FOUND);
             assertThat(r.packets()).isEqualTo(5);
             assertThat(out.size()).isPositive();
