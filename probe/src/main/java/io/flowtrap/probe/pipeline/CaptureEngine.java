@@ -12,8 +12,7 @@ import io.flowtrap.probe.flow.FlowTable;
 import io.flowtrap.probe.lookback.LookbackRing;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owned by one capture thread: {@link #onPacket} and {@link #onAlert} must be called from it.
  * Other threads hand alerts over with {@link #submit}, which the capture thread drains before each
- * packet (a lock-free queue; an empty poll allocates nothing).
+ * packet (a bounded lock-free {@link AlertInbox} allocated up front; an empty poll allocates nothing).
+ * An alert that finds the inbox full is counted as lost ({@link AlertIntakeCounters#inboxFull()})
+ * and logged once per episode, never waited for.
  */
 public final class CaptureEngine implements FlowTable.FlowEndListener {
     private static final Logger log = LoggerFactory.getLogger(CaptureEngine.class);
@@ -37,6 +38,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /** Alerts for flows not seen yet wait this long, in packet time, for their flow to appear. */
     private static final long PENDING_GRACE_NANOS = 10_000_000_000L;
     private static final int PENDING_CAPACITY = 4096;
+    /** Alerts the readers may queue ahead of the capture thread: more than Suricata sends in seconds. */
+    static final int INBOX_CAPACITY = 1 << 16;
 
     private final FlowTable flows;
     private final LookbackRing ring;
@@ -44,7 +47,10 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final FlowResolver resolver = new FlowResolver();
     private final AlertIntakeCounters alertCounters;
     private final CaptureCounters counters = new CaptureCounters();
-    private final Queue<EveAlert> inbox = new ConcurrentLinkedQueue<>();
+    private final AlertInbox inbox = new AlertInbox(INBOX_CAPACITY);
+    /** Set while alerts are being refused (the inbox is full): one warning per episode. */
+    private final AtomicBoolean inboxOverflowing = new AtomicBoolean();
+    private final AtomicLong inboxLostInEpisode = new AtomicLong();
 
     private final byte[] key = new byte[FlowKey.SIZE];
     private final byte[] alertKey = new byte[FlowKey.SIZE];
@@ -94,9 +100,35 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.storedFlowListener = listener;
     }
 
-    /** Thread-safe: queues an alert for the capture thread, which applies it before its next packet. */
-    public void submit(EveAlert alert) {
-        inbox.add(alert);
+    /**
+     * Thread-safe: queues an alert for the capture thread, which applies it before its next packet.
+     * Never waits: if the inbox is full the alert is counted as lost and false is returned.
+     */
+    public boolean submit(EveAlert alert) {
+        if (inbox.offer(alert)) {
+            if (inboxOverflowing.get() && inboxOverflowing.compareAndSet(true, false)) {
+                log.warn("alert inbox accepts alerts again; {} alerts were lost while it was full",
+                        inboxLostInEpisode.getAndSet(0));
+            }
+            return true;
+        }
+        alertCounters.incrementInboxFull();
+        inboxLostInEpisode.incrementAndGet();
+        if (inboxOverflowing.compareAndSet(false, true)) {
+            log.warn("alert inbox full ({} alerts waiting for the capture thread): alerts are lost and counted"
+                    + " until it drains", inbox.capacity());
+        }
+        return false;
+    }
+
+    /**
+     * The packet source's own losses, as it reports them now; call on the capture thread now and
+     * then (not per packet). Published with the other counters.
+     */
+    public void sourceLosses(long kernelDrops, long ringFreezes) {
+        // the counts only grow; a closed source answers 0 (or -1 on an error), which must not hide them
+        counters.kernelDrops = Math.max(counters.kernelDrops, kernelDrops);
+        counters.ringFreezes = Math.max(counters.ringFreezes, ringFreezes);
     }
 
     /**
@@ -163,7 +195,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             store(packet, slot);
             return;
         }
-        long position = ring.append(packet, flows.lookbackHead(slot));
+        long position = ring.append(packet, flows.lookbackHead(slot), flows.handle(slot));
         if (position < 0) {
             counters.lookbackTooLarge++;
             flows.setLookbackHead(slot, LookbackRing.BROKEN_CHAIN); // the flow can no longer be stored whole
@@ -232,6 +264,14 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         flows.endAll(this);
         store.flush();
+        publishCounters();
+    }
+
+    /** Copies in the flow table's and the look-back ring's counts, then publishes all. */
+    private void publishCounters() {
+        counters.flowsTracked = flows.size();
+        counters.flowEvictions = flows.evicted();
+        counters.lookbackEvictedWaiting = ring.overwrittenWaiting();
         counters.publish();
     }
 
@@ -289,7 +329,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         flows.expire(clockNanos, this);
         store.tick(clockNanos);
         serveSealRequests();
-        counters.publish();
+        publishCounters();
         nextHousekeepingNanos = clockNanos + HOUSEKEEPING_INTERVAL_NANOS;
     }
 
