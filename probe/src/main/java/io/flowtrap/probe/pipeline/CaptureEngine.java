@@ -59,14 +59,13 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] chain;
     private final PacketRecord held = new PacketRecord();
     private final PendingAlerts pending = new PendingAlerts(PENDING_CAPACITY);
-    private final long[] recentlyEnded = new long[RECENTLY_ENDED];
+    private final RecentlyEnded recentlyEnded = new RecentlyEnded(RECENTLY_ENDED);
     // What the store holds of each armed flow, by slot (reset when a flow is armed): told at its end.
     private final long[] storedPackets;
     private final long[] storedBytes;
     private final long[] firstStoredNanos;
     private final boolean[] storedFromStart;
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
-    private int recentlyEndedNext;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
     /** Seal requests from other threads (the probe API), served at housekeeping, never per packet. */
@@ -344,8 +343,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
 
     @Override
     public void flowEnded(int slot, FlowEndReason reason) {
-        recentlyEnded[recentlyEndedNext] = flows.communityHash(slot);
-        recentlyEndedNext = (recentlyEndedNext + 1) & (RECENTLY_ENDED - 1);
+        recentlyEnded.add(flows.communityHash(slot));
         if (storedFlowListener != null && flows.armed(slot)) {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
@@ -355,11 +353,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     private boolean endedRecently(long hash) {
-        for (long h : recentlyEnded) {
-            if (h == hash) {
-                return true;
-            }
-        }
-        return false;
+        return recentlyEnded.contains(hash);
     }
 }
