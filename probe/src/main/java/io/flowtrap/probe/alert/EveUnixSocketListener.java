@@ -2,6 +2,7 @@ package io.flowtrap.probe.alert;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -52,7 +53,15 @@ import org.slf4j.LoggerFactory;
  * If the socket is missing when Suricata starts it warns "Error connecting to socket … (will keep
  * trying)" and drops events until it can connect ("N events were dropped due to slow or
  * disconnected socket"), so start the probe first. A slow sink stalls reading and makes Suricata
- * drop events the same way: keep {@link AlertSink#accept} quick.
+ * drop events the same way: keep {@link AlertSink#accept} quick (the probe's sink hands each alert
+ * to the capture thread's bounded inbox with one compare-and-set, never waiting).
+ *
+ * <p>Keeping up: Suricata writes each event with a non-blocking send and drops it when the socket's
+ * buffer is full, so this thread must empty the socket faster than Suricata fills it. Each
+ * connection asks for a {@value #RECEIVE_BUFFER_BYTES}-byte receive buffer, each read takes up to
+ * 1 MiB (hundreds of lines per system call), and lines are cut from the buffer as an array. For a
+ * unix stream socket the room a writer has is also bounded by the writer's own send buffer
+ * (net.core.wmem_default): the two together are what absorbs a stall of this thread.
  *
  * <p>Threads: one daemon thread ({@code eve-unix-<name>}) does all accepting and reading with a
  * selector and calls the dispatcher, so the sink sees alerts from that one thread. {@code start()}
@@ -69,7 +78,13 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private final Set<PosixFilePermission> permissions;
     private final String group;
     private final EveLineDispatcher dispatcher;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(64 << 10);
+    /** Receive buffer asked for on each accepted connection (the kernel caps it at net.core.rmem_max). */
+    static final int RECEIVE_BUFFER_BYTES = 8 << 20;
+    /** One read takes up to this much: a burst of ~1,000 alert lines per system call. */
+    private static final int READ_BYTES = 1 << 20;
+    // a heap buffer: the splitter scans it as an array, and the JDK reads into it through its own
+    // cached direct buffer (one copy, no allocation per read)
+    private final ByteBuffer buffer = ByteBuffer.allocate(READ_BYTES);
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final AtomicLong connectionsOpen = new AtomicLong();
 
@@ -186,6 +201,11 @@ public final class EveUnixSocketListener implements AutoCloseable {
             return;
         }
         client.configureBlocking(false);
+        try {
+            client.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("SO_RCVBUF on {}: {}", path, e.toString());
+        }
         long n = connectionsAccepted.incrementAndGet();
         Connection c = new Connection(path + "#" + n);
         client.register(selector, SelectionKey.OP_READ, c);
