@@ -2,7 +2,6 @@ package io.flowtrap.probe.alert;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -53,15 +52,21 @@ import org.slf4j.LoggerFactory;
  * If the socket is missing when Suricata starts it warns "Error connecting to socket … (will keep
  * trying)" and drops events until it can connect ("N events were dropped due to slow or
  * disconnected socket"), so start the probe first. A slow sink stalls reading and makes Suricata
- * drop events the same way: keep {@link AlertSink#accept} quick (the probe's sink hands each alert
- * to the capture thread's bounded inbox with one compare-and-set, never waiting).
+ * stall Suricata: keep {@link AlertSink#accept} quick (the probe's sink hands each alert to the
+ * capture thread's bounded inbox with one compare-and-set, never waiting).
  *
- * <p>Keeping up: Suricata writes each event with a non-blocking send and drops it when the socket's
- * buffer is full, so this thread must empty the socket faster than Suricata fills it. Each
- * connection asks for a {@value #RECEIVE_BUFFER_BYTES}-byte receive buffer, each read takes up to
- * 1 MiB (hundreds of lines per system call), and lines are cut from the buffer as an array. For a
- * unix stream socket the room a writer has is also bounded by the writer's own send buffer
- * (net.core.wmem_default): the two together are what absorbs a stall of this thread.
+ * <p>Keeping up: Suricata 7.0.10 writes each event with a blocking {@code send} (checked with
+ * strace): when the socket is full its output thread, a packet worker, waits for this thread, so a
+ * slow reader slows Suricata's packet path (its own capture then drops); its "N events were
+ * dropped" count grows only while no listener is connected. So this thread must empty the socket
+ * faster than Suricata fills it: each read takes up to 1 MiB (hundreds of lines per system call),
+ * lines are cut from the buffer as an array, and the sink never waits. How long a stall of this
+ * thread the socket absorbs is not ours to set: on a Linux unix stream socket the bytes in flight
+ * count against the writer's send buffer only (the reader's SO_RCVBUF changes nothing; measured
+ * on 6.18: a non-blocking writer of 900-byte lines gets EAGAIN after 93 lines with the default
+ * 212,992-byte SO_SNDBUF, whatever the reader's SO_RCVBUF, and after 3,641 with 8 MiB). Suricata
+ * does not set its socket's SO_SNDBUF, so it gets {@code net.core.wmem_default} (README, "Probe
+ * metrics").
  *
  * <p>Threads: one daemon thread ({@code eve-unix-<name>}) does all accepting and reading with a
  * selector and calls the dispatcher, so the sink sees alerts from that one thread. {@code start()}
@@ -78,8 +83,6 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private final Set<PosixFilePermission> permissions;
     private final String group;
     private final EveLineDispatcher dispatcher;
-    /** Receive buffer asked for on each accepted connection (the kernel caps it at net.core.rmem_max). */
-    static final int RECEIVE_BUFFER_BYTES = 8 << 20;
     /** One read takes up to this much: a burst of ~1,000 alert lines per system call. */
     private static final int READ_BYTES = 1 << 20;
     // a heap buffer: the splitter scans it as an array, and the JDK reads into it through its own
@@ -201,11 +204,6 @@ public final class EveUnixSocketListener implements AutoCloseable {
             return;
         }
         client.configureBlocking(false);
-        try {
-            client.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
-        } catch (IOException | UnsupportedOperationException e) {
-            LOG.debug("SO_RCVBUF on {}: {}", path, e.toString());
-        }
         long n = connectionsAccepted.incrementAndGet();
         Connection c = new Connection(path + "#" + n);
         client.register(selector, SelectionKey.OP_READ, c);
