@@ -53,28 +53,27 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * If the socket is missing when Suricata starts it warns "Error connecting to socket … (will keep
  * trying)" and drops events until it can connect ("N events were dropped due to slow or
- * disconnected socket"), so start the probe first. A slow sink stalls reading and makes Suricata
- * stall Suricata: keep {@link AlertSink#accept} quick (the probe's sink hands each alert to the
- * capture thread's bounded inbox with one compare-and-set, never waiting).
+ * disconnected socket"), so start the probe first. A slow sink holds up parsing and, once the
+ * chunks are all taken, reading, and then Suricata drops events: keep {@link AlertSink#accept}
+ * quick (the probe's sink hands each alert to the capture thread's bounded inbox with one
+ * compare-and-set, never waiting).
  *
- * <p>Keeping up: Suricata 7.0.10 writes each event with a blocking {@code send} (checked with
- * strace): when the socket is full its output thread, a packet worker, waits for this thread, so a
- * slow reader slows Suricata's packet path (its own capture then drops); its "N events were
- * dropped" count grows only while no listener is connected. So this thread must empty the socket
- * faster than Suricata fills it: reading is a thread of its own that only copies bytes out (each
- * read takes a socket's whole content), parsing is another, and the sink never waits. How long a stall of this
- * thread the socket absorbs is not ours to set: on a Linux unix stream socket the bytes in flight
- * count against the writer's send buffer only (the reader's SO_RCVBUF changes nothing; measured
- * on 6.18: a non-blocking writer of 900-byte lines gets EAGAIN after 93 lines with the default
- * 212,992-byte SO_SNDBUF, whatever the reader's SO_RCVBUF, and after 3,641 with 8 MiB). Suricata
- * does not set its socket's SO_SNDBUF, so it gets {@code net.core.wmem_default} (README, "Probe
- * metrics").
+ * <p>Keeping up: live, Suricata 7.0.10 writes the socket without waiting and drops each event that
+ * does not fit (counted in its "N events were dropped" warning); offline it waits. So this side
+ * must empty the socket faster than Suricata fills it: reading is a thread of its own that only
+ * copies bytes out (each read takes a socket's whole content), parsing is another, and the sink
+ * never waits. How long a moment without CPU the socket absorbs is not ours to set: on a Linux
+ * unix stream socket the bytes in flight count against the writer's send buffer only (the
+ * reader's SO_RCVBUF changes nothing; measured on 6.18: a non-blocking writer of 900-byte lines
+ * gets EAGAIN after 93 lines with the default 212,992-byte SO_SNDBUF, whatever the reader's
+ * SO_RCVBUF, and after 3,641 with 8 MiB). Suricata does not set its socket's SO_SNDBUF, so it gets
+ * {@code net.core.wmem_default} (README, "Probe metrics").
  *
  * <p>Threads: two daemon threads. The reader ({@code eve-unix-<name>}) accepts and reads with a
  * selector and does nothing else: it drains each socket into {@value #CHUNKS} chunks of
  * {@value #CHUNK_BYTES} bytes allocated up front and hands them over in order, so that whenever it
- * gets the CPU (on a loaded sensor, seldom and briefly) it empties Suricata's socket within
- * microseconds. The parser ({@code eve-parse-<name>}) cuts the chunks into lines and calls the
+ * gets the CPU (on a loaded sensor, seldom and briefly) it empties Suricata's socket with a copy
+ * and goes back to waiting. The parser ({@code eve-parse-<name>}) cuts the chunks into lines and calls the
  * dispatcher, so the sink sees alerts from that one thread, in the order they were written; a
  * connection's end is reported after its last line. Only when the parser is a whole 32 MiB behind
  * does the reader wait, and the socket fill. {@code start()} and {@code close()} may be called from
@@ -91,7 +90,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private final Set<PosixFilePermission> permissions;
     private final String group;
     private final EveLineDispatcher dispatcher;
-    /** One read takes up to this much: more than a full socket holds (net.core.wmem_default). */
+    /** One read takes up to this much: more than a socket holds with the default net.core.wmem_default. */
     static final int CHUNK_BYTES = 256 << 10;
     /** Chunks between the sockets and the parser: what a slow parser may fall behind by (32 MiB). */
     static final int CHUNKS = 128;
