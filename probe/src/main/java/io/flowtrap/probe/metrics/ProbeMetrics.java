@@ -32,6 +32,11 @@ public final class ProbeMetrics {
     /** What {@link #scrape()} answers in: the Prometheus text exposition format. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+    /** Histogram buckets of the carve timer: from a small flow in a sealed segment to a seal wait and a big flow. */
+    private static final Duration[] CARVE_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final CaptureCounters capture;
     private final PcapStore store;
@@ -110,9 +115,7 @@ public final class ProbeMetrics {
             carveTimers.put(outcome, Timer.builder("flowtrap.carve.duration")
                     .description("time to carve one alert's flow out of the store (seal wait included)")
                     .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1))
-                    .maximumExpectedValue(Duration.ofSeconds(30))
+                    .serviceLevelObjectives(CARVE_BUCKETS)
                     .register(registry));
         }
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.alert.EveAlertParser;
+import io.flowtrap.probe.alert.EveLineDispatcher;
 import io.flowtrap.probe.api.CarveJobs;
 import io.flowtrap.probe.api.ProbeApiServer;
 import io.flowtrap.probe.capture.OfflinePcapSource;
@@ -50,6 +51,8 @@ class ProbeMetricsTest {
     private static final String TOKEN = "89abcdef0123456789abcdef0123456789abcdef";
     private static final long KERNEL_DROPS = 7_777;
     private static final long FREEZES = 333;
+    private static final String FLOW_EVENT = "{\"timestamp\":\"2023-11-14T22:13:25.123456+0000\",\"event_type\":\"flow\","
+            + "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"proto\":\"UDP\",\"src_port\":1,\"dest_port\":2}";
 
     @TempDir
     static Path tmp;
@@ -75,6 +78,13 @@ class ProbeMetricsTest {
         try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(demo.resolve("demo.pcap"))) {
             Replay.run(source, schedule, pipeline);
         }
+        // the live path's intake: every line of the EVE file, a flow event and a broken line through the dispatcher
+        EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> { }, alertCounters);
+        for (String line : Files.readAllLines(demo.resolve("demo-eve.json"))) {
+            dispatcher.dispatch(line, "test");
+        }
+        dispatcher.dispatch(FLOW_EVENT, "test");
+        dispatcher.dispatch("{not json", "test");
         CaptureEngine engine = pipeline.engine();
         engine.sourceLosses(KERNEL_DROPS, FREEZES);
         engine.requestSeal();
@@ -176,7 +186,8 @@ class ProbeMetricsTest {
         }
         assertThat(alerts).hasSize((int) eveAlerts);
         long matched = value(m, "flowtrap_alerts_matched_total");
-        assertThat(value(m, "flowtrap_alerts_received_total")).isEqualTo(alertCounters.delivered());
+        assertThat(value(m, "flowtrap_alerts_received_total")).isEqualTo(eveAlerts); // through the dispatcher
+        assertThat(value(m, "flowtrap_eve_ignored_total")).isEqualTo(1);
         assertThat(matched).isEqualTo(alertedFlows.size()); // every alerted flow is in the capture: armed once
         assertThat(value(m, "flowtrap_flows_armed_total")).isEqualTo(matched);
         assertThat(value(m, "flowtrap_alerts_duplicate_total")).isEqualTo(eveAlerts - alertedFlows.size());
@@ -184,7 +195,7 @@ class ProbeMetricsTest {
         assertThat(value(m, "flowtrap_alerts_unknown_total")).isZero();
         assertThat(value(m, "flowtrap_lookback_hits_total") + value(m, "flowtrap_lookback_misses_total")).isEqualTo(matched);
         assertThat(value(m, "flowtrap_alerts_lost_total{reason=\"inbox_full\"}")).isZero();
-        assertThat(value(m, "flowtrap_eve_malformed_total")).isZero();
+        assertThat(value(m, "flowtrap_eve_malformed_total")).isEqualTo(1);
 
         List<Path> segments = segmentPcaps();
         long storedPackets = 0;
@@ -221,6 +232,44 @@ class ProbeMetricsTest {
         Map<String, Double> after = scrape();
         assertThat(value(after, series)).isEqualTo(before + 1);
         assertThat(after.get("flowtrap_carve_duration_seconds_sum{outcome=\"found\"}")).isPositive();
+    }
+
+    /** Replays the demo through a pipeline of the given sizes and scrapes its metrics. */
+    private static Map<String, Double> replayScraped(Path dir, int maxFlows, String lookback, long[] tableEvictions)
+            throws Exception {
+        AlertIntakeCounters counters = new AlertIntakeCounters();
+        AlertSchedule schedule = AlertSchedule.read(demo.resolve("demo-eve.json"), Duration.ZERO, new EveAlertParser(), counters);
+        try (CapturePipeline p = CapturePipeline.open(
+                new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("64MB"), Duration.ofHours(1)),
+                new ProbeSettings.Flows(maxFlows, null, null, null, null, null, null),
+                new ProbeSettings.Lookback(DataSize.parse(lookback)), counters)) {
+            try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(demo.resolve("demo.pcap"))) {
+                Replay.run(source, schedule, p);
+            }
+            tableEvictions[0] = p.flows().evicted();
+            return parse(new ProbeMetrics(p.engine().counters(), counters, p.store()).scrape());
+        }
+    }
+
+    @Test
+    void aTinyFlowTableReportsItsEvictions(@TempDir Path dir) throws Exception {
+        long[] evicted = new long[1];
+        Map<String, Double> m = replayScraped(dir, 8, "16MB", evicted);
+        assertThat(value(m, "flowtrap_flows_evicted_total")).isEqualTo(evicted[0]).isPositive();
+        assertThat(value(m, "flowtrap_lookback_evicted_waiting_total")).isZero(); // 16 MB holds the whole demo
+        assertThat(value(m, "flowtrap_alerts_matched_total") + value(m, "flowtrap_alerts_duplicate_total")
+                + value(m, "flowtrap_alerts_late_total") + value(m, "flowtrap_alerts_unknown_total"))
+                .isEqualTo(alerts.size()); // every alert of the replay got one outcome
+    }
+
+    @Test
+    void aTinyLookBackReportsThePacketsOfWaitingFlowsItOverwrote(@TempDir Path dir) throws Exception {
+        long[] evicted = new long[1];
+        Map<String, Double> m = replayScraped(dir, 0, "64KB", evicted);
+        assertThat(value(m, "flowtrap_flows_evicted_total")).isZero();
+        assertThat(value(m, "flowtrap_lookback_evicted_waiting_total")).isPositive()
+                .isLessThanOrEqualTo(value(m, "flowtrap_packets_captured_total") - value(m, "flowtrap_packets_stored_total"));
+        assertThat(value(m, "flowtrap_lookback_misses_total")).isPositive(); // armed flows whose start was overwritten
     }
 
     private static List<Path> segmentPcaps() throws IOException {
