@@ -33,6 +33,9 @@ class PackageDependencyTest {
             // the probe API serves carves over the JDK's server; it knows alerts and the store, not the capture path
             "probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
                     "io.flowtrap.probe.extraction", "com.sun.net.httpserver", "com.fasterxml.jackson", "org.slf4j"),
+            // metrics read published counters and the store's status; they know neither the API nor the sources
+            "probe/metrics", List.of("io.flowtrap.probe.pipeline.CaptureCounters", "io.flowtrap.probe.alert.AlertIntakeCounters",
+                    "io.flowtrap.store", "io.micrometer"),
             // the spool carries strings: it knows neither packets, flows nor alerts
             "probe/spool", List.of("io.flowtrap.api.tls", "net.openhft.chronicle", "com.fasterxml.jackson", "org.slf4j"));
 

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * What happened to EVE lines and alerts, for metrics and status. The sources count lines
  * (delivered, ignored, malformed, sink failures); the engine that matches alerts to flows counts
- * outcomes (matched, late, unknown, duplicate), so that no alert disappears without a trace.
+ * outcomes (matched, late, unknown, duplicate) and alerts it could not take in (inbox full), so
+ * that no alert disappears without a trace.
  *
  * <p>Thread-safe; increments never block (LongAdder).
  */
@@ -18,6 +19,7 @@ public final class AlertIntakeCounters {
     private final LongAdder late = new LongAdder();
     private final LongAdder unknown = new LongAdder();
     private final LongAdder duplicate = new LongAdder();
+    private final LongAdder inboxFull = new LongAdder();
 
     /** An alert was parsed and handed to the sink. */
     public void incrementDelivered() {
@@ -59,6 +61,11 @@ public final class AlertIntakeCounters {
         duplicate.increment();
     }
 
+    /** An alert parsed but not handed to the capture thread, whose inbox was full: lost. */
+    public void incrementInboxFull() {
+        inboxFull.increment();
+    }
+
     public long delivered() {
         return delivered.sum();
     }
@@ -91,10 +98,19 @@ public final class AlertIntakeCounters {
         return duplicate.sum();
     }
 
+    public long inboxFull() {
+        return inboxFull.sum();
+    }
+
+    /** EVE input lost on the probe's side: lines it could not read, alerts it could not hand over. */
+    public long lost() {
+        return malformed() + sinkFailures() + inboxFull();
+    }
+
     @Override
     public String toString() {
         return "delivered=" + delivered() + " ignored=" + ignored() + " malformed=" + malformed()
                 + " sinkFailures=" + sinkFailures() + " matched=" + matched() + " late=" + late()
-                + " unknown=" + unknown() + " duplicate=" + duplicate();
+                + " unknown=" + unknown() + " duplicate=" + duplicate() + " inboxFull=" + inboxFull();
     }
 }

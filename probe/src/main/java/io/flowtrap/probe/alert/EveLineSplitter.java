@@ -40,13 +40,7 @@ final class EveLineSplitter {
         while (in.hasRemaining()) {
             int start = in.position();
             int limit = in.limit();
-            int nl = -1;
-            for (int i = start; i < limit; i++) {
-                if (in.get(i) == '\n') {
-                    nl = i;
-                    break;
-                }
-            }
+            int nl = indexOfNewline(in, start, limit);
             int end = nl < 0 ? limit : nl;
             int n = end - start;
             if (skipping >= 0) {
@@ -77,6 +71,25 @@ final class EveLineSplitter {
                 }
             }
         }
+    }
+
+    private static int indexOfNewline(ByteBuffer in, int start, int limit) {
+        if (in.hasArray()) {
+            byte[] a = in.array();
+            int base = in.arrayOffset();
+            for (int i = start; i < limit; i++) {
+                if (a[base + i] == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        for (int i = start; i < limit; i++) {
+            if (in.get(i) == '\n') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Bytes held of a line not yet terminated (including skipped bytes of an overlong one). */

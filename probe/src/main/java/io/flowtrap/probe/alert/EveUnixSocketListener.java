@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,12 +53,31 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * If the socket is missing when Suricata starts it warns "Error connecting to socket … (will keep
  * trying)" and drops events until it can connect ("N events were dropped due to slow or
- * disconnected socket"), so start the probe first. A slow sink stalls reading and makes Suricata
- * drop events the same way: keep {@link AlertSink#accept} quick.
+ * disconnected socket"), so start the probe first. A slow sink holds up parsing and, once the
+ * chunks are all taken, reading, and then Suricata drops events: keep {@link AlertSink#accept}
+ * quick (the probe's sink hands each alert to the capture thread's bounded inbox with one
+ * compare-and-set, never waiting).
  *
- * <p>Threads: one daemon thread ({@code eve-unix-<name>}) does all accepting and reading with a
- * selector and calls the dispatcher, so the sink sees alerts from that one thread. {@code start()}
- * and {@code close()} may be called from any thread; {@code close()} waits for the thread to end.
+ * <p>Keeping up: live, Suricata 7.0.10 writes the socket without waiting and drops each event that
+ * does not fit (counted in its "N events were dropped" warning); offline it waits. So this side
+ * must empty the socket faster than Suricata fills it: reading is a thread of its own that only
+ * copies bytes out (each read takes a socket's whole content), parsing is another, and the sink
+ * never waits. How long a moment without CPU the socket absorbs is not ours to set: on a Linux
+ * unix stream socket the bytes in flight count against the writer's send buffer only (the
+ * reader's SO_RCVBUF changes nothing; measured on 6.18: a non-blocking writer of 900-byte lines
+ * gets EAGAIN after 93 lines with the default 212,992-byte SO_SNDBUF, whatever the reader's
+ * SO_RCVBUF, and after 3,641 with 8 MiB). Suricata does not set its socket's SO_SNDBUF, so it gets
+ * {@code net.core.wmem_default} (README, "Probe metrics").
+ *
+ * <p>Threads: two daemon threads. The reader ({@code eve-unix-<name>}) accepts and reads with a
+ * selector and does nothing else: it drains each socket into {@value #CHUNKS} chunks of
+ * {@value #CHUNK_BYTES} bytes allocated up front and hands them over in order, so that whenever it
+ * gets the CPU (on a loaded sensor, seldom and briefly) it empties Suricata's socket with a copy
+ * and goes back to waiting. The parser ({@code eve-parse-<name>}) cuts the chunks into lines and calls the
+ * dispatcher, so the sink sees alerts from that one thread, in the order they were written; a
+ * connection's end is reported after its last line. Only when the parser is a whole 32 MiB behind
+ * does the reader wait, and the socket fill. {@code start()} and {@code close()} may be called from
+ * any thread; {@code close()} stops reading, lets the parser finish what was read, and waits for both.
  */
 public final class EveUnixSocketListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EveUnixSocketListener.class);
@@ -69,13 +90,23 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private final Set<PosixFilePermission> permissions;
     private final String group;
     private final EveLineDispatcher dispatcher;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(64 << 10);
+    /** One read takes up to this much: more than a socket holds with the default net.core.wmem_default. */
+    static final int CHUNK_BYTES = 256 << 10;
+    /** Chunks between the sockets and the parser: what a slow parser may fall behind by (32 MiB). */
+    static final int CHUNKS = 128;
+    // Heap chunks, allocated up front: the splitter scans them as arrays, and the JDK reads into
+    // them through its own cached direct buffer (one copy, no allocation per read).
+    private final ArrayBlockingQueue<Chunk> free = new ArrayBlockingQueue<>(CHUNKS);
+    /** Read chunks and disconnections, in the order they happened, for the parser thread. */
+    private final ArrayBlockingQueue<Chunk> filled = new ArrayBlockingQueue<>(CHUNKS * 2);
+    private final Chunk endOfInput = new Chunk(null, null);
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final AtomicLong connectionsOpen = new AtomicLong();
 
     private ServerSocketChannel server;
     private Selector selector;
     private Thread thread;
+    private Thread parserThread;
     private volatile boolean closed;
 
     /** With {@link #DEFAULT_PERMISSIONS} and the process's own group. */
@@ -93,6 +124,9 @@ public final class EveUnixSocketListener implements AutoCloseable {
         this.permissions = Set.copyOf(permissions);
         this.group = group;
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        for (int i = 0; i < CHUNKS; i++) {
+            free.add(new Chunk(ByteBuffer.allocate(CHUNK_BYTES), null));
+        }
     }
 
     /**
@@ -126,6 +160,9 @@ public final class EveUnixSocketListener implements AutoCloseable {
             throw e;
         }
         server = ch;
+        parserThread = new Thread(this::parse, "eve-parse-" + path.getFileName());
+        parserThread.setDaemon(true);
+        parserThread.start();
         thread = new Thread(this::loop, "eve-unix-" + path.getFileName());
         thread.setDaemon(true);
         thread.start();
@@ -193,35 +230,87 @@ public final class EveUnixSocketListener implements AutoCloseable {
         LOG.info("EVE writer connected to {} (connection {})", path, n);
     }
 
-    private void read(SelectionKey key) {
+    /** Drains the socket into chunks for the parser; waits for a free chunk if the parser is behind. */
+    private void read(SelectionKey key) throws IOException {
         SocketChannel client = (SocketChannel) key.channel();
         Connection c = (Connection) key.attachment();
         try {
-            int n;
-            while ((n = client.read(buffer.clear())) > 0) {
-                buffer.flip();
-                c.splitter.feed(buffer, c);
-            }
-            if (n < 0) {
-                disconnected(key, c, null);
+            while (!closed) {
+                Chunk chunk = takeFree();
+                if (chunk == null) {
+                    return; // closing
+                }
+                int n = client.read(chunk.bytes.clear());
+                if (n > 0) {
+                    chunk.bytes.flip();
+                    chunk.connection = c;
+                    handOver(chunk);
+                    continue;
+                }
+                free.add(chunk);
+                if (n < 0) {
+                    disconnected(key, c, null);
+                }
+                return;
             }
         } catch (IOException e) {
             disconnected(key, c, e);
         }
     }
 
-    private void disconnected(SelectionKey key, Connection c, IOException error) {
-        long pending = c.splitter.pendingBytes();
-        if (pending > 0) {
-            dispatcher.malformed(c.origin, "line: unterminated last line (" + pending
-                    + " bytes) when the writer disconnected", "(not shown)");
+    private Chunk takeFree() {
+        try {
+            Chunk chunk;
+            while ((chunk = free.poll(100, TimeUnit.MILLISECONDS)) == null) {
+                if (closed) {
+                    return null;
+                }
+            }
+            return chunk;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
         }
-        if (error != null) {
-            LOG.warn("EVE connection {} failed: {}", c.origin, error.toString());
-        } else {
-            LOG.info("EVE writer disconnected from {}", c.origin);
+    }
+
+    private void handOver(Chunk chunk) throws IOException {
+        try {
+            filled.put(chunk);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted handing EVE bytes to the parser", e);
         }
+    }
+
+    private void disconnected(SelectionKey key, Connection c, IOException error) throws IOException {
         closeQuietly(key);
+        Chunk end = new Chunk(null, c); // once per connection: told after the connection's last bytes
+        end.error = error;
+        handOver(end);
+    }
+
+    /** The parser thread: cuts chunks into lines and dispatches them, in the order they were read. */
+    private void parse() {
+        try {
+            Chunk chunk;
+            while ((chunk = filled.take()) != endOfInput) {
+                Connection c = chunk.connection;
+                if (chunk.bytes == null) {
+                    c.ended(chunk.error);
+                    continue;
+                }
+                try {
+                    c.splitter.feed(chunk.bytes, c);
+                } catch (RuntimeException e) {
+                    LOG.error("EVE parsing on {} failed on a chunk of {}", path, c.origin, e);
+                } finally {
+                    chunk.connection = null;
+                    free.add(chunk);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void closeQuietly(SelectionKey key) {
@@ -275,6 +364,15 @@ public final class EveUnixSocketListener implements AutoCloseable {
         } finally {
             Files.deleteIfExists(path);
         }
+        // the reader is gone: the parser finishes what was read, then ends
+        try {
+            filled.put(endOfInput);
+            if (parserThread != Thread.currentThread()) {
+                parserThread.join(5000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         LOG.info("stopped listening for EVE on {}", path);
     }
 
@@ -292,10 +390,36 @@ public final class EveUnixSocketListener implements AutoCloseable {
             dispatcher.dispatch(line, origin);
         }
 
+        /** On the parser thread, after the connection's last bytes. */
+        void ended(IOException error) {
+            long pending = splitter.pendingBytes();
+            if (pending > 0) {
+                dispatcher.malformed(origin, "line: unterminated last line (" + pending
+                        + " bytes) when the writer disconnected", "(not shown)");
+            }
+            if (error != null) {
+                LOG.warn("EVE connection {} failed: {}", origin, error.toString());
+            } else {
+                LOG.info("EVE writer disconnected from {}", origin);
+            }
+        }
+
         @Override
         public void overlong(long length) {
             dispatcher.malformed(origin, "line: longer than " + MAX_LINE_BYTES + " bytes (" + length + ")",
                     "(not shown)");
+        }
+    }
+
+    /** Bytes read from one connection, or (no bytes) the news that it ended. */
+    private static final class Chunk {
+        final ByteBuffer bytes;
+        Connection connection;
+        IOException error;
+
+        Chunk(ByteBuffer bytes, Connection connection) {
+            this.bytes = bytes;
+            this.connection = connection;
         }
     }
 }

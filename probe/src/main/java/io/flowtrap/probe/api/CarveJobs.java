@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +28,15 @@ public final class CarveJobs {
     public interface ActiveSegmentSealer {
         /** True once sealed, false if it did not happen in time. */
         boolean seal() throws InterruptedException;
+    }
+
+    /** Told how long each carve took (seal wait included), for the probe's metrics. */
+    @FunctionalInterface
+    public interface CarveTimes {
+        CarveTimes NONE = (outcome, nanos) -> {};
+
+        /** Called on the carving thread once the carve is written; must be quick. */
+        void carved(ExtractionResult.Outcome outcome, long nanos);
     }
 
     /** Why a carve could not be made from what the caller sent. */
@@ -54,6 +64,7 @@ public final class CarveJobs {
     private final ActiveSegmentSealer sealer;
     private final Duration retention;
     private final Duration longestFlowIdle;
+    private final CarveTimes times;
     private final EveAlertParser parser = new EveAlertParser();
 
     /**
@@ -62,11 +73,18 @@ public final class CarveJobs {
      */
     public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention,
             Duration longestFlowIdle) throws IOException {
+        this(dir, extractor, sealer, retention, longestFlowIdle, CarveTimes.NONE);
+    }
+
+    /** As above; {@code times} is told how long each carve took, by outcome. */
+    public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention,
+            Duration longestFlowIdle, CarveTimes times) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.extractor = extractor;
         this.sealer = sealer;
         this.retention = retention;
         this.longestFlowIdle = longestFlowIdle;
+        this.times = Objects.requireNonNull(times, "times");
     }
 
     /** Carves the flow of {@code alertJson} (one EVE alert) for job {@code job}. */
@@ -84,6 +102,7 @@ public final class CarveJobs {
         } catch (MalformedAlertException | IllegalArgumentException e) {
             throw new BadRequest(e.getMessage(), e);
         }
+        long start = System.nanoTime();
         boolean sealed = sealer.seal();
         deleteExpired();
         Path target = file(job);
@@ -91,6 +110,7 @@ public final class CarveJobs {
         if (carved.result().outcome() != ExtractionResult.Outcome.FOUND) {
             Files.deleteIfExists(target); // an older carve under this name must not pass for this one
         }
+        times.carved(carved.result().outcome(), System.nanoTime() - start);
         return new Carve(job, carved.result(), carved.size(), carved.sha256(), sealed);
     }
 

@@ -28,9 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The probe API over HTTPS (plain HTTP only when no TLS context is given, for tests of the wire
- * format). Every call but {@code GET /api/v1/health} needs {@code Authorization: Token <key>}.
+ * format). Every call but {@code GET /api/v1/health} needs {@code Authorization: Token <key>}
+ * ({@code Bearer <key>} is taken too, so that a stock Prometheus scrape config with a
+ * {@code credentials_file} works).
  * <pre>
  *   GET  /api/v1/health          {"status": "ok", "probe": name}
+ *   GET  /metrics                every count and loss, Prometheus text format (if metrics are given)
  *   GET  /api/v1/store           the store's segments, bytes, packets, time range, rotations
  *   POST /api/v1/carves/{job}    body: one EVE alert; carves its flow → the carve's report
  *   GET  /api/v1/carves/{job}    the carved pcap (application/vnd.tcpdump.pcap)
@@ -43,6 +46,7 @@ public final class ProbeApiServer implements AutoCloseable {
     private static final String PREFIX = "/api/v1/";
     private static final int MAX_ALERT_BYTES = 1 << 20;
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
+    private static final String BEARER = "Bearer ";
 
     static {
         // The JDK server writes headers and body separately; with Nagle on, a small answer waits
@@ -56,18 +60,34 @@ public final class ProbeApiServer implements AutoCloseable {
     private final String tokenHash;
     private final PcapStore store;
     private final CarveJobs carves;
+    private final MetricsText metrics;
     private final HttpServer server;
     private final ExecutorService workers;
     private final ObjectMapper json = new ObjectMapper();
+
+    /** Answers {@code GET /metrics}: the probe's meters in the Prometheus text format. */
+    public interface MetricsText {
+        String contentType();
+
+        String scrape();
+    }
+
+    /** Without {@code GET /metrics}. */
+    public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
+            CarveJobs carves) throws IOException {
+        this(probeName, address, tls, token, store, carves, null);
+    }
 
     /**
      * @param address where to listen (port 0: any free port, see {@link #port()})
      * @param tls the server's TLS context, or null for plain HTTP
      * @param token the key callers must present (kept only as its SHA-256)
+     * @param metrics what {@code GET /metrics} answers, or null for no such endpoint (404)
      */
     public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
-            CarveJobs carves) throws IOException {
+            CarveJobs carves, MetricsText metrics) throws IOException {
         this.probeName = probeName;
+        this.metrics = metrics;
         this.tokenHash = ApiToken.hash(token);
         this.store = store;
         this.carves = carves;
@@ -105,14 +125,20 @@ public final class ProbeApiServer implements AutoCloseable {
                 send(exchange, 200, body);
                 return;
             }
-            String key = ApiToken.fromHeader(exchange.getRequestHeaders().getFirst("Authorization"));
+            String key = key(exchange.getRequestHeaders().getFirst("Authorization"));
             if (key == null || !ApiToken.matches(key, tokenHash)) {
                 exchange.getResponseHeaders().set("WWW-Authenticate", ApiToken.SCHEME);
                 error(exchange, 401, key == null ? "authentication required" : "invalid token",
-                        "send Authorization: Token <key>");
+                        "send Authorization: Token <key> (or Bearer <key>)");
                 return;
             }
-            if (path.equals(PREFIX + "store") && method.equals("GET")) {
+            if (path.equals("/metrics") && metrics != null) {
+                if (method.equals("GET")) {
+                    metrics(exchange);
+                } else {
+                    error(exchange, 405, "method not allowed", method + " " + path);
+                }
+            } else if (path.equals(PREFIX + "store") && method.equals("GET")) {
                 send(exchange, 200, storeStatus());
             } else if (path.startsWith(PREFIX + "carves/")) {
                 String job = path.substring((PREFIX + "carves/").length());
@@ -131,6 +157,29 @@ public final class ProbeApiServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("probe API: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
             throw e;
+        }
+    }
+
+    /** The key of {@code Token <key>} or {@code Bearer <key>}; null if the header is neither. */
+    private static String key(String authorization) {
+        String key = ApiToken.fromHeader(authorization);
+        if (key != null || authorization == null) {
+            return key;
+        }
+        String value = authorization.strip();
+        if (!value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String bearer = value.substring(BEARER.length()).strip();
+        return bearer.isEmpty() || bearer.length() > 256 ? null : bearer;
+    }
+
+    private void metrics(HttpExchange exchange) throws IOException {
+        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", metrics.contentType());
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
         }
     }
 

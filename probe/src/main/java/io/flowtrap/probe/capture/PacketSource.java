@@ -27,6 +27,15 @@ public interface PacketSource extends AutoCloseable {
     /** Packets the kernel or the capture library dropped so far (0 for files). */
     long dropped();
 
+    /**
+     * Times the kernel froze the capture ring so far (a ring source's {@code tp_freeze_q_cnt}: the
+     * ring was full and the kernel stopped filling it until a block was handed back); 0 for sources
+     * without a ring of their own.
+     */
+    default long freezes() {
+        return 0;
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -9,7 +9,10 @@ import io.flowtrap.probe.alert.EveFileTailer;
 import io.flowtrap.probe.alert.EveLineDispatcher;
 import io.flowtrap.probe.alert.EveUnixSocketListener;
 import io.flowtrap.probe.capture.LivePcapSource;
+import io.flowtrap.probe.capture.PacketSource;
+import io.flowtrap.probe.metrics.ProbeMetrics;
 import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.probe.pipeline.CaptureCounters;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.pipeline.CapturePipeline;
 import io.flowtrap.probe.pipeline.AlertSchedule;
@@ -43,12 +46,18 @@ import picocli.CommandLine.Spec;
  * {@code capture.pcap-file} it replays a capture with its recorded alerts instead, then stays up.
  * Serves the probe API when {@code api.listen} is set. Prints {@code flowtrap-probe: api URL} once
  * the API listens and {@code flowtrap-probe: ready} once capture and alert intake are up (for a
- * replay: once the capture has been replayed).
+ * replay: once the capture has been replayed). Every {@value #STATUS_SECONDS} s of a live capture it
+ * logs a status line with every loss, and when capture ends it prints one summary line,
+ * {@code flowtrap-probe: capture ended packets=N dropped=N freezes=N stored=N armed=N
+ * alerts_received=N ...} (key=value pairs; scripts parse it, so pairs are only ever added at the end).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the probe: live capture, alerts from Suricata, the store.")
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
-    private static final long STATUS_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final int STATUS_SECONDS = 10;
+    private static final long STATUS_INTERVAL_NANOS = Duration.ofSeconds(STATUS_SECONDS).toNanos();
+    /** How often the capture loop asks the source for its losses (a system call: never per packet). */
+    private static final long SOURCE_STATS_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
 
     @Spec
     CommandSpec spec;
@@ -109,9 +118,10 @@ final class RunCommand implements Callable<Integer> {
             if (forwarding.active()) {
                 pipeline.engine().onStoredFlow(forwarding::accept);
             }
+            ProbeMetrics metrics = new ProbeMetrics(pipeline.engine().counters(), counters, pipeline.store());
             ProbeApiServer api;
             try {
-                api = startApi(settings, pipeline);
+                api = startApi(settings, pipeline, metrics);
             } catch (IOException | RuntimeException e) {
                 forwarding.close();
                 throw e;
@@ -125,6 +135,7 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 try {
                     pipeline.engine().finish(); // ends every flow while their records can still be spooled
+                    summary(pipeline.engine().counters().snapshot(), counters);
                 } finally {
                     forwarding.close();
                 }
@@ -139,7 +150,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Starts the probe API if {@code api.listen} is set; null otherwise. */
-    private ProbeApiServer startApi(ProbeSettings settings, CapturePipeline pipeline) throws IOException {
+    private ProbeApiServer startApi(ProbeSettings settings, CapturePipeline pipeline, ProbeMetrics metrics)
+            throws IOException {
         ProbeSettings.Api api = settings.api();
         if (api.listen() == null) {
             return null;
@@ -158,14 +170,25 @@ final class RunCommand implements Callable<Integer> {
         // the store's writer seals what was handed to it so far; the capture thread is not asked
         CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(),
                 () -> store.awaitSeal(store.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention(),
-                settings.flows().longestIdleTimeout());
+                settings.flows().longestIdleTimeout(), metrics::recordCarve);
         InetSocketAddress address;
         try {
             address = api.address();
         } catch (IllegalArgumentException e) {
             throw CliFailure.badInput(config + ": " + e.getMessage(), e);
         }
-        ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves);
+        ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves,
+                new ProbeApiServer.MetricsText() {
+                    @Override
+                    public String contentType() {
+                        return ProbeMetrics.CONTENT_TYPE;
+                    }
+
+                    @Override
+                    public String scrape() {
+                        return metrics.scrape();
+                    }
+                });
         server.start();
         spec.commandLine().getOut().printf("flowtrap-probe: api %s://%s:%d%n", tls == null ? "http" : "https",
                 address.getHostString(), server.port());
@@ -272,23 +295,50 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
     }
 
-    private void captureLoop(LivePcapSource source, CaptureEngine engine, CapturePipeline pipeline,
+    private void captureLoop(PacketSource source, CaptureEngine engine, CapturePipeline pipeline,
             AlertIntakeCounters counters) throws IOException {
         PacketRecord packet = new PacketRecord();
         long nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
+        long nextSourceStats = System.nanoTime() + SOURCE_STATS_INTERVAL_NANOS;
         while (!stopping && !source.exhausted()) {
             if (source.next(packet)) {
                 engine.onPacket(packet);
             } else {
                 engine.idle(System.currentTimeMillis() * 1_000_000L);
             }
-            if (System.nanoTime() >= nextStatus) {
-                nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
-                var c = engine.counters().snapshot();
-                log.info("packets {} dropped {} flows {} armed {} stored {} ({} bytes); alerts {}", c.packets(),
-                        source.dropped(), pipeline.flows().size(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
-                        counters);
+            long now = System.nanoTime();
+            if (now >= nextSourceStats) {
+                nextSourceStats = now + SOURCE_STATS_INTERVAL_NANOS;
+                engine.sourceLosses(source.dropped(), source.freezes());
+            }
+            if (now >= nextStatus) {
+                nextStatus = now + STATUS_INTERVAL_NANOS;
+                status(engine.counters().snapshot(), counters);
             }
         }
+        engine.sourceLosses(source.dropped(), source.freezes()); // published by finish()
+    }
+
+    /** The periodic status line: what was captured, and every loss. */
+    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts) {
+        log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
+                        + " look-back evicted waiting {} too large {} flow evictions {}; alerts received {} matched {}"
+                        + " late {} unknown {} duplicate {}; EVE lost {} (malformed {} inbox full {} sink failures {})",
+                c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
+                c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
+                alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
+                alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures());
+    }
+
+    /** The one line printed when capture ends; its first pairs are a contract with ops/bench. */
+    private void summary(CaptureCounters.Snapshot c, AlertIntakeCounters alerts) {
+        spec.commandLine().getOut().printf("flowtrap-probe: capture ended packets=%d dropped=%d freezes=%d stored=%d"
+                        + " armed=%d alerts_received=%d bytes=%d stored_bytes=%d lookback_evicted_waiting=%d"
+                        + " lookback_too_large=%d flow_evictions=%d alerts_matched=%d alerts_late=%d alerts_unknown=%d"
+                        + " alerts_duplicate=%d eve_lost=%d%n",
+                c.packets(), c.kernelDrops(), c.ringFreezes(), c.storedPackets(), c.armedFlows(), alerts.delivered(),
+                c.bytes(), c.storedBytes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
+                alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost());
+        spec.commandLine().getOut().flush();
     }
 }

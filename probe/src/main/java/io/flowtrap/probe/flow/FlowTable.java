@@ -286,6 +286,20 @@ public final class FlowTable {
         return generation[slot];
     }
 
+    /**
+     * A handle naming the flow now in {@code slot} (its slot and generation): stays valid only as
+     * long as that flow does, see {@link #waitingForAlert(long)}.
+     */
+    public long handle(int slot) {
+        return ((long) slot << 32) | (generation[slot] & 0xFFFF_FFFFL);
+    }
+
+    /** Whether the flow {@code handle} names is still tracked and not armed. Allocation-free. */
+    public boolean waitingForAlert(long handle) {
+        int slot = (int) (handle >>> 32);
+        return slot >= 0 && slot < maxFlows && used[slot] && generation[slot] == (int) handle && !armed[slot];
+    }
+
     /** {@link #TCP_NEW}, {@link #TCP_ESTABLISHED} or {@link #TCP_CLOSED} for TCP flows. */
     public int tcpState(int slot) {
         return timeoutClass(slot) <= TCP_CLOSED ? timeoutClass(slot) : -1;

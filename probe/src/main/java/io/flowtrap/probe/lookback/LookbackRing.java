@@ -3,6 +3,7 @@ package io.flowtrap.probe.lookback;
 import io.flowtrap.packet.PacketRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * A bounded, off-heap, time-ordered ring of recent packets shared by all flows. Each record links
@@ -19,14 +20,32 @@ import java.nio.ByteOrder;
  *          had already been overwritten when this one was added)
  * [8..15]  timestamp, ns since the epoch
  * [16..19] captured length   [20..23] wire length   [24..27] link type   [28..31] record length
- * [32..]   packet bytes, padded to 8
+ * [32..39] owner: the caller's tag for the flow the packet belongs to ({@link #NO_OWNER}: none)
+ * [40..]   packet bytes, padded to 8
  * </pre>
+ *
+ * <p>Losses: a record overwritten while its owner is still waiting for an alert (its flow is live
+ * and not armed, as the {@link Owners} given at construction tell) is a packet that flow can no
+ * longer store: counted as {@link #overwrittenWaiting()}. Records of flows already armed (copied to
+ * the store) or ended are overwritten without loss.
  *
  * One direct buffer of at most 2 GiB − 1; larger sizes are refused with a clear error. Not
  * thread-safe: owned by the capture thread. Allocation-free after construction.
  */
 public final class LookbackRing {
-    private static final int HEADER = 32;
+    /** Tells whether the flow a record was appended for still waits for an alert. */
+    @FunctionalInterface
+    public interface Owners {
+        /** Called on the capture thread as a record is overwritten; must not allocate. */
+        boolean waiting(long owner);
+    }
+
+    /** The owner of a record appended without one: never counted as waiting. */
+    public static final long NO_OWNER = -1;
+    private static final Owners NOBODY_WAITS = owner -> false;
+
+    private static final int HEADER = 40;
+    private static final int OWNER = 32;
     private static final int MIN_RECORD = HEADER + 8;
     private static final long MAX_CAPACITY = Integer.MAX_VALUE - 7;
     /** Captured length marking the unused end of the buffer skipped by a record that did not fit. */
@@ -41,6 +60,7 @@ public final class LookbackRing {
 
     private final ByteBuffer ring;
     private final int capacity;
+    private final Owners owners;
     /** Logical position of the next record. */
     private long head;
     /** Oldest logical position still held. */
@@ -49,14 +69,22 @@ public final class LookbackRing {
     private long appended;
     private long overwritten;
     private long overwrittenBytes;
+    private long overwrittenWaiting;
 
+    /** A ring whose overwrites are never counted as losses (records carry no owner that waits). */
     public LookbackRing(long capacityBytes) {
+        this(capacityBytes, NOBODY_WAITS);
+    }
+
+    /** @param owners asked, as each record is overwritten, whether its owner still waits */
+    public LookbackRing(long capacityBytes, Owners owners) {
         if (capacityBytes < 64 * 1024 || capacityBytes > MAX_CAPACITY) {
             throw new IllegalArgumentException(
                     "look-back size must be between 64KB and 2GB, not " + capacityBytes + " bytes");
         }
         this.capacity = (int) (capacityBytes & ~7L);
         this.ring = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        this.owners = Objects.requireNonNull(owners, "owners");
     }
 
     /**
@@ -65,6 +93,11 @@ public final class LookbackRing {
      * quarter of the ring (it would flush everything else out).
      */
     public long append(PacketRecord packet, long previousPositionOfFlow) {
+        return append(packet, previousPositionOfFlow, NO_OWNER);
+    }
+
+    /** As {@link #append(PacketRecord, long)}, tagging the record with its flow's {@code owner}. */
+    public long append(PacketRecord packet, long previousPositionOfFlow, long owner) {
         int caplen = packet.capturedLength();
         int length = HEADER + ((caplen + 7) & ~7);
         if (length > capacity / 4) {
@@ -89,6 +122,7 @@ public final class LookbackRing {
         ring.putInt(offset + 20, packet.wireLength());
         ring.putInt(offset + 24, packet.linkType());
         ring.putInt(offset + 28, length);
+        ring.putLong(offset + OWNER, owner);
         ring.put(offset + HEADER, packet.buffer(), packet.offset(), caplen);
         head = end;
         appended++;
@@ -107,6 +141,10 @@ public final class LookbackRing {
         if (ring.getInt(offset + 16) != PADDING) {
             overwritten++;
             overwrittenBytes += length;
+            long owner = ring.getLong(offset + OWNER);
+            if (owner != NO_OWNER && owners.waiting(owner)) {
+                overwrittenWaiting++;
+            }
         }
         tail += length;
     }
@@ -175,5 +213,10 @@ public final class LookbackRing {
 
     public long overwrittenBytes() {
         return overwrittenBytes;
+    }
+
+    /** Records overwritten while their owner still waited for an alert: packets those flows lost. */
+    public long overwrittenWaiting() {
+        return overwrittenWaiting;
     }
 }

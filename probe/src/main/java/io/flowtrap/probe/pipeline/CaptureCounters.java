@@ -6,10 +6,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * What the capture thread has done, counted without fences on the per-packet path: the owner
  * increments plain fields and {@link #publish() publishes} them now and then (the engine does so once
  * per second of packet time and at the end); other threads read the published {@link #snapshot()}.
+ * The counts of the parts the engine drives (flow table, look-back ring) and of the packet source
+ * are copied in by the engine just before it publishes, so a reader never touches those parts.
  */
 public final class CaptureCounters {
-    /** Counter names, in the order of {@link Snapshot}'s components. */
-    private static final int N = 10;
+    /** How many counters, in the order of {@link Snapshot}'s components. */
+    private static final int N = 15;
 
     long packets;
     long bytes;
@@ -21,6 +23,11 @@ public final class CaptureCounters {
     long armedFlows;
     long lookbackHits;
     long lookbackMisses;
+    long flowsTracked;
+    long flowEvictions;
+    long lookbackEvictedWaiting;
+    long kernelDrops;
+    long ringFreezes;
 
     private final AtomicLongArray published = new AtomicLongArray(N);
 
@@ -36,17 +43,28 @@ public final class CaptureCounters {
         published.lazySet(7, armedFlows);
         published.lazySet(8, lookbackHits);
         published.lazySet(9, lookbackMisses);
+        published.lazySet(10, flowsTracked);
+        published.lazySet(11, flowEvictions);
+        published.lazySet(12, lookbackEvictedWaiting);
+        published.lazySet(13, kernelDrops);
+        published.lazySet(14, ringFreezes);
     }
 
     public Snapshot snapshot() {
         return new Snapshot(published.get(0), published.get(1), published.get(2), published.get(3),
                 published.get(4), published.get(5), published.get(6), published.get(7), published.get(8),
-                published.get(9));
+                published.get(9), published.get(10), published.get(11), published.get(12), published.get(13),
+                published.get(14));
     }
 
     /**
      * Published counters. {@code lookbackHits}: armed flows whose first packet was still in the
-     * look-back ring (stored whole); {@code lookbackMisses}: armed flows whose start had already left it.
+     * look-back ring (stored whole); {@code lookbackMisses}: armed flows whose start had already left
+     * it. {@code flowsTracked}: flows in the table now (a gauge, the rest only grow);
+     * {@code flowEvictions}: flows ended early because the table was full; {@code
+     * lookbackEvictedWaiting}: look-back records overwritten while their flow was live and not armed
+     * (packets an alert arriving later can no longer store); {@code kernelDrops} and {@code
+     * ringFreezes}: the packet source's own losses, as it last reported them.
      */
     public record Snapshot(
             long packets,
@@ -58,5 +76,10 @@ public final class CaptureCounters {
             long lookbackTooLarge,
             long armedFlows,
             long lookbackHits,
-            long lookbackMisses) {}
+            long lookbackMisses,
+            long flowsTracked,
+            long flowEvictions,
+            long lookbackEvictedWaiting,
+            long kernelDrops,
+            long ringFreezes) {}
 }

@@ -12,8 +12,8 @@ import io.flowtrap.probe.flow.FlowTable;
 import io.flowtrap.probe.lookback.LookbackRing;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owned by one capture thread: {@link #onPacket} and {@link #onAlert} must be called from it.
  * Other threads hand alerts over with {@link #submit}, which the capture thread drains before each
- * packet (a lock-free queue; an empty poll allocates nothing).
+ * packet (a bounded lock-free {@link AlertInbox} allocated up front; an empty poll allocates nothing).
+ * An alert that finds the inbox full is counted as lost ({@link AlertIntakeCounters#inboxFull()})
+ * and logged once per episode, never waited for.
  */
 public final class CaptureEngine implements FlowTable.FlowEndListener {
     private static final Logger log = LoggerFactory.getLogger(CaptureEngine.class);
@@ -38,6 +40,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /** Alerts for flows not seen yet wait this long, in packet time, for their flow to appear. */
     private static final long PENDING_GRACE_NANOS = 10_000_000_000L;
     private static final int PENDING_CAPACITY = 4096;
+    /** Alerts the readers may queue ahead of the capture thread: more than Suricata sends in seconds. */
+    static final int INBOX_CAPACITY = 1 << 16;
 
     private final FlowTable flows;
     private final LookbackRing ring;
@@ -45,7 +49,10 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final FlowResolver resolver = new FlowResolver();
     private final AlertIntakeCounters alertCounters;
     private final CaptureCounters counters = new CaptureCounters();
-    private final Queue<EveAlert> inbox = new ConcurrentLinkedQueue<>();
+    private final AlertInbox inbox = new AlertInbox(INBOX_CAPACITY);
+    /** Set while alerts are being refused (the inbox is full): one warning per episode. */
+    private final AtomicBoolean inboxOverflowing = new AtomicBoolean();
+    private final AtomicLong inboxLostInEpisode = new AtomicLong();
 
     private final byte[] key = new byte[FlowKey.SIZE];
     private final byte[] alertKey = new byte[FlowKey.SIZE];
@@ -54,7 +61,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] chain;
     private final PacketRecord held = new PacketRecord();
     private final PendingAlerts pending = new PendingAlerts(PENDING_CAPACITY);
-    private final long[] recentlyEnded = new long[RECENTLY_ENDED];
+    private final RecentlyEnded recentlyEnded = new RecentlyEnded(RECENTLY_ENDED);
     // What the store holds of each armed flow, by slot (reset when a flow is armed): told at its end.
     private final long[] storedPackets;
     private final long[] storedBytes;
@@ -62,7 +69,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final boolean[] storedFromStart;
     private final long[] backlogLost;
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
-    private int recentlyEndedNext;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
 
@@ -103,9 +109,35 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.storedFlowListener = listener;
     }
 
-    /** Thread-safe: queues an alert for the capture thread, which applies it before its next packet. */
-    public void submit(EveAlert alert) {
-        inbox.add(alert);
+    /**
+     * Thread-safe: queues an alert for the capture thread, which applies it before its next packet.
+     * Never waits: if the inbox is full the alert is counted as lost and false is returned.
+     */
+    public boolean submit(EveAlert alert) {
+        if (inbox.offer(alert)) {
+            if (inboxOverflowing.get() && inboxOverflowing.compareAndSet(true, false)) {
+                log.warn("alert inbox accepts alerts again; {} alerts were lost while it was full",
+                        inboxLostInEpisode.getAndSet(0));
+            }
+            return true;
+        }
+        alertCounters.incrementInboxFull();
+        inboxLostInEpisode.incrementAndGet();
+        if (inboxOverflowing.compareAndSet(false, true)) {
+            log.warn("alert inbox full ({} alerts waiting for the capture thread): alerts are lost and counted"
+                    + " until it drains", inbox.capacity());
+        }
+        return false;
+    }
+
+    /**
+     * The packet source's own losses, as it reports them now; call on the capture thread now and
+     * then (not per packet). Published with the other counters.
+     */
+    public void sourceLosses(long kernelDrops, long ringFreezes) {
+        // the counts only grow; a closed source answers 0 (or -1 on an error), which must not hide them
+        counters.kernelDrops = Math.max(counters.kernelDrops, kernelDrops);
+        counters.ringFreezes = Math.max(counters.ringFreezes, ringFreezes);
     }
 
     /** The packet clock: the timestamp of the newest packet seen. */
@@ -151,7 +183,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             store(packet, slot);
             return;
         }
-        long position = ring.append(packet, flows.lookbackHead(slot));
+        long position = ring.append(packet, flows.lookbackHead(slot), flows.handle(slot));
         if (position < 0) {
             counters.lookbackTooLarge++;
             flows.setLookbackHead(slot, LookbackRing.BROKEN_CHAIN); // the flow can no longer be stored whole
@@ -222,6 +254,14 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         flows.endAll(this);
         store.flush();
+        publishCounters();
+    }
+
+    /** Copies in the flow table's and the look-back ring's counts, then publishes all. */
+    private void publishCounters() {
+        counters.flowsTracked = flows.size();
+        counters.flowEvictions = flows.evicted();
+        counters.lookbackEvictedWaiting = ring.overwrittenWaiting();
         counters.publish();
     }
 
@@ -285,14 +325,13 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         flows.expire(clockNanos, this);
         store.tick(clockNanos); // the writer seals by age on this clock
-        counters.publish();
+        publishCounters();
         nextHousekeepingNanos = clockNanos + HOUSEKEEPING_INTERVAL_NANOS;
     }
 
     @Override
     public void flowEnded(int slot, FlowEndReason reason) {
-        recentlyEnded[recentlyEndedNext] = flows.communityHash(slot);
-        recentlyEndedNext = (recentlyEndedNext + 1) & (RECENTLY_ENDED - 1);
+        recentlyEnded.add(flows.communityHash(slot));
         if (storedFlowListener != null && flows.armed(slot)) {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
@@ -302,11 +341,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     private boolean endedRecently(long hash) {
-        for (long h : recentlyEnded) {
-            if (h == hash) {
-                return true;
-            }
-        }
-        return false;
+        return recentlyEnded.contains(hash);
     }
 }

@@ -72,7 +72,7 @@ public final class CapturePipeline implements Closeable {
                 flowSettings.other());
         // Allocate the large parts before opening the store, so a bad size fails before any recovery.
         FlowTable flows = new FlowTable(flowSettings.maxFlows(), timeouts);
-        LookbackRing ring = new LookbackRing(lookbackSettings.size().bytes());
+        LookbackRing ring = new LookbackRing(lookbackSettings.size().bytes(), flows::waitingForAlert);
         PcapStore store = PcapStore.open(storeSettings.dir(), config, backpressure, new WriteFailureLog(storeSettings));
         return new CapturePipeline(store, flows, ring, alertCounters);
     }

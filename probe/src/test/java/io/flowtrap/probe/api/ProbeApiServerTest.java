@@ -106,7 +106,9 @@ class ProbeApiServerTest {
         assertError(bad, 401, "invalid token");
         assertThat(bad.headers().firstValue("WWW-Authenticate")).hasValue("Token");
 
-        assertError(get("/api/v1/store", "Bearer " + TOKEN), 401, "authentication required");
+        assertError(get("/api/v1/store", "Basic " + TOKEN), 401, "authentication required");
+        assertError(get("/api/v1/store", "Bearer " + TOKEN.replace('0', '1')), 401, "invalid token");
+        assertThat(get("/api/v1/store", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
         assertError(get("/api/v1/carves/job", null), 401, "authentication required");
         assertError(get("/api/v1/nothing-here", null), 401, "authentication required");
     }

@@ -109,4 +109,35 @@ class LookbackRingTest {
         long stale = p;
         assertThatThrownBy(() -> ring.read(stale, new PacketRecord())).hasMessageContaining("no longer held");
     }
+
+    @Test
+    void overwritesOfRecordsWhoseOwnerStillWaitsAreCountedExactly() {
+        // owners 0..9; odd owners wait for an alert, even ones were armed or ended; owner 7 stops waiting midway
+        boolean[] waiting = new boolean[10];
+        for (int o = 1; o < 10; o += 2) {
+            waiting[o] = true;
+        }
+        LookbackRing ring = new LookbackRing(64 * 1024, owner -> waiting[(int) owner]);
+        Random random = new Random(11);
+        Deque<long[]> held = new ArrayDeque<>(); // (position, owner) in append order: the oracle of what is held
+        long expectedWaiting = 0;
+        long expectedOverwritten = 0;
+        for (int i = 0; i < 20_000; i++) {
+            if (i == 10_000) {
+                waiting[7] = false;
+            }
+            int owner = random.nextInt(10);
+            long pos = ring.append(packet(new byte[40 + random.nextInt(1400)], i), -1, i % 5 == 0 ? LookbackRing.NO_OWNER : owner);
+            held.addLast(new long[] {pos, i % 5 == 0 ? LookbackRing.NO_OWNER : owner});
+            while (!ring.isHeld(held.peekFirst()[0])) {
+                long gone = held.removeFirst()[1];
+                expectedOverwritten++;
+                if (gone != LookbackRing.NO_OWNER && waiting[(int) gone]) {
+                    expectedWaiting++;
+                }
+            }
+        }
+        assertThat(ring.overwritten()).isEqualTo(expectedOverwritten).isGreaterThan(10_000);
+        assertThat(ring.overwrittenWaiting()).isEqualTo(expectedWaiting).isPositive().isLessThan(expectedOverwritten);
+    }
 }

@@ -1,0 +1,94 @@
+package io.flowtrap.probe.pipeline;
+
+/**
+ * The Community ID hashes of the flows that ended most recently, to tell a late alert (its flow
+ * has ended) from an unknown one (never seen). A FIFO of the last {@code capacity} hashes, indexed
+ * by an open-addressing table of counts (linear probing, backward-shift deletion), so that adding
+ * and asking are O(1) instead of a scan of the whole FIFO: the capture thread asks once per alert
+ * that finds no live flow, and a burst of those must not hold up its packets or its inbox.
+ *
+ * <p>Owned by the capture thread; not thread-safe. Allocation-free after construction.
+ */
+final class RecentlyEnded {
+    private final long[] fifo;
+    private final int fifoMask;
+    private int next;
+    private int size;
+    private final long[] keys;
+    private final int[] counts; // 0: empty slot
+    private final int mask;
+
+    /** @param capacity hashes remembered, a power of two */
+    RecentlyEnded(int capacity) {
+        if (capacity < 1 || Integer.bitCount(capacity) != 1 || capacity > (1 << 28)) {
+            throw new IllegalArgumentException("capacity must be a power of two up to 2^28, not " + capacity);
+        }
+        fifo = new long[capacity];
+        fifoMask = capacity - 1;
+        keys = new long[capacity * 2];
+        counts = new int[capacity * 2];
+        mask = capacity * 2 - 1;
+    }
+
+    /** Remembers {@code hash}, forgetting the oldest one if full. */
+    void add(long hash) {
+        if (size == fifo.length) {
+            remove(fifo[next]);
+        } else {
+            size++;
+        }
+        fifo[next] = hash;
+        next = (next + 1) & fifoMask;
+        int i = home(hash);
+        while (counts[i] != 0 && keys[i] != hash) {
+            i = (i + 1) & mask;
+        }
+        keys[i] = hash;
+        counts[i]++;
+    }
+
+    boolean contains(long hash) {
+        return find(hash) >= 0;
+    }
+
+    private int find(long hash) {
+        for (int i = home(hash); counts[i] != 0; i = (i + 1) & mask) {
+            if (keys[i] == hash) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void remove(long hash) {
+        int i = find(hash);
+        if (i < 0) {
+            throw new IllegalStateException("recently-ended index lost hash " + hash);
+        }
+        if (--counts[i] > 0) {
+            return;
+        }
+        // backward-shift deletion: move up every later entry of the run whose home is not in (i, j]
+        int j = i;
+        while (true) {
+            j = (j + 1) & mask;
+            if (counts[j] == 0) {
+                break;
+            }
+            int h = home(keys[j]);
+            boolean homeInGap = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+            if (!homeInGap) {
+                keys[i] = keys[j];
+                counts[i] = counts[j];
+                counts[j] = 0;
+                i = j;
+            }
+        }
+        counts[i] = 0;
+    }
+
+    private int home(long hash) {
+        long h = hash * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32)) & mask;
+    }
+}
