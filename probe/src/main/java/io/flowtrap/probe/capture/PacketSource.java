@@ -27,6 +27,15 @@ public interface PacketSource extends AutoCloseable {
     /** Packets the kernel or the capture library dropped so far (0 for files). */
     long dropped();
 
+    /**
+     * Times the kernel froze the capture ring's queue because user space had not given a block
+     * back, each a moment when arriving packets were dropped (TPACKET_V3's {@code tp_freeze_q_cnt});
+     * 0 for sources without such a ring. Safe to call from another thread where {@link #dropped()} is.
+     */
+    default long freezes() {
+        return 0;
+    }
+
     @Override
     void close() throws IOException;
 }

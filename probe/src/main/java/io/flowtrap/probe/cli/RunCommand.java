@@ -8,7 +8,8 @@ import io.flowtrap.probe.alert.MalformedAlertException;
 import io.flowtrap.probe.alert.EveFileTailer;
 import io.flowtrap.probe.alert.EveLineDispatcher;
 import io.flowtrap.probe.alert.EveUnixSocketListener;
-import io.flowtrap.probe.capture.LivePcapSource;
+import io.flowtrap.probe.capture.LivePacketSource;
+import io.flowtrap.probe.capture.LiveSources;
 import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.pipeline.CapturePipeline;
@@ -60,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
     private static final long IDLE_SLEEP_MILLIS = 50;
 
     private volatile boolean stopping;
-    private volatile LivePcapSource liveSource;
+    private volatile LivePacketSource liveSource;
 
     @Override
     public Integer call() throws Exception {
@@ -90,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stopping = true;
-                LivePcapSource live = liveSource;
+                LivePacketSource live = liveSource;
                 if (live != null) {
                     live.stop();
                 }
@@ -220,8 +221,7 @@ final class RunCommand implements Callable<Integer> {
             AlertForwarding forwarding) throws Exception {
         ProbeSettings.Capture capture = settings.capture();
         ProbeSettings.Alerts alerts = settings.alerts();
-        try (LivePcapSource source = LivePcapSource.open(capture.interfaceName(), capture.filter(), capture.snaplen(),
-                capture.promiscuous(), (int) Math.min(Integer.MAX_VALUE, capture.buffer().bytes()))) {
+        try (LivePacketSource source = LiveSources.open(capture)) {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
             EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
@@ -266,7 +266,7 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
     }
 
-    private void captureLoop(LivePcapSource source, CaptureEngine engine, CapturePipeline pipeline,
+    private void captureLoop(LivePacketSource source, CaptureEngine engine, CapturePipeline pipeline,
             AlertIntakeCounters counters) throws IOException {
         PacketRecord packet = new PacketRecord();
         long nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
@@ -279,8 +279,8 @@ final class RunCommand implements Callable<Integer> {
             if (System.nanoTime() >= nextStatus) {
                 nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
                 var c = engine.counters().snapshot();
-                log.info("packets {} dropped {} flows {} armed {} stored {} ({} bytes); alerts {}", c.packets(),
-                        source.dropped(), pipeline.flows().size(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
+                log.info("packets {} dropped {} freezes {} flows {} armed {} stored {} ({} bytes); alerts {}", c.packets(),
+                        source.dropped(), source.freezes(), pipeline.flows().size(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
                         counters);
             }
         }
