@@ -256,6 +256,8 @@ final class RunCommand implements Callable<Integer> {
                 if (tailer != null) {
                     tailer.close();
                 }
+                log.info("capture on {} stopped: dropped {} freezes {}; alerts {}", capture.interfaceName(),
+                        source.dropped(), source.freezes(), counters);
                 source.stop(); // closing the pipeline then ends every flow and seals the store
             }
         }
