@@ -43,7 +43,9 @@ import picocli.CommandLine.Spec;
  * {@code capture.pcap-file} it replays a capture with its recorded alerts instead, then stays up.
  * Serves the probe API when {@code api.listen} is set. Prints {@code flowtrap-probe: api URL} once
  * the API listens and {@code flowtrap-probe: ready} once capture and alert intake are up (for a
- * replay: once the capture has been replayed).
+ * replay: once the capture has been replayed). The live source is the one {@code capture.engine}
+ * names ({@link LiveSources}); when it stops, one line says how many packets it captured, what the
+ * kernel dropped and how the alerts fared.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the probe: live capture, alerts from Suricata, the store.")
 final class RunCommand implements Callable<Integer> {
@@ -62,6 +64,8 @@ final class RunCommand implements Callable<Integer> {
 
     private volatile boolean stopping;
     private volatile LivePacketSource liveSource;
+    /** Packets the live capture loop has taken from its source (capture thread only). */
+    private long capturedPackets;
 
     @Override
     public Integer call() throws Exception {
@@ -256,8 +260,8 @@ final class RunCommand implements Callable<Integer> {
                 if (tailer != null) {
                     tailer.close();
                 }
-                log.info("capture on {} stopped: dropped {} freezes {}; alerts {}", capture.interfaceName(),
-                        source.dropped(), source.freezes(), counters);
+                log.info("capture on {} stopped: packets {} dropped {} freezes {}; alerts {}", capture.interfaceName(),
+                        capturedPackets, source.dropped(), source.freezes(), counters);
                 source.stop(); // closing the pipeline then ends every flow and seals the store
             }
         }
@@ -268,12 +272,14 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
     }
 
+    /** Captures until stopped, counting the packets in {@link #capturedPackets}. */
     private void captureLoop(LivePacketSource source, CaptureEngine engine, CapturePipeline pipeline,
             AlertIntakeCounters counters) throws IOException {
         PacketRecord packet = new PacketRecord();
         long nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
         while (!stopping && !source.exhausted()) {
             if (source.next(packet)) {
+                capturedPackets++;
                 engine.onPacket(packet);
             } else {
                 engine.idle(System.currentTimeMillis() * 1_000_000L);

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LiveCaptureIT {
     private static final Pattern STOPPED = Pattern.compile(
-            "capture on ftA stopped: dropped (\\d+) freezes (\\d+); alerts delivered=(\\d+)");
+            "capture on ftA stopped: packets (\\d+) dropped (\\d+) freezes (\\d+); alerts delivered=(\\d+)");
     private static final Pattern SURICATA_SOCKET_DROPS = Pattern.compile(
             "(\\d+) events were dropped due to slow or disconnected socket");
 
@@ -89,12 +89,13 @@ class LiveCaptureIT {
             List<JsonNode> alerts = CorpusTruth.alerts(eve);
             Matcher stopped = STOPPED.matcher(Files.readString(probeErr));
             assertThat(stopped.find()).as("the probe's last capture line in " + probeErr).isTrue();
-            String probeLoss = "probe (" + engine + ") dropped " + stopped.group(1) + ", ring freezes " + stopped.group(2);
+            String probeLoss = "probe (" + engine + ") captured " + stopped.group(1) + " of " + original.size()
+                    + " packets, dropped " + stopped.group(2) + ", ring freezes " + stopped.group(3);
             Matcher suricataDrops = SURICATA_SOCKET_DROPS.matcher(Files.readString(work.resolve("suricata.out")));
             long notSent = suricataDrops.find() ? Long.parseLong(suricataDrops.group(1)) : 0;
             // every alert Suricata wrote to the socket reached the probe; those Suricata itself dropped for a
             // slow socket (it says how many when it stops) never left it, and are all eve.json holds beyond
-            assertThat(Long.parseLong(stopped.group(3))).as("alerts the probe was delivered = alerts in eve.json - alerts"
+            assertThat(Long.parseLong(stopped.group(4))).as("alerts the probe was delivered = alerts in eve.json - alerts"
                     + " Suricata dropped for a slow socket (%d)", notSent).isEqualTo(alerts.size() - notSent);
 
             Tools.Run extract = Tools.probe(work, "extract", "--store", store.toString(), "--alerts", eve.toString(),

@@ -215,6 +215,51 @@ class PacketRingSourceIT {
                 .hasMessageContaining("ftNone");
     }
 
+    @Test
+    void readingTheRingAllocatesNothingPerPacket() throws Exception {
+        int rounds = 4; // the first warms the reader up (JIT), the others are measured
+        PacketRingSource ring = net.inside(() -> PacketRingSource.open(TestNetwork.CAPTURE, "", SNAPLEN, true, 64L << 20));
+        long[] measured = new long[2]; // bytes allocated, packets read while measuring
+        Thread reader = new Thread(() -> {
+            com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+                    java.lang.management.ManagementFactory.getThreadMXBean();
+            PacketRecord packet = new PacketRecord();
+            long deadline = System.nanoTime() + DEADLINE_NANOS;
+            long n = 0;
+            long before = 0;
+            long touched = 0;
+            try {
+                while (n < (long) rounds * sent.size() && System.nanoTime() < deadline) {
+                    if (n == sent.size() && before == 0) {
+                        before = threads.getCurrentThreadAllocatedBytes();
+                    }
+                    if (ring.next(packet)) {
+                        n++;
+                        touched += packet.buffer().get(packet.offset() + packet.capturedLength() - 1); // read the frame
+                    }
+                }
+                measured[0] = threads.getCurrentThreadAllocatedBytes() - before;
+                measured[1] = n - sent.size() + (touched == Long.MIN_VALUE ? 1 : 0);
+            } catch (java.io.IOException e) {
+                measured[1] = -1;
+            }
+        }, "ring-reader");
+        try {
+            reader.start();
+            for (int i = 0; i < rounds; i++) {
+                net.replay(pcap, "--topspeed");
+            }
+            reader.join(TimeUnit.NANOSECONDS.toMillis(DEADLINE_NANOS) + 10_000);
+            assertThat(measured[1]).as("packets read while measuring").isEqualTo((long) (rounds - 1) * sent.size());
+            assertThat(ring.dropped()).isZero();
+            System.out.printf("ring reader: %d bytes allocated reading %d packets%n", measured[0], measured[1]);
+            // a few bytes of fixed cost are tolerated (the allocation counter's own granularity), none per packet
+            assertThat(measured[0]).as("bytes allocated reading %d packets", measured[1]).isLessThan(1024);
+        } finally {
+            ring.close();
+        }
+    }
+
     static boolean isVlan(byte[] frame, int at) {
         int type = (frame[at] & 0xff) << 8 | frame[at + 1] & 0xff;
         return type == 0x8100 || type == 0x88a8;
