@@ -127,7 +127,12 @@ public final class PacketRingSource implements LivePacketSource {
      */
     public static PacketRingSource open(String interfaceName, String filter, int snaplen, boolean promiscuous,
             long bufferBytes) throws IOException {
-        RingGeometry geometry = RingGeometry.forBuffer(bufferBytes, snaplen, (int) Libc.sysconf(SC_PAGESIZE));
+        RingGeometry geometry;
+        try {
+            geometry = RingGeometry.forBuffer(bufferBytes, snaplen, (int) Libc.sysconf(SC_PAGESIZE));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot capture on " + interfaceName + ": " + e.getMessage(), e);
+        }
         SocketFilter compiled = SocketFilter.compile(filter, snaplen);
         LinuxPacketSocket socket = LinuxPacketSocket.open(interfaceName, geometry, compiled, promiscuous);
         int type;
@@ -177,7 +182,8 @@ public final class PacketRingSource implements LivePacketSource {
 
     /**
      * Gives the block just read back to the kernel and takes the next one if the kernel has handed
-     * it over, polling once if not. False if no block is ready (or the ring was stopped).
+     * it over, polling once if not (an empty block, which the kernel should not hand over, goes
+     * straight back). False if no block became ready within the poll timeout.
      */
     private boolean nextBlock() throws IOException {
         if (held != null) {
