@@ -88,9 +88,7 @@ final class LinuxPacketSocket implements AutoCloseable {
      */
     static LinuxPacketSocket open(String interfaceName, RingGeometry geometry, SocketFilter filter, boolean promiscuous)
             throws IOException {
-        if (!Platform.isLinux() || Native.POINTER_SIZE != 8) {
-            throw new IOException("the ring capture engine needs 64-bit Linux; use capture.engine: pcap");
-        }
+        requireLinux();
         int ifindex = Libc.if_nametoindex(interfaceName);
         if (ifindex == 0) {
             throw new IOException("cannot capture on " + interfaceName + ": no such interface (" + lastError() + ")");
@@ -144,6 +142,13 @@ final class LinuxPacketSocket implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
+        }
+    }
+
+    /** IOException unless this is 64-bit Linux, where the layouts here hold; before any libc call. */
+    static void requireLinux() throws IOException {
+        if (!Platform.isLinux() || Native.POINTER_SIZE != 8) {
+            throw new IOException("the ring capture engine needs 64-bit Linux; use capture.engine: pcap");
         }
     }
 

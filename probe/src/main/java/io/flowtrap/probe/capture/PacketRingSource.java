@@ -127,6 +127,7 @@ public final class PacketRingSource implements LivePacketSource {
      */
     public static PacketRingSource open(String interfaceName, String filter, int snaplen, boolean promiscuous,
             long bufferBytes) throws IOException {
+        LinuxPacketSocket.requireLinux();
         RingGeometry geometry;
         try {
             geometry = RingGeometry.forBuffer(bufferBytes, snaplen, (int) Libc.sysconf(SC_PAGESIZE));
