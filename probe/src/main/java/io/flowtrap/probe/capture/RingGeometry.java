@@ -6,20 +6,23 @@ package io.flowtrap.probe.capture;
  *
  * <p>Blocks are what the kernel hands over: it fills one block with packets back to back, then
  * hands it to user space when it is full or {@code retireTimeoutMillis} after its first packet
- * (so a quiet wire still delivers), and drops packets while no block is free. Many blocks keep a
- * burst from being dropped while user space works through one; large blocks mean fewer hand-overs
- * and polls. So: about {@value #TARGET_BLOCKS} blocks, each a power of two between the smallest
- * that holds one frame of {@code snaplen} and {@value #MAX_BLOCK_BYTES} bytes; as many blocks as
- * fit in the buffer, at least {@value #MIN_BLOCKS}. The frame size is what the kernel's
+ * (so a quiet wire still delivers), and drops packets while no block is free. On a busy wire the
+ * buffer's bytes are what absorbs a stall of the capture thread; on a light one each block leaves
+ * nearly empty at the timeout, so blocks × timeout is how long a stall may last before packets are
+ * dropped with the memory unused. Hence many blocks; a hand-over costs one memory read (a poll
+ * only when the next block is not ready), so blocks of 1 MiB, a few hundred a second at line
+ * rate, cost nothing that counts. So: about {@value #TARGET_BLOCKS} blocks, each a power of two
+ * between the smallest that holds one frame of {@code snaplen} and {@value #MAX_BLOCK_BYTES}
+ * bytes; as many blocks as fit in the buffer, at least {@value #MIN_BLOCKS}. The frame size is what the kernel's
  * accounting needs ({@code frame_nr = block_size / frame_size × block_nr}) and what older kernels
  * cap a packet at: a frame's headers ({@value #FRAME_HEADROOM} bytes before the network header,
  * {@link LinuxPacketSocket#RESERVE} included) plus {@code snaplen}, 16-byte aligned.
  */
 record RingGeometry(int blockSize, int blockCount, int frameSize, int retireTimeoutMillis) {
     static final int MAX_BLOCK_BYTES = 4 << 20;
-    static final int TARGET_BLOCKS = 16;
+    static final int TARGET_BLOCKS = 64;
     static final int MIN_BLOCKS = 2;
-    static final int RETIRE_TIMEOUT_MILLIS = 4;
+    static final int RETIRE_TIMEOUT_MILLIS = 8;
     /**
      * TPACKET_ALIGN(sizeof(tpacket3_hdr) = 48) + sizeof(sockaddr_ll) = 68, plus 16 (the kernel
      * reserves at least 16 bytes for the MAC header), aligned to 16 = 96, plus the reserve.
