@@ -30,6 +30,9 @@ class PackageDependencyTest {
             "probe/lookback", List.of("io.flowtrap.packet"),
             "probe/alert", List.of("io.flowtrap.packet", "com.fasterxml.jackson", "org.slf4j"),
             "probe/config", List.of("com.fasterxml.jackson"),
+            // live capture: libpcap through pcap4j, or the kernel's ring through JNA; the settings pick one
+            "probe/capture", List.of("io.flowtrap.packet", "io.flowtrap.pcap", "io.flowtrap.probe.config", "org.pcap4j",
+                    "com.sun.jna", "org.slf4j"),
             // the probe API serves carves over the JDK's server; it knows alerts and the store, not the capture path
             "probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
                     "io.flowtrap.probe.extraction", "com.sun.net.httpserver", "com.fasterxml.jackson", "org.slf4j"),

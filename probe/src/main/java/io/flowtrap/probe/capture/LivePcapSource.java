@@ -24,7 +24,7 @@ import org.pcap4j.core.PcapStat;
  * thread: it asks the capture thread to stop, and the handle is freed by whichever thread calls
  * close while no read is under way (the capture thread calls it again when it leaves its loop).
  */
-public final class LivePcapSource implements PacketSource {
+public final class LivePcapSource implements LivePacketSource {
     private static final int READ_TIMEOUT_MILLIS = 100;
     private static final long IDLE_PARK_MICROS = 500;
 
@@ -131,6 +131,7 @@ public final class LivePcapSource implements PacketSource {
     }
 
     /** Asks the capture to stop (any thread); frees the handle unless a read is under way. */
+    @Override
     public synchronized void stop() {
         closed = true;
         if (!reading) {

@@ -28,9 +28,9 @@ public interface PacketSource extends AutoCloseable {
     long dropped();
 
     /**
-     * Times the kernel froze the capture ring so far (a ring source's {@code tp_freeze_q_cnt}: the
-     * ring was full and the kernel stopped filling it until a block was handed back); 0 for sources
-     * without a ring of their own.
+     * Times the kernel froze the capture ring's queue because user space had not given a block
+     * back, each a moment when arriving packets were dropped (TPACKET_V3's {@code tp_freeze_q_cnt});
+     * 0 for sources without such a ring. Safe to call from another thread where {@link #dropped()} is.
      */
     default long freezes() {
         return 0;

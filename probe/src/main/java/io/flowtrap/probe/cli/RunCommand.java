@@ -8,8 +8,8 @@ import io.flowtrap.probe.alert.MalformedAlertException;
 import io.flowtrap.probe.alert.EveFileTailer;
 import io.flowtrap.probe.alert.EveLineDispatcher;
 import io.flowtrap.probe.alert.EveUnixSocketListener;
-import io.flowtrap.probe.capture.LivePcapSource;
-import io.flowtrap.probe.capture.PacketSource;
+import io.flowtrap.probe.capture.LivePacketSource;
+import io.flowtrap.probe.capture.LiveSources;
 import io.flowtrap.probe.metrics.ProbeMetrics;
 import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.pipeline.CaptureCounters;
@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
  * {@code capture.pcap-file} it replays a capture with its recorded alerts instead, then stays up.
  * Serves the probe API when {@code api.listen} is set. Prints {@code flowtrap-probe: api URL} once
  * the API listens and {@code flowtrap-probe: ready} once capture and alert intake are up (for a
- * replay: once the capture has been replayed). Every {@value #STATUS_SECONDS} s of a live capture it
+ * replay: once the capture has been replayed). The live source is the one {@code capture.engine}
+ * names ({@link LiveSources}). Every {@value #STATUS_SECONDS} s of a live capture it
  * logs a status line with every loss, and when capture ends it prints one summary line,
  * {@code flowtrap-probe: capture ended packets=N dropped=N freezes=N stored=N armed=N
  * alerts_received=N ...} (key=value pairs; scripts parse it, so pairs are only ever added at the end).
@@ -70,7 +71,8 @@ final class RunCommand implements Callable<Integer> {
     private static final long IDLE_SLEEP_MILLIS = 50;
 
     private volatile boolean stopping;
-    private volatile LivePcapSource liveSource;
+    private volatile LivePacketSource liveSource;
+    /** Packets the live capture loop has taken from its source (capture thread only). */
 
     @Override
     public Integer call() throws Exception {
@@ -104,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 stopping = true;
-                LivePcapSource live = liveSource;
+                LivePacketSource live = liveSource;
                 if (live != null) {
                     live.stop();
                 }
@@ -249,8 +251,7 @@ final class RunCommand implements Callable<Integer> {
             AlertForwarding forwarding) throws Exception {
         ProbeSettings.Capture capture = settings.capture();
         ProbeSettings.Alerts alerts = settings.alerts();
-        try (LivePcapSource source = LivePcapSource.open(capture.interfaceName(), capture.filter(), capture.snaplen(),
-                capture.promiscuous(), (int) Math.min(Integer.MAX_VALUE, capture.buffer().bytes()))) {
+        try (LivePacketSource source = LiveSources.open(capture)) {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
             EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
@@ -295,7 +296,7 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
     }
 
-    private void captureLoop(PacketSource source, CaptureEngine engine, CapturePipeline pipeline,
+    private void captureLoop(LivePacketSource source, CaptureEngine engine, CapturePipeline pipeline,
             AlertIntakeCounters counters) throws IOException {
         PacketRecord packet = new PacketRecord();
         long nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;

@@ -23,7 +23,7 @@ public record ProbeSettings(
 
     public ProbeSettings {
         name = name == null || name.isBlank() ? "probe" : name;
-        capture = capture == null ? new Capture(null, null, null, null, 0, null, null) : capture;
+        capture = capture == null ? new Capture(null, null, null, null, 0, null, null, null) : capture;
         flows = flows == null ? new Flows(0, null, null, null, null, null, null) : flows;
         lookback = lookback == null ? new Lookback(null) : lookback;
         store = store == null ? new Store(null, null, null, null, null) : store;
@@ -37,10 +37,22 @@ public record ProbeSettings(
      * Or, with {@code pcap-file}, a replay of a capture file (alerts from {@code alerts.eve-file},
      * delivered on the packet clock), after which the probe stays up serving its API;
      * {@code replay-clock: now} moves the capture and its alerts in time so that it ends now.
+     * {@code engine} chooses how a live interface is read: {@code ring} (the kernel's TPACKET_V3
+     * ring, read in place; Linux only), {@code pcap} (libpcap through pcap4j; any OS) or
+     * {@code auto} (ring on Linux, pcap elsewhere). {@code buffer} is the kernel ring's size.
      */
     public record Capture(String interfaceName, Path pcapFile, String replayClock, String filter, int snaplen,
-            Boolean promiscuous, DataSize buffer) {
+            Boolean promiscuous, DataSize buffer, String engine) {
+        public static final String ENGINE_AUTO = "auto";
+        public static final String ENGINE_RING = "ring";
+        public static final String ENGINE_PCAP = "pcap";
+
         public Capture {
+            engine = engine == null ? ENGINE_AUTO : engine;
+            if (!engine.equals(ENGINE_AUTO) && !engine.equals(ENGINE_RING) && !engine.equals(ENGINE_PCAP)) {
+                throw new IllegalArgumentException("capture.engine: 'auto' (ring on Linux, pcap elsewhere), 'ring' (the"
+                        + " kernel's packet ring, Linux) or 'pcap' (libpcap), not '" + engine + "'");
+            }
             replayClock = replayClock == null ? "original" : replayClock;
             if (!replayClock.equals("original") && !replayClock.equals("now")) {
                 throw new IllegalArgumentException("capture.replay-clock: 'original' (the capture's own times) or 'now'"
@@ -50,6 +62,14 @@ public record ProbeSettings(
             snaplen = snaplen <= 0 ? 65535 : snaplen;
             promiscuous = promiscuous == null ? Boolean.TRUE : promiscuous;
             buffer = buffer == null ? DataSize.ofMegabytes(64) : buffer;
+        }
+
+        /** The engine that reads a live interface on {@code osName} (the {@code os.name} property): ring or pcap. */
+        public String liveEngine(String osName) {
+            if (!engine.equals(ENGINE_AUTO)) {
+                return engine;
+            }
+            return osName != null && osName.startsWith("Linux") ? ENGINE_RING : ENGINE_PCAP;
         }
     }
 

@@ -55,6 +55,29 @@ class ProbeSettingsTest {
     }
 
     @Test
+    void theCaptureEngineIsRingOnLinuxUnlessChosenAndAnUnknownOneIsRefused() throws IOException {
+        Path sample = Path.of(System.getProperty("flowtrap.repo", "..")).resolve("ops/probe/probe.yaml");
+        assertThat(ProbeSettings.read(sample).capture().engine()).isEqualTo("auto");
+        Path minimal = dir.resolve("minimal.yaml");
+        Files.writeString(minimal, "name: x\n");
+        ProbeSettings.Capture defaults = ProbeSettings.read(minimal).capture();
+        assertThat(defaults.engine()).isEqualTo("auto");
+        assertThat(defaults.liveEngine("Linux")).isEqualTo("ring");
+        assertThat(defaults.liveEngine("Mac OS X")).isEqualTo("pcap");
+        assertThat(defaults.liveEngine("Windows 11")).isEqualTo("pcap");
+        for (String engine : new String[] {"ring", "pcap"}) {
+            Path chosen = dir.resolve(engine + ".yaml");
+            Files.writeString(chosen, "capture:\n  engine: " + engine + "\n");
+            ProbeSettings.Capture capture = ProbeSettings.read(chosen).capture();
+            assertThat(capture.liveEngine("Linux")).isEqualTo(engine);
+            assertThat(capture.liveEngine("Mac OS X")).isEqualTo(engine);
+        }
+        Path bad = dir.resolve("bad-engine.yaml");
+        Files.writeString(bad, "capture:\n  engine: dpdk\n");
+        assertThatThrownBy(() -> ProbeSettings.read(bad)).hasMessageContaining("capture.engine").hasMessageContaining("'dpdk'");
+    }
+
+    @Test
     void aMistypedKeyIsAnErrorNamingIt() throws IOException {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "store:\n  max-sise: 1GB\n");
