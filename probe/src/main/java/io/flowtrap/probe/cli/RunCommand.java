@@ -249,6 +249,7 @@ final class RunCommand implements Callable<Integer> {
             ready();
             try {
                 captureLoop(source, engine, pipeline, counters);
+                captureEnded(source, engine, counters);
             } finally {
                 if (socket != null) {
                     socket.close();
@@ -259,6 +260,19 @@ final class RunCommand implements Callable<Integer> {
                 source.stop(); // closing the pipeline then ends every flow and seals the store
             }
         }
+    }
+
+    /**
+     * The last word on a live capture, one key=value line on stdout for scripts (ops/bench/run live):
+     * what the capture thread saw and what the kernel dropped. Freezes: libpcap does not report them.
+     */
+    private void captureEnded(LivePcapSource source, CaptureEngine engine, AlertIntakeCounters counters) {
+        engine.counters().publish(); // this is the capture thread: the snapshot is then exact
+        var c = engine.counters().snapshot();
+        spec.commandLine().getOut().printf("flowtrap-probe: capture ended packets=%d dropped=%d freezes=0 stored=%d armed=%d"
+                + " alerts_received=%d%n", c.packets(), source.dropped(), c.storedPackets(), c.armedFlows(),
+                counters.delivered());
+        spec.commandLine().getOut().flush();
     }
 
     private void ready() {
