@@ -34,6 +34,7 @@ public final class LivePcapSource implements LivePacketSource {
     private volatile boolean closed;
     private volatile boolean reading;
     private boolean released;
+    private long droppedAtRelease;
 
     private LivePcapSource(PcapHandle handle, int snaplen) {
         this.handle = handle;
@@ -111,11 +112,11 @@ public final class LivePcapSource implements LivePacketSource {
         return closed;
     }
 
-    /** Packets dropped by the kernel or the interface, as libpcap reports them. */
+    /** Packets dropped by the kernel or the interface, as libpcap reports them (the last count once closed). */
     @Override
-    public long dropped() {
+    public synchronized long dropped() {
         if (released) {
-            return 0;
+            return droppedAtRelease;
         }
         try {
             PcapStat stats = handle.getStats();
@@ -141,6 +142,7 @@ public final class LivePcapSource implements LivePacketSource {
 
     private synchronized void release() {
         if (!released) {
+            droppedAtRelease = dropped();
             released = true;
             handle.close();
         }
