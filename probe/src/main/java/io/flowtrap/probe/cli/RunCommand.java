@@ -137,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 try {
                     pipeline.engine().finish(); // ends every flow while their records can still be spooled
-                    summary(pipeline.engine().counters().snapshot(), counters);
+                    summary(pipeline.engine().counters().snapshot(), counters, pipeline.store());
                 } finally {
                     forwarding.close();
                 }
@@ -314,32 +314,35 @@ final class RunCommand implements Callable<Integer> {
             }
             if (now >= nextStatus) {
                 nextStatus = now + STATUS_INTERVAL_NANOS;
-                status(engine.counters().snapshot(), counters);
+                status(engine.counters().snapshot(), counters, pipeline.store());
             }
         }
         engine.sourceLosses(source.dropped(), source.freezes()); // published by finish()
     }
 
     /** The periodic status line: what was captured, and every loss. */
-    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts) {
+    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store) {
         log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
-                        + " look-back evicted waiting {} too large {} flow evictions {}; alerts received {} matched {}"
-                        + " late {} unknown {} duplicate {}; EVE lost {} (malformed {} inbox full {} sink failures {})",
+                        + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {};"
+                        + " alerts received {} matched {} late {} unknown {} duplicate {}; EVE lost {} (malformed {}"
+                        + " inbox full {} sink failures {})",
                 c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
                 c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
+                store.backlogDroppedPackets(), store.writeLostPackets(),
                 alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
                 alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures());
     }
 
     /** The one line printed when capture ends; its first pairs are a contract with ops/bench. */
-    private void summary(CaptureCounters.Snapshot c, AlertIntakeCounters alerts) {
+    private void summary(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store) {
         spec.commandLine().getOut().printf("flowtrap-probe: capture ended packets=%d dropped=%d freezes=%d stored=%d"
                         + " armed=%d alerts_received=%d bytes=%d stored_bytes=%d lookback_evicted_waiting=%d"
                         + " lookback_too_large=%d flow_evictions=%d alerts_matched=%d alerts_late=%d alerts_unknown=%d"
-                        + " alerts_duplicate=%d eve_lost=%d%n",
+                        + " alerts_duplicate=%d eve_lost=%d store_backlog_dropped=%d store_write_lost=%d%n",
                 c.packets(), c.kernelDrops(), c.ringFreezes(), c.storedPackets(), c.armedFlows(), alerts.delivered(),
                 c.bytes(), c.storedBytes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
-                alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost());
+                alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
+                store.backlogDroppedPackets(), store.writeLostPackets());
         spec.commandLine().getOut().flush();
     }
 }

@@ -111,6 +111,22 @@ public final class ProbeMetrics {
         FunctionCounter.builder("flowtrap.store.rotated.bytes", this, m -> m.storeNow.rotatedBytes())
                 .description("bytes deleted to keep the store under its size limit").register(registry);
 
+        // the store's writer thread: its counters are its own, safe to read from here
+        FunctionCounter.builder("flowtrap.store.backlog.dropped.packets", store, PcapStore::backlogDroppedPackets)
+                .description("packets of armed flows not stored because the writer's hand-off was full (store backlog)")
+                .register(registry);
+        FunctionCounter.builder("flowtrap.store.backlog.dropped.bytes", store, PcapStore::backlogDroppedBytes)
+                .description("captured bytes of those packets").register(registry);
+        Gauge.builder("flowtrap.store.backlog.bytes", store, PcapStore::backlogBytes)
+                .description("bytes handed to the store's writer and not yet written").register(registry);
+        FunctionCounter.builder("flowtrap.store.write.failures", store, PcapStore::writeFailures)
+                .description("times writing the store failed (a full disk, an I/O error); each abandons the active segment")
+                .register(registry);
+        FunctionCounter.builder("flowtrap.store.write.lost.packets", store, PcapStore::writeLostPackets)
+                .description("packets handed to the writer that are not in the store because writing failed").register(registry);
+        FunctionCounter.builder("flowtrap.store.segments.sealed", store, PcapStore::segmentsSealed)
+                .description("segments sealed since the probe started").register(registry);
+
         for (ExtractionResult.Outcome outcome : ExtractionResult.Outcome.values()) {
             carveTimers.put(outcome, Timer.builder("flowtrap.carve.duration")
                     .description("time to carve one alert's flow out of the store (seal wait included)")
