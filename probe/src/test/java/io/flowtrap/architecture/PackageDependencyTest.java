@@ -22,25 +22,25 @@ class PackageDependencyTest {
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.*]+);", Pattern.MULTILINE);
 
     /** Package (relative to io/flowtrap) → import prefixes it may use besides java.* and itself. */
-    private static final Map<String, List<String>> ALLOWED = Map.of(
-            "pcap", List.of("io.flowtrap.packet.PacketRecord"), // the reader fills the shared packet view
-            "packet", List.of("io.flowtrap.pcap"),
-            "store", List.of("io.flowtrap.pcap", "io.flowtrap.packet"),
-            "probe/flow", List.of("io.flowtrap.packet"),
-            "probe/lookback", List.of("io.flowtrap.packet"),
-            "probe/alert", List.of("io.flowtrap.packet", "com.fasterxml.jackson", "org.slf4j"),
-            "probe/config", List.of("com.fasterxml.jackson"),
+    private static final Map<String, List<String>> ALLOWED = Map.ofEntries(
+            Map.entry("pcap", List.of("io.flowtrap.packet.PacketRecord")), // the reader fills the shared packet view
+            Map.entry("packet", List.of("io.flowtrap.pcap")),
+            Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet")),
+            Map.entry("probe/flow", List.of("io.flowtrap.packet")),
+            Map.entry("probe/lookback", List.of("io.flowtrap.packet")),
+            Map.entry("probe/alert", List.of("io.flowtrap.packet", "com.fasterxml.jackson", "org.slf4j")),
+            Map.entry("probe/config", List.of("com.fasterxml.jackson")),
             // live capture: libpcap through pcap4j, or the kernel's ring through JNA; the settings pick one
-            "probe/capture", List.of("io.flowtrap.packet", "io.flowtrap.pcap", "io.flowtrap.probe.config", "org.pcap4j",
-                    "com.sun.jna", "org.slf4j"),
+            Map.entry("probe/capture", List.of("io.flowtrap.packet", "io.flowtrap.pcap", "io.flowtrap.probe.config", "org.pcap4j",
+                    "com.sun.jna", "org.slf4j")),
             // the probe API serves carves over the JDK's server; it knows alerts and the store, not the capture path
-            "probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
-                    "io.flowtrap.probe.extraction", "com.sun.net.httpserver", "com.fasterxml.jackson", "org.slf4j"),
+            Map.entry("probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
+                    "io.flowtrap.probe.extraction", "com.sun.net.httpserver", "com.fasterxml.jackson", "org.slf4j")),
             // metrics read published counters and the store's status; they know neither the API nor the sources
-            "probe/metrics", List.of("io.flowtrap.probe.pipeline.CaptureCounters", "io.flowtrap.probe.alert.AlertIntakeCounters",
-                    "io.flowtrap.store", "io.micrometer"),
+            Map.entry("probe/metrics", List.of("io.flowtrap.probe.pipeline.CaptureCounters", "io.flowtrap.probe.alert.AlertIntakeCounters",
+                    "io.flowtrap.store", "io.micrometer")),
             // the spool carries strings: it knows neither packets, flows nor alerts
-            "probe/spool", List.of("io.flowtrap.api.tls", "net.openhft.chronicle", "com.fasterxml.jackson", "org.slf4j"));
+            Map.entry("probe/spool", List.of("io.flowtrap.api.tls", "net.openhft.chronicle", "com.fasterxml.jackson", "org.slf4j")));
 
     @Test
     void eachPackageImportsOnlyWhatItsLayerAllows() throws IOException {
