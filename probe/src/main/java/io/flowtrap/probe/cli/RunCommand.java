@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
  * {@code capture.pcap-file} it replays a capture with its recorded alerts instead, then stays up.
  * Serves the probe API when {@code api.listen} is set. Prints {@code flowtrap-probe: api URL} once
  * the API listens and {@code flowtrap-probe: ready} once capture and alert intake are up (for a
- * replay: once the capture has been replayed).
+ * replay: once the capture has been replayed); when a live capture ends, {@code flowtrap-probe:
+ * capture ended packets=N dropped=N ...} (key=value, read by ops/bench/run live).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the probe: live capture, alerts from Suricata, the store.")
 final class RunCommand implements Callable<Integer> {
