@@ -71,6 +71,12 @@ public final class FlowTable {
     private final boolean[] hasCommunityId;
     private final long[] firstSeen;
     private final int[] generation;
+    /**
+     * The slot's generation while its flow is tracked and not armed, else its complement: what
+     * {@link #waitingForAlert} compares a handle with, one array read (it runs as the look-back ring
+     * overwrites records, about once per packet).
+     */
+    private final int[] waitingGeneration;
     private final boolean[] armed;
     private final boolean[] used;
     private final int[] prev;
@@ -108,6 +114,8 @@ public final class FlowTable {
         hasCommunityId = new boolean[maxFlows];
         firstSeen = new long[maxFlows];
         generation = new int[maxFlows];
+        waitingGeneration = new int[maxFlows];
+        java.util.Arrays.fill(waitingGeneration, ~0);
         armed = new boolean[maxFlows];
         used = new boolean[maxFlows];
         prev = new int[maxFlows];
@@ -123,7 +131,7 @@ public final class FlowTable {
 
     /** Bytes held by this table, all allocated at construction. */
     public long memoryBytes() {
-        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 8 * 2 + 4 * 4 + 3;
+        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 8 * 2 + 4 * 5 + 3;
         return (long) maxFlows * perFlow + 2L * 4 * keyIndex.length;
     }
 
@@ -247,6 +255,7 @@ public final class FlowTable {
     public void arm(int slot) {
         requireUsed(slot);
         armed[slot] = true;
+        waitingGeneration[slot] = ~generation[slot];
     }
 
     public long lookbackHead(int slot) {
@@ -294,10 +303,13 @@ public final class FlowTable {
         return ((long) slot << 32) | (generation[slot] & 0xFFFF_FFFFL);
     }
 
-    /** Whether the flow {@code handle} names is still tracked and not armed. Allocation-free. */
+    /**
+     * Whether the flow {@code handle} names is still tracked and not armed. Allocation-free, one
+     * array read. (A handle could pass for another flow's only after 2^31 flows in its slot.)
+     */
     public boolean waitingForAlert(long handle) {
         int slot = (int) (handle >>> 32);
-        return slot >= 0 && slot < maxFlows && used[slot] && generation[slot] == (int) handle && !armed[slot];
+        return slot >= 0 && slot < maxFlows && waitingGeneration[slot] == (int) handle;
     }
 
     /** {@link #TCP_NEW}, {@link #TCP_ESTABLISHED} or {@link #TCP_CLOSED} for TCP flows. */
@@ -391,6 +403,7 @@ public final class FlowTable {
         hot[slot * STRIDE + LOOKBACK_HEAD] = -1;
         setTcpBits(slot, 0);
         armed[slot] = false;
+        waitingGeneration[slot] = generation[slot];
         int cls = switch (protocol) {
             case PacketDecoder.PROTO_TCP -> TCP_NEW;
             case PacketDecoder.PROTO_UDP -> UDP;
@@ -441,6 +454,7 @@ public final class FlowTable {
         }
         used[slot] = false;
         armed[slot] = false;
+        waitingGeneration[slot] = ~generation[slot];
         freeNext[slot] = freeHead;
         freeHead = slot;
         size--;

@@ -188,4 +188,24 @@ class FlowTableTest {
         long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
         assertThat(allocated).isLessThan(4096);
     }
+
+    @Test
+    void aHandleWaitsWhileItsFlowIsTrackedAndUnarmedAndNeverForTheSlotsNextFlow() {
+        table = new FlowTable(1, timeouts(5, 5, 5, 5)); // one slot: every new flow reuses it
+        int slot = track(key(PacketDecoder.PROTO_UDP, 1, 1000, 1, 53, 0), PacketDecoder.PROTO_UDP, 0, true, 0);
+        long first = table.handle(slot);
+        assertThat(table.waitingForAlert(first)).isTrue();
+        table.arm(slot);
+        assertThat(table.waitingForAlert(first)).as("armed").isFalse();
+
+        int next = track(key(PacketDecoder.PROTO_UDP, 2, 1000, 1, 53, 0), PacketDecoder.PROTO_UDP, 0, true, SECOND);
+        assertThat(next).isEqualTo(slot); // the armed flow was evicted for it
+        long second = table.handle(next);
+        assertThat(second).isNotEqualTo(first);
+        assertThat(table.waitingForAlert(first)).as("the evicted flow").isFalse();
+        assertThat(table.waitingForAlert(second)).isTrue();
+        table.expire(100 * SECOND, active);
+        assertThat(table.waitingForAlert(second)).as("ended").isFalse();
+        assertThat(table.waitingForAlert(-1L)).as("a handle no flow had (the look-back ring's no owner)").isFalse();
+    }
 }
