@@ -181,6 +181,10 @@ final class StoreWriter implements Runnable {
                 if (cause != null) {
                     throw new IllegalStateException("the store's writer thread died", cause);
                 }
+                Thread t = thread;
+                if (t != null && !t.isAlive()) {
+                    throw new IllegalStateException("the store's writer has stopped (the store is closed)");
+                }
                 long left = timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
                     return false;
