@@ -11,7 +11,8 @@ import java.util.Objects;
  * thread-safe (array components are copied in and out).
  *
  * @param timestampNanos the alert's {@code timestamp}, nanoseconds since the epoch (UTC)
- * @param communityId Community ID v1 ({@code "1:…"}), or null if Suricata did not write one
+ * @param communityId Community ID v1 ({@code "1:…"}): Suricata's, or computed by the parser from the
+ *     tuple when Suricata wrote none (null only for alerts built in code without one)
  * @param ipVersion 4 or 6
  * @param srcAddress 16 bytes; an IPv4 address in the first 4, the rest 0 (as {@code DecodedPacket})
  * @param srcPort 0 for ICMP/ICMPv6 and protocols without ports

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.flowtrap.packet.CommunityId;
+import io.flowtrap.packet.DecodedPacket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -119,6 +121,11 @@ public final class EveAlertParser {
         long signatureId = requireLong(alert.get("signature_id"), "alert.signature_id");
         String signature = optionalText(alert, "signature", "alert.signature");
         String communityId = optionalText(eve, "community_id", "community_id");
+        if (communityId == null) {
+            // Suricata leaves it out now and then (alerts on packets it handled without a flow, under
+            // load); the tuple names the same flow, and the store is indexed by its Community ID
+            communityId = communityIdOf(srcVersion, protocol, src, dest, srcPort, destPort, eve);
+        }
         Long flowId = optionalLong(eve.get("flow_id"), "flow_id");
         Long pcapCnt = optionalLong(eve.get("pcap_cnt"), "pcap_cnt");
         long toServer = 0;
@@ -254,6 +261,33 @@ public final class EveAlertParser {
             throw new MalformedAlertException("proto", quote(text) + " is out of range 0..255");
         }
         return (int) n;
+    }
+
+    /** The Community ID v1 (seed 0) of the alert's tuple; for ICMP its icmp_type/icmp_code stand for ports. */
+    private static String communityIdOf(int ipVersion, int protocol, byte[] src, byte[] dest, int srcPort, int destPort,
+            JsonNode eve) throws MalformedAlertException {
+        DecodedPacket p = new DecodedPacket();
+        p.ipVersion = ipVersion;
+        p.protocol = protocol;
+        System.arraycopy(src, 0, p.srcAddress, 0, 16);
+        System.arraycopy(dest, 0, p.dstAddress, 0, 16);
+        int sp = srcPort;
+        int dp = destPort;
+        if (protocol == EveAlert.PROTO_ICMP || protocol == EveAlert.PROTO_ICMPV6) {
+            sp = icmpField(eve, "icmp_type");
+            dp = icmpField(eve, "icmp_code");
+        }
+        byte[] digest = new byte[CommunityId.DIGEST_SIZE];
+        new CommunityId().compute(0, p, sp, dp, digest, 0); // rare: a digest of its own keeps the parser thread-safe
+        return CommunityId.format(digest, 0);
+    }
+
+    private static int icmpField(JsonNode eve, String field) throws MalformedAlertException {
+        JsonNode n = eve.get(field);
+        if (n == null || !n.canConvertToInt() || n.asInt() < 0 || n.asInt() > 255) {
+            throw new MalformedAlertException(field, "an ICMP alert without community_id needs its " + field + " (0-255)");
+        }
+        return n.asInt();
     }
 
     private static boolean hasPorts(int protocol) {

@@ -72,7 +72,6 @@ final class RunCommand implements Callable<Integer> {
 
     private volatile boolean stopping;
     private volatile LivePacketSource liveSource;
-    /** Packets the live capture loop has taken from its source (capture thread only). */
 
     @Override
     public Integer call() throws Exception {

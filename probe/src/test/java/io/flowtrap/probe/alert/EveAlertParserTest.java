@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +64,33 @@ class EveAlertParserTest {
         x[2] = (byte) c;
         x[3] = (byte) d;
         return x;
+    }
+
+    @Test
+    void anAlertWithoutCommunityIdGetsTheOneSuricataWouldHaveWritten() throws Exception {
+        // Suricata's own community_id on every alert of the demo capture (TCP, UDP, ICMP, ICMPv6, VLANs)
+        // is the oracle for the one the parser computes once the field is taken out
+        Path demo = Path.of(System.getProperty("user.dir")).getParent().resolve("ops/demo-data/demo-eve.json");
+        int checked = 0;
+        java.util.Set<String> protocols = new java.util.TreeSet<>();
+        for (String l : Files.readAllLines(demo)) {
+            ObjectNode eve = (ObjectNode) JSON.readTree(l);
+            if (!"alert".equals(eve.path("event_type").asText())) {
+                continue;
+            }
+            String suricatas = eve.remove("community_id").asText();
+            assertThat(parseAlert(eve.toString()).communityId()).as(l).isEqualTo(suricatas);
+            protocols.add(eve.path("proto").asText());
+            checked++;
+        }
+        assertThat(checked).isEqualTo(91);
+        assertThat(protocols).containsExactly("ICMP", "IPv6-ICMP", "TCP", "UDP");
+
+        ObjectNode icmp = (ObjectNode) JSON.readTree(line("\"proto\":\"ICMP\""));
+        icmp.remove("community_id");
+        icmp.remove("icmp_type");
+        assertThatThrownBy(() -> parseAlert(icmp.toString())).isInstanceOf(MalformedAlertException.class)
+                .hasMessageContaining("icmp_type");
     }
 
     @Test
@@ -295,7 +324,7 @@ class EveAlertParserTest {
         n.remove(List.of("community_id", "flow_id", "pcap_cnt", "flow", "host", "vlan"));
         ((ObjectNode) n.get("alert")).remove("signature");
         EveAlert a = parseAlert(JSON.writeValueAsString(n));
-        assertThat(a.communityId()).isNull();
+        assertThat(a.communityId()).as("computed from the tuple").isEqualTo(CommunityIdOracle.v1(a));
         assertThat(a.flowId()).isNull();
         assertThat(a.pcapCnt()).isNull();
         assertThat(a.sensor()).isNull();
