@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,12 +66,8 @@ public final class ProbeApiServer implements AutoCloseable {
     private final ExecutorService workers;
     private final ObjectMapper json = new ObjectMapper();
 
-    /** Answers {@code GET /metrics}: the probe's meters in the Prometheus text format. */
-    public interface MetricsText {
-        String contentType();
-
-        String scrape();
-    }
+    /** Answers {@code GET /metrics}: the probe's meters, {@code scrape} giving them in {@code contentType}. */
+    public record MetricsText(String contentType, Supplier<String> scrape) {}
 
     /** Without {@code GET /metrics}. */
     public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
@@ -175,7 +172,7 @@ public final class ProbeApiServer implements AutoCloseable {
     }
 
     private void metrics(HttpExchange exchange) throws IOException {
-        byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        byte[] body = metrics.scrape().get().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", metrics.contentType());
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody()) {

@@ -179,17 +179,7 @@ final class RunCommand implements Callable<Integer> {
             throw CliFailure.badInput(config + ": " + e.getMessage(), e);
         }
         ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves,
-                new ProbeApiServer.MetricsText() {
-                    @Override
-                    public String contentType() {
-                        return ProbeMetrics.CONTENT_TYPE;
-                    }
-
-                    @Override
-                    public String scrape() {
-                        return metrics.scrape();
-                    }
-                });
+                new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape));
         server.start();
         spec.commandLine().getOut().printf("flowtrap-probe: api %s://%s:%d%n", tls == null ? "http" : "https",
                 address.getHostString(), server.port());

@@ -59,7 +59,7 @@ class LiveCaptureIT {
             probe = new ProcessBuilder(net.command(Tools.REPO.resolve("ops/bin/flowtrap-probe").toString(), "run",
                     "--config", work.resolve("probe.yaml").toString()))
                     .redirectOutput(work.resolve("probe.out").toFile()).redirectError(probeErr.toFile()).start();
-            waitFor(work.resolve("probe.out"), "flowtrap-probe: ready", 60);
+            Tools.awaitText(work.resolve("probe.out"), "flowtrap-probe: ready", 60);
             assertThat(Files.readString(probeErr)).contains("capture engine " + engine + " ");
 
             String config = Files.readString(Tools.REPO.resolve("ops/suricata/suricata.yaml"))
@@ -74,13 +74,13 @@ class LiveCaptureIT {
                     work.resolve("suricata.yaml").toString(), "-S", Tools.REPO.resolve("ops/suricata/flowtrap-test.rules").toString(),
                     "-l", log.toString(), "-k", "none"))
                     .redirectErrorStream(true).redirectOutput(work.resolve("suricata.out").toFile()).start();
-            waitFor(work.resolve("suricata.out"), "Engine started", 90);
-            waitFor(probeErr, "EVE writer connected", 30);
+            Tools.awaitText(work.resolve("suricata.out"), "Engine started", 90);
+            Tools.awaitText(probeErr, "EVE writer connected", 30);
 
             net.replay(pcap, "--topspeed");
             suricata.destroy(); // SIGTERM: Suricata finishes its packets, flushes its EVE outputs and disconnects
             assertThat(suricata.waitFor(60, TimeUnit.SECONDS)).as("suricata exits").isTrue();
-            waitFor(probeErr, "EVE writer disconnected", 60); // the probe has read all Suricata wrote
+            Tools.awaitText(probeErr, "EVE writer disconnected", 60); // the probe has read all Suricata wrote
             probe.destroy(); // SIGTERM: the probe ends its flows and seals the store
             assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(probe.exitValue()).as(Files.readString(probeErr)).isIn(0, 143);
@@ -151,15 +151,4 @@ class LiveCaptureIT {
         }
     }
 
-    private static void waitFor(Path file, String text, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no '" + text + "' in " + file + " after " + seconds + " s: "
-                + (Files.exists(file) ? Files.readString(file) : "(no file)"));
-    }
 }

@@ -65,7 +65,7 @@ class SuricataEveSocketIT {
             probe = new ProcessBuilder(inNamespace(ns, Tools.REPO.resolve("ops/bin/flowtrap-probe").toString(), "run",
                     "--config", work.resolve("probe.yaml").toString()))
                     .redirectOutput(work.resolve("probe.out").toFile()).redirectError(work.resolve("probe.err").toFile()).start();
-            waitFor(work.resolve("probe.out"), "flowtrap-probe: ready", 60);
+            Tools.awaitText(work.resolve("probe.out"), "flowtrap-probe: ready", 60);
 
             String config = Files.readString(Tools.REPO.resolve("ops/suricata/suricata.yaml"))
                     .replace("filetype: regular ", "filetype: unix_stream ")
@@ -79,15 +79,15 @@ class SuricataEveSocketIT {
                     work.resolve("suricata.yaml").toString(), "-S", Tools.REPO.resolve("ops/suricata/flowtrap-test.rules").toString(),
                     "-l", log.toString(), "-k", "none"))
                     .redirectErrorStream(true).redirectOutput(work.resolve("suricata.out").toFile()).start();
-            waitFor(work.resolve("suricata.out"), "Engine started", 90);
-            waitFor(work.resolve("probe.err"), "EVE writer connected", 30);
+            Tools.awaitText(work.resolve("suricata.out"), "Engine started", 90);
+            Tools.awaitText(work.resolve("probe.err"), "EVE writer connected", 30);
 
             Tools.Run replay = Tools.run(work, inNamespace(ns, "tcpreplay", "-i", "ftB", "--topspeed", pcap.toString()));
             must(replay, "tcpreplay");
             Thread.sleep(3000); // Suricata's last alerts (stream and flow-timeout ones come after the packets)
             suricata.destroy(); // Suricata first: events written after the probe stopped listening would be its drops
             assertThat(suricata.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            waitFor(work.resolve("probe.err"), "EVE writer disconnected", 30);
+            Tools.awaitText(work.resolve("probe.err"), "EVE writer disconnected", 30);
             probe.destroy();
             assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(probe.exitValue()).as(Files.readString(work.resolve("probe.err"))).isIn(0, 143);
@@ -138,15 +138,4 @@ class SuricataEveSocketIT {
         return pairs;
     }
 
-    private static void waitFor(Path file, String text, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no '" + text + "' in " + file + " after " + seconds + " s: "
-                + (Files.exists(file) ? Files.readString(file) : "(no file)"));
-    }
 }

@@ -52,4 +52,17 @@ final class Tools {
         assertThat(r.exit()).as("suricata: " + r.out() + r.err()).isZero();
         return log.resolve("eve.json");
     }
+
+    /** Waits until {@code file} holds {@code text} (a line the process writes when it is there); fails after {@code seconds}. */
+    static void awaitText(Path file, String text, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file) && Files.readString(file).contains(text)) {
+                return;
+            }
+            Thread.sleep(200); // polling the file: the wait ends on what the process wrote
+        }
+        throw new AssertionError("no '" + text + "' in " + file + " after " + seconds + " s: "
+                + (Files.exists(file) ? Files.readString(file) : "(no file)"));
+    }
 }

@@ -93,17 +93,7 @@ class ProbeMetricsTest {
         CarveJobs carves = new CarveJobs(tmp.resolve("carves"), pipeline.store().extractor(), () -> true,
                 Duration.ofHours(1), Duration.ofSeconds(600), metrics::recordCarve);
         server = new ProbeApiServer("probe-m", new InetSocketAddress("127.0.0.1", 0), null, TOKEN, pipeline.store(), carves,
-                new ProbeApiServer.MetricsText() {
-                    @Override
-                    public String contentType() {
-                        return ProbeMetrics.CONTENT_TYPE;
-                    }
-
-                    @Override
-                    public String scrape() {
-                        return metrics.scrape();
-                    }
-                });
+                new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape));
         server.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
