@@ -196,6 +196,13 @@ class ProbeMetricsTest {
                 .isLessThan(value(m, "flowtrap_packets_captured_total"));
         assertThat(value(m, "flowtrap_store_packets")).isEqualTo(storedPackets);
         assertThat(value(m, "flowtrap_store_segments")).isEqualTo(segments.size()).isPositive();
+        // the store's writer: it sealed every segment there is, lost nothing (a replay waits for room), has nothing left
+        assertThat(value(m, "flowtrap_store_segments_sealed_total")).isEqualTo(segments.size());
+        assertThat(value(m, "flowtrap_store_backlog_dropped_packets_total")).isZero();
+        assertThat(value(m, "flowtrap_store_backlog_dropped_bytes_total")).isZero();
+        assertThat(value(m, "flowtrap_store_backlog_bytes")).isZero();
+        assertThat(value(m, "flowtrap_store_write_failures_total")).isZero();
+        assertThat(value(m, "flowtrap_store_write_lost_packets_total")).isZero();
         long onDisk = 0;
         try (Stream<Path> files = Files.list(tmp.resolve("store"))) {
             for (Path f : files.filter(f -> f.toString().endsWith(".pcap") || f.toString().endsWith(".idx")).toList()) {
