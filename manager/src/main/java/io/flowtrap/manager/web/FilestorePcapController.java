@@ -199,10 +199,8 @@ public class FilestorePcapController {
         if (!violations.isEmpty()) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "not a valid alert", String.join("; ", violations));
         }
-        if (!node.hasNonNull("community_id")) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "alert has no flow identity",
-                    "community_id is missing: enable community-id in Suricata's eve-log");
-        }
+        // no community_id check: the schema requires the tuple, and the probe names the flow by it when
+        // Suricata left community_id out (it does under load, for about 2 % of live alerts)
         return (ObjectNode) node;
     }
 
