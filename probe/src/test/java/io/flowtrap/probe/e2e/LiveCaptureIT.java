@@ -62,13 +62,7 @@ class LiveCaptureIT {
             Tools.awaitText(work.resolve("probe.out"), "flowtrap-probe: ready", 60);
             assertThat(Files.readString(probeErr)).contains("capture engine " + engine + " ");
 
-            String config = Files.readString(Tools.REPO.resolve("ops/suricata/suricata.yaml"))
-                    .replace("filetype: regular ", "filetype: unix_stream ")
-                    .replace("filename: eve.json", "filename: " + socket)
-                    .replace("outputs:\n", "outputs:\n  - eve-log:\n      enabled: yes\n      filetype: regular\n"
-                            + "      filename: eve.json\n      community-id: true\n      types:\n        - alert:\n"
-                            + "            metadata: yes\n");
-            Files.writeString(work.resolve("suricata.yaml"), config);
+            Tools.suricataConfigToSocket(work.resolve("suricata.yaml"), socket);
             Path log = Files.createDirectories(work.resolve("suricata"));
             suricata = new ProcessBuilder(net.command("suricata", "--af-packet=" + TestNetwork.CAPTURE, "-c",
                     work.resolve("suricata.yaml").toString(), "-S", Tools.REPO.resolve("ops/suricata/flowtrap-test.rules").toString(),

@@ -65,4 +65,17 @@ final class Tools {
         throw new AssertionError("no '" + text + "' in " + file + " after " + seconds + " s: "
                 + (Files.exists(file) ? Files.readString(file) : "(no file)"));
     }
+
+    /**
+     * Writes to {@code config} the project's Suricata settings with its EVE alerts sent to the probe's
+     * unix socket {@code socket}, plus an eve.json of the same alerts in Suricata's log directory.
+     */
+    static void suricataConfigToSocket(Path config, Path socket) throws IOException {
+        Files.writeString(config, Files.readString(REPO.resolve("ops/suricata/suricata.yaml"))
+                .replace("filetype: regular ", "filetype: unix_stream ")
+                .replace("filename: eve.json", "filename: " + socket)
+                .replace("outputs:\n", "outputs:\n  - eve-log:\n      enabled: yes\n      filetype: regular\n"
+                        + "      filename: eve.json\n      community-id: true\n      types:\n        - alert:\n"
+                        + "            metadata: yes\n"));
+    }
 }
