@@ -131,9 +131,48 @@ public final class CommunityId {
         return h;
     }
 
-    /** {@link #hash64(byte[], int)} of a printed Community ID such as Suricata's EVE {@code community_id}. */
+    /**
+     * {@link #hash64(byte[], int)} of a printed Community ID such as Suricata's EVE {@code community_id}.
+     * The canonical form ({@code "1:"}, 27 base64 characters and one {@code '='}) is decoded in place
+     * without allocating (the capture thread does this for every alert); anything else goes through
+     * {@link #parse}, which accepts or refuses it with its reason.
+     */
     public static long hash64(String communityId) {
+        if (communityId != null && communityId.length() == CANONICAL_LENGTH && communityId.charAt(0) == '1'
+                && communityId.charAt(1) == ':' && communityId.charAt(CANONICAL_LENGTH - 1) == '=') {
+            long h = 0;
+            int bits = 0;
+            boolean valid = true;
+            for (int i = 2; i < CANONICAL_LENGTH - 1 && valid; i++) {
+                int sextet = sextet(communityId.charAt(i));
+                valid = sextet >= 0;
+                if (bits < 64) { // the first 64 bits are the hash; the rest is only checked
+                    h = bits <= 58 ? h << 6 | sextet : h << (64 - bits) | sextet >>> (6 - (64 - bits));
+                }
+                bits += 6;
+            }
+            // 27 sextets are 162 bits: 160 of the digest and 2 that must be zero, as Base64 writes them
+            if (valid && (sextet(communityId.charAt(CANONICAL_LENGTH - 2)) & 0x3) == 0) {
+                return h;
+            }
+        }
         return hash64(parse(communityId), 0);
+    }
+
+    /** "1:" + base64 of 20 bytes: 27 characters and one '='. */
+    private static final int CANONICAL_LENGTH = 2 + 28;
+
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '+' ? 62 : c == '/' ? 63 : -1;
     }
 
     /** The 20 digest bytes of a printed {@code "1:<base64>"} Community ID. */

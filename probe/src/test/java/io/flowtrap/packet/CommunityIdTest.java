@@ -127,4 +127,34 @@ class CommunityIdTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds 3 bytes");
         assertThatThrownBy(() -> CommunityId.hash64((String) null)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void hashOfAPrintedIdIsTheDigestPrefixAndAllocatesNothingForTheCanonicalForm() {
+        Random random = new Random(5);
+        byte[] digest = new byte[CommunityId.DIGEST_SIZE];
+        List<String> printed = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            random.nextBytes(digest);
+            String id = CommunityId.format(digest, 0);
+            assertThat(CommunityId.hash64(id)).isEqualTo(CommunityId.hash64(digest, 0));
+            assertThat(CommunityId.hash64(id.substring(0, id.length() - 1))).as("unpadded, through parse")
+                    .isEqualTo(CommunityId.hash64(digest, 0));
+            printed.add(id);
+        }
+        assertThatThrownBy(() -> CommunityId.hash64("1:dGHyGvjMfljg6Bppwm3bg0LO8T*=")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CommunityId.hash64("2:dGHyGvjMfljg6Bppwm3bg0LO8TY=")).isInstanceOf(IllegalArgumentException.class);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (int round = 0; round < 3; round++) { // the last round runs compiled
+            long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            for (String id : printed) {
+                sum += CommunityId.hash64(id);
+            }
+            if (round == 2) {
+                assertThat(threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before).isLessThan(1024);
+            }
+        }
+        assertThat(sum).isNotZero();
+    }
 }
