@@ -139,8 +139,7 @@ public final class PacketDecoder {
         out.ipVersion = 4;
         out.networkOffset = p - base;
         out.protocol = b.get(p + 9) & 0xFF;
-        b.get(p + 12, out.srcAddress, 0, 4);
-        b.get(p + 16, out.dstAddress, 0, 4);
+        out.setIpv4Addresses(u32(b, p + 12), u32(b, p + 16));
         int flagsOffset = u16(b, p + 6);
         boolean more = (flagsOffset & 0x2000) != 0;
         int fragOffset = (flagsOffset & 0x1FFF) * 8;
@@ -171,8 +170,7 @@ public final class PacketDecoder {
         }
         out.ipVersion = 6;
         out.networkOffset = p - base;
-        b.get(p + 8, out.srcAddress, 0, 16);
-        b.get(p + 24, out.dstAddress, 0, 16);
+        out.setIpv6Addresses(b, p + 8, p + 24);
         int payloadLength = u16(b, p + 4);
         // payload length 0 means a jumbogram (or TSO): trust the capture instead
         int ipEnd = payloadLength == 0 ? end : (int) Math.min(end, (long) p + 40 + payloadLength);
@@ -269,6 +267,12 @@ public final class PacketDecoder {
         int payload = Math.min(t + header, end);
         out.payloadOffset = payload - base;
         out.payloadLength = end - payload;
+    }
+
+    /** The 4 bytes at {@code i} as a big-endian int, whatever the buffer's byte order. */
+    private static int u32(ByteBuffer b, int i) {
+        int v = b.getInt(i);
+        return b.order() == java.nio.ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
     private static int u16(ByteBuffer b, int i) {
