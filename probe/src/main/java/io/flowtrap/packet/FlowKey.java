@@ -72,18 +72,6 @@ public final class FlowKey {
         return java.util.Arrays.equals(a, aOff, aOff + SIZE, b, bOff, bOff + SIZE);
     }
 
-    /** A well-mixed 64-bit hash of a key, for in-memory hash tables only (never persisted). */
-    public static long hash(byte[] k, int off) {
-        long h = 0x9E3779B97F4A7C15L;
-        for (int i = 0; i < SIZE; i += 4) {
-            int v = (k[off + i] & 0xFF) << 24 | (k[off + i + 1] & 0xFF) << 16
-                    | (k[off + i + 2] & 0xFF) << 8 | (k[off + i + 3] & 0xFF);
-            h = (h ^ v) * 0xBF58476D1CE4E5B9L;
-            h ^= h >>> 31;
-        }
-        return h;
-    }
-
     public static int version(byte[] k, int off) {
         return k[off + OFF_VERSION];
     }

@@ -122,6 +122,25 @@ public final class FlowResolver {
         return fromLow;
     }
 
+    /** The source "port" of the packet last resolved as its Community ID takes it (ICMP: the type). */
+    public int lastCommunityIdSrcPort() {
+        return cidSrcPort;
+    }
+
+    /** The destination "port" of the packet last resolved as its Community ID takes it (ICMP: the code). */
+    public int lastCommunityIdDstPort() {
+        return cidDstPort;
+    }
+
+    /**
+     * Community ID v1 of a flow given a packet decoded elsewhere ({@link PacketDecoder}) and the
+     * ports {@link #lastCommunityIdSrcPort}/{@link #lastCommunityIdDstPort} gave for it when it was
+     * resolved (a non-first fragment carries none of its own). Uses this resolver's seed and digest.
+     */
+    public void communityId(DecodedPacket p, int srcPort, int dstPort, byte[] out, int outOffset) {
+        communityId.compute(seed, p, srcPort, dstPort, out, outOffset);
+    }
+
     /** The decoded headers of the packet last passed to {@link #resolve}. */
     public DecodedPacket decoded() {
         return decoded;

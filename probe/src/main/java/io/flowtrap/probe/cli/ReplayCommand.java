@@ -67,12 +67,14 @@ final class ReplayCommand implements Callable<Integer> {
                 : AlertSchedule.read(eve, alertDelay, new EveAlertParser(), alertCounters);
         long started = System.nanoTime();
         OfflinePcapSource source;
+        OfflinePcapSource twin; // a second reader for a resolving thread, when replaying as fast as possible
         try {
             source = speed == 0 ? OfflinePcapSource.asFastAsPossible(pcap) : OfflinePcapSource.paced(pcap, speed);
+            twin = speed == 0 && Replay.resolvingAheadHelps() ? OfflinePcapSource.asFastAsPossible(pcap) : null;
         } catch (PcapFormatException e) {
             throw CliFailure.badInput(e.getMessage(), e);
         }
-        try (source;
+        try (source; twin;
                 CapturePipeline pipeline = CapturePipeline.open(
                         capture.store(store), capture.flows(), capture.lookbackSettings(), alertCounters)) {
             var recovery = pipeline.store().recoveryReport();
@@ -80,7 +82,11 @@ final class ReplayCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println("recovery:\n  " + String.join("\n  ", recovery.actions()));
             }
             try {
-                Replay.run(source, schedule, pipeline);
+                if (twin != null) {
+                    Replay.runResolvingAhead(source, twin, schedule, pipeline, 0);
+                } else {
+                    Replay.run(source, schedule, pipeline);
+                }
             } catch (PcapFormatException e) {
                 // Keep what was captured before the damage (the pipeline still seals on close).
                 spec.commandLine().getErr().println("flowtrap-probe: " + e.getMessage() + " (replay stopped there)");

@@ -200,8 +200,11 @@ final class RunCommand implements Callable<Integer> {
             for (EveAlert alert : schedule.alerts()) {
                 forwarding.accept(alert);
             }
-            try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap)) {
-                packets = Replay.run(source, schedule, pipeline, shift);
+            try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap);
+                    OfflinePcapSource twin = OfflinePcapSource.asFastAsPossible(pcap)) {
+                packets = Replay.resolvingAheadHelps()
+                        ? Replay.runResolvingAhead(source, twin, schedule, pipeline, shift)
+                        : Replay.run(source, schedule, pipeline, shift);
             }
         } catch (PcapFormatException | MalformedAlertException e) {
             throw CliFailure.badInput(pcap + ": " + e.getMessage(), e);

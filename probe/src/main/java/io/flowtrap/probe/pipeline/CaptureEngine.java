@@ -4,6 +4,7 @@ import io.flowtrap.packet.CommunityId;
 import io.flowtrap.packet.DecodedPacket;
 import io.flowtrap.packet.FlowKey;
 import io.flowtrap.packet.FlowResolver;
+import io.flowtrap.packet.PacketDecoder;
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlert;
@@ -47,6 +48,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final LookbackRing ring;
     private final PcapStore store;
     private final FlowResolver resolver = new FlowResolver();
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final DecodedPacket redecoded = new DecodedPacket();
     private final AlertIntakeCounters alertCounters;
     private final CaptureCounters counters = new CaptureCounters();
     private final AlertInbox inbox = new AlertInbox(INBOX_CAPACITY);
@@ -151,6 +154,49 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
 
     /** Processes one packet. Allocation-free in steady state. */
     public void onPacket(PacketRecord packet) throws IOException {
+        long ts = beginPacket(packet);
+        if (!resolver.resolve(packet, key, 0)) {
+            counters.unparsed++;
+            return;
+        }
+        DecodedPacket decoded = resolver.decoded();
+        int slot = flows.track(key, 0, decoded.protocol, decoded.tcpFlags, resolver.lastFromLow(), ts,
+                packet.wireLength(), this);
+        if (flows.lastTrackCreated()) {
+            resolver.communityId(digest, 0);
+            flowCreated(slot, key, 0);
+        }
+        holdOrStore(packet, slot);
+    }
+
+    /**
+     * As {@link #onPacket}, for a packet another thread has resolved already: its flow key, hash and
+     * headers are in {@code ring}'s entry at {@code at}. Decodes the packet again only when it starts
+     * a flow (for its Community ID).
+     */
+    void onResolvedPacket(PacketRecord packet, ResolvedPacketRing ring, int at) throws IOException {
+        long ts = beginPacket(packet);
+        long flags = ring.flags(at);
+        if (!ResolvedPacketRing.resolved(flags)) {
+            counters.unparsed++;
+            return;
+        }
+        byte[] entries = ring.entries();
+        int slot = flows.track(entries, at, ring.hash(at), ResolvedPacketRing.protocol(flags),
+                ResolvedPacketRing.tcpFlags(flags), ResolvedPacketRing.fromLow(flags), ts, packet.wireLength(), this);
+        if (flows.lastTrackCreated()) {
+            if (!decoder.decode(packet, redecoded)) {
+                throw new IllegalStateException("a packet resolved by the resolving thread does not decode here");
+            }
+            resolver.communityId(redecoded, ResolvedPacketRing.communityIdSrcPort(flags),
+                    ResolvedPacketRing.communityIdDstPort(flags), digest, 0);
+            flowCreated(slot, entries, at);
+        }
+        holdOrStore(packet, slot);
+    }
+
+    /** What every packet does first: pending alerts, the clock, counts, housekeeping when due. */
+    private long beginPacket(PacketRecord packet) throws IOException {
         drainInbox();
         long ts = packet.timestampNanos();
         if (ts > clockNanos) {
@@ -161,24 +207,24 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         if (clockNanos >= nextHousekeepingNanos) {
             housekeeping();
         }
-        if (!resolver.resolve(packet, key, 0)) {
-            counters.unparsed++;
-            return;
-        }
-        DecodedPacket decoded = resolver.decoded();
-        int slot = flows.track(key, 0, decoded, resolver.lastFromLow(), ts, packet.wireLength(), this);
-        if (flows.lastTrackCreated()) {
-            resolver.communityId(digest, 0);
-            flows.setCommunityId(slot, digest, 0);
-            int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), key, 0);
-            if (waiting > 0) {
-                alertCounters.incrementMatched();
-                for (int i = 1; i < waiting; i++) {
-                    alertCounters.incrementDuplicate();
-                }
-                arm(slot);
+        return ts;
+    }
+
+    /** A flow was just created for the packet whose Community ID is in {@link #digest}: alerts may wait for it. */
+    private void flowCreated(int slot, byte[] flowKey, int keyOffset) throws IOException {
+        flows.setCommunityId(slot, digest, 0);
+        int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), flowKey, keyOffset);
+        if (waiting > 0) {
+            alertCounters.incrementMatched();
+            for (int i = 1; i < waiting; i++) {
+                alertCounters.incrementDuplicate();
             }
+            arm(slot);
         }
+    }
+
+    /** An armed flow's packet goes to the store, any other's to the look-back ring. */
+    private void holdOrStore(PacketRecord packet, int slot) {
         if (flows.armed(slot)) {
             store(packet, slot);
             return;
@@ -191,6 +237,11 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         counters.lookbackWrites++;
         flows.setLookbackHead(slot, position);
+    }
+
+    /** The flow table, for a thread that resolves packets ahead of this one ({@link FlowTable#keyHash} only). */
+    FlowTable flows() {
+        return flows;
     }
 
     /**

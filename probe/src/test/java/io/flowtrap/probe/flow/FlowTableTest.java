@@ -2,7 +2,6 @@ package io.flowtrap.probe.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flowtrap.packet.DecodedPacket;
 import io.flowtrap.packet.FlowKey;
 import io.flowtrap.packet.PacketDecoder;
 import java.lang.management.ManagementFactory;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 class FlowTableTest {
     private static final long SECOND = 1_000_000_000L;
-    private final DecodedPacket packet = new DecodedPacket();
     private final List<String> ended = new ArrayList<>();
     private FlowTable table;
     private final FlowTable.FlowEndListener listener = (slot, reason) ->
@@ -39,10 +37,7 @@ class FlowTableTest {
     }
 
     private int track(byte[] key, int protocol, int tcpFlags, boolean fromLow, long ts) {
-        packet.clear();
-        packet.protocol = protocol;
-        packet.tcpFlags = tcpFlags;
-        return table.track(key, 0, packet, fromLow, ts, 100, active);
+        return table.track(key, 0, protocol, tcpFlags, fromLow, ts, 100, active);
     }
 
     private static FlowTimeouts timeouts(long tcpNew, long established, long closed, long udp) {
@@ -155,6 +150,27 @@ class FlowTableTest {
         table.endAll(listener);
         assertThat(table.size()).isZero();
         assertThat(table.ended(FlowEndReason.SHUTDOWN)).isEqualTo(3);
+    }
+
+    @Test
+    void armedFlowsStillExpireAndAreEvictedOnlyWhenNoFlowWaits() {
+        table = new FlowTable(3, timeouts(30, 600, 10, 100));
+        int a = track(key(17, 1, 1, 9, 9, 0), 17, 0, true, 1 * SECOND);
+        int b = track(key(17, 2, 1, 9, 9, 0), 17, 0, true, 2 * SECOND);
+        int c = track(key(17, 3, 1, 9, 9, 0), 17, 0, true, 3 * SECOND);
+        table.arm(b);
+        table.arm(a);
+        table.arm(c);
+        track(key(17, 1, 1, 9, 9, 0), 17, 0, false, 4 * SECOND); // a is now the most recently active
+        track(key(17, 4, 1, 9, 9, 0), 17, 0, true, 5 * SECOND);
+        assertThat(ended).as("all armed: the least recently active armed flow gives way")
+                .containsExactly("17 10.0.0.2:1 <-> 10.1.0.9:9 EVICTED");
+        assertThat(table.armed(a)).isTrue();
+        ended.clear();
+        assertThat(table.expire(104 * SECOND, listener)).isEqualTo(1); // c: idle over 100 s since 3 s
+        assertThat(ended).containsExactly("17 10.0.0.3:1 <-> 10.1.0.9:9 IDLE_TIMEOUT");
+        assertThat(table.expire(106 * SECOND, listener)).isEqualTo(2); // a (4 s) and the unarmed one (5 s)
+        assertThat(table.size()).isZero();
     }
 
     @Test

@@ -1,0 +1,91 @@
+package io.flowtrap.probe.flow;
+
+import io.flowtrap.packet.FlowKey;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.security.SecureRandom;
+
+/**
+ * Keyed SipHash-1-3 (the PRF Rust's and Python's hash tables use against hash flooding) over flow
+ * keys and 64-bit values, for the flow table's indexes. Anyone on the wire picks the addresses and
+ * ports the probe hashes; with an unkeyed hash they could pick thousands of flows for one probe run
+ * and make each packet's lookup walk them. The key is drawn from {@link SecureRandom} per table, so
+ * index positions are neither predictable nor the same in two processes (never persist a hash).
+ *
+ * <p>{@link #hashKey} reads a {@value FlowKey#SIZE}-byte key as five little-endian longs and one int:
+ * exactly SipHash of those 44 bytes, without a byte loop. Allocation-free; thread-safe (immutable).
+ */
+public final class FlowHash {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int KEY_WORDS = FlowKey.SIZE / 8; // 5 whole words, then 4 bytes and the length
+
+    private final long k0;
+    private final long k1;
+
+    /** A hash with a fresh random key. */
+    public static FlowHash random() {
+        SecureRandom random = new SecureRandom();
+        return new FlowHash(random.nextLong(), random.nextLong());
+    }
+
+    /** A hash with the given 128-bit key (k0 = its first 8 bytes little-endian, k1 the next 8). */
+    public FlowHash(long k0, long k1) {
+        this.k0 = k0;
+        this.k1 = k1;
+    }
+
+    /** SipHash-1-3 of the {@value FlowKey#SIZE} key bytes at {@code key[off..]}. */
+    public long hashKey(byte[] key, int off) {
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
+        for (int i = 0; i < KEY_WORDS; i++) {
+            long m = (long) LONGS.get(key, off + 8 * i);
+            v3 ^= m;
+            // one compression round (SipRound)
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+            v0 ^= m;
+        }
+        long last = ((long) FlowKey.SIZE << 56) | ((int) INTS.get(key, off + 8 * KEY_WORDS) & 0xFFFF_FFFFL);
+        return finish(v0, v1, v2, v3, last);
+    }
+
+    /** SipHash-1-3 of the 8 bytes of {@code value}, little-endian. */
+    public long hashLong(long value) {
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
+        v3 ^= value;
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 ^= value;
+        return finish(v0, v1, v2, v3, 8L << 56);
+    }
+
+    /** The last word (remaining bytes and the length), then three finalisation rounds. */
+    private static long finish(long v0, long v1, long v2, long v3, long last) {
+        v3 ^= last;
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 ^= last;
+        v2 ^= 0xFF;
+        for (int r = 0; r < 3; r++) {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
+}
