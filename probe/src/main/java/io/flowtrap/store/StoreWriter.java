@@ -81,6 +81,8 @@ final class StoreWriter implements Runnable {
 
     // The writer thread's own.
     private SegmentWriter active;
+    /** The producer's clock when {@code active} opened (its first packet's time if the producer had not ticked yet). */
+    private long activeOpenedOnClock;
     private long nextSequence;
     private int idleParks;
     private long retryAtNanos; // 0: not backing off
@@ -321,12 +323,15 @@ final class StoreWriter implements Runnable {
             long ts = packet.timestampNanos();
             if (active != null && (active.size() + PcapFormat.RECORD_HEADER_SIZE + caplen > config.segmentMaxBytes()
                     || active.linkType() != packet.linkType()
-                    || ts - active.firstTimestamp() >= config.segmentMaxAge().toNanos())) {
+                    || ts - active.firstTimestamp() >= config.segmentMaxAge().toNanos()
+                    || activeAgeOnClock() >= config.segmentMaxAge().toNanos())) {
                 sealActive();
             }
             if (active == null) {
                 makeRoomForSegment();
                 active = new SegmentWriter(dir, nextSequence++, packet.linkType(), config.snaplen(), indexBuilder, writeBuffer);
+                long clock = handoff.clockNanos();
+                activeOpenedOnClock = clock == Long.MIN_VALUE ? ts : clock;
             }
             active.append(packet, caplen, cid, 0, key, 0);
             activeBytes = active.size();
@@ -341,11 +346,20 @@ final class StoreWriter implements Runnable {
 
     /** Seals the active segment once it is older than the segment age on the producer's clock. */
     private void sealIfOld() {
-        long clock = handoff.clockNanos();
-        if (active != null && active.packets() > 0 && clock != Long.MIN_VALUE
-                && clock - active.firstTimestamp() >= config.segmentMaxAge().toNanos()) {
+        if (active != null && active.packets() > 0 && activeAgeOnClock() >= config.segmentMaxAge().toNanos()) {
             sealQuietly();
         }
+    }
+
+    /**
+     * How long the active segment has been open on the producer's timer clock (packet time in a
+     * replay, monotonic on a live wire: see CaptureEngine.useMonotonicTimers), measured from the
+     * clock's value when the segment opened, never from a packet timestamp: a step of the wall
+     * clock then neither holds a segment open nor seals each new one at once. 0 before any tick.
+     */
+    private long activeAgeOnClock() {
+        long clock = handoff.clockNanos();
+        return clock == Long.MIN_VALUE ? 0 : clock - activeOpenedOnClock;
     }
 
     private void sealQuietly() {

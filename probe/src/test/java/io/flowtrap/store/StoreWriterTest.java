@@ -185,6 +185,26 @@ class StoreWriterTest {
     }
 
     @Test
+    void aStepOfTheWallClockNeitherSealsEachSegmentAtOnceNorHoldsOneOpen() throws Exception {
+        // Live, the producer's clock is monotonic while packet timestamps follow the wall clock: after a
+        // step they differ by the step. A segment's age is counted on the producer's clock from its opening.
+        for (long step : new long[] {-3600 * SECOND, 3600 * SECOND}) {
+            Path store = dir.resolve("store" + step);
+            try (PcapStore s = PcapStore.open(store, new StoreConfig(1L << 30, 256L << 20, Duration.ofSeconds(10), 65535))) {
+                long clock = StoreFixture.T0 - step; // packets stamped T0 after the wall clock moved by step
+                s.tick(clock);
+                StoreFixture.append(s, 3, 20, 5, StoreFixture.T0);
+                s.tick(clock + 5 * SECOND);
+                s.flush();
+                assertThat(s.status().segments()).as("step %d s, 5 s open", step / SECOND).isEmpty();
+                s.tick(clock + 11 * SECOND);
+                s.flush();
+                assertThat(s.status().segments()).as("step %d s, 11 s open", step / SECOND).hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void theWriterSealsBySegmentAgeOnTheProducersClock() throws Exception {
         Path store = dir.resolve("store");
         try (PcapStore s = PcapStore.open(store, new StoreConfig(1L << 30, 256L << 20, Duration.ofSeconds(10), 65535))) {

@@ -246,6 +246,7 @@ final class RunCommand implements Callable<Integer> {
         try (LivePacketSource source = LiveSources.open(capture)) {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
+            engine.useMonotonicTimers(); // packet timestamps follow the wall clock, which can step
             EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
                 forwarding.accept(alert);
                 engine.submit(alert);

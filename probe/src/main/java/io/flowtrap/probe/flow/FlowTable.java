@@ -21,8 +21,9 @@ import java.nio.ByteOrder;
  * collide.
  *
  * <p>Lifecycle as Suricata's: TCP flows close on RST or FIN seen both ways, then linger for the
- * closed timeout; every flow ends after its idle timeout, measured in packet time so a replay is
- * deterministic. Each timeout class keeps its flows in two queues (intrusive doubly linked lists),
+ * closed timeout; every flow ends after its idle timeout, measured on the timer clock the caller
+ * gives: packet time in a replay (so a replay is deterministic), a monotonic clock on a live wire
+ * (so a step of the wall clock changes only the timestamps). Each timeout class keeps its flows in two queues (intrusive doubly linked lists),
  * one of flows waiting for an alert and one of armed flows, ordered by when they were queued; a
  * packet only stamps its flow's last-seen time, and expiry, looking at queue heads only, re-queues
  * a head that saw packets since it was queued. That keeps the per-packet path free of list surgery
@@ -72,14 +73,14 @@ public final class FlowTable {
     private final int maxFlows;
     private final FlowHash hasher;
     /**
-     * One record of {@link #STRIDE} longs per slot: key hash, last seen, queued at, bytes, packets
-     * from low and from high, look-back head, state (TCP bits | timeout class &lt;&lt; 8 | armed and
+     * One record of {@link #STRIDE} longs per slot: the newest packet's timestamp, last seen on the
+     * timer clock, queued at (timer clock), bytes, packets from low and from high, look-back head, state (TCP bits | timeout class &lt;&lt; 8 | armed and
      * Community ID bits | generation &lt;&lt; 32), the key as 6 little-endian longs (its 44 bytes and 4
      * zero bytes), the Community ID prefix and the first-seen time.
      */
     private final long[] records;
     private static final int STRIDE = 16;
-    private static final int KEY_HASH = 0;
+    private static final int LAST_PACKET = 0;
     private static final int LAST_SEEN = 1;
     private static final int QUEUED_AT = 2;
     private static final int BYTES = 3;
@@ -172,21 +173,27 @@ public final class FlowTable {
         return hasher.hashKey(key, keyOffset);
     }
 
-    /** As {@link #track(byte[], int, long, int, int, boolean, long, int, FlowEndListener)}, hashing the key here. */
+    /**
+     * As {@link #track(byte[], int, long, int, int, boolean, long, long, int, FlowEndListener)},
+     * hashing the key here, with the packet's timestamp as the timer clock (a replay).
+     */
     public int track(byte[] key, int keyOffset, int protocol, int tcpFlags, boolean fromLow, long timestampNanos,
             int wireLength, FlowEndListener listener) {
         return track(key, keyOffset, hasher.hashKey(key, keyOffset), protocol, tcpFlags, fromLow, timestampNanos,
-                wireLength, listener);
+                timestampNanos, wireLength, listener);
     }
 
     /**
      * Finds or creates the flow of a packet and updates it; returns its slot. {@code hash} is
-     * {@link #keyHash} of the key; {@code tcpFlags} are the packet's if it is TCP. {@link
-     * #lastTrackCreated()} says whether the flow is new (the caller then sets its Community ID).
-     * A full table first evicts its least recently active flow, telling {@code listener}.
+     * {@link #keyHash} of the key; {@code tcpFlags} are the packet's if it is TCP. {@code
+     * timestampNanos} is the packet's own time (what {@link #firstSeen}/{@link #lastSeen} report);
+     * {@code timerNanos} is the clock idle timeouts run on, the same as {@link #expire} is given: the
+     * packet time in a replay, a monotonic clock on a live wire (so a step of the wall clock moves
+     * no timeout). {@link #lastTrackCreated()} says whether the flow is new (the caller then sets
+     * its Community ID). A full table first evicts its least recently active flow, telling {@code listener}.
      */
     public int track(byte[] key, int keyOffset, long hash, int protocol, int tcpFlags, boolean fromLow,
-            long timestampNanos, int wireLength, FlowEndListener listener) {
+            long timestampNanos, long timerNanos, int wireLength, FlowEndListener listener) {
         int slot = find(key, keyOffset, hash);
         int flags = protocol == PacketDecoder.PROTO_TCP ? tcpFlags : 0;
         if (slot >= 0 && timeoutClass(slot) == TCP_CLOSED && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
@@ -195,10 +202,11 @@ public final class FlowTable {
         }
         lastTrackCreated = slot < 0;
         if (slot < 0) {
-            slot = create(key, keyOffset, hash, protocol, timestampNanos, listener);
+            slot = create(key, keyOffset, hash, protocol, timestampNanos, timerNanos, listener);
         }
         int r = slot * STRIDE;
-        records[r + LAST_SEEN] = timestampNanos;
+        records[r + LAST_PACKET] = timestampNanos;
+        records[r + LAST_SEEN] = timerNanos;
         records[r + BYTES] += wireLength;
         long stateWord = records[r + STATE];
         int state = (int) stateWord & 0xFF;
@@ -321,8 +329,9 @@ public final class FlowTable {
         return records[slot * STRIDE + FIRST_SEEN];
     }
 
+    /** The timestamp of the flow's newest packet. */
     public long lastSeen(int slot) {
-        return records[slot * STRIDE + LAST_SEEN];
+        return records[slot * STRIDE + LAST_PACKET];
     }
 
     public long packets(int slot) {
@@ -392,7 +401,7 @@ public final class FlowTable {
         return endedBy[reason.ordinal()];
     }
 
-    /** Ends every flow whose idle timeout passed before {@code nowNanos}; returns how many. */
+    /** Ends every flow whose idle timeout passed before {@code nowNanos} (timer clock); returns how many. */
     public int expire(long nowNanos, FlowEndListener listener) {
         int n = 0;
         for (int queue = 0; queue < 2 * CLASSES; queue++) {
@@ -447,7 +456,8 @@ public final class FlowTable {
                 && records[at + 5] == ((int) INTS.get(key, off + 40) & 0xFFFF_FFFFL);
     }
 
-    private int create(byte[] key, int keyOffset, long hash, int protocol, long ts, FlowEndListener listener) {
+    private int create(byte[] key, int keyOffset, long hash, int protocol, long ts, long timerNanos,
+            FlowEndListener listener) {
         if (freeHead < 0) {
             remove(evictionVictim(), FlowEndReason.EVICTED, listener);
             evicted++;
@@ -458,8 +468,8 @@ public final class FlowTable {
         int generation = generation(slot) + 1;
         System.arraycopy(key, keyOffset, keys, slot * FlowKey.SIZE, FlowKey.SIZE);
         int r = slot * STRIDE;
-        records[r + KEY_HASH] = hash;
-        records[r + LAST_SEEN] = ts;
+        records[r + LAST_PACKET] = ts;
+        records[r + LAST_SEEN] = timerNanos;
         records[r + PACKETS_LOW] = 0;
         records[r + PACKETS_HIGH] = 0;
         records[r + BYTES] = 0;
@@ -512,7 +522,7 @@ public final class FlowTable {
         endedBy[reason.ordinal()]++;
         unlink(slot);
         int r = slot * STRIDE;
-        deleteFromIndex(keyIndex, slot, home(records[r + KEY_HASH]));
+        deleteFromIndex(keyIndex, slot, home(hasher.hashKey(keys, slot * FlowKey.SIZE))); // once per flow: not kept
         if (hasCommunityId(slot)) {
             unindexCommunity(slot);
         }

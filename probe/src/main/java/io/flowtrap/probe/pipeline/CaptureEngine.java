@@ -74,6 +74,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
+    private boolean monotonicTimers;
+    private long monotonicBase;
 
     public CaptureEngine(FlowTable flows, LookbackRing ring, PcapStore store, AlertIntakeCounters alertCounters) {
         this.flows = flows;
@@ -143,7 +145,23 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         counters.ringFreezes = Math.max(counters.ringFreezes, ringFreezes);
     }
 
-    /** The packet clock: the timestamp of the newest packet seen. */
+    /**
+     * Runs timers (flow timeouts, the grace of alerts waiting for their flow, the store's segment age)
+     * on a monotonic clock instead of packet time: for a live capture, where packet timestamps follow
+     * the wall clock, which can step (NTP, an operator) and would otherwise stall every timer for the
+     * length of a backward step. The clock starts at the wall time of this call and then only
+     * advances with {@link System#nanoTime()}; packets keep their own timestamps. Call before the
+     * first packet.
+     */
+    public void useMonotonicTimers() {
+        monotonicBase = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        monotonicTimers = true;
+    }
+
+    /**
+     * The timer clock: the newest packet's timestamp in a replay, the monotonic clock of {@link
+     * #useMonotonicTimers} on a live capture. Never goes back.
+     */
     public long clockNanos() {
         return clockNanos;
     }
@@ -160,8 +178,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             return;
         }
         DecodedPacket decoded = resolver.decoded();
-        int slot = flows.track(key, 0, decoded.protocol, decoded.tcpFlags, resolver.lastFromLow(), ts,
-                packet.wireLength(), this);
+        int slot = flows.track(key, 0, flows.keyHash(key, 0), decoded.protocol, decoded.tcpFlags,
+                resolver.lastFromLow(), ts, clockNanos, packet.wireLength(), this);
         if (flows.lastTrackCreated()) {
             resolver.communityId(digest, 0);
             flowCreated(slot, key, 0);
@@ -183,7 +201,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         byte[] entries = ring.entries();
         int slot = flows.track(entries, at, ring.hash(at), ResolvedPacketRing.protocol(flags),
-                ResolvedPacketRing.tcpFlags(flags), ResolvedPacketRing.fromLow(flags), ts, packet.wireLength(), this);
+                ResolvedPacketRing.tcpFlags(flags), ResolvedPacketRing.fromLow(flags), ts, clockNanos,
+                packet.wireLength(), this);
         if (flows.lastTrackCreated()) {
             if (!decoder.decode(packet, redecoded)) {
                 throw new IllegalStateException("a packet resolved by the resolving thread does not decode here");
@@ -199,8 +218,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private long beginPacket(PacketRecord packet) throws IOException {
         drainInbox();
         long ts = packet.timestampNanos();
-        if (ts > clockNanos) {
-            clockNanos = ts;
+        long timer = monotonicTimers ? System.nanoTime() + monotonicBase : ts;
+        if (timer > clockNanos) {
+            clockNanos = timer;
         }
         counters.packets++;
         counters.bytes += packet.wireLength();
@@ -245,13 +265,15 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     /**
-     * Lets a live capture's quiet moments count: applies queued alerts and, if {@code nowNanos}
-     * (wall clock) is ahead of the packet clock, advances it so idle flows expire and segments seal.
+     * Lets a live capture's quiet moments count: applies queued alerts and advances the timer clock
+     * so idle flows expire and segments seal: to the monotonic clock with {@link
+     * #useMonotonicTimers}, else to {@code nowNanos} (wall clock) if it is ahead.
      */
     public void idle(long nowNanos) throws IOException {
         drainInbox();
-        if (nowNanos > clockNanos) {
-            clockNanos = nowNanos;
+        long timer = monotonicTimers ? System.nanoTime() + monotonicBase : nowNanos;
+        if (timer > clockNanos) {
+            clockNanos = timer;
         }
         if (clockNanos >= nextHousekeepingNanos) {
             housekeeping();

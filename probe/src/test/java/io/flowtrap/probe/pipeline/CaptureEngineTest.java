@@ -91,6 +91,33 @@ class CaptureEngineTest {
     }
 
     @Test
+    void withMonotonicTimersABackwardStepOfTheWallClockHoldsNoFlowOpen() throws Exception {
+        long hour = 3_600_000_000_000L;
+        try (CapturePipeline p = CapturePipeline.open(
+                new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("1MB"), Duration.ofHours(1)),
+                new ProbeSettings.Flows(1000, Duration.ofMillis(200), null, null, null, null, null),
+                new ProbeSettings.Lookback(DataSize.parse("1MB")), new AlertIntakeCounters())) {
+            CaptureEngine engine = p.engine();
+            engine.useMonotonicTimers();
+            long wall = System.currentTimeMillis() * 1_000_000L;
+            byte[] a = frame(1, 40000, true, 0x02, 60);
+            engine.onPacket(packet.set(ByteBuffer.wrap(a), 0, a.length, a.length, wall, 1));
+            // The wall clock goes back an hour: packets, and what idle() is told, are stamped an hour earlier.
+            byte[] b = frame(2, 40000, true, 0x02, 60);
+            engine.onPacket(packet.set(ByteBuffer.wrap(b), 0, b.length, b.length, wall - hour, 1));
+            long giveUp = System.nanoTime() + 30_000_000_000L;
+            while (p.flows().ended(io.flowtrap.probe.flow.FlowEndReason.IDLE_TIMEOUT) < 2 && System.nanoTime() < giveUp) {
+                engine.idle(System.currentTimeMillis() * 1_000_000L - hour);
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // polls what the engine did
+            }
+            assertThat(p.flows().ended(io.flowtrap.probe.flow.FlowEndReason.IDLE_TIMEOUT))
+                    .as("both flows ended by their 200 ms timeout, on the monotonic clock").isEqualTo(2);
+            assertThat(engine.clockNanos() - wall).as("the timer clock kept going forward").isPositive()
+                    .isLessThan(hour);
+        }
+    }
+
+    @Test
     void aFlowIsStoredOnceFromItsStartHoweverManyAlertsNameIt() throws Exception {
         try (CapturePipeline p = pipeline("1MB", Duration.ofSeconds(60))) {
             CaptureEngine e = p.engine();
