@@ -38,53 +38,43 @@ public final class FlowHash {
 
     /** SipHash-1-3 of the {@value FlowKey#SIZE} key bytes at {@code key[off..]}. */
     public long hashKey(byte[] key, int off) {
-        long v0 = k0 ^ 0x736f6d6570736575L;
-        long v1 = k1 ^ 0x646f72616e646f6dL;
-        long v2 = k0 ^ 0x6c7967656e657261L;
-        long v3 = k1 ^ 0x7465646279746573L;
-        for (int i = 0; i < KEY_WORDS; i++) {
-            long m = (long) LONGS.get(key, off + 8 * i);
-            v3 ^= m;
-            // one compression round (SipRound)
-            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-            v0 ^= m;
-        }
-        long last = ((long) FlowKey.SIZE << 56) | ((int) INTS.get(key, off + 8 * KEY_WORDS) & 0xFFFF_FFFFL);
-        return finish(v0, v1, v2, v3, last);
+        return sipHash13(key, off, 0);
     }
 
     /** SipHash-1-3 of the 8 bytes of {@code value}, little-endian. */
     public long hashLong(long value) {
+        return sipHash13(null, 0, value);
+    }
+
+    /**
+     * SipHash-1-3 of a flow key ({@code key} not null) or of one long: one SipRound per message
+     * word (the last word holds the message length in its top byte), then three to finish, all in
+     * one loop so the round is written once.
+     */
+    private long sipHash13(byte[] key, int off, long value) {
+        int words = key != null ? KEY_WORDS + 1 : 2;
         long v0 = k0 ^ 0x736f6d6570736575L;
         long v1 = k1 ^ 0x646f72616e646f6dL;
         long v2 = k0 ^ 0x6c7967656e657261L;
         long v3 = k1 ^ 0x7465646279746573L;
-        v3 ^= value;
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-        v0 ^= value;
-        return finish(v0, v1, v2, v3, 8L << 56);
-    }
-
-    /** The last word (remaining bytes and the length), then three finalisation rounds. */
-    private static long finish(long v0, long v1, long v2, long v3, long last) {
-        v3 ^= last;
-        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-        v0 ^= last;
-        v2 ^= 0xFF;
-        for (int r = 0; r < 3; r++) {
+        for (int i = 0; i < words + 3; i++) {
+            long m = 0;
+            if (i < words) {
+                m = key == null ? (i == 0 ? value : 8L << 56)
+                        : i < KEY_WORDS ? (long) LONGS.get(key, off + 8 * i)
+                        : ((long) FlowKey.SIZE << 56) | ((int) INTS.get(key, off + 8 * KEY_WORDS) & 0xFFFF_FFFFL);
+                v3 ^= m;
+            }
             v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
             v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
             v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
             v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+            if (i < words) {
+                v0 ^= m;
+                if (i == words - 1) {
+                    v2 ^= 0xFF; // the message is in: the finishing rounds follow
+                }
+            }
         }
         return v0 ^ v1 ^ v2 ^ v3;
     }

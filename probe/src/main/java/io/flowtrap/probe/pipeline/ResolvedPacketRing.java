@@ -35,41 +35,19 @@ final class ResolvedPacketRing {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle SHARED;
-
-    static {
-        try {
-            SHARED = MethodHandles.lookup().findVarHandle(Cursor.class, "shared", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** 64 bytes before a cursor's fields (superclass fields are laid out first). */
-    @SuppressWarnings("unused")
-    private abstract static class PaddingBefore {
-        long p1, p2, p3, p4, p5, p6, p7, p8;
-    }
-
-    /** One side's running count; only its own thread writes it. */
-    private static class CursorFields extends PaddingBefore {
-        /** What the other side may see of {@code count}: published (producer) or taken (consumer). */
-        long shared;
-        long count;
-        /** The other side's count as last read. */
-        long otherSeen;
-    }
-
-    /** A cursor with 64 bytes after it too: the producer's and the consumer's never share a cache line. */
-    @SuppressWarnings("unused")
-    private static final class Cursor extends CursorFields {
-        long q1, q2, q3, q4, q5, q6, q7, q8;
-    }
+    /**
+     * Both sides' counts in one array, each side's two longs on a cache line of its own (64 bytes
+     * of gap before, between and after), so the producer's and the consumer's writes never share a
+     * line: {@code [P]} the producer's published count (read by the consumer with acquire), {@code
+     * [P + 1]} what it last saw of the consumer's; {@code [C]} and {@code [C + 1]} the consumer's.
+     */
+    private final long[] counts = new long[32];
+    private static final int P = 8;
+    private static final int C = 24;
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final byte[] entries;
     private final int mask;
-    private final Cursor producer = new Cursor();
-    private final Cursor consumer = new Cursor();
     private volatile boolean finished;
     private volatile Throwable failure;
 
@@ -89,22 +67,21 @@ final class ResolvedPacketRing {
      * returns -1 only if the consumer has gone ({@link #abandon}).
      */
     int claim() {
-        Cursor p = producer;
-        while (p.count - p.otherSeen > mask) {
-            p.otherSeen = (long) SHARED.getAcquire(consumer);
-            if (p.count - p.otherSeen > mask) {
+        long[] n = counts;
+        while (n[P] - n[P + 1] > mask) {
+            n[P + 1] = (long) COUNTS.getAcquire(n, C);
+            if (n[P] - n[P + 1] > mask) {
                 if (finished) {
                     return -1;
                 }
                 LockSupport.parkNanos(PARK_NANOS);
             }
         }
-        return (int) (p.count & mask) * ENTRY;
+        return (int) (n[P] & mask) * ENTRY;
     }
 
     private void publish() {
-        Cursor p = producer;
-        SHARED.setRelease(p, ++p.count);
+        COUNTS.setRelease(counts, P, counts[P] + 1);
     }
 
     /** Producer: fills the claimed entry from what {@code resolver} just resolved, and publishes it. */
@@ -139,16 +116,16 @@ final class ResolvedPacketRing {
      * and everything was taken. Rethrows the producer's failure, if it failed.
      */
     int next() {
-        Cursor c = consumer;
+        long[] n = counts;
         int spins = 0;
-        while (c.count == c.otherSeen) {
-            c.otherSeen = (long) SHARED.getAcquire(producer);
-            if (c.count != c.otherSeen) {
+        while (n[C] == n[C + 1]) {
+            n[C + 1] = (long) COUNTS.getAcquire(n, P);
+            if (n[C] != n[C + 1]) {
                 break;
             }
             if (finished) {
-                c.otherSeen = (long) SHARED.getAcquire(producer); // finish() follows the last publish
-                if (c.count == c.otherSeen) {
+                n[C + 1] = (long) COUNTS.getAcquire(n, P); // finish() follows the last publish
+                if (n[C] == n[C + 1]) {
                     Throwable cause = failure;
                     if (cause != null) {
                         throw new IllegalStateException("the resolving thread failed: " + cause.getMessage(), cause);
@@ -163,13 +140,12 @@ final class ResolvedPacketRing {
                 LockSupport.parkNanos(PARK_NANOS);
             }
         }
-        return (int) (c.count & mask) * ENTRY;
+        return (int) (n[C] & mask) * ENTRY;
     }
 
     /** Consumer: frees the entry {@link #next} returned. */
     void release() {
-        Cursor c = consumer;
-        SHARED.setRelease(c, ++c.count);
+        COUNTS.setRelease(counts, C, counts[C] + 1);
     }
 
     /** Consumer: will take nothing more, so that a waiting producer stops. */
