@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * so is tcpdump's process start, which is a few ms. Also reports bytes allocated per packet by the
  * capture thread over the best round.
  *
- * <pre>usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR] [--resolver-thread on|off]</pre>
+ * <pre>usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR] [--resolver-thread on|off]
+ *     [--write-buffer 64MB] [--lookback 256MB]</pre>
  */
 public final class IngestBenchmark {
     private IngestBenchmark() {}
@@ -34,12 +35,16 @@ public final class IngestBenchmark {
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "flowtrap-bench-ingest");
         int rounds = 3;
         boolean resolvingAhead = Replay.resolvingAheadHelps(); // what flowtrap-probe replay does
+        DataSize writeBuffer = null; // store.write-buffer's default
+        DataSize lookback = DataSize.parse("256MB"); // lookback.size's default
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--pcap" -> pcap = Path.of(args[++i]);
                 case "--eve" -> eve = Path.of(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
+                case "--write-buffer" -> writeBuffer = DataSize.parse(args[++i]);
+                case "--lookback" -> lookback = DataSize.parse(args[++i]);
                 case "--resolver-thread" -> resolvingAhead = switch (args[++i]) {
                     case "on" -> true;
                     case "off" -> false;
@@ -49,7 +54,8 @@ public final class IngestBenchmark {
             }
         }
         if (pcap == null) {
-            throw new IllegalArgumentException("usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR] [--resolver-thread on|off]");
+            throw new IllegalArgumentException("usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR]"
+                    + " [--resolver-thread on|off] [--write-buffer 64MB] [--lookback 256MB]");
         }
         long size = Files.size(pcap);
         double tcpdumpSeconds = Double.MAX_VALUE;
@@ -58,7 +64,7 @@ public final class IngestBenchmark {
         }
         Result best = null;
         for (int r = 0; r < rounds; r++) {
-            Result result = replayOnce(pcap, eve, work.resolve("store"), resolvingAhead);
+            Result result = replayOnce(pcap, eve, work.resolve("store"), resolvingAhead, writeBuffer, lookback);
             System.out.printf("round %d: %d packets in %.3f s (%.0f packets/s; capture thread on a core %.3f s),"
                     + " %.1f bytes allocated/packet, %d stored%n", r + 1, result.packets, result.seconds,
                     result.packets / result.seconds, result.cpuSeconds, result.allocatedBytes / (double) result.packets,
@@ -82,16 +88,17 @@ public final class IngestBenchmark {
     /** {@code cpuSeconds}: the capture thread's CPU time, which a busy machine inflates less than the wall clock. */
     private record Result(long packets, double seconds, double cpuSeconds, long allocatedBytes, long storedPackets) {}
 
-    private static Result replayOnce(Path pcap, Path eve, Path store, boolean resolvingAhead) throws IOException {
+    private static Result replayOnce(Path pcap, Path eve, Path store, boolean resolvingAhead, DataSize writeBuffer,
+            DataSize lookbackSize) throws IOException {
         deleteTree(store);
         AlertIntakeCounters counters = new AlertIntakeCounters();
         AlertSchedule schedule = eve == null
                 ? AlertSchedule.none()
                 : AlertSchedule.read(eve, Duration.ZERO, new EveAlertParser(), counters);
         ProbeSettings.Store storeSettings =
-                new ProbeSettings.Store(store, DataSize.parse("64GB"), DataSize.parse("256MB"), Duration.ofMinutes(10));
+                new ProbeSettings.Store(store, DataSize.parse("64GB"), DataSize.parse("256MB"), Duration.ofMinutes(10), writeBuffer);
         ProbeSettings.Flows flows = new ProbeSettings.Flows(1_000_000, null, null, null, null, null, null);
-        ProbeSettings.Lookback lookback = new ProbeSettings.Lookback(DataSize.parse("256MB"));
+        ProbeSettings.Lookback lookback = new ProbeSettings.Lookback(lookbackSize);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
         try (CapturePipeline pipeline = CapturePipeline.open(storeSettings, flows, lookback, counters);
