@@ -9,7 +9,6 @@ import io.flowtrap.pcap.PcapFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,23 +46,13 @@ final class SegmentRecovery {
 
     /** Repairs the directory; returns its sealed segments, oldest first. */
     List<Segment> recover() throws IOException {
-        TreeMap<Long, Path> pcaps = new TreeMap<>();
-        TreeMap<Long, Path> indexes = new TreeMap<>();
-        TreeMap<Long, Path> active = new TreeMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".tmp")) {
-                    remove(f, "leftover temporary file");
-                } else if (Segment.sealedPcapSequence(name) >= 0) {
-                    pcaps.put(Segment.sealedPcapSequence(name), f);
-                } else if (Segment.sealedIndexSequence(name) >= 0) {
-                    indexes.put(Segment.sealedIndexSequence(name), f);
-                } else if (Segment.activeSequence(name) >= 0) {
-                    active.put(Segment.activeSequence(name), f);
-                }
-            }
+        Segments.Listing listing = Segments.list(dir);
+        for (Path temporary : listing.temporaries()) {
+            remove(temporary, "leftover temporary file");
         }
+        TreeMap<Long, Path> pcaps = listing.sealedPcaps();
+        TreeMap<Long, Path> indexes = listing.sealedIndexes();
+        TreeMap<Long, Path> active = listing.active();
         for (Map.Entry<Long, Path> e : indexes.entrySet()) {
             if (!pcaps.containsKey(e.getKey())) {
                 remove(e.getValue(), "index without its pcap");
