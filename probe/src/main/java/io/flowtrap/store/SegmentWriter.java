@@ -18,9 +18,10 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>The file only ever holds whole records: the buffer holds whole records, each flush writes it
  * at the file's known length ({@link #flushedBytes}, a positional write), and a flush that fails
- * part way (a full disk) cuts the file back to that length and keeps the records in the buffer,
- * so the next flush writes them again from the same place: nothing twice, nothing misaligned, and
- * the index entries already made for them stay true. A failed seal leaves the segment active and
+ * part way (a full disk) keeps the whole records written, cuts the file back to the end of the
+ * last of them and keeps the rest in the buffer, so the next flush writes them from that very
+ * place: nothing twice, nothing misaligned, and the index entries already made for them (by file
+ * offset) stay true. A failed seal leaves the segment active and
  * whole, to be sealed by a later try (or by recovery at the next open). Not thread-safe: one
  * writer thread.
  */
@@ -123,26 +124,30 @@ final class SegmentWriter implements Closeable {
     }
 
     /**
-     * Hands buffered bytes to the OS (not a sync) at the file's end. On failure the file is cut back
-     * to its length before the call and the bytes stay buffered, then the exception is thrown.
+     * Hands buffered bytes to the OS (not a sync) at the file's end. On failure (a full disk) the
+     * whole records that did get written are kept, the file is cut back to the last of them (the
+     * part written after it may be half a record), the rest stays buffered, to be written from
+     * there by the next flush, and the exception is thrown.
      */
     void flush() throws IOException {
         if (buffer.position() == 0) {
             return;
         }
         buffer.flip();
+        long at = flushedBytes;
         try {
-            long at = flushedBytes;
             while (buffer.hasRemaining()) {
                 at += channel.write(buffer, at);
             }
         } catch (IOException | RuntimeException e) {
-            int end = buffer.limit();
-            buffer.limit(buffer.capacity()).position(end); // the records stay, to be written again
+            int whole = keepWholeRecords((int) (at - flushedBytes));
             try {
-                channel.truncate(flushedBytes); // the part written, if any: its tail may be half a record
+                channel.truncate(flushedBytes); // cuts what follows the last whole record
             } catch (IOException | RuntimeException suppressed) {
                 e.addSuppressed(suppressed); // the next flush overwrites it from flushedBytes anyway
+            }
+            if (whole > 0) {
+                successfulFlushes++; // something was written: the disk took part of it
             }
             throw e;
         }
@@ -150,6 +155,37 @@ final class SegmentWriter implements Closeable {
         flushedPackets = index.packetCount();
         successfulFlushes++;
         buffer.clear();
+    }
+
+    /**
+     * After a flush wrote only {@code written} bytes of the buffer (in read mode): counts the whole
+     * records among them as flushed, moves the rest to the buffer's start (write mode again) and
+     * returns how many bytes were kept as written.
+     */
+    private int keepWholeRecords(int written) {
+        int end = buffer.limit();
+        int whole = 0;
+        int records = 0;
+        if (flushedBytes == 0) {
+            whole = written >= PcapFormat.GLOBAL_HEADER_SIZE ? PcapFormat.GLOBAL_HEADER_SIZE : -1;
+        }
+        if (whole >= 0) {
+            while (whole + PcapFormat.RECORD_HEADER_SIZE <= end) {
+                int next = whole + PcapFormat.RECORD_HEADER_SIZE + buffer.getInt(whole + 8); // caplen, little-endian
+                if (next > written) {
+                    break;
+                }
+                whole = next;
+                records++;
+            }
+        } else {
+            whole = 0;
+        }
+        buffer.limit(end).position(whole);
+        buffer.compact(); // the unwritten records first, ready for more
+        flushedBytes += whole;
+        flushedPackets += records;
+        return whole;
     }
 
     /**
