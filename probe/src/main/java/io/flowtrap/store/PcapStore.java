@@ -224,8 +224,9 @@ public final class PcapStore implements Closeable {
     }
 
     /**
-     * Waits until every packet appended so far is written to its segment file (handed to the OS,
-     * not forced), or lost to a write failure, counted. For the end of a capture and for tests.
+     * Waits until the writer has taken every packet appended so far and tried to write it to its
+     * segment file (handed to the OS, not forced): written, or while the disk is full kept in its
+     * buffer ({@link #writing()} is false) or lost, counted. For the end of a capture and for tests.
      */
     public void flush() throws IOException {
         requireWritable();
@@ -247,7 +248,7 @@ public final class PcapStore implements Closeable {
         return handoff == null ? 0 : handoff.pendingBytes();
     }
 
-    /** Thread-safe: how many times writing failed (each abandons the active segment, if any). */
+    /** Thread-safe: how many times writing failed (the active segment stays whole; the writer retries a second later). */
     public long writeFailures() {
         return writer == null ? 0 : writer.writeFailures();
     }
