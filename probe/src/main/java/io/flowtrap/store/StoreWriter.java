@@ -43,7 +43,7 @@ final class StoreWriter implements Runnable {
     private static final long IDLE_PARK_NANOS = 1_000_000L;
     private static final long QUIET_PARK_NANOS = 10_000_000L;
     private static final int QUIET_AFTER_IDLE_PARKS = 100;
-    /** After a failure, packets are counted as lost for this long before a new segment is tried. */
+    /** After a failure, nothing is written for this long (packets that do not fit in the buffer are lost, counted). */
     private static final long RETRY_NANOS = 1_000_000_000L;
     /** Records read between two releases of their room to the producer. */
     private static final int RELEASE_EVERY = 64;
