@@ -120,15 +120,20 @@ public final class PcapStore implements Closeable {
         }
     }
 
-    /** Opens a store to read what is sealed: no recovery, no lock, no writes. */
+    /**
+     * Opens a store to read: no recovery, no lock, no writes. What is sealed, and of a segment a
+     * probe is writing, its whole records as they were on disk at this call (what the writer had
+     * flushed; a probe's carve request flushes first).
+     */
     public static PcapStore openReadOnly(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("no store at " + dir);
         }
         List<Segment> segments = Segments.sealedOf(dir);
         StoreManifest manifest = readManifest(dir);
-        return new PcapStore(dir, null, null, null, new RecoveryReport(List.of(), 0, 0, 0), null, null, null,
-                new Segments(dir, manifest.withSegments(segments)));
+        Segments owner = new Segments(dir, manifest.withSegments(segments));
+        owner.activeSegment(Segments.scanActive(dir, segments)); // a probe may be writing it: its flushed records
+        return new PcapStore(dir, null, null, null, new RecoveryReport(List.of(), 0, 0, 0), null, null, null, owner);
     }
 
     private static StoreManifest readManifest(Path dir) throws IOException {
@@ -284,9 +289,11 @@ public final class PcapStore implements Closeable {
     /** Thread-safe: a snapshot of what the store holds. */
     public StoreStatus status() {
         StoreManifest m = segments.manifest();
-        return new StoreStatus(dir, m.segments(), writer == null ? 0 : writer.activeBytes(),
-                writer == null ? 0 : writer.activePackets(), config == null ? 0 : config.maxSizeBytes(),
-                m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
+        Segments.ActiveSegment scanned = writer == null ? segments.activeSegment() : null;
+        return new StoreStatus(dir, m.segments(),
+                writer != null ? writer.activeBytes() : scanned == null ? 0 : scanned.segment().pcapBytes(),
+                writer != null ? writer.activePackets() : scanned == null ? 0 : scanned.segment().packets(),
+                config == null ? 0 : config.maxSizeBytes(), m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
     }
 
     /** For tests: returns once the writer thread holds still; it takes nothing until {@link #resumeWriter}. */

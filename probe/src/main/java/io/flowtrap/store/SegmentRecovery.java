@@ -111,45 +111,24 @@ final class SegmentRecovery {
      */
     private Segment rebuild(Path pcap, long sequence, String why) throws IOException {
         SegmentIndexBuilder builder = new SegmentIndexBuilder();
-        builder.reset();
-        FlowResolver resolver = new FlowResolver();
-        byte[] key = new byte[FlowKey.SIZE];
-        byte[] cid = new byte[20];
-        Map<ByteBuffer, byte[]> flowIds = new HashMap<>();
-        PacketRecord packet = new PacketRecord();
-        long valid;
-        int linkType;
-        long unindexed = 0;
         long fileSize = Files.size(pcap);
         if (fileSize < PcapFormat.GLOBAL_HEADER_SIZE) {
             remove(pcap, why + "; not even a pcap header was written");
             return null;
         }
-        try (PcapFileReader reader = PcapFileReader.open(pcap)) {
-            linkType = reader.linkType();
-            try {
-                while (reader.next(packet)) {
-                    if (!resolver.resolve(packet, key, 0)) {
-                        unindexed++;
-                        continue;
-                    }
-                    ByteBuffer k = ByteBuffer.wrap(Arrays.copyOf(key, FlowKey.SIZE));
-                    byte[] flowCid = flowIds.get(k);
-                    if (flowCid == null) {
-                        resolver.communityId(cid, 0);
-                        flowCid = cid.clone();
-                        flowIds.put(k, flowCid);
-                    }
-                    builder.add(flowCid, 0, key, 0, reader.recordOffset(), packet.timestampNanos());
-                }
-            } catch (PcapFormatException e) {
-                actions.add(why + ": damaged record at offset " + e.offset() + " (" + e.getMessage() + ")");
-            }
-            valid = reader.validLength();
+        Scan scan;
+        try {
+            scan = scan(pcap, builder);
         } catch (PcapFormatException e) {
             remove(pcap, why + "; not a readable pcap (" + e.getMessage() + ")");
             return null;
         }
+        if (scan.damage() != null) {
+            actions.add(why + ": " + scan.damage());
+        }
+        long valid = scan.validLength();
+        int linkType = scan.linkType();
+        long unindexed = scan.unindexed();
         if (valid < fileSize) {
             try (FileChannel ch = FileChannel.open(pcap, StandardOpenOption.WRITE)) {
                 ch.truncate(valid);
@@ -171,6 +150,48 @@ final class SegmentRecovery {
                 + (unindexed > 0 ? ", " + unindexed + " packets without a flow left unindexed" : "") + ")");
         return new Segment(sequence, pcap, indexFile, valid, indexBytes, builder.packetCount(), builder.flowCount(),
                 builder.minTimestamp(), builder.maxTimestamp(), linkType);
+    }
+
+    /** What {@link #scan} found: where the whole records end, the link type, packets without a flow, damage seen. */
+    record Scan(long validLength, int linkType, long unindexed, String damage) {}
+
+    /**
+     * Reads a segment's pcap from the start to its last whole record, adding each packet to
+     * {@code builder} (reset first) as the capture path would have: by flow key, each flow with the
+     * Community ID of its first packet here. Changes nothing on disk. PcapFormatException if the
+     * file is no readable pcap at all.
+     */
+    static Scan scan(Path pcap, SegmentIndexBuilder builder) throws IOException {
+        builder.reset();
+        FlowResolver resolver = new FlowResolver();
+        byte[] key = new byte[FlowKey.SIZE];
+        byte[] cid = new byte[20];
+        Map<ByteBuffer, byte[]> flowIds = new HashMap<>();
+        PacketRecord packet = new PacketRecord();
+        long unindexed = 0;
+        String damage = null;
+        try (PcapFileReader reader = PcapFileReader.open(pcap)) {
+            int linkType = reader.linkType();
+            try {
+                while (reader.next(packet)) {
+                    if (!resolver.resolve(packet, key, 0)) {
+                        unindexed++;
+                        continue;
+                    }
+                    ByteBuffer k = ByteBuffer.wrap(Arrays.copyOf(key, FlowKey.SIZE));
+                    byte[] flowCid = flowIds.get(k);
+                    if (flowCid == null) {
+                        resolver.communityId(cid, 0);
+                        flowCid = cid.clone();
+                        flowIds.put(k, flowCid);
+                    }
+                    builder.add(flowCid, 0, key, 0, reader.recordOffset(), packet.timestampNanos());
+                }
+            } catch (PcapFormatException e) {
+                damage = "damaged record at offset " + e.offset() + " (" + e.getMessage() + ")";
+            }
+            return new Scan(reader.validLength(), linkType, unindexed, damage);
+        }
     }
 
     private void remove(Path file, String why) throws IOException {

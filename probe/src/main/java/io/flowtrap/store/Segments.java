@@ -1,5 +1,7 @@
 package io.flowtrap.store;
 
+import io.flowtrap.pcap.PcapFormat;
+import io.flowtrap.pcap.PcapFormatException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
@@ -122,6 +124,38 @@ final class Segments implements Closeable {
             unmap(index.buffer()); // read for its header only; extraction maps it again through a lease
         }
         return segments;
+    }
+
+    /**
+     * For a read-only store of a directory a probe may be writing: what a carve can read of its
+     * segment being written, found by reading the file's whole records (what the writer has
+     * flushed so far) and indexing them in memory, as recovery would; null if there is none or it
+     * holds no whole packet. Changes nothing on disk.
+     */
+    static ActiveSegment scanActive(Path dir, List<Segment> sealed) throws IOException {
+        var active = list(dir).active().lastEntry();
+        long newestSealed = sealed.isEmpty() ? -1 : sealed.get(sealed.size() - 1).sequence();
+        if (active == null || active.getKey() <= newestSealed || Files.size(active.getValue()) < PcapFormat.GLOBAL_HEADER_SIZE) {
+            return null;
+        }
+        SegmentIndexBuilder builder = new SegmentIndexBuilder();
+        SegmentRecovery.Scan scan;
+        try {
+            scan = SegmentRecovery.scan(active.getValue(), builder);
+        } catch (NoSuchFileException e) {
+            return null; // sealed meanwhile: the next open sees it sealed
+        } catch (PcapFormatException e) {
+            return null; // not even a whole header yet
+        }
+        if (builder.packetCount() == 0) {
+            return null;
+        }
+        long sequence = active.getKey();
+        SegmentIndex index = SegmentIndex.inMemory(active.getValue(), builder.encode(scan.linkType(), scan.validLength()));
+        Segment segment = new Segment(sequence, dir.resolve(Segment.pcapName(sequence)), dir.resolve(Segment.indexName(sequence)),
+                scan.validLength(), index.sizeBytes(), builder.packetCount(), builder.flowCount(), builder.minTimestamp(),
+                builder.maxTimestamp(), scan.linkType());
+        return new ActiveSegment(segment, index, active.getValue());
     }
 
     // ---- the sealed list

@@ -90,4 +90,22 @@ class ActiveSegmentCarveTest {
             assertThat(s.status().segments()).isEmpty();
         }
     }
+
+    @Test
+    void anotherProcessReadingTheStoreWhileItIsWrittenSeesWhatTheWriterFlushed() throws Exception {
+        Path store = dir.resolve("store");
+        try (PcapStore s = PcapStore.open(store, new StoreConfig(1L << 30, 256L << 20, Duration.ofHours(1), 65535))) {
+            List<StoreFixture.Stored> written = StoreFixture.handOver(s, 0, 4, 200, 3, StoreFixture.T0);
+            assertThat(s.awaitReadable(s.requestReadable(), 10 * SECOND)).isTrue(); // what a carve through the API does
+            // flowtrap-probe extract opens the directory read-only, without the writer's lock
+            try (PcapStore reader = PcapStore.openReadOnly(store)) {
+                assertThat(reader.status().segments()).isEmpty();
+                assertThat(reader.status().packets()).isEqualTo(200);
+                for (int flow = 0; flow < 4; flow++) {
+                    assertThat(StoreFixture.same(StoreFixture.carve(reader, flow, dir), StoreFixture.expected(written, flow)))
+                            .as("flow %d", flow).isTrue();
+                }
+            }
+        }
+    }
 }
