@@ -8,13 +8,9 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,10 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Supplier;
 
 /**
  * Carves one flow out of the sealed segments. The segments a query can need are found on the
@@ -38,25 +30,24 @@ import java.util.function.Supplier;
  * first lookup), and only the flow's records are read (the pcap is mapped once the flow is found
  * in it). Every packet is decoded again and must resolve to its index entry's key, so a hash
  * collision or a damaged index never leaks a foreign packet; packets from all segments are merged
- * by timestamp (stable: segment order, then file order) into one nanosecond pcap.
+ * by timestamp (stable: segment order, then file order) into one nanosecond pcap. The segment
+ * being written is searched too, after the sealed ones, as far as the writer last made it readable
+ * ({@link PcapStore#requestReadable}: its flushed records, indexed in memory).
+ *
+ * <p>Mappings come from {@link Segments}, leased for the length of one extraction and released at
+ * its end, so rotation can unmap a deleted segment at once (or when the extraction reading it ends).
  *
  * <p>Thread-safe: any number of threads may extract while the writer appends and rotates (a
- * segment deleted during an extraction stays readable through its mapping until it ends).
+ * segment deleted during an extraction stays readable through its lease until it ends).
  */
 public final class FlowExtractor {
-    /** What the extractor may read: sealed segments oldest first, and the rotation horizon. */
-    record View(List<Segment> segments, long rotatedHorizon) {}
-
     private record OpenSegment(Segment segment, SegmentIndex index, ByteBuffer pcap) {}
 
-    private final Supplier<View> view;
-    private final Map<Long, SegmentIndex> indexes = new ConcurrentHashMap<>();
-    private final Map<Long, ByteBuffer> pcaps = new ConcurrentHashMap<>();
-    private final LongAdder indexesMapped = new LongAdder();
+    private final Segments store;
     private volatile SegmentTimeline timeline;
 
-    FlowExtractor(Supplier<View> view) {
-        this.view = view;
+    FlowExtractor(Segments store) {
+        this.store = store;
     }
 
     /** A carve written to a file: the result, and the file's size and SHA-256 (hex) when found. */
@@ -92,8 +83,25 @@ public final class FlowExtractor {
 
     /** Writes the flow's packets as a pcap to {@code out} (nothing at all if none is found). */
     public ExtractionResult extract(FlowQuery query, OutputStream out) throws IOException {
-        View v = view.get();
-        forgetDeleted(v.segments());
+        // the active segment first: were it sealed in between, the sealed list read next holds it
+        Segments.ActiveSegment active = store.activeSegment();
+        StoreManifest v = store.manifest();
+        if (active != null && !v.segments().isEmpty()
+                && v.segments().get(v.segments().size() - 1).sequence() >= active.segment().sequence()) {
+            active = null; // sealed meanwhile: it is in the list
+        }
+        List<Segments.Lease> leases = new ArrayList<>();
+        try {
+            return extract(query, out, v, active, leases);
+        } finally {
+            for (Segments.Lease lease : leases) {
+                lease.close();
+            }
+        }
+    }
+
+    private ExtractionResult extract(FlowQuery query, OutputStream out, StoreManifest v, Segments.ActiveSegment active,
+            List<Segments.Lease> leases) throws IOException {
         List<OpenSegment> sources = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         long[] ts = new long[64];
@@ -106,22 +114,40 @@ public final class FlowExtractor {
         int[] searchedBack = new int[1];
         long from = query.fromNanos();
         if (from == 0 && query.seenAtNanos() != 0 && query.maxGapNanos() != Long.MAX_VALUE) {
-            from = Math.max(from, earliestPossible(timeline, query, searchedBack, key, cid));
+            from = Math.max(from, earliestPossible(timeline, active, leases, query, searchedBack, key, cid));
         }
         int searched = searchedBack[0];
         long lastFound = Long.MIN_VALUE;
-        for (int i = timeline.firstEndingAtOrAfter(from); i < timeline.size(); i++) {
-            if (timeline.allStartAfter(i, query.walkLimit(lastFound))) {
-                break; // the flow ended before anything from here on (or the window did)
+        int firstCandidate = timeline.firstEndingAtOrAfter(from);
+        int candidates = timeline.size() + (active == null ? 0 : 1);
+        for (int i = firstCandidate; i < candidates; i++) {
+            Segments.Lease lease;
+            if (i < timeline.size()) {
+                if (timeline.allStartAfter(i, query.walkLimit(lastFound))) {
+                    // the flow ended before any sealed segment from here on (or the window did);
+                    // the active one can still hold its late-written look-back packets
+                    i = timeline.size() - 1;
+                    continue;
+                }
+                Segment segment = timeline.segment(i);
+                if (!segment.overlaps(from, query.toNanos())) {
+                    continue;
+                }
+                lease = store.lease(segment);
+                if (lease == null) {
+                    continue; // rotated out while we looked
+                }
+            } else {
+                Segment segment = active.segment();
+                if (segment.packets() == 0 || segment.minTimestamp() > query.walkLimit(lastFound)
+                        || !segment.overlaps(from, query.toNanos())) {
+                    break;
+                }
+                lease = store.lease(active);
             }
-            Segment segment = timeline.segment(i);
-            if (!segment.overlaps(from, query.toNanos())) {
-                continue;
-            }
-            SegmentIndex index = index(segment);
-            if (index == null) {
-                continue; // rotated out while we looked
-            }
+            leases.add(lease);
+            Segment segment = lease.segment();
+            SegmentIndex index = lease.index();
             searched++;
             OpenSegment s = null;
             int source = -1;
@@ -131,7 +157,7 @@ public final class FlowExtractor {
                     continue;
                 }
                 if (s == null) {
-                    ByteBuffer pcap = pcap(segment);
+                    ByteBuffer pcap = lease.pcap();
                     if (pcap == null) {
                         break; // rotated out while we looked
                     }
@@ -227,10 +253,14 @@ public final class FlowExtractor {
      * every packet of the flow up to the time seen has been found. Counts the indexes it looks up
      * in {@code searched[0]}.
      */
-    private long earliestPossible(SegmentTimeline timeline, FlowQuery query, int[] searched, byte[] key, byte[] cid)
-            throws IOException {
+    private long earliestPossible(SegmentTimeline timeline, Segments.ActiveSegment active, List<Segments.Lease> leases,
+            FlowQuery query, int[] searched, byte[] key, byte[] cid) throws IOException {
         long gap = query.maxGapNanos();
         long earliest = query.seenAtNanos();
+        if (active != null && active.segment().packets() > 0 && active.segment().minTimestamp() <= earliest
+                && active.segment().overlaps(query.fromNanos(), query.toNanos())) {
+            earliest = earliestIn(active.index(), query, earliest, searched, key, cid); // the newest: where the walk back starts
+        }
         for (int i = timeline.firstOfThoseStartingAfter(earliest) - 1; i >= 0; i--) {
             if (timeline.allUpToEndBefore(i, earliest - gap)) {
                 break;
@@ -239,19 +269,27 @@ public final class FlowExtractor {
             if (!segment.overlaps(query.fromNanos(), query.toNanos())) {
                 continue;
             }
-            SegmentIndex index = index(segment);
-            if (index == null) {
+            Segments.Lease lease = store.lease(segment);
+            if (lease == null) {
                 continue;
             }
-            searched[0]++;
-            for (int e = index.firstEntry(query.flowHash()); e >= 0 && e < index.flowCount()
-                    && index.hash(e) == query.flowHash(); e++) {
-                if (matches(index, e, query, key, cid)) {
-                    earliest = Math.min(earliest, index.firstTimestamp(e));
-                }
-            }
+            leases.add(lease);
+            earliest = earliestIn(lease.index(), query, earliest, searched, key, cid);
         }
         return earliest;
+    }
+
+    private static long earliestIn(SegmentIndex index, FlowQuery query, long earliest, int[] searched, byte[] key,
+            byte[] cid) {
+        searched[0]++;
+        long result = earliest;
+        for (int e = index.firstEntry(query.flowHash()); e >= 0 && e < index.flowCount()
+                && index.hash(e) == query.flowHash(); e++) {
+            if (matches(index, e, query, key, cid)) {
+                result = Math.min(result, index.firstTimestamp(e));
+            }
+        }
+        return result;
     }
 
     private static boolean matches(SegmentIndex index, int entry, FlowQuery query, byte[] key, byte[] cid) {
@@ -284,54 +322,8 @@ public final class FlowExtractor {
         return t;
     }
 
-    /** The segment's index, mapped at its first lookup; null if rotation deleted it. */
-    private SegmentIndex index(Segment segment) throws IOException {
-        SegmentIndex index = indexes.get(segment.sequence());
-        if (index != null) {
-            return index;
-        }
-        try {
-            index = SegmentIndex.map(segment.index());
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-        SegmentIndex raced = indexes.putIfAbsent(segment.sequence(), index);
-        if (raced != null) {
-            return raced;
-        }
-        indexesMapped.increment();
-        return index;
-    }
-
-    /** The segment's pcap, mapped when a lookup first finds the flow in it; null if rotation deleted it. */
-    private ByteBuffer pcap(Segment segment) throws IOException {
-        ByteBuffer pcap = pcaps.get(segment.sequence());
-        if (pcap != null) {
-            return pcap;
-        }
-        try (FileChannel ch = FileChannel.open(segment.pcap(), StandardOpenOption.READ)) {
-            pcap = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(ch.size(), segment.pcapBytes()))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-        ByteBuffer raced = pcaps.putIfAbsent(segment.sequence(), pcap);
-        return raced != null ? raced : pcap;
-    }
-
-    /** How many segment indexes this extractor has mapped since it was made (each at most once while it lives). */
+    /** How many segment indexes the store has mapped since it was opened (each at most once while it is cached). */
     public long indexesMapped() {
-        return indexesMapped.sum();
-    }
-
-    private void forgetDeleted(List<Segment> segments) {
-        if (indexes.size() > segments.size() || pcaps.size() > segments.size()) {
-            java.util.Set<Long> live = new java.util.HashSet<>();
-            for (Segment s : segments) {
-                live.add(s.sequence());
-            }
-            indexes.keySet().retainAll(live);
-            pcaps.keySet().retainAll(live);
-        }
+        return store.indexesMapped();
     }
 }

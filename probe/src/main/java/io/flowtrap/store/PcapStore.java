@@ -8,7 +8,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,7 +38,8 @@ import java.util.List;
  *
  * <p>Size bound: before a segment is started, the oldest sealed segments are deleted until the
  * sealed bytes plus one whole segment fit under {@code maxSizeBytes}, so the directory never holds
- * more than the limit plus the index of the segment being written. Packets longer than the
+ * more than the limit plus the index of the segment being written; a deleted segment's mappings
+ * are released with it ({@link Segments}), so its blocks do not outlive it uncounted. Packets longer than the
  * snaplen are cut to it (their wire length kept), as libpcap does.
  *
  * <p>Threads: {@link #append} and {@link #tick} belong to the one capturing thread, and so do
@@ -59,11 +59,11 @@ public final class PcapStore implements Closeable {
     private final BackpressurePolicy backpressure;
     private final PacketHandoff handoff; // null when read-only
     private final StoreWriter writer; // null when read-only
-    private final StoreManifest readOnlyManifest; // null when written
+    private final Segments segments;
     private boolean closed;
 
     private PcapStore(Path dir, StoreConfig config, FileChannel lockChannel, FileLock lock, RecoveryReport report,
-            BackpressurePolicy backpressure, PacketHandoff handoff, StoreWriter writer, StoreManifest readOnlyManifest) {
+            BackpressurePolicy backpressure, PacketHandoff handoff, StoreWriter writer, Segments segments) {
         this.dir = dir;
         this.config = config;
         this.lockChannel = lockChannel;
@@ -72,11 +72,8 @@ public final class PcapStore implements Closeable {
         this.backpressure = backpressure;
         this.handoff = handoff;
         this.writer = writer;
-        this.readOnlyManifest = readOnlyManifest;
-        this.extractor = new FlowExtractor(() -> {
-            StoreManifest m = manifest();
-            return new FlowExtractor.View(m.segments(), m.rotatedHorizon());
-        });
+        this.segments = segments;
+        this.extractor = new FlowExtractor(segments);
     }
 
     /** Opens (creating if needed) and recovers a store for writing, waiting for room when the hand-off is full ({@link BackpressurePolicy#WAIT}). */
@@ -91,8 +88,8 @@ public final class PcapStore implements Closeable {
      */
     public static PcapStore open(Path dir, StoreConfig config, BackpressurePolicy backpressure,
             WriteFailureListener listener) throws IOException {
-        Files.createDirectories(dir);
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        StoreFiles.createPrivateDirectories(dir);
+        FileChannel lockChannel = StoreFiles.openForWriting(dir.resolve(LOCK), StandardOpenOption.CREATE);
         FileLock lock;
         try {
             lock = lockChannel.tryLock();
@@ -110,9 +107,10 @@ public final class PcapStore implements Closeable {
             manifest.write(dir);
             long next = segments.isEmpty() ? 1 : segments.get(segments.size() - 1).sequence() + 1;
             PacketHandoff handoff = new PacketHandoff(config.writeBufferBytes());
-            StoreWriter writer = new StoreWriter(dir, config, handoff, listener, manifest, Math.max(next, 1));
+            Segments owner = new Segments(dir, manifest);
+            StoreWriter writer = new StoreWriter(owner, config, handoff, listener, Math.max(next, 1));
             PcapStore store = new PcapStore(dir, config, lockChannel, lock, recovery.report(), backpressure, handoff,
-                    writer, null);
+                    writer, owner);
             writer.start();
             return store;
         } catch (IOException | RuntimeException | Error e) {
@@ -122,36 +120,25 @@ public final class PcapStore implements Closeable {
         }
     }
 
-    /** Opens a store to read what is sealed: no recovery, no lock, no writes. */
+    /**
+     * Opens a store to read: no recovery, no lock, no writes. What is sealed, and of a segment a
+     * probe is writing, its whole records as they were on disk at this call (what the writer had
+     * flushed; a probe's carve request flushes first).
+     */
     public static PcapStore openReadOnly(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("no store at " + dir);
         }
-        List<Segment> segments = new ArrayList<>();
-        try (var files = Files.newDirectoryStream(dir, "segment-*.idx")) {
-            for (Path indexFile : files) {
-                long sequence = Segment.sealedIndexSequence(indexFile.getFileName().toString());
-                Path pcap = dir.resolve(Segment.pcapName(sequence));
-                if (sequence < 0 || !Files.exists(pcap)) {
-                    continue;
-                }
-                SegmentIndex index = SegmentIndex.map(indexFile);
-                segments.add(Segment.of(sequence, pcap, indexFile, index));
-            }
-        }
-        segments.sort((a, b) -> Long.compare(a.sequence(), b.sequence()));
+        List<Segment> segments = Segments.sealedOf(dir);
         StoreManifest manifest = readManifest(dir);
-        return new PcapStore(dir, null, null, null, new RecoveryReport(List.of(), 0, 0, 0), null, null, null,
-                manifest.withSegments(segments));
+        Segments owner = new Segments(dir, manifest.withSegments(segments));
+        owner.activeSegment(Segments.scanActive(dir, segments)); // a probe may be writing it: its flushed records
+        return new PcapStore(dir, null, null, null, new RecoveryReport(List.of(), 0, 0, 0), null, null, null, owner);
     }
 
     private static StoreManifest readManifest(Path dir) throws IOException {
         StoreManifest m = StoreManifest.read(dir);
         return m == null ? StoreManifest.empty() : m;
-    }
-
-    private StoreManifest manifest() {
-        return writer == null ? readOnlyManifest : writer.manifest();
     }
 
     public Path dir() {
@@ -221,8 +208,30 @@ public final class PcapStore implements Closeable {
     }
 
     /**
-     * Waits until every packet appended so far is written to its segment file (handed to the OS,
-     * not forced), or lost to a write failure, counted. For the end of a capture and for tests.
+     * Thread-safe: asks the writer to make every packet appended before this call readable by
+     * extractors without sealing (the active segment flushed, without a sync, and indexed in
+     * memory; nothing is renamed, no segment is started); returns a ticket for {@link #awaitReadable}.
+     * Cheap enough for every carve: a flush and an index of the active segment, none of it if
+     * nothing was appended since the last request. The capturing thread is not involved.
+     */
+    public long requestReadable() {
+        requireWritable();
+        return writer.requestReadable();
+    }
+
+    /**
+     * Thread-safe: waits until the request with {@code ticket} is done; false if {@code timeoutNanos}
+     * ran out. One that failed (a full disk) counts as done: what was readable before still is.
+     */
+    public boolean awaitReadable(long ticket, long timeoutNanos) throws InterruptedException {
+        requireWritable();
+        return writer.awaitReadable(ticket, timeoutNanos);
+    }
+
+    /**
+     * Waits until the writer has taken every packet appended so far and tried to write it to its
+     * segment file (handed to the OS, not forced): written, or while the disk is full kept in its
+     * buffer ({@link #writing()} is false) or lost, counted. For the end of a capture and for tests.
      */
     public void flush() throws IOException {
         requireWritable();
@@ -244,7 +253,7 @@ public final class PcapStore implements Closeable {
         return handoff == null ? 0 : handoff.pendingBytes();
     }
 
-    /** Thread-safe: how many times writing failed (each abandons the active segment, if any). */
+    /** Thread-safe: how many times writing failed (the active segment stays whole; the writer retries a second later). */
     public long writeFailures() {
         return writer == null ? 0 : writer.writeFailures();
     }
@@ -254,6 +263,24 @@ public final class PcapStore implements Closeable {
         return writer == null ? 0 : writer.lostPackets();
     }
 
+    /** Thread-safe: the captured bytes of those packets. */
+    public long writeLostBytes() {
+        return writer == null ? 0 : writer.lostBytes();
+    }
+
+    /**
+     * Thread-safe: false from a write failure (a full disk) until the writer has written again; it
+     * tries every second by itself. Packets taken meanwhile wait in its buffer or are lost, counted.
+     */
+    public boolean writing() {
+        return writer == null || writer.writing();
+    }
+
+    /** Thread-safe: when writing began to fail (milliseconds since the epoch); 0 while it works. */
+    public long writingFailedSinceMillis() {
+        return writer == null ? 0 : writer.failingSinceMillis();
+    }
+
     /** Thread-safe: segments sealed since the store was opened. */
     public long segmentsSealed() {
         return writer == null ? 0 : writer.segmentsSealed();
@@ -261,10 +288,12 @@ public final class PcapStore implements Closeable {
 
     /** Thread-safe: a snapshot of what the store holds. */
     public StoreStatus status() {
-        StoreManifest m = manifest();
-        return new StoreStatus(dir, m.segments(), writer == null ? 0 : writer.activeBytes(),
-                writer == null ? 0 : writer.activePackets(), config == null ? 0 : config.maxSizeBytes(),
-                m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
+        StoreManifest m = segments.manifest();
+        Segments.ActiveSegment scanned = writer == null ? segments.activeSegment() : null;
+        return new StoreStatus(dir, m.segments(),
+                writer != null ? writer.activeBytes() : scanned == null ? 0 : scanned.segment().pcapBytes(),
+                writer != null ? writer.activePackets() : scanned == null ? 0 : scanned.segment().packets(),
+                config == null ? 0 : config.maxSizeBytes(), m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
     }
 
     /** For tests: returns once the writer thread holds still; it takes nothing until {@link #resumeWriter}. */
@@ -282,15 +311,28 @@ public final class PcapStore implements Closeable {
         }
     }
 
-    /** Writes everything handed over, seals the active segment, stops the writer and releases the directory. */
+    /** For tests: mappings made and explicitly released by the segments' cache. */
+    long mappingsReleased() {
+        return segments.mappingsReleased();
+    }
+
+    /**
+     * Writes everything handed over, seals the active segment, stops the writer, releases the
+     * directory and unmaps every segment (a carve still running unmaps its own when it ends).
+     */
     @Override
     public void close() throws IOException {
-        if (writer == null || closed) {
+        if (closed) {
             return;
         }
         closed = true;
+        if (writer == null) {
+            segments.close();
+            return;
+        }
         try {
             writer.close();
+            segments.close();
         } finally {
             if (lock != null) {
                 lock.release();

@@ -128,6 +128,19 @@ public final class SegmentIndex {
         }
     }
 
+    /**
+     * An index built in memory ({@link SegmentIndexBuilder#encode}), for the segment being
+     * written; {@code file} names it in messages only. Header checked, checksum not.
+     */
+    static SegmentIndex inMemory(Path file, ByteBuffer bytes) throws CorruptIndexException {
+        return new SegmentIndex(file, bytes.order(ByteOrder.LITTLE_ENDIAN), false);
+    }
+
+    /** The bytes read: for {@link Segments}, which unmaps a mapped index when its segment goes. */
+    ByteBuffer buffer() {
+        return bytes;
+    }
+
     public Path file() {
         return file;
     }

@@ -4,9 +4,7 @@ import io.flowtrap.packet.FlowKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -138,6 +136,17 @@ final class SegmentIndexBuilder {
      * Returns the index's size in bytes.
      */
     long write(Path file, int linkType, long pcapLength) throws IOException {
+        ByteBuffer out = encode(linkType, pcapLength);
+        long size = out.remaining();
+        StoreFiles.writeForced(file, out);
+        return size;
+    }
+
+    /**
+     * The index of what was added so far, for a pcap of {@code pcapLength} bytes, as the bytes of
+     * its file (position 0, limit its size). Changes nothing here: adding may go on.
+     */
+    ByteBuffer encode(int linkType, long pcapLength) {
         Integer[] order = new Integer[flowCount];
         for (int f = 0; f < flowCount; f++) {
             order[f] = f;
@@ -201,13 +210,6 @@ final class SegmentIndexBuilder {
         out.putInt(p, (int) crc.getValue());
         out.putInt(p + 4, SegmentIndex.FOOTER_MAGIC);
         out.position(0).limit(p + SegmentIndex.FOOTER_SIZE);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            while (out.hasRemaining()) {
-                ch.write(out);
-            }
-            ch.force(true);
-        }
-        return p + SegmentIndex.FOOTER_SIZE;
+        return out;
     }
 }

@@ -9,7 +9,6 @@ import io.flowtrap.pcap.PcapFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,23 +46,13 @@ final class SegmentRecovery {
 
     /** Repairs the directory; returns its sealed segments, oldest first. */
     List<Segment> recover() throws IOException {
-        TreeMap<Long, Path> pcaps = new TreeMap<>();
-        TreeMap<Long, Path> indexes = new TreeMap<>();
-        TreeMap<Long, Path> active = new TreeMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".tmp")) {
-                    remove(f, "leftover temporary file");
-                } else if (Segment.sealedPcapSequence(name) >= 0) {
-                    pcaps.put(Segment.sealedPcapSequence(name), f);
-                } else if (Segment.sealedIndexSequence(name) >= 0) {
-                    indexes.put(Segment.sealedIndexSequence(name), f);
-                } else if (Segment.activeSequence(name) >= 0) {
-                    active.put(Segment.activeSequence(name), f);
-                }
-            }
+        Segments.Listing listing = Segments.list(dir);
+        for (Path temporary : listing.temporaries()) {
+            remove(temporary, "leftover temporary file");
         }
+        TreeMap<Long, Path> pcaps = listing.sealedPcaps();
+        TreeMap<Long, Path> indexes = listing.sealedIndexes();
+        TreeMap<Long, Path> active = listing.active();
         for (Map.Entry<Long, Path> e : indexes.entrySet()) {
             if (!pcaps.containsKey(e.getKey())) {
                 remove(e.getValue(), "index without its pcap");
@@ -122,45 +111,24 @@ final class SegmentRecovery {
      */
     private Segment rebuild(Path pcap, long sequence, String why) throws IOException {
         SegmentIndexBuilder builder = new SegmentIndexBuilder();
-        builder.reset();
-        FlowResolver resolver = new FlowResolver();
-        byte[] key = new byte[FlowKey.SIZE];
-        byte[] cid = new byte[20];
-        Map<ByteBuffer, byte[]> flowIds = new HashMap<>();
-        PacketRecord packet = new PacketRecord();
-        long valid;
-        int linkType;
-        long unindexed = 0;
         long fileSize = Files.size(pcap);
         if (fileSize < PcapFormat.GLOBAL_HEADER_SIZE) {
             remove(pcap, why + "; not even a pcap header was written");
             return null;
         }
-        try (PcapFileReader reader = PcapFileReader.open(pcap)) {
-            linkType = reader.linkType();
-            try {
-                while (reader.next(packet)) {
-                    if (!resolver.resolve(packet, key, 0)) {
-                        unindexed++;
-                        continue;
-                    }
-                    ByteBuffer k = ByteBuffer.wrap(Arrays.copyOf(key, FlowKey.SIZE));
-                    byte[] flowCid = flowIds.get(k);
-                    if (flowCid == null) {
-                        resolver.communityId(cid, 0);
-                        flowCid = cid.clone();
-                        flowIds.put(k, flowCid);
-                    }
-                    builder.add(flowCid, 0, key, 0, reader.recordOffset(), packet.timestampNanos());
-                }
-            } catch (PcapFormatException e) {
-                actions.add(why + ": damaged record at offset " + e.offset() + " (" + e.getMessage() + ")");
-            }
-            valid = reader.validLength();
+        Scan scan;
+        try {
+            scan = scan(pcap, builder);
         } catch (PcapFormatException e) {
             remove(pcap, why + "; not a readable pcap (" + e.getMessage() + ")");
             return null;
         }
+        if (scan.damage() != null) {
+            actions.add(why + ": " + scan.damage());
+        }
+        long valid = scan.validLength();
+        int linkType = scan.linkType();
+        long unindexed = scan.unindexed();
         if (valid < fileSize) {
             try (FileChannel ch = FileChannel.open(pcap, StandardOpenOption.WRITE)) {
                 ch.truncate(valid);
@@ -182,6 +150,48 @@ final class SegmentRecovery {
                 + (unindexed > 0 ? ", " + unindexed + " packets without a flow left unindexed" : "") + ")");
         return new Segment(sequence, pcap, indexFile, valid, indexBytes, builder.packetCount(), builder.flowCount(),
                 builder.minTimestamp(), builder.maxTimestamp(), linkType);
+    }
+
+    /** What {@link #scan} found: where the whole records end, the link type, packets without a flow, damage seen. */
+    record Scan(long validLength, int linkType, long unindexed, String damage) {}
+
+    /**
+     * Reads a segment's pcap from the start to its last whole record, adding each packet to
+     * {@code builder} (reset first) as the capture path would have: by flow key, each flow with the
+     * Community ID of its first packet here. Changes nothing on disk. PcapFormatException if the
+     * file is no readable pcap at all.
+     */
+    static Scan scan(Path pcap, SegmentIndexBuilder builder) throws IOException {
+        builder.reset();
+        FlowResolver resolver = new FlowResolver();
+        byte[] key = new byte[FlowKey.SIZE];
+        byte[] cid = new byte[20];
+        Map<ByteBuffer, byte[]> flowIds = new HashMap<>();
+        PacketRecord packet = new PacketRecord();
+        long unindexed = 0;
+        String damage = null;
+        try (PcapFileReader reader = PcapFileReader.open(pcap)) {
+            int linkType = reader.linkType();
+            try {
+                while (reader.next(packet)) {
+                    if (!resolver.resolve(packet, key, 0)) {
+                        unindexed++;
+                        continue;
+                    }
+                    ByteBuffer k = ByteBuffer.wrap(Arrays.copyOf(key, FlowKey.SIZE));
+                    byte[] flowCid = flowIds.get(k);
+                    if (flowCid == null) {
+                        resolver.communityId(cid, 0);
+                        flowCid = cid.clone();
+                        flowIds.put(k, flowCid);
+                    }
+                    builder.add(flowCid, 0, key, 0, reader.recordOffset(), packet.timestampNanos());
+                }
+            } catch (PcapFormatException e) {
+                damage = "damaged record at offset " + e.offset() + " (" + e.getMessage() + ")";
+            }
+            return new Scan(reader.validLength(), linkType, unindexed, damage);
+        }
     }
 
     private void remove(Path file, String why) throws IOException {

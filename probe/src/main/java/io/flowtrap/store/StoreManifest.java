@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,8 +20,8 @@ import java.util.List;
  * rotated-bytes &lt;bytes&gt;
  * segment &lt;sequence&gt; &lt;min ts ns&gt; &lt;max ts ns&gt; &lt;pcap bytes&gt; &lt;index bytes&gt; &lt;packets&gt; &lt;flows&gt;
  * </pre>
- * Written to a temporary file, forced, renamed over the old one, and the directory forced.
- * Immutable.
+ * Written to a temporary file (mode 0640), forced, renamed over the old one, and the directory
+ * forced. Immutable; {@link Segments} holds the current one.
  */
 public record StoreManifest(long rotatedHorizon, long rotatedSegments, long rotatedBytes, List<Segment> segments) {
     static final String FILE = "MANIFEST";
@@ -78,12 +76,17 @@ public record StoreManifest(long rotatedHorizon, long rotatedSegments, long rota
                     .append(' ').append(s.packets()).append(' ').append(s.flows()).append('\n');
         }
         Path temp = dir.resolve(FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
-            ch.force(true);
+        try {
+            StoreFiles.writeForced(temp, java.nio.ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            Files.move(temp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp); // a full disk wants its blocks back; the old manifest stays as it was
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        Files.move(temp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         StoreFiles.syncDirectory(dir);
     }
 

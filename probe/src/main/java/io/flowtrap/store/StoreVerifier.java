@@ -6,13 +6,12 @@ import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFileReader;
 import io.flowtrap.pcap.PcapFormatException;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Set;
 
 /**
  * Checks a store without changing it: every sealed pcap reads to its end with whole records, every
@@ -24,19 +23,11 @@ public final class StoreVerifier {
 
     public VerifyReport verify(Path dir) throws IOException {
         List<String> damages = new ArrayList<>();
-        TreeSet<Long> pcaps = new TreeSet<>();
-        TreeSet<Long> indexes = new TreeSet<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (Segment.sealedPcapSequence(name) >= 0) {
-                    pcaps.add(Segment.sealedPcapSequence(name));
-                } else if (Segment.sealedIndexSequence(name) >= 0) {
-                    indexes.add(Segment.sealedIndexSequence(name));
-                } else if (Segment.activeSequence(name) >= 0) {
-                    damages.add(name + ": a segment left unsealed (the probe is writing it, or crashed)");
-                }
-            }
+        Segments.Listing listing = Segments.list(dir);
+        Set<Long> pcaps = listing.sealedPcaps().keySet();
+        Set<Long> indexes = listing.sealedIndexes().keySet();
+        for (Path active : listing.active().values()) {
+            damages.add(active.getFileName() + ": a segment left unsealed (the probe is writing it, or crashed)");
         }
         long packets = 0;
         long flows = 0;

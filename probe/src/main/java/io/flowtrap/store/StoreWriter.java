@@ -6,10 +6,7 @@ import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -20,16 +17,20 @@ import java.util.function.BooleanSupplier;
  * the packet records of the {@link PacketHandoff} in order and appends them to the active segment
  * ({@link SegmentWriter}, its index growing in a {@link SegmentIndexBuilder}); it seals the segment
  * when the next packet would make it too large, when it is older than the segment age in packet
- * time (the producer's clock), on request (a carve wants to see its packets) and at close; before
- * it starts a segment it deletes the oldest ones to stay under the size limit; it rewrites the
- * manifest after each change. The capture thread never waits for any of it.
+ * time (the producer's clock), on request and at close; on request it also makes the active
+ * segment readable as it stands, without sealing it (a carve wants to see fresh packets: flush,
+ * index in memory, published on {@link Segments}); before it starts a segment it has
+ * {@link Segments} delete the oldest ones to stay under the size limit. The capture thread never
+ * waits for any of it.
  *
  * <p>A failure (an IOException such as a full disk, or a bug) never reaches the capture thread and
- * never stops this one: the active segment is abandoned, its files deleted (they could not be
- * sealed and would hold the space a full disk needs back), its packets and those arriving in the
- * next second are counted as lost, then a new segment is tried. Nothing is written twice: the new
- * segment starts at the next record, and the broken one's buffered bytes go with it. The listener
- * hears of each episode once, when it starts and when a segment is written again.
+ * never stops this one, and costs only what cannot be kept: the active segment stays, whole
+ * (a flush that fails is cut back and kept buffered, see {@link SegmentWriter}); for the next
+ * second nothing is written, and packets that do not fit in the write buffer meanwhile are lost,
+ * counted (packets and bytes); then writing is tried again, and again a second after each failure,
+ * until it works: the writer resumes by itself once the disk has room. The listener hears of each
+ * episode once, when it starts and when something is written again; {@link #writing()} says
+ * whether writing works now.
  *
  * <p>{@link #run} is the writer thread; every other method is thread-safe.
  */
@@ -42,7 +43,7 @@ final class StoreWriter implements Runnable {
     private static final long IDLE_PARK_NANOS = 1_000_000L;
     private static final long QUIET_PARK_NANOS = 10_000_000L;
     private static final int QUIET_AFTER_IDLE_PARKS = 100;
-    /** After a failure, packets are counted as lost for this long before a new segment is tried. */
+    /** After a failure, nothing is written for this long (packets that do not fit in the buffer are lost, counted). */
     private static final long RETRY_NANOS = 1_000_000_000L;
     /** Records read between two releases of their room to the producer. */
     private static final int RELEASE_EVERY = 64;
@@ -50,6 +51,7 @@ final class StoreWriter implements Runnable {
     private static final int BATCH = 4096;
 
     private final Path dir;
+    private final Segments segments;
     private final StoreConfig config;
     private final PacketHandoff handoff;
     private final WriteFailureListener listener;
@@ -63,7 +65,9 @@ final class StoreWriter implements Runnable {
     private final Object monitor = new Object();
     private final AtomicLong sealsRequested = new AtomicLong();
     private final AtomicLong flushesRequested = new AtomicLong();
+    private final AtomicLong readsRequested = new AtomicLong();
     private volatile long sealsDone;
+    private volatile long readsDone;
     private volatile long flushesDone;
     private volatile boolean closing;
     private volatile boolean pauseRequested;
@@ -72,12 +76,14 @@ final class StoreWriter implements Runnable {
     private volatile Throwable died;
 
     // Published by the writer thread for readers (status, extraction, metrics).
-    private volatile StoreManifest manifest;
     private volatile long activeBytes;
     private volatile long activePackets;
     private volatile long segmentsSealed;
     private volatile long writeFailures;
     private volatile long lostPackets;
+    private volatile long lostBytes;
+    private volatile boolean failing;
+    private volatile long failingSinceMillis;
 
     // The writer thread's own.
     private SegmentWriter active;
@@ -86,17 +92,18 @@ final class StoreWriter implements Runnable {
     private long nextSequence;
     private int idleParks;
     private long retryAtNanos; // 0: not backing off
-    private boolean failing;
+    private long failedSequence = -1; // the active segment when writing last failed (-1: none)
+    private long flushesAtFailure; // its successful flushes then
     private long episodeFailures;
     private long episodeLost;
 
-    StoreWriter(Path dir, StoreConfig config, PacketHandoff handoff, WriteFailureListener listener,
-            StoreManifest manifest, long nextSequence) {
-        this.dir = dir;
+    StoreWriter(Segments segments, StoreConfig config, PacketHandoff handoff, WriteFailureListener listener,
+            long nextSequence) {
+        this.dir = segments.dir();
+        this.segments = segments;
         this.config = config;
         this.handoff = handoff;
         this.listener = listener;
-        this.manifest = manifest;
         this.nextSequence = nextSequence;
     }
 
@@ -119,6 +126,21 @@ final class StoreWriter implements Runnable {
     /** Waits until the seal with {@code ticket} is done (or failed, counted); false if the time ran out. */
     boolean awaitSeal(long ticket, long timeoutNanos) throws InterruptedException {
         return await(() -> sealsDone >= ticket, timeoutNanos);
+    }
+
+    /**
+     * Asks for every record handed over so far to become readable by extraction without a seal
+     * (the active segment flushed and indexed in memory); returns a ticket.
+     */
+    long requestReadable() {
+        long ticket = readsRequested.incrementAndGet();
+        wake();
+        return ticket;
+    }
+
+    /** Waits until the request with {@code ticket} is done (or failed, counted); false if the time ran out. */
+    boolean awaitReadable(long ticket, long timeoutNanos) throws InterruptedException {
+        return await(() -> readsDone >= ticket, timeoutNanos);
     }
 
     /** Waits until every record handed over before the call is written to its segment file (not forced). */
@@ -199,10 +221,6 @@ final class StoreWriter implements Runnable {
 
     // ---- what readers see, from any thread
 
-    StoreManifest manifest() {
-        return manifest;
-    }
-
     long activeBytes() {
         return activeBytes;
     }
@@ -224,6 +242,21 @@ final class StoreWriter implements Runnable {
         return lostPackets;
     }
 
+    /** The captured bytes of those packets. */
+    long lostBytes() {
+        return lostBytes;
+    }
+
+    /** False from a write failure until something is written again. */
+    boolean writing() {
+        return !failing;
+    }
+
+    /** When the current failure episode began (milliseconds since the epoch), 0 while writing works. */
+    long failingSinceMillis() {
+        return failing ? failingSinceMillis : 0;
+    }
+
     // ---- the writer thread
 
     @Override
@@ -237,8 +270,9 @@ final class StoreWriter implements Runnable {
                 boolean stop = closing;
                 long sealTicket = sealsRequested.get();
                 long flushTicket = flushesRequested.get();
+                long readTicket = readsRequested.get();
                 int written;
-                if (stop || sealTicket != sealsDone || flushTicket != flushesDone) {
+                if (stop || sealTicket != sealsDone || flushTicket != flushesDone || readTicket != readsDone) {
                     // everything handed over before the request was made, and nothing more
                     written = drain(handoff.publishedPosition(), Integer.MAX_VALUE);
                 } else {
@@ -246,15 +280,28 @@ final class StoreWriter implements Runnable {
                 }
                 sealIfOld();
                 if (sealTicket != sealsDone) {
-                    sealQuietly();
+                    sealQuietly(false);
                     signal(() -> sealsDone = sealTicket);
                 }
                 if (flushTicket != flushesDone) {
                     flushQuietly();
                     signal(() -> flushesDone = flushTicket);
                 }
+                if (readTicket != readsDone) {
+                    publishReadable();
+                    signal(() -> readsDone = readTicket);
+                }
+                if (retryAtNanos != 0 && System.nanoTime() - retryAtNanos >= 0 && active != null
+                        && active.bufferedPackets() > 0) {
+                    flushQuietly(); // no packet may come to try it: the buffered ones are written as soon as there is room
+                }
                 if (stop) {
-                    sealQuietly();
+                    sealQuietly(true);
+                    if (active != null) { // the seal failed: what is flushed stays for recovery at the next open
+                        lose(active.bufferedPackets(), active.bufferedCapturedBytes());
+                        active.closeUnsealed();
+                        active = null;
+                    }
                     return;
                 }
                 if (written == 0) {
@@ -311,43 +358,86 @@ final class StoreWriter implements Runnable {
     }
 
     private void write() {
+        int caplen = packet.capturedLength();
+        long ts = packet.timestampNanos();
+        boolean full = active != null && (active.size() + PcapFormat.RECORD_HEADER_SIZE + caplen > config.segmentMaxBytes()
+                || active.linkType() != packet.linkType()
+                || ts - active.firstTimestamp() >= config.segmentMaxAge().toNanos()
+                || activeAgeOnClock() >= config.segmentMaxAge().toNanos());
         if (retryAtNanos != 0) {
             if (System.nanoTime() - retryAtNanos < 0) {
-                lose(1);
+                // writing failed less than a second ago: keep what the buffer can hold without touching the disk
+                if (active != null && !full && active.fitsInBuffer(caplen)) {
+                    appendToActive(caplen);
+                } else {
+                    lose(1, caplen);
+                }
                 return;
             }
             retryAtNanos = 0;
         }
         try {
-            int caplen = packet.capturedLength();
-            long ts = packet.timestampNanos();
-            if (active != null && (active.size() + PcapFormat.RECORD_HEADER_SIZE + caplen > config.segmentMaxBytes()
-                    || active.linkType() != packet.linkType()
-                    || ts - active.firstTimestamp() >= config.segmentMaxAge().toNanos()
-                    || activeAgeOnClock() >= config.segmentMaxAge().toNanos())) {
+            if (full) {
                 sealActive();
             }
             if (active == null) {
-                makeRoomForSegment();
+                segments.deleteOldest(config.maxSizeBytes(), config.segmentMaxBytes());
                 active = new SegmentWriter(dir, nextSequence++, packet.linkType(), config.snaplen(), indexBuilder, writeBuffer);
                 long clock = handoff.clockNanos();
                 activeOpenedOnClock = clock == Long.MIN_VALUE ? ts : clock;
             }
-            active.append(packet, caplen, cid, 0, key, 0);
-            activeBytes = active.size();
-            activePackets = active.packets();
-            if (failing && active.flushedBytes() > 0) {
-                writingAgain();
-            }
+            appendToActive(caplen);
         } catch (IOException | RuntimeException e) {
-            failed(e, 1);
+            failed(e, 1, caplen);
+        }
+    }
+
+    private void appendToActive(int caplen) {
+        try {
+            active.append(packet, caplen, cid, 0, key, 0);
+        } catch (IOException | RuntimeException e) {
+            failed(e, 1, caplen); // the buffer was full and could not be written: this packet is the one lost
+            return;
+        }
+        activeBytes = active.size();
+        activePackets = active.packets();
+        wroteAgainIfSo();
+    }
+
+    /** After a failure, the first flush that works ends the episode. */
+    private void wroteAgainIfSo() {
+        if (failing && active != null && (active.sequence() == failedSequence
+                ? active.successfulFlushes() != flushesAtFailure : active.successfulFlushes() > 0)) {
+            writingAgain();
+        }
+    }
+
+    /** Makes the active segment's records readable by extraction as they stand (flush, index in memory). */
+    private void publishReadable() {
+        if (active == null || active.packets() == 0) {
+            return; // everything handed over is sealed already (or lost, counted)
+        }
+        Segments.ActiveSegment published = segments.activeSegment();
+        if (published != null && published.segment().sequence() == active.sequence()
+                && published.segment().packets() == active.packets()) {
+            return; // nothing new since the last request
+        }
+        if (backingOff()) {
+            return; // the disk failed just now: what was readable before still is
+        }
+        try {
+            segments.activeSegment(active.readable());
+            retryAtNanos = 0;
+            wroteAgainIfSo();
+        } catch (IOException | RuntimeException e) {
+            failed(e, 0, 0);
         }
     }
 
     /** Seals the active segment once it is older than the segment age on the producer's clock. */
     private void sealIfOld() {
         if (active != null && active.packets() > 0 && activeAgeOnClock() >= config.segmentMaxAge().toNanos()) {
-            sealQuietly();
+            sealQuietly(false);
         }
     }
 
@@ -362,24 +452,31 @@ final class StoreWriter implements Runnable {
         return clock == Long.MIN_VALUE ? 0 : clock - activeOpenedOnClock;
     }
 
-    private void sealQuietly() {
+    /** Seals the active segment, unless writing failed less than a second ago and this is no last try. */
+    private void sealQuietly(boolean lastTry) {
+        if (!lastTry && backingOff()) {
+            return;
+        }
         try {
             sealActive();
         } catch (IOException | RuntimeException e) {
-            failed(e, 0);
+            failed(e, 0, 0);
         }
+    }
+
+    private boolean backingOff() {
+        return retryAtNanos != 0 && System.nanoTime() - retryAtNanos < 0;
     }
 
     private void flushQuietly() {
         try {
             if (active != null) {
                 active.flush();
-                if (failing && active.flushedBytes() > 0) {
-                    writingAgain();
-                }
+                retryAtNanos = 0;
+                wroteAgainIfSo();
             }
         } catch (IOException | RuntimeException e) {
-            failed(e, 0);
+            failed(e, 0, 0);
         }
     }
 
@@ -387,67 +484,44 @@ final class StoreWriter implements Runnable {
         if (active == null) {
             return;
         }
-        Segment segment = active.seal();
+        Segment segment;
+        try {
+            segment = active.seal();
+        } catch (IOException | RuntimeException e) {
+            if (active.closed()) {
+                // failed after its index was written (a rename): the files are whole, recovery seals them at the next open
+                active = null;
+                activeBytes = 0;
+                activePackets = 0;
+                segments.activeSegment(null);
+            }
+            throw e;
+        }
         active = null;
         activeBytes = 0;
         activePackets = 0;
-        List<Segment> next = new ArrayList<>(manifest.segments());
-        next.add(segment);
-        manifest = manifest.withSegments(next); // readers see the segment even if the file below fails
         segmentsSealed = segmentsSealed + 1;
+        retryAtNanos = 0;
         if (failing) {
             writingAgain();
         }
-        manifest.write(dir);
+        segments.added(segment);
     }
 
-    /** Deletes oldest segments until the sealed ones plus one full segment fit under the limit. */
-    private void makeRoomForSegment() throws IOException {
-        StoreManifest m = manifest;
-        List<Segment> kept = new ArrayList<>(m.segments());
-        long total = kept.stream().mapToLong(Segment::sizeBytes).sum();
-        long horizon = m.rotatedHorizon();
-        long segmentsGone = m.rotatedSegments();
-        long bytesGone = m.rotatedBytes();
-        boolean changed = false;
-        try {
-            while (!kept.isEmpty() && total + config.segmentMaxBytes() > config.maxSizeBytes()) {
-                Segment oldest = kept.get(0);
-                // pcap first: an index left alone by a crash here is removed as an orphan at recovery
-                Files.deleteIfExists(oldest.pcap());
-                Files.deleteIfExists(oldest.index());
-                kept.remove(0);
-                total -= oldest.sizeBytes();
-                horizon = Math.max(horizon, oldest.maxTimestamp());
-                segmentsGone++;
-                bytesGone += oldest.sizeBytes();
-                changed = true;
-            }
-        } finally {
-            if (changed) {
-                manifest = new StoreManifest(horizon, segmentsGone, bytesGone, kept);
-            }
-        }
-        if (changed) {
-            manifest.write(dir);
-        }
-    }
-
-    private void failed(Exception e, int records) {
-        long lost = records;
-        if (active != null) {
-            lost += active.packets();
-            active.abandon();
-            active = null;
-            activeBytes = 0;
-            activePackets = 0;
-        }
+    /**
+     * Counts a failure: {@code packets} of {@code bytes} captured bytes are lost (the ones that
+     * could not be kept); the active segment stays as it is, whole. Nothing is written for a second.
+     */
+    private void failed(Exception e, long packets, long bytes) {
         writeFailures = writeFailures + 1;
         episodeFailures++;
-        lose(lost);
+        lose(packets, bytes);
+        failedSequence = active == null ? -1 : active.sequence();
+        flushesAtFailure = active == null ? 0 : active.successfulFlushes();
         long retry = System.nanoTime() + RETRY_NANOS;
         retryAtNanos = retry == 0 ? 1 : retry;
         if (!failing) {
+            failingSinceMillis = System.currentTimeMillis();
             failing = true;
             try {
                 listener.writingFailed(e);
@@ -457,13 +531,15 @@ final class StoreWriter implements Runnable {
         }
     }
 
-    private void lose(long packets) {
+    private void lose(long packets, long bytes) {
         lostPackets = lostPackets + packets;
+        lostBytes = lostBytes + bytes;
         episodeLost += packets;
     }
 
     private void writingAgain() {
         failing = false;
+        failingSinceMillis = 0;
         long failures = episodeFailures;
         long lost = episodeLost;
         episodeFailures = 0;

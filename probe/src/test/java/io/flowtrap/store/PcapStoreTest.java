@@ -7,6 +7,7 @@ import io.flowtrap.packet.CommunityId;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -124,6 +125,42 @@ class PcapStoreTest {
             ExtractionResult byHash = s.extractor().extract(new FlowQuery(hash, null, null, 0, Long.MAX_VALUE, 0), out);
             assertThat(byHash.packets()).isEqualTo(100);
             assertThat(byHash.skippedPackets()).isZero();
+        }
+    }
+
+    /** Hostile input (issue 8, item 9): captured packets are private to the probe's user and group. */
+    @Test
+    void everyFileTheStoreMakesIsReadableByItsUserAndGroupOnly() throws Exception {
+        Path store = dir.resolve("store");
+        java.nio.file.Files.createDirectories(store);
+        java.nio.file.Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwxrwxrwx"));
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            StoreFixture.append(s, 5, 300, 12, StoreFixture.T0); // several sealed segments on the way
+            assertThat(s.awaitReadable(s.requestReadable(), 10_000_000_000L)).isTrue();
+            assertModes(store); // the active segment, the lock and the manifest too
+        }
+        // a crash's leftovers: an index lost, the index of another damaged; recovery writes new ones
+        List<Path> indexes;
+        try (var files = java.nio.file.Files.list(store)) {
+            indexes = files.filter(f -> f.getFileName().toString().endsWith(".idx")).sorted().toList();
+        }
+        assertThat(indexes.size()).isGreaterThan(2);
+        java.nio.file.Files.delete(indexes.get(0));
+        java.nio.file.Files.write(indexes.get(1), new byte[100]);
+        try (PcapStore s = PcapStore.open(store, config(1L << 30, 64 * KB))) {
+            assertThat(s.recoveryReport().indexesRebuilt()).isEqualTo(2);
+        }
+        assertModes(store);
+    }
+
+    private static void assertModes(Path store) throws IOException {
+        assertThat(java.nio.file.Files.getPosixFilePermissions(store)).as("the store's directory")
+                .isSubsetOf(StoreFiles.DIRECTORY_MODE);
+        try (var files = java.nio.file.Files.list(store)) {
+            for (Path f : files.toList()) {
+                assertThat(java.nio.file.Files.getPosixFilePermissions(f)).as(f.getFileName().toString())
+                        .isSubsetOf(StoreFiles.FILE_MODE);
+            }
         }
     }
 

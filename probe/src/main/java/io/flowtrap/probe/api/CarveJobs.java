@@ -8,27 +8,44 @@ import io.flowtrap.probe.extraction.FlowQueries;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.FlowExtractor;
 import io.flowtrap.store.FlowQuery;
+import io.flowtrap.store.StoreFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * Carves the flow an alert names into {@code <dir>/<job>.pcap}, where the manager fetches it.
  * A job name is validated ({@link JobName}) before it touches the file system; a carve is written
- * to a temporary file and renamed into place, so a reader never sees half a pcap; carves older
- * than the retention are deleted as new ones are made. Thread-safe.
+ * to a temporary file (mode 0600) and renamed into place, so a reader never sees half a pcap; the
+ * directory is 0750. As each carve is made, carves older than the retention are deleted, and then,
+ * while the directory's carves together exceed the quota, the oldest ones (by modification time;
+ * never the one just made), counted ({@link #removedForQuota}, {@link #bytesRemovedForQuota}).
+ * Thread-safe.
  */
 public final class CarveJobs {
-    /** Asks the writer to seal its active segment so that its packets can be carved too. */
+    /**
+     * Makes every packet handed to the store so far carvable (the store's writer flushes and
+     * indexes its active segment: {@link io.flowtrap.store.PcapStore#requestReadable}), without
+     * sealing it, so back-to-back carves make no segments.
+     */
     @FunctionalInterface
-    public interface ActiveSegmentSealer {
-        /** True once sealed, false if it did not happen in time. */
-        boolean seal() throws InterruptedException;
+    public interface FreshPackets {
+        /** True once done, false if it did not happen in time (the carve then reads what was readable). */
+        boolean makeReadable() throws InterruptedException;
     }
+
+    /** No quota: only the retention bounds the directory. */
+    public static final long NO_QUOTA = Long.MAX_VALUE;
 
     /** Told how long each carve took (seal wait included), for the probe's metrics. */
     @FunctionalInterface
@@ -48,7 +65,11 @@ public final class CarveJobs {
         }
     }
 
-    /** What a carve found: the result, the file's size and SHA-256. */
+    /**
+     * What a carve found: the result, the file's size and SHA-256, and whether every packet
+     * handed to the store before the carve was readable to it ({@code activeSegmentSealed}: the
+     * name of the report's field, {@code active_segment_sealed}, from when carves sealed it).
+     */
     public record Carve(String job, ExtractionResult result, long size, String sha256, boolean activeSegmentSealed) {
         public String firstTimestamp() {
             return Instant.ofEpochSecond(0, result.firstTimestampNanos()).toString();
@@ -61,8 +82,11 @@ public final class CarveJobs {
 
     private final Path dir;
     private final FlowExtractor extractor;
-    private final ActiveSegmentSealer sealer;
+    private final FreshPackets fresh;
     private final Duration retention;
+    private final long quotaBytes;
+    private final AtomicLong removedForQuota = new AtomicLong();
+    private final AtomicLong bytesRemovedForQuota = new AtomicLong();
     private final Duration longestFlowIdle;
     private final CarveTimes times;
     private final EveAlertParser parser = new EveAlertParser();
@@ -71,18 +95,31 @@ public final class CarveJobs {
      * @param longestFlowIdle the probe's longest flow idle timeout, which bounds how far into the
      *     store a carve searches after the flow's last packet ({@link FlowQueries})
      */
-    public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention,
+    public CarveJobs(Path dir, FlowExtractor extractor, FreshPackets fresh, Duration retention,
             Duration longestFlowIdle) throws IOException {
-        this(dir, extractor, sealer, retention, longestFlowIdle, CarveTimes.NONE);
+        this(dir, extractor, fresh, retention, NO_QUOTA, longestFlowIdle, CarveTimes.NONE);
     }
 
-    /** As above; {@code times} is told how long each carve took, by outcome. */
-    public CarveJobs(Path dir, FlowExtractor extractor, ActiveSegmentSealer sealer, Duration retention,
+    /** As above, without a quota; {@code times} is told how long each carve took, by outcome. */
+    public CarveJobs(Path dir, FlowExtractor extractor, FreshPackets fresh, Duration retention,
             Duration longestFlowIdle, CarveTimes times) throws IOException {
-        this.dir = Files.createDirectories(dir);
+        this(dir, extractor, fresh, retention, NO_QUOTA, longestFlowIdle, times);
+    }
+
+    /**
+     * As above, with a quota on the bytes of the carves kept ({@link #NO_QUOTA}: none), and
+     * {@code times} told how long each carve took, by outcome.
+     */
+    public CarveJobs(Path dir, FlowExtractor extractor, FreshPackets fresh, Duration retention, long quotaBytes,
+            Duration longestFlowIdle, CarveTimes times) throws IOException {
+        if (quotaBytes <= 0) {
+            throw new IllegalArgumentException("the carve quota must be positive, not " + quotaBytes + " bytes");
+        }
+        this.dir = StoreFiles.createPrivateDirectories(dir);
         this.extractor = extractor;
-        this.sealer = sealer;
+        this.fresh = fresh;
         this.retention = retention;
+        this.quotaBytes = quotaBytes;
         this.longestFlowIdle = longestFlowIdle;
         this.times = Objects.requireNonNull(times, "times");
     }
@@ -103,12 +140,14 @@ public final class CarveJobs {
             throw new BadRequest(e.getMessage(), e);
         }
         long start = System.nanoTime();
-        boolean sealed = sealer.seal();
+        boolean sealed = fresh.makeReadable();
         deleteExpired();
         Path target = file(job);
         FlowExtractor.CarvedFile carved = extractor.extractTo(query, target);
         if (carved.result().outcome() != ExtractionResult.Outcome.FOUND) {
             Files.deleteIfExists(target); // an older carve under this name must not pass for this one
+        } else {
+            keepUnderQuota(target);
         }
         times.carved(carved.result().outcome(), System.nanoTime() - start);
         return new Carve(job, carved.result(), carved.size(), carved.sha256(), sealed);
@@ -117,6 +156,50 @@ public final class CarveJobs {
     /** The carve file of a job, whether or not it exists; IllegalArgumentException for a bad name. */
     public Path file(String job) {
         return dir.resolve(JobName.require(job) + ".pcap");
+    }
+
+    /** Carves removed, oldest first, to keep the directory under its quota. */
+    public long removedForQuota() {
+        return removedForQuota.get();
+    }
+
+    /** Their bytes. */
+    public long bytesRemovedForQuota() {
+        return bytesRemovedForQuota.get();
+    }
+
+    /** Deletes the oldest carves (never {@code keep}) while the carves exceed the quota. */
+    private synchronized void keepUnderQuota(Path keep) throws IOException {
+        if (quotaBytes == NO_QUOTA) {
+            return;
+        }
+        record Kept(Path file, long size, long modified) {}
+        List<Kept> carves = new ArrayList<>();
+        long total = 0;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".pcap")).toList()) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    total += a.size();
+                    if (!f.equals(keep)) {
+                        carves.add(new Kept(f, a.size(), a.lastModifiedTime().toMillis()));
+                    }
+                } catch (NoSuchFileException e) {
+                    // deleted meanwhile
+                }
+            }
+        }
+        carves.sort(Comparator.comparingLong(Kept::modified).thenComparing(k -> k.file().getFileName().toString()));
+        for (Kept k : carves) {
+            if (total <= quotaBytes) {
+                break;
+            }
+            if (Files.deleteIfExists(k.file())) {
+                removedForQuota.incrementAndGet();
+                bytesRemovedForQuota.addAndGet(k.size());
+            }
+            total -= k.size();
+        }
     }
 
     private void deleteExpired() throws IOException {

@@ -66,8 +66,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "The probe's settings (YAML; see ops/probe/probe.yaml).")
     Path config;
 
-    /** How long a carve waits for the store's writer to seal the active segment. */
-    private static final long SEAL_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
+    /** How long a carve waits for the store's writer to make the active segment readable. */
+    private static final long READABLE_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
     private static final long IDLE_SLEEP_MILLIS = 50;
 
     private volatile boolean stopping;
@@ -168,10 +168,11 @@ final class RunCommand implements Callable<Integer> {
         }
         SSLContext tls = api.tlsCertificate() == null ? null : PemTls.server(api.tlsCertificate(), api.tlsKey());
         PcapStore store = pipeline.store();
-        // the store's writer seals what was handed to it so far; the capture thread is not asked
+        // the store's writer makes what was handed to it so far readable, without sealing; the capture thread is not asked
         CarveJobs carves = new CarveJobs(api.carveDir(), store.extractor(),
-                () -> store.awaitSeal(store.requestSeal(), SEAL_TIMEOUT_NANOS), api.carveRetention(),
-                settings.flows().longestIdleTimeout(), metrics::recordCarve);
+                () -> store.awaitReadable(store.requestReadable(), READABLE_TIMEOUT_NANOS), api.carveRetention(),
+                api.carveQuota().bytes(), settings.flows().longestIdleTimeout(), metrics::recordCarve);
+        metrics.carveDirectory(carves::removedForQuota, carves::bytesRemovedForQuota);
         InetSocketAddress address;
         try {
             address = api.address();
@@ -316,14 +317,22 @@ final class RunCommand implements Callable<Integer> {
     /** The periodic status line: what was captured, and every loss. */
     private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store) {
         log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
-                        + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {};"
+                        + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {}"
+                        + " ({} bytes){};"
                         + " alerts received {} matched {} late {} unknown {} duplicate {}; EVE lost {} (malformed {}"
                         + " inbox full {} sink failures {})",
                 c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
                 c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
-                store.backlogDroppedPackets(), store.writeLostPackets(),
+                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), storeWriting(store),
                 alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
                 alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures());
+    }
+
+    /** Nothing while the store writes; else since when it cannot (a full disk), for the status line. */
+    private static String storeWriting(PcapStore store) {
+        long since = store.writingFailedSinceMillis();
+        return since == 0 ? "" : ", STORE NOT WRITING since " + java.time.Instant.ofEpochMilli(since)
+                + " (full disk or I/O error; retried every second)";
     }
 
     /** The one line printed when capture ends; its first pairs are a contract with ops/bench. */
@@ -331,11 +340,12 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("flowtrap-probe: capture ended packets=%d dropped=%d freezes=%d stored=%d"
                         + " armed=%d alerts_received=%d bytes=%d stored_bytes=%d lookback_evicted_waiting=%d"
                         + " lookback_too_large=%d flow_evictions=%d alerts_matched=%d alerts_late=%d alerts_unknown=%d"
-                        + " alerts_duplicate=%d eve_lost=%d store_backlog_dropped=%d store_write_lost=%d%n",
+                        + " alerts_duplicate=%d eve_lost=%d store_backlog_dropped=%d store_write_lost=%d"
+                        + " store_write_lost_bytes=%d%n",
                 c.packets(), c.kernelDrops(), c.ringFreezes(), c.storedPackets(), c.armedFlows(), alerts.delivered(),
                 c.bytes(), c.storedBytes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
                 alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
-                store.backlogDroppedPackets(), store.writeLostPackets());
+                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes());
         spec.commandLine().getOut().flush();
     }
 }

@@ -28,7 +28,7 @@ public record ProbeSettings(
         lookback = lookback == null ? new Lookback(null) : lookback;
         store = store == null ? new Store(null, null, null, null, null) : store;
         alerts = alerts == null ? new Alerts(null, null, null) : alerts;
-        api = api == null ? new Api(null, null, null, null, null, null) : api;
+        api = api == null ? new Api(null, null, null, null, null, null, null) : api;
         manager = manager == null ? new Manager(null, null, null, null) : manager;
     }
 
@@ -142,13 +142,18 @@ public record ProbeSettings(
     /**
      * The probe API (HTTPS): where it listens ({@code host:port}; unset: no API), the file holding
      * the key the manager presents, the server certificate chain and PKCS#8 key (PEM; both unset:
-     * plain HTTP, for a loopback-only test set-up), where carves are kept and for how long.
+     * plain HTTP, for a loopback-only test set-up), where carves are kept, for how long, and how many
+     * bytes of them at most ({@code carve-quota}, default 1GB: the oldest carves go first).
      */
     public record Api(String listen, Path tokenFile, Path tlsCertificate, Path tlsKey, Path carveDir,
-            Duration carveRetention) {
+            Duration carveRetention, DataSize carveQuota) {
         public Api {
             carveDir = carveDir == null ? Path.of("/var/lib/flowtrap/carves") : carveDir;
             carveRetention = carveRetention == null ? Duration.ofHours(1) : carveRetention;
+            carveQuota = carveQuota == null ? DataSize.parse("1GB") : carveQuota;
+            if (carveQuota.bytes() <= 0) {
+                throw new IllegalArgumentException("api.carve-quota must be positive");
+            }
             if ((tlsCertificate == null) != (tlsKey == null)) {
                 throw new IllegalArgumentException("api: set both tls-certificate and tls-key, or neither");
             }

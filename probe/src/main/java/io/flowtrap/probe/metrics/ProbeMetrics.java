@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
@@ -120,10 +121,15 @@ public final class ProbeMetrics {
         Gauge.builder("flowtrap.store.backlog.bytes", store, PcapStore::backlogBytes)
                 .description("bytes handed to the store's writer and not yet written").register(registry);
         FunctionCounter.builder("flowtrap.store.write.failures", store, PcapStore::writeFailures)
-                .description("times writing the store failed (a full disk, an I/O error); each abandons the active segment")
+                .description("times writing the store failed (a full disk, an I/O error); the writer tries again a second later")
                 .register(registry);
         FunctionCounter.builder("flowtrap.store.write.lost.packets", store, PcapStore::writeLostPackets)
                 .description("packets handed to the writer that are not in the store because writing failed").register(registry);
+        FunctionCounter.builder("flowtrap.store.write.lost.bytes", store, PcapStore::writeLostBytes)
+                .description("captured bytes of those packets").register(registry);
+        Gauge.builder("flowtrap.store.writing", store, s -> s.writing() ? 1 : 0)
+                .description("1 while the store's writer writes, 0 from a write failure (a full disk) until it writes again")
+                .register(registry);
         FunctionCounter.builder("flowtrap.store.segments.sealed", store, PcapStore::segmentsSealed)
                 .description("segments sealed since the probe started").register(registry);
 
@@ -134,6 +140,18 @@ public final class ProbeMetrics {
                     .serviceLevelObjectives(CARVE_BUCKETS)
                     .register(registry));
         }
+    }
+
+    /**
+     * Adds the carve directory's quota counters: carves removed, oldest first, to stay under
+     * {@code api.carve-quota}, and their bytes. Call once.
+     */
+    public void carveDirectory(LongSupplier removed, LongSupplier bytesRemoved) {
+        FunctionCounter.builder("flowtrap.carves.removed.quota", removed, LongSupplier::getAsLong)
+                .description("carves removed, oldest first, to keep the carve directory under api.carve-quota")
+                .register(registry);
+        FunctionCounter.builder("flowtrap.carves.removed.quota.bytes", bytesRemoved, LongSupplier::getAsLong)
+                .description("bytes of those carves").register(registry);
     }
 
     /** Records one carve's duration under its outcome. Thread-safe. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.PcapStore;
+import io.flowtrap.store.StoreFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ class CarveJobsTest {
         assertThat(carve.size()).isEqualTo(expected.length);
         assertThat(carve.sha256()).isEqualTo(sha256(expected));
         assertThat(carve.activeSegmentSealed()).isTrue();
-        assertThat(seals).hasValue(1); // the active segment is sealed before every carve
+        assertThat(seals).hasValue(1); // the active segment is made readable before every carve
         assertThat(Instant.parse(carve.firstTimestamp())).isBeforeOrEqualTo(Instant.parse(carve.lastTimestamp()));
         assertThat(carve.firstTimestamp()).isEqualTo(Instant.ofEpochSecond(0, carve.result().firstTimestampNanos()).toString());
         assertThat(filesInCarveDir()).containsExactly("job-1.pcap"); // no temporary file left behind
@@ -186,5 +187,42 @@ class CarveJobsTest {
 
         assertThat(stale).doesNotExist();
         assertThat(fresh).exists();
+    }
+
+    /** Hostile input (issue 8, item 4): the carve directory has a quota; the oldest carves go first, counted. */
+    @Test
+    void overItsQuotaTheOldestCarvesAreRemovedFirstAndCounted() throws Exception {
+        long size = DemoStore.extract(store, alert).length;
+        CarveJobs quota = new CarveJobs(carveDir.resolve("quota"), store.extractor(), () -> true, Duration.ofHours(1),
+                size * 5 / 2, Duration.ofSeconds(600), CarveJobs.CarveTimes.NONE);
+        Instant t = Instant.now().minus(Duration.ofMinutes(10));
+        for (String job : new String[] {"a", "b", "c", "d"}) {
+            quota.carve(job, alert.json());
+            // one minute apart, in the order made (file times are what the sweep orders by)
+            Files.setLastModifiedTime(quota.file(job), FileTime.from(t = t.plus(Duration.ofMinutes(1))));
+        }
+        try (Stream<Path> files = Files.list(carveDir.resolve("quota"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).sorted()).containsExactly("c.pcap", "d.pcap");
+        }
+        assertThat(quota.removedForQuota()).isEqualTo(2);
+        assertThat(quota.bytesRemovedForQuota()).isEqualTo(2 * size);
+
+        // a carve larger than the whole quota is still made (and everything older goes)
+        CarveJobs tiny = new CarveJobs(carveDir.resolve("quota"), store.extractor(), () -> true, Duration.ofHours(1),
+                size / 2, Duration.ofSeconds(600), CarveJobs.CarveTimes.NONE);
+        CarveJobs.Carve big = tiny.carve("big", alert.json());
+        assertThat(big.size()).isEqualTo(size);
+        try (Stream<Path> files = Files.list(carveDir.resolve("quota"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("big.pcap");
+        }
+        assertThat(tiny.removedForQuota()).isEqualTo(2);
+    }
+
+    /** Hostile input (issue 8, item 9): carves are private to the probe's user and group. */
+    @Test
+    void carvesAndTheirDirectoryAreReadableByTheProbesUserAndGroupOnly() throws Exception {
+        jobs.carve("private", alert.json());
+        assertThat(Files.getPosixFilePermissions(carveDir.resolve("carves"))).isSubsetOf(StoreFiles.DIRECTORY_MODE);
+        assertThat(Files.getPosixFilePermissions(jobs.file("private"))).isSubsetOf(StoreFiles.FILE_MODE);
     }
 }

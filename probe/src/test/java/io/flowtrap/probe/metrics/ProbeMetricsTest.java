@@ -203,6 +203,8 @@ class ProbeMetricsTest {
         assertThat(value(m, "flowtrap_store_backlog_bytes")).isZero();
         assertThat(value(m, "flowtrap_store_write_failures_total")).isZero();
         assertThat(value(m, "flowtrap_store_write_lost_packets_total")).isZero();
+        assertThat(value(m, "flowtrap_store_write_lost_bytes_total")).isZero();
+        assertThat(value(m, "flowtrap_store_writing")).isEqualTo(1);
         long onDisk = 0;
         try (Stream<Path> files = Files.list(tmp.resolve("store"))) {
             for (Path f : files.filter(f -> f.toString().endsWith(".pcap") || f.toString().endsWith(".idx")).toList()) {
