@@ -216,10 +216,9 @@ class ProbeApiHostileConnectionsIT {
             } catch (IOException e) {
                 cut = e;
             }
-            // the server stopped reading at its cap and closed: what got through is the cap plus socket buffers
-            assertThat(cut).as("a 2 MB header was taken to its end").isNotNull();
-            assertThat(written).isLessThan(1L << 20);
-            assertThat(readAnswer(s)).doesNotContain("HTTP/1.1");
+            // the valid key comes after the 2 MB: had the server read that far, it would have answered 200;
+            // it stopped at its cap and closed unanswered (how much the client wrote depends on socket buffers)
+            assertThat(readAnswer(s)).as("after %d bytes written (%s)", written, cut).doesNotContain("HTTP/1.1");
         }
         assertThat(health().statusCode()).isEqualTo(200);
     }
