@@ -20,7 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -50,6 +50,8 @@ public final class ProbeApiServer implements AutoCloseable {
     private static final int MAX_ALERT_BYTES = 1 << 20;
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
     private static final String BEARER = "Bearer ";
+    private static final int CORE_WORKERS = 4;
+    private static final int SPARE_WORKERS = 64;
 
     private final String probeName;
     private final String tokenHash;
@@ -90,15 +92,15 @@ public final class ProbeApiServer implements AutoCloseable {
         } else {
             this.server = HttpServer.create(address, 64);
         }
-        // a connection still sending its request holds a worker (until the request time): one per connection
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(limits.maxConnections(), limits.maxConnections(), 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
+        // A connection still sending its request holds a worker (until the request time), so there may be
+        // one per connection, plus some for connections being closed; an idle worker is reused first
+        // (hand-off queue), a new one started only when none is idle, and it ends after 30 s idle.
+        this.workers = new ThreadPoolExecutor(CORE_WORKERS, limits.maxConnections() + SPARE_WORKERS, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
                     Thread t = new Thread(r, "probe-api");
                     t.setDaemon(true);
                     return t;
                 });
-        pool.allowCoreThreadTimeOut(true);
-        this.workers = pool;
         server.setExecutor(workers);
         server.createContext("/", this::handle);
     }
