@@ -177,6 +177,35 @@ class ManagerHostileConnectionsIT {
     }
 
     @Test
+    void moreSendersDribblingTheirHeadersThanTomcatHasThreadsDoNotStopAuthorisedCalls() throws Exception {
+        // Tomcat's default 200 worker threads: dribblers that each held one would leave none
+        int dribblers = 250;
+        byte[] request = "GET /rest/rules/es/alerts_tail/ HTTP/1.1\r\nHost: manager\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+        List<SSLSocket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < dribblers; i++) {
+                SSLSocket s = open();
+                s.getOutputStream().write(request, 0, 1);
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            for (int round = 1; round <= 3; round++) {
+                for (SSLSocket s : slow) {
+                    s.getOutputStream().write(request, round, 1); // one more byte each: a read Tomcat must take
+                    s.getOutputStream().flush();
+                }
+                long sent = System.nanoTime();
+                assertThat(system.get("/rest/rules/es/alerts_tail/?page_size=1", system.analystToken).status()).isEqualTo(200);
+                assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(CONNECTION_TIMEOUT.dividedBy(2));
+            }
+        } finally {
+            for (SSLSocket s : slow) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void aTwoMegabyteHeaderIsRefusedAt16KilobytesBeforeAuthentication() throws Exception {
         try (SSLSocket s = open()) {
             CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {

@@ -96,6 +96,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
     public static final int MAX_LINE_BYTES = EveFileTailer.MAX_LINE_BYTES;
     public static final Set<PosixFilePermission> DEFAULT_PERMISSIONS = PosixFilePermissions.fromString("rw-rw----");
     public static final int DEFAULT_MAX_CONNECTIONS = 16;
+    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
     /**
      * What one listener takes: connections open at once (more are refused and counted) and bytes
@@ -112,7 +113,6 @@ public final class EveUnixSocketListener implements AutoCloseable {
             }
         }
     }
-    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
