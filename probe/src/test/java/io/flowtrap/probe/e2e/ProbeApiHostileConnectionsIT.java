@@ -35,6 +35,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * half-open TLS handshakes, senders that dribble their headers, a 2 MB header, more connections than
  * the cap. The API must keep answering health and carves, and cut each of those by itself.
  */
+@Tag("hostile-input")
 class ProbeApiHostileConnectionsIT {
     private static final Path DEMO = Tools.REPO.resolve("ops/demo-data");
     private static final String TOKEN = "feedfacefeedfacefeedfacefeedfacefeedface";
