@@ -20,6 +20,9 @@ public final class AlertIntakeCounters {
     private final LongAdder unknown = new LongAdder();
     private final LongAdder duplicate = new LongAdder();
     private final LongAdder inboxFull = new LongAdder();
+    private final LongAdder overlong = new LongAdder();
+    private final LongAdder connectionsRefused = new LongAdder();
+    private final LongAdder intakeErrors = new LongAdder();
 
     /** An alert was parsed and handed to the sink. */
     public void incrementDelivered() {
@@ -66,6 +69,24 @@ public final class AlertIntakeCounters {
         inboxFull.increment();
     }
 
+    /** A line longer than its source's cap: dropped unread (logged once per interval). */
+    public void incrementOverlong() {
+        overlong.increment();
+    }
+
+    /** An EVE writer's connection refused because the socket already had its most connections. */
+    public void incrementConnectionsRefused() {
+        connectionsRefused.increment();
+    }
+
+    /**
+     * Something threw (an Error included) while reading or cutting a connection's bytes, outside any
+     * one line's handling: what that connection had sent and not yet cut into lines is dropped.
+     */
+    public void incrementIntakeErrors() {
+        intakeErrors.increment();
+    }
+
     public long delivered() {
         return delivered.sum();
     }
@@ -102,15 +123,31 @@ public final class AlertIntakeCounters {
         return inboxFull.sum();
     }
 
-    /** EVE input lost on the probe's side: lines it could not read, alerts it could not hand over. */
+    public long overlong() {
+        return overlong.sum();
+    }
+
+    public long connectionsRefused() {
+        return connectionsRefused.sum();
+    }
+
+    public long intakeErrors() {
+        return intakeErrors.sum();
+    }
+
+    /**
+     * EVE input lost on the probe's side: lines it could not read, alerts it could not hand over
+     * (refused connections and intake errors lose an unknown number of lines, counted apart).
+     */
     public long lost() {
-        return malformed() + sinkFailures() + inboxFull();
+        return malformed() + overlong() + sinkFailures() + inboxFull();
     }
 
     @Override
     public String toString() {
         return "delivered=" + delivered() + " ignored=" + ignored() + " malformed=" + malformed()
                 + " sinkFailures=" + sinkFailures() + " matched=" + matched() + " late=" + late()
-                + " unknown=" + unknown() + " duplicate=" + duplicate() + " inboxFull=" + inboxFull();
+                + " unknown=" + unknown() + " duplicate=" + duplicate() + " inboxFull=" + inboxFull()
+                + " overlong=" + overlong() + " connectionsRefused=" + connectionsRefused() + " intakeErrors=" + intakeErrors();
     }
 }

@@ -89,8 +89,7 @@ public final class EveFileTailer implements Runnable, AutoCloseable {
 
             @Override
             public void overlong(long length) {
-                dispatcher.malformed(origin, "line: longer than " + MAX_LINE_BYTES + " bytes (" + length + ")",
-                        "(not shown)");
+                dispatcher.overlong(origin, length, MAX_LINE_BYTES);
             }
         };
     }

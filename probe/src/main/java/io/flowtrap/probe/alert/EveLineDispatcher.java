@@ -2,14 +2,17 @@ package io.flowtrap.probe.alert;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The step every EVE source shares: parse one line, deliver an alert to the sink, count the rest
- * (ignored event types, malformed lines, sink failures) and log why a line was malformed, at WARN,
- * at most {@value #WARNINGS_PER_WINDOW} times per {@value #WINDOW_SECONDS} s (the next logged warning
- * says how many were suppressed) so a broken feed cannot flood the log.
+ * (ignored event types, malformed lines, over-long lines, sink failures) and log why a line was
+ * malformed, at WARN, at most {@value #WARNINGS_PER_WINDOW} times per {@value #WINDOW_SECONDS} s (the
+ * next logged warning says how many were suppressed) so a broken feed cannot flood the log; over-long
+ * lines get one warning per {@value #WINDOW_SECONDS} s. Whatever the parser or the sink throws, an
+ * {@code Error} included, ends with that line: it is counted and the next line is handled as usual.
  *
  * <p>Thread-safe if the sink is: sources may share one dispatcher.
  */
@@ -26,6 +29,8 @@ public final class EveLineDispatcher {
     private long windowStartNanos;
     private int warningsInWindow;
     private long suppressed;
+    private final IntervalWarning overlongWarning =
+            new IntervalWarning(LOG, "over-long EVE lines dropped", WINDOW_SECONDS, TimeUnit.SECONDS);
 
     public EveLineDispatcher(EveAlertParser parser, AlertSink sink, AlertIntakeCounters counters) {
         this.parser = Objects.requireNonNull(parser, "parser");
@@ -52,6 +57,9 @@ public final class EveLineDispatcher {
         } catch (MalformedAlertException e) {
             malformed(origin, e.getMessage(), line);
             return;
+        } catch (Throwable e) {
+            malformed(origin, "parser failed: " + e, line);
+            return;
         }
         if (alert.isEmpty()) {
             counters.incrementIgnored();
@@ -60,10 +68,22 @@ public final class EveLineDispatcher {
         try {
             sink.accept(alert.get());
             counters.incrementDelivered();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // an Error too (an OutOfMemoryError, an assertion): one alert is lost, intake goes on
             counters.incrementSinkFailures();
             LOG.error("alert sink failed on {} from {}", alert.get(), origin, e);
         }
+    }
+
+    /** Counts a line longer than its source's cap {@code maxBytes}, dropped unread; one warning per interval. */
+    void overlong(String origin, long length, int maxBytes) {
+        counters.incrementOverlong();
+        overlongWarning.occurred(length + " bytes from " + origin + " (cap " + maxBytes + " bytes)");
+    }
+
+    /** Over-long-line warnings written so far (at most one per interval). */
+    long overlongWarnings() {
+        return overlongWarning.logged();
     }
 
     /** Counts and logs a line that could not be read at all (e.g. longer than a source's limit). */

@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -37,7 +38,18 @@ import org.slf4j.LoggerFactory;
  * socket and nobody answers on it; any other file at the path is refused. The file gets
  * {@code permissions} (default {@code rw-rw----}) and, if given, {@code group}: to let Suricata run
  * as user {@code suricata} connect, pass group {@code suricata} (connecting needs write permission on
- * the socket and search permission on every parent directory). {@code close()} removes the file.
+ * the socket and search permission on every parent directory). The socket is bound in a private
+ * directory ({@code rwx------}) beside the path, given its mode and group there, and only then
+ * renamed to the path: there is no moment when it is listening at the path with the mode the
+ * process's umask would give it. {@code close()} removes the file.
+ *
+ * <p>Hostile or broken writers: at most {@code maxConnections} connections at once (default
+ * {@value #DEFAULT_MAX_CONNECTIONS}; Suricata opens one per eve-log output), further ones are closed
+ * as they arrive and counted ({@link AlertIntakeCounters#connectionsRefused}); a line longer than
+ * {@code maxLineBytes} (default 16 MiB) is skipped unread and counted ({@link AlertIntakeCounters#overlong},
+ * one warning per interval), so one connection holds at most that much. Whatever is thrown while one
+ * connection's bytes are read or cut, an {@code Error} included, drops that connection's unfinished
+ * line (counted, {@link AlertIntakeCounters#intakeErrors}) and the listener goes on with the others.
  *
  * <p>Suricata side (checked with Suricata 7.0.10):
  * <pre>
@@ -83,13 +95,34 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EveUnixSocketListener.class);
     public static final int MAX_LINE_BYTES = EveFileTailer.MAX_LINE_BYTES;
     public static final Set<PosixFilePermission> DEFAULT_PERMISSIONS = PosixFilePermissions.fromString("rw-rw----");
+    public static final int DEFAULT_MAX_CONNECTIONS = 16;
+    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+
+    /**
+     * What one listener takes: connections open at once (more are refused and counted) and bytes
+     * in a line (longer ones are skipped unread and counted). Memory held for unfinished lines is at
+     * most their product.
+     */
+    public record Limits(int maxConnections, int maxLineBytes) {
+        public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_CONNECTIONS, MAX_LINE_BYTES);
+
+        public Limits {
+            if (maxConnections < 1 || maxLineBytes < 1) {
+                throw new IllegalArgumentException("EVE socket limits must be positive: " + maxConnections + " connections, "
+                        + maxLineBytes + " bytes a line");
+            }
+        }
+    }
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
     private final Path path;
     private final Set<PosixFilePermission> permissions;
     private final String group;
+    private final Limits limits;
     private final EveLineDispatcher dispatcher;
+    private final IntervalWarning refusedWarning;
+    private final IntervalWarning errorWarning;
     /** One read takes up to this much: more than a socket holds with the default net.core.wmem_default. */
     static final int CHUNK_BYTES = 256 << 10;
     /** Chunks between the sockets and the parser: what a slow parser may fall behind by (32 MiB). */
@@ -109,21 +142,27 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private Thread parserThread;
     private volatile boolean closed;
 
-    /** With {@link #DEFAULT_PERMISSIONS} and the process's own group. */
+    /** With {@link #DEFAULT_PERMISSIONS}, the process's own group and {@link #DEFAULT_MAX_CONNECTIONS}. */
     public EveUnixSocketListener(Path path, EveLineDispatcher dispatcher) {
-        this(path, DEFAULT_PERMISSIONS, null, dispatcher);
+        this(path, DEFAULT_PERMISSIONS, null, Limits.DEFAULTS, dispatcher);
     }
 
     /**
-     * @param permissions given to the socket file after binding
+     * @param permissions given to the socket file before it appears at {@code path}
      * @param group owner group of the socket file (e.g. "suricata"), or null to keep the default
+     * @param limits connections at once and bytes a line
      */
-    public EveUnixSocketListener(Path path, Set<PosixFilePermission> permissions, String group,
+    public EveUnixSocketListener(Path path, Set<PosixFilePermission> permissions, String group, Limits limits,
             EveLineDispatcher dispatcher) {
         this.path = Objects.requireNonNull(path, "path").toAbsolutePath();
         this.permissions = Set.copyOf(permissions);
         this.group = group;
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.dispatcher = Objects.requireNonNull(dispatcher, "dispatcher");
+        this.refusedWarning = new IntervalWarning(LOG, "EVE connections to " + this.path + " refused (at most "
+                + limits.maxConnections() + " at once)", EveLineDispatcher.WINDOW_SECONDS, TimeUnit.SECONDS);
+        this.errorWarning = new IntervalWarning(LOG, "EVE connections to " + this.path + " failed",
+                EveLineDispatcher.WINDOW_SECONDS, TimeUnit.SECONDS);
         for (int i = 0; i < CHUNKS; i++) {
             free.add(new Chunk(ByteBuffer.allocate(CHUNK_BYTES), null));
         }
@@ -139,20 +178,31 @@ public final class EveUnixSocketListener implements AutoCloseable {
         }
         removeStaleSocket();
         ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Path privateDir = null;
         try {
-            ch.bind(UnixDomainSocketAddress.of(path), 16);
-            Files.setPosixFilePermissions(path, permissions);
+            // bound where only we can reach it, given its mode and group, then moved into place
+            privateDir = Files.createTempDirectory(path.getParent(), ".eve", PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
+            Path bound = privateDir.resolve("s");
+            ch.bind(UnixDomainSocketAddress.of(bound), 16);
+            Files.setPosixFilePermissions(bound, permissions);
             if (group != null) {
                 UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
                 GroupPrincipal g = users.lookupPrincipalByGroupName(group);
-                Files.getFileAttributeView(path, java.nio.file.attribute.PosixFileAttributeView.class,
+                Files.getFileAttributeView(bound, java.nio.file.attribute.PosixFileAttributeView.class,
                         LinkOption.NOFOLLOW_LINKS).setGroup(g);
             }
+            Files.move(bound, path, StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(privateDir);
+            privateDir = null;
             ch.configureBlocking(false);
             selector = Selector.open();
             ch.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException | RuntimeException e) {
             ch.close();
+            if (privateDir != null) {
+                Files.deleteIfExists(privateDir.resolve("s"));
+                Files.deleteIfExists(privateDir);
+            }
             Files.deleteIfExists(path);
             if (selector != null) {
                 selector.close();
@@ -198,14 +248,15 @@ public final class EveUnixSocketListener implements AutoCloseable {
                         continue;
                     }
                     if (key.isAcceptable()) {
-                        accept();
+                        acceptOrRefuse();
                     } else if (key.isReadable()) {
-                        read(key);
+                        readOrDrop(key);
                     }
                 }
                 selector.selectedKeys().clear();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // the selector itself failed (not one connection): nothing more can be read
             if (!closed) {
                 LOG.error("EVE listener on {} failed; no more alerts will be received from it", path, e);
             }
@@ -217,9 +268,25 @@ public final class EveUnixSocketListener implements AutoCloseable {
         }
     }
 
+    /** Accepts a connection, or closes it at once (counted) if the cap is reached; a failure ends no more than that. */
+    private void acceptOrRefuse() {
+        try {
+            accept();
+        } catch (Throwable e) {
+            dispatcher.counters().incrementIntakeErrors();
+            errorWarning.occurred("accepting: " + e);
+        }
+    }
+
     private void accept() throws IOException {
         SocketChannel client = server.accept();
         if (client == null) {
+            return;
+        }
+        if (connectionsOpen.get() >= limits.maxConnections()) {
+            dispatcher.counters().incrementConnectionsRefused();
+            client.close();
+            refusedWarning.occurred(connectionsOpen.get() + " open");
             return;
         }
         client.configureBlocking(false);
@@ -228,6 +295,17 @@ public final class EveUnixSocketListener implements AutoCloseable {
         client.register(selector, SelectionKey.OP_READ, c);
         connectionsOpen.incrementAndGet();
         LOG.info("EVE writer connected to {} (connection {})", path, n);
+    }
+
+    /** Reads one connection; whatever it throws closes that connection only (counted). */
+    private void readOrDrop(SelectionKey key) throws IOException {
+        try {
+            read(key);
+        } catch (RuntimeException | Error e) { // an IOException is the connection's own end, handled in read
+            dispatcher.counters().incrementIntakeErrors();
+            errorWarning.occurred("reading " + ((Connection) key.attachment()).origin + ": " + e);
+            disconnected(key, (Connection) key.attachment(), e);
+        }
     }
 
     /** Drains the socket into chunks for the parser; waits for a free chunk if the parser is behind. */
@@ -240,7 +318,13 @@ public final class EveUnixSocketListener implements AutoCloseable {
                 if (chunk == null) {
                     return; // closing
                 }
-                int n = client.read(chunk.bytes.clear());
+                int n;
+                try {
+                    n = client.read(chunk.bytes.clear());
+                } catch (Throwable e) {
+                    free.add(chunk); // the chunk goes back whatever the read threw
+                    throw e;
+                }
                 if (n > 0) {
                     chunk.bytes.flip();
                     chunk.connection = c;
@@ -282,7 +366,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
         }
     }
 
-    private void disconnected(SelectionKey key, Connection c, IOException error) throws IOException {
+    private void disconnected(SelectionKey key, Connection c, Throwable error) throws IOException {
         closeQuietly(key);
         Chunk end = new Chunk(null, c); // once per connection: told after the connection's last bytes
         end.error = error;
@@ -296,13 +380,22 @@ public final class EveUnixSocketListener implements AutoCloseable {
             while ((chunk = filled.take()) != endOfInput) {
                 Connection c = chunk.connection;
                 if (chunk.bytes == null) {
-                    c.ended(chunk.error);
+                    try {
+                        c.ended(chunk.error);
+                    } catch (Throwable e) {
+                        dispatcher.counters().incrementIntakeErrors();
+                        errorWarning.occurred("ending " + c.origin + ": " + e);
+                    }
                     continue;
                 }
                 try {
                     c.splitter.feed(chunk.bytes, c);
-                } catch (RuntimeException e) {
-                    LOG.error("EVE parsing on {} failed on a chunk of {}", path, c.origin, e);
+                } catch (Throwable e) {
+                    // the rest of this chunk and the line it was in are dropped; the next line is read as usual
+                    dispatcher.counters().incrementIntakeErrors();
+                    errorWarning.occurred("cutting lines of " + c.origin + ": " + e);
+                    c.splitter.reset();
+                    c.splitter.skipToNextLine();
                 } finally {
                     chunk.connection = null;
                     free.add(chunk);
@@ -314,13 +407,14 @@ public final class EveUnixSocketListener implements AutoCloseable {
     }
 
     private void closeQuietly(SelectionKey key) {
+        boolean wasOpen = key.isValid();
         key.cancel();
         try {
             key.channel().close();
         } catch (IOException e) {
             LOG.debug("closing {}", key.channel(), e);
         }
-        if (key.attachment() instanceof Connection) {
+        if (wasOpen && key.attachment() instanceof Connection) {
             connectionsOpen.decrementAndGet();
         }
     }
@@ -378,7 +472,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
 
     /** One accepted stream: its line splitter and its name for the log. */
     private final class Connection implements EveLineSplitter.Lines {
-        final EveLineSplitter splitter = new EveLineSplitter(MAX_LINE_BYTES);
+        final EveLineSplitter splitter = new EveLineSplitter(limits.maxLineBytes());
         final String origin;
 
         Connection(String origin) {
@@ -391,7 +485,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
         }
 
         /** On the parser thread, after the connection's last bytes. */
-        void ended(IOException error) {
+        void ended(Throwable error) {
             long pending = splitter.pendingBytes();
             if (pending > 0) {
                 dispatcher.malformed(origin, "line: unterminated last line (" + pending
@@ -406,8 +500,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
 
         @Override
         public void overlong(long length) {
-            dispatcher.malformed(origin, "line: longer than " + MAX_LINE_BYTES + " bytes (" + length + ")",
-                    "(not shown)");
+            dispatcher.overlong(origin, length, limits.maxLineBytes());
         }
     }
 
@@ -415,7 +508,7 @@ public final class EveUnixSocketListener implements AutoCloseable {
     private static final class Chunk {
         final ByteBuffer bytes;
         Connection connection;
-        IOException error;
+        Throwable error;
 
         Chunk(ByteBuffer bytes, Connection connection) {
             this.bytes = bytes;

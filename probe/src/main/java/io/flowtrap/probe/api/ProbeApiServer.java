@@ -20,7 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *   GET  /api/v1/carves/{job}    the carved pcap (application/vnd.tcpdump.pcap)
  * </pre>
  * Errors are {@code {"error", "detail"}}: 400 bad alert or job name, 401 token, 404 flow never
- * stored or no such carve, 410 flow rotated out, 413 body too large.
+ * stored or no such carve, 410 flow rotated out, 413 body too large. Slow, silent and oversized
+ * requests are cut by the connection limits of {@link HttpServerLimits}.
  */
 public final class ProbeApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProbeApiServer.class);
@@ -48,14 +50,8 @@ public final class ProbeApiServer implements AutoCloseable {
     private static final int MAX_ALERT_BYTES = 1 << 20;
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
     private static final String BEARER = "Bearer ";
-
-    static {
-        // The JDK server writes headers and body separately; with Nagle on, a small answer waits
-        // for the client's delayed ACK (~40 ms a call, measured with ops/bench/run chain).
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
+    private static final int CORE_WORKERS = 4;
+    private static final int SPARE_WORKERS = 64;
 
     private final String probeName;
     private final String tokenHash;
@@ -88,6 +84,7 @@ public final class ProbeApiServer implements AutoCloseable {
         this.tokenHash = ApiToken.hash(token);
         this.store = store;
         this.carves = carves;
+        HttpServerLimits limits = HttpServerLimits.effective(); // before the first server reads them
         if (tls != null) {
             HttpsServer https = HttpsServer.create(address, 64);
             https.setHttpsConfigurator(new HttpsConfigurator(tls));
@@ -95,18 +92,24 @@ public final class ProbeApiServer implements AutoCloseable {
         } else {
             this.server = HttpServer.create(address, 64);
         }
-        this.workers = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "probe-api");
-            t.setDaemon(true);
-            return t;
-        });
+        // A connection still sending its request holds a worker (until the request time), so there may be
+        // one per connection, plus some for connections being closed; an idle worker is reused first
+        // (hand-off queue), a new one started only when none is idle, and it ends after 30 s idle.
+        this.workers = new ThreadPoolExecutor(CORE_WORKERS, limits.maxConnections() + SPARE_WORKERS, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "probe-api");
+                    t.setDaemon(true);
+                    return t;
+                });
         server.setExecutor(workers);
         server.createContext("/", this::handle);
     }
 
     public void start() {
         server.start();
-        log.info("probe API listening on {}", server.getAddress());
+        HttpServerLimits limits = HttpServerLimits.effective();
+        log.info("probe API listening on {} (at most {} connections, {} s to send a request, {} bytes of headers)",
+                server.getAddress(), limits.maxConnections(), limits.maxRequestSeconds(), limits.maxHeaderBytes());
     }
 
     public int port() {

@@ -93,6 +93,12 @@ public final class ProbeMetrics {
                 AlertIntakeCounters::ignored);
         alertCounter("flowtrap.eve.malformed", "EVE lines that could not be read as an event (lost)", alerts,
                 AlertIntakeCounters::malformed);
+        alertCounter("flowtrap.eve.overlong", "EVE lines longer than the line cap, dropped unread (lost)", alerts,
+                AlertIntakeCounters::overlong);
+        alertCounter("flowtrap.eve.connections.refused", "EVE writer connections refused at the socket's connection cap",
+                alerts, AlertIntakeCounters::connectionsRefused);
+        alertCounter("flowtrap.eve.intake.errors", "failures while reading a connection's bytes (its unfinished line lost)",
+                alerts, AlertIntakeCounters::intakeErrors);
         FunctionCounter.builder("flowtrap.alerts.lost", alerts, AlertIntakeCounters::inboxFull)
                 .description("alerts parsed but lost on the probe's side").tag("reason", "inbox_full").register(registry);
         FunctionCounter.builder("flowtrap.alerts.lost", alerts, AlertIntakeCounters::sinkFailures)

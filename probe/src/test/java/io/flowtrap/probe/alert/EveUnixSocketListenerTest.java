@@ -158,6 +158,7 @@ class EveUnixSocketListenerTest {
     @Test
     void socketFileHasTheGivenPermissionsAndGroupAndIsRemovedOnClose() throws Exception {
         listener = new EveUnixSocketListener(socket, PosixFilePermissions.fromString("rw-rw-rw-"), "daemon",
+                EveUnixSocketListener.Limits.DEFAULTS,
                 new EveLineDispatcher(new EveAlertParser(), sink, counters));
         listener.start();
         PosixFileAttributes attrs = Files.readAttributes(socket, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

@@ -186,6 +186,9 @@ class ProbeMetricsTest {
         assertThat(value(m, "flowtrap_lookback_hits_total") + value(m, "flowtrap_lookback_misses_total")).isEqualTo(matched);
         assertThat(value(m, "flowtrap_alerts_lost_total{reason=\"inbox_full\"}")).isZero();
         assertThat(value(m, "flowtrap_eve_malformed_total")).isEqualTo(1);
+        assertThat(value(m, "flowtrap_eve_overlong_total")).isZero();
+        assertThat(value(m, "flowtrap_eve_connections_refused_total")).isZero();
+        assertThat(value(m, "flowtrap_eve_intake_errors_total")).isZero();
 
         List<Path> segments = segmentPcaps();
         long storedPackets = 0;
