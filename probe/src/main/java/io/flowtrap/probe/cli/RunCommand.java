@@ -120,6 +120,9 @@ final class RunCommand implements Callable<Integer> {
                 pipeline.engine().onStoredFlow(forwarding::accept);
             }
             ProbeMetrics metrics = new ProbeMetrics(pipeline.engine().counters(), counters, pipeline.store());
+            if (forwarding.active()) {
+                metrics.bindSpool(forwarding.shipper(), forwarding::unspooled);
+            }
             ProbeApiServer api;
             try {
                 api = startApi(settings, pipeline, metrics);
@@ -244,8 +247,8 @@ final class RunCommand implements Callable<Integer> {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
             EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
+                engine.submit(alert); // arms first: arming never waits on, or fails with, the spool
                 forwarding.accept(alert);
-                engine.submit(alert);
             }, counters);
             EveUnixSocketListener socket = null;
             EveFileTailer tailer = null;
@@ -267,7 +270,7 @@ final class RunCommand implements Callable<Integer> {
                     alerts.eveFile() == null ? "" : " " + alerts.eveFile());
             ready();
             try {
-                captureLoop(source, engine, pipeline, counters);
+                captureLoop(source, engine, pipeline, counters, forwarding);
             } finally {
                 if (socket != null) {
                     socket.close();
@@ -286,7 +289,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void captureLoop(LivePacketSource source, CaptureEngine engine, CapturePipeline pipeline,
-            AlertIntakeCounters counters) throws IOException {
+            AlertIntakeCounters counters, AlertForwarding forwarding) throws IOException {
         PacketRecord packet = new PacketRecord();
         long nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
         long nextSourceStats = System.nanoTime() + SOURCE_STATS_INTERVAL_NANOS;
@@ -303,23 +306,24 @@ final class RunCommand implements Callable<Integer> {
             }
             if (now >= nextStatus) {
                 nextStatus = now + STATUS_INTERVAL_NANOS;
-                status(engine.counters().snapshot(), counters, pipeline.store());
+                status(engine.counters().snapshot(), counters, pipeline.store(), forwarding);
             }
         }
         engine.sourceLosses(source.dropped(), source.freezes()); // published by finish()
     }
 
     /** The periodic status line: what was captured, and every loss. */
-    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store) {
+    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store,
+            AlertForwarding forwarding) {
         log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
                         + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {};"
                         + " alerts received {} matched {} late {} unknown {} duplicate {}; EVE lost {} (malformed {}"
-                        + " inbox full {} sink failures {})",
+                        + " inbox full {} sink failures {}); {}",
                 c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
                 c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
                 store.backlogDroppedPackets(), store.writeLostPackets(),
                 alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
-                alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures());
+                alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures(), forwarding.describe());
     }
 
     /** The one line printed when capture ends; its first pairs are a contract with ops/bench. */
