@@ -2,6 +2,7 @@ package io.flowtrap.probe.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.probe.alert.AlertSink;
 import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.config.ProbeSettings;
@@ -75,6 +76,17 @@ final class AlertForwarding implements AutoCloseable {
     /** Whether alerts and flow records go anywhere (manager.url is set). */
     boolean active() {
         return spool != null;
+    }
+
+    /**
+     * The sink the daemon's EVE intake delivers to: each alert goes to {@code arm} (the capture
+     * engine) first and is spooled after, so arming never waits on, or fails with, the spool.
+     */
+    AlertSink armThenSpool(AlertSink arm) {
+        return alert -> {
+            arm.accept(alert);
+            accept(alert);
+        };
     }
 
     void accept(EveAlert alert) {

@@ -246,10 +246,8 @@ final class RunCommand implements Callable<Integer> {
         try (LivePacketSource source = LiveSources.open(capture)) {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
-            EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
-                engine.submit(alert); // arms first: arming never waits on, or fails with, the spool
-                forwarding.accept(alert);
-            }, counters);
+            EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), forwarding.armThenSpool(engine::submit),
+                    counters);
             EveUnixSocketListener socket = null;
             EveFileTailer tailer = null;
             if (alerts.eveSocket() != null) {

@@ -138,7 +138,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         return this;
     }
 
-    /** Events the manager accepted (2xx). */
+    /** Events the manager accepted (in a 2xx answer, and not a rejected line of its report). */
     public long shipped() {
         return shipped;
     }
@@ -250,10 +250,10 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
             Answer answer = post(body, count);
             switch (answer.outcome()) {
                 case DELIVERED -> {
-                    deadLetterRejectedLines(batch, answer);
+                    int refused = deadLetterRejectedLines(batch, answer);
                     commit(cursor, last);
                     pruner.pruneBefore(last);
-                    shipped += count;
+                    shipped += count - refused;
                     batches++;
                     if (failedInARow > 0) {
                         LOG.info("spool delivery to {} works again after {} failed attempts", config.url(), failedInARow);
@@ -311,17 +311,18 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
                 || Duration.between(failingSince, now).compareTo(config.deadLetterAge()) >= 0;
     }
 
-    /** Each line a 2xx report lists as rejected goes to the dead letters with the manager's reason. */
-    private void deadLetterRejectedLines(List<Event> batch, Answer answer) {
+    /** Each line a 2xx report lists as rejected goes to the dead letters with the manager's reason; how many. */
+    private int deadLetterRejectedLines(List<Event> batch, Answer answer) {
         JsonNode report;
         try {
             report = JSON.readTree(answer.body() == null ? "" : answer.body());
         } catch (IOException e) {
-            return; // not a report: all taken
+            return 0; // not a report: all taken
         }
         if (report == null || !report.path("rejected").isArray()) {
-            return;
+            return 0;
         }
+        int refused = 0;
         Instant now = Instant.now();
         for (JsonNode r : report.path("rejected")) {
             int line = r.path("line").asInt(0); // 1-based; the body has no blank lines
@@ -330,7 +331,9 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
                 continue;
             }
             deadLetter(batch.get(line - 1), "manager rejected it: " + r.path("error").asText(), 1, now);
+            refused++;
         }
+        return refused;
     }
 
     private void deadLetter(Event event, String reason, int attempts, Instant since) {

@@ -6,6 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
+import io.flowtrap.probe.cli.ProbeCommand;
+import io.flowtrap.probe.spool.DeadLetters;
+import io.flowtrap.probe.spool.EventSpool;
+import io.flowtrap.probe.spool.SpoolConfig;
+import io.flowtrap.probe.spool.SpoolShipper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,18 +28,21 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input (issue 8, item 2): alerts whose fields conflict with the index's mapping, or with the
+ * Hostile input (issue 8, items 1 and 2). A probe's real shipper against the real manager: each line
+ * the manager rejects comes back, with its number and reason, in a 200 report and goes to the probe's
+ * dead letters, listed by {@code flowtrap-probe spool dead-letters}; the lines after it are indexed.
+ * And alerts whose fields conflict with the index's mapping, or with the
  * alert schema outside the fields that find a flow, are all indexed in a real Elasticsearch and found
  * by alerts_tail, the conflicting parts kept as they came in {@code unindexed_fields}; the ingest
  * report (200) names them per line. Only a bad value in a field that finds the flow refuses its line.
  */
-class IngestMappingConflictIT {
+class HostileIngestIT {
     private static FlowtrapSystem system;
     private static JsonNode hit;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory("flowtrap-mapping-it");
+        Path dir = Files.createTempDirectory("flowtrap-hostile-ingest-it");
         system = new FlowtrapSystem(dir, FlowtrapSystem.REPO.resolve("ops/demo-data/demo.pcap"),
                 FlowtrapSystem.REPO.resolve("ops/demo-data/demo-eve.json"));
         system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(60));
@@ -76,7 +87,50 @@ class IngestMappingConflictIT {
     }
 
     @Test
-    void alertsWhoseFieldsConflictWithTheMappingOrTheSchemaAreAllFoundWithTheConflictingPartsUnindexed() throws Exception {
+    void hostileInputTheShipperDeadLettersTheLineTheManagerRejectsAndEveryLineAfterItIsIndexed() throws Exception {
+        Path spoolDir = Files.createTempDirectory("flowtrap-shipper-it");
+        ObjectNode bad = alert(779_000_002L);
+        bad.put("timestamp", "2026-02-30T10:00:00.000000+0000"); // no such day
+        try (EventSpool spool = new EventSpool(spoolDir)) {
+            spool.append(EventSpool.ALERT, alert(779_000_001L).toString());
+            spool.append(EventSpool.ALERT, bad.toString());
+            spool.append(EventSpool.ALERT, alert(779_000_003L).toString());
+            SpoolConfig config = new SpoolConfig(URI.create(system.managerUrl() + "/api/ingest/events"), system.probeToken,
+                    system.ca, FlowtrapSystem.PROBE);
+            try (SpoolShipper shipper = new SpoolShipper(spool, config).start()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (shipper.shipped() < 2 || shipper.deadLettered() < 1) {
+                    assertThat(System.nanoTime()).as("delivered: %d, dead letters: %d", shipper.shipped(),
+                            shipper.deadLettered()).isLessThan(deadline);
+                    Thread.sleep(50);
+                }
+                assertThat(shipper.rejected()).isEqualTo(1);
+                assertThat(shipper.failures()).isZero();
+            }
+        }
+        assertThat(awaitHits("flow_id:(779000001 OR 779000003)", 2)).hasSize(2);
+        List<DeadLetters.Letter> letters = new DeadLetters(spoolDir, DeadLetters.DEFAULT_MAX_BYTES).list();
+        assertThat(letters).hasSize(1);
+        assertThat(letters.get(0).event()).isEqualTo(bad.toString());
+        assertThat(letters.get(0).reason()).isEqualTo("manager rejected it: timestamp '2026-02-30T10:00:00.000000+0000'"
+                + " is not a real date and time");
+
+        PrintStream before = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = ProbeCommand.execute("spool", "dead-letters", "--spool", spoolDir.toString());
+        } finally {
+            System.setOut(before);
+        }
+        assertThat(exit).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("1 dead letter(s)", "alert attempts=1",
+                "is not a real date and time", "\"flow_id\":779000002");
+    }
+
+    @Test
+    void hostileInputAlertsWhoseFieldsConflictWithTheMappingOrTheSchemaAreAllFoundWithTheConflictingPartsUnindexed() throws Exception {
         Map<Long, ObjectNode> alerts = new LinkedHashMap<>();
         // an extra field whose kind flips: an object first, then a number, then an object again
         alerts.put(778_000_001L, alert(778_000_001L));
