@@ -92,9 +92,9 @@ public final class EventSpool implements AutoCloseable {
         }
         this.minFree = minFree;
         try {
-            this.fileStore = Files.getFileStore(directory);
+            this.fileStore = Files.getFileStore(Files.createDirectories(directory));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot find the file system of the spool " + directory, e);
+            throw new UncheckedIOException("cannot create the spool " + directory + " or find its file system", e);
         }
         this.queue = SingleChronicleQueueBuilder.binary(directory)
                 .rollCycle(Objects.requireNonNull(rollCycle, "rollCycle"))
