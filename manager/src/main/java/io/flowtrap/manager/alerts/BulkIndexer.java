@@ -26,8 +26,8 @@ import org.springframework.stereotype.Service;
  * mapping) is not lost: the field the refusal names is moved aside ({@link UnindexedFields}) and the
  * alert indexed again, up to {@value #MOVES} times; then everything but its time and probe is moved
  * aside. A request Elasticsearch refuses whole for its content is retried one document at a time, so
- * only the document at fault is refused. Only what Elasticsearch cannot take now (down, 429, 5xx of
- * the cluster) fails the batch.
+ * only the document at fault is refused. Only what Elasticsearch cannot take now (down, 429, any 5xx)
+ * fails the batch (503: deliver it again).
  */
 @Service
 public class BulkIndexer {
@@ -59,7 +59,7 @@ public class BulkIndexer {
 
     /**
      * Indexes every document. Throws IOException when Elasticsearch cannot take them now (down,
-     * or any document answered 429 or 503/504): the whole batch may then be sent again, harmlessly.
+     * or any document answered 429 or 5xx): the whole batch may then be sent again, harmlessly.
      */
     public Outcome index(List<? extends IndexedDocument> documents) throws IOException {
         int indexed = 0;
@@ -153,8 +153,12 @@ public class BulkIndexer {
         return errors;
     }
 
-    /** Statuses that say "not now" rather than "not this": the batch is delivered again later. */
+    /**
+     * Statuses that say "not now" rather than "not this": 429 and every 5xx (a node closing, shards
+     * not ready, an overloaded cluster); the batch is delivered again later. A 4xx is about the
+     * document itself.
+     */
     private static boolean transientStatus(int status) {
-        return status == 429 || status == 502 || status == 503 || status == 504;
+        return status == 429 || status >= 500;
     }
 }
