@@ -38,7 +38,7 @@ class PackageDependencyTest {
                     "io.flowtrap.probe.extraction", "com.sun.net.httpserver", "com.fasterxml.jackson", "org.slf4j")),
             // metrics read published counters and the store's status; they know neither the API nor the sources
             Map.entry("probe/metrics", List.of("io.flowtrap.probe.pipeline.CaptureCounters", "io.flowtrap.probe.alert.AlertIntakeCounters",
-                    "io.flowtrap.store", "io.micrometer")),
+                    "io.flowtrap.store", "io.flowtrap.probe.spool.SpoolShipper", "io.micrometer")),
             // the spool carries strings: it knows neither packets, flows nor alerts
             Map.entry("probe/spool", List.of("io.flowtrap.api.tls", "net.openhft.chronicle", "com.fasterxml.jackson", "org.slf4j")));
 

@@ -21,12 +21,18 @@ import java.util.regex.Pattern;
  *       with its properties mapped the same way, array → the mapping of its {@code items};
  *   <li>{@code x-es-text: true} adds a {@code text} sub-field ({@code alert.signature.text});
  *       {@code x-es-index: false} keeps the field out of the index (still in {@code _source});
+ *       {@code x-es-enabled: false} on an object keeps the object out of the index whatever it holds
+ *       (its JSON is stored, never parsed: it can never conflict with a mapping);
  *   <li>local {@code $ref}s ({@code #/$defs/...}) are followed;
  *   <li>a property without one JSON type is left to dynamic mapping; a property whose name starts with
  *       {@code _} (such as a hit's {@code _id}) is Elasticsearch metadata and never mapped.
  * </ul>
  * The top level is {@code dynamic: true}, so EVE fields the schema does not name still index; their
- * date detection knows Suricata's timestamp too. A document must not carry {@code _id}: Elasticsearch
+ * date detection knows Suricata's timestamp too. So that a value of the wrong kind never costs its
+ * document, every index has {@code mapping.ignore_malformed} (a number, date or address that does not
+ * parse stays in {@code _source}, unindexed) and {@code mapping.total_fields.ignore_dynamic_beyond_limit}
+ * (fields beyond the field limit are stored, not mapped); what those cannot absorb (an object where a
+ * value was mapped, or the reverse) the manager moves into the unindexed object and indexes again. A document must not carry {@code _id}: Elasticsearch
  * refuses metadata fields inside a document, so a hit's {@code _id} is stripped before indexing.
  */
 public final class IndexTemplate {
@@ -83,6 +89,8 @@ public final class IndexTemplate {
         index.put("number_of_shards", 1);
         index.put("number_of_replicas", 0);
         index.put("refresh_interval", REFRESH_INTERVAL);
+        index.put("mapping.ignore_malformed", true);
+        index.put("mapping.total_fields.ignore_dynamic_beyond_limit", true);
         ObjectNode mappings = body.putObject("mappings");
         mappings.put("dynamic", true);
         mappings.putArray("dynamic_date_formats").add(DYNAMIC_DATE_FORMAT);
@@ -115,6 +123,11 @@ public final class IndexTemplate {
     private static ObjectNode field(JsonNode root, JsonNode s, String path) {
         ObjectNode m = NODES.objectNode();
         String type = s.path("type").isTextual() ? s.get("type").asText() : null;
+        if (s.has("x-es-enabled") && !s.get("x-es-enabled").asBoolean(true)) {
+            m.put("type", "object");
+            m.put("enabled", false);
+            return m;
+        }
         if (s.hasNonNull("x-es-type")) {
             m.put("type", s.get("x-es-type").asText());
         } else if (type == null) {

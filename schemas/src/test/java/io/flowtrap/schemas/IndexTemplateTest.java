@@ -40,6 +40,14 @@ class IndexTemplateTest {
     }
 
     @Test
+    void aValueOfTheWrongKindNeverCostsItsDocument() {
+        JsonNode index = template.at("/template/settings/index");
+        assertThat(index.get("mapping.ignore_malformed").asBoolean()).isTrue();
+        assertThat(index.get("mapping.total_fields.ignore_dynamic_beyond_limit").asBoolean()).isTrue();
+        assertThat(field("unindexed_fields").toString()).isEqualTo("{\"type\":\"object\",\"enabled\":false}");
+    }
+
+    @Test
     void addressesAreIp() {
         for (String f : List.of("src_ip", "dest_ip", "flow.src_ip", "flow.dest_ip")) {
             assertThat(field(f).toString()).as(f).isEqualTo("{\"type\":\"ip\"}");

@@ -42,6 +42,14 @@ public record AlertDocument(String id, String index, ObjectNode source, String j
         return new AlertDocument(id(probe, json), indexPrefix + day, source, json, time.toInstant());
     }
 
+    /**
+     * The same alert (same id, same index) with {@code changed} as its source: what is indexed again
+     * after parts of it were moved aside, so a re-delivery still overwrites it.
+     */
+    AlertDocument withSource(ObjectNode changed) {
+        return new AlertDocument(id, index, changed, changed.toString(), time);
+    }
+
     /** 160 bits of SHA-256 over the probe's name and the alert's serialised form, hex: a valid job name too. */
     static String id(String probe, String raw) {
         return IndexedDocument.contentId(probe, raw.strip());

@@ -14,7 +14,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +48,18 @@ public class IngestController {
     private static final int MAX_LINES = 20_000; // shippers send 1,000; a batch is held in memory whole
     private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
-    /** What a delivery came to: indexed, and each rejected line with why. */
-    public record IngestReport(int received, int indexed, List<Rejected> rejected) {}
+    /**
+     * What a delivery came to: indexed, each rejected line with why, and each indexed line with parts
+     * of its alert kept unindexed (moved into its unindexed_fields) because they conflicted.
+     */
+    public record IngestReport(int received, int indexed, List<Rejected> rejected, List<Unindexed> unindexed) {}
 
     public record Rejected(int line, String error) {}
+
+    /** An indexed line whose alert's {@code fields} (dotted paths; {@code *}: all but its time) are unindexed. */
+    public record Unindexed(int line, List<String> fields) {}
+
+    private record Parsed(IndexedDocument document, List<String> moved) {}
 
     private final ObjectMapper json;
     private final BulkIndexer indexer;
@@ -70,6 +80,7 @@ public class IngestController {
         String boundProbe = boundProbe(caller);
         List<IndexedDocument> documents = new ArrayList<>();
         List<Integer> documentLines = new ArrayList<>();
+        List<List<String>> documentMoves = new ArrayList<>();
         List<Rejected> rejected = new ArrayList<>();
         int lineNumber = 0; // physical lines, blank ones too, so a report points at the line sent
         int received = 0;
@@ -94,13 +105,15 @@ public class IngestController {
                     throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", "at most " + MAX_LINES + " events");
                 }
                 try {
-                    IndexedDocument document = parse(line, boundProbe);
+                    Parsed parsed = parse(line, boundProbe);
+                    IndexedDocument document = parsed.document();
                     if (document.time().isBefore(oldest) || document.time().isAfter(newest)) {
                         throw new IllegalArgumentException("stamped " + document.time() + ", outside what is taken now: "
                                 + DAY.format(oldest) + " to " + DAY.format(newest) + " (flowtrap.ingest.oldest-alert, newest-alert)");
                     }
                     documents.add(document);
                     documentLines.add(lineNumber);
+                    documentMoves.add(parsed.moved());
                 } catch (IllegalArgumentException e) {
                     rejected.add(new Rejected(lineNumber, e.getMessage()));
                 } catch (RuntimeException e) {
@@ -124,10 +137,34 @@ public class IngestController {
         for (BulkIndexer.Refused r : outcome.refused()) {
             rejected.add(new Rejected(documentLines.get(r.position()), "elasticsearch refused it: " + r.reason()));
         }
+        rejected.sort((a, b) -> Integer.compare(a.line(), b.line()));
         for (Rejected r : rejected) {
             log.warn("ingest: line {} rejected: {}", r.line(), r.error());
         }
-        return new IngestReport(received, outcome.indexed(), rejected);
+        List<Unindexed> unindexed = unindexed(documentLines, documentMoves, outcome);
+        for (Unindexed u : unindexed) {
+            log.warn("ingest: line {} indexed with {} kept unindexed (in {})", u.line(), u.fields(), UnindexedFields.FIELD);
+        }
+        return new IngestReport(received, outcome.indexed(), rejected, unindexed);
+    }
+
+    /** The indexed lines with parts unindexed: moved for the schema here, or for the mapping by the indexer. */
+    private static List<Unindexed> unindexed(List<Integer> lines, List<List<String>> schemaMoves, BulkIndexer.Outcome outcome) {
+        List<List<String>> moves = new ArrayList<>(schemaMoves);
+        for (BulkIndexer.Unindexed u : outcome.unindexed()) {
+            List<String> all = new ArrayList<>(moves.get(u.position()));
+            all.addAll(u.fields());
+            moves.set(u.position(), all);
+        }
+        Set<Integer> refused = new HashSet<>();
+        outcome.refused().forEach(r -> refused.add(r.position()));
+        List<Unindexed> out = new ArrayList<>();
+        for (int i = 0; i < moves.size(); i++) {
+            if (!moves.get(i).isEmpty() && !refused.contains(i)) {
+                out.add(new Unindexed(lines.get(i), List.copyOf(moves.get(i))));
+            }
+        }
+        return out;
     }
 
     /** The only probe the caller may deliver for; null for an admin, who may deliver for any. */
@@ -143,7 +180,7 @@ public class IngestController {
         return key.probe();
     }
 
-    private IndexedDocument parse(String line, String boundProbe) {
+    private Parsed parse(String line, String boundProbe) {
         JsonNode envelope;
         try {
             envelope = json.readTree(line);
@@ -151,6 +188,17 @@ public class IngestController {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }
         List<String> violations = DocumentSchema.of(DocumentSchema.Document.INGEST_EVENT).validate(envelope);
+        List<String> moved = List.of();
+        if (!violations.isEmpty() && "alert".equals(envelope.path("kind").asText()) && envelope.path("event").isObject()
+                && envelope.path("probe").isTextual()) {
+            // a field of the wrong kind outside those that find the flow is kept unindexed, not the alert lost
+            moved = UnindexedFields.moveSchemaViolations((ObjectNode) envelope.get("event"), violations);
+            if (!moved.isEmpty()) {
+                List<String> moves = moved;
+                violations = DocumentSchema.of(DocumentSchema.Document.INGEST_EVENT).validate(envelope).stream()
+                        .filter(v -> !UnindexedFields.onlyMissingBecauseMoved(v, moves)).toList();
+            }
+        }
         if (!violations.isEmpty()) {
             throw new IllegalArgumentException("not a valid event: " + String.join("; ", violations));
         }
@@ -160,7 +208,7 @@ public class IngestController {
         }
         ObjectNode event = (ObjectNode) envelope.path("event");
         return envelope.path("kind").asText().equals("flow")
-                ? FlowRecordDocument.of(flowIndexPrefix, probe, event)
-                : AlertDocument.of(alertIndexPrefix, probe, event);
+                ? new Parsed(FlowRecordDocument.of(flowIndexPrefix, probe, event), List.of())
+                : new Parsed(AlertDocument.of(alertIndexPrefix, probe, event), moved);
     }
 }

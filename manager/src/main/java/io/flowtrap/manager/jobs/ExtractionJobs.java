@@ -13,8 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +33,12 @@ import org.springframework.stereotype.Component;
  * directly under the job area, so no request can reach a file outside it. Files are replaced by
  * atomic renames; steps on one job are serialised. Retrieved pcaps expire after the configured
  * retention (the job then answers "expired").
+ *
+ * <p>Bounds ({@link JobsProperties}): a job's whole directory is deleted {@code flowtrap.jobs.retention}
+ * after its last step (the sweep that expires pcaps does it, every {@code flowtrap.expiry-sweep-interval});
+ * a carve announced larger than {@code max-carve-size} or the cache quota is not retrieved (413); and the
+ * retrieved pcaps together stay within {@code cache-quota}: storing one evicts the oldest others (their
+ * jobs then answer "expired"). Each deletion and eviction is logged and counted.
  */
 @Component
 public class ExtractionJobs {
@@ -39,13 +49,51 @@ public class ExtractionJobs {
 
     private final Path root;
     private final Duration retention;
+    private final JobsProperties limits;
     private final ObjectMapper json;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+    private final AtomicLong deletedJobs = new AtomicLong();
+    private final AtomicLong evictedPcaps = new AtomicLong();
+    private final AtomicLong sweeps = new AtomicLong();
+    private final Object cache = new Object();
 
-    public ExtractionJobs(ManagerProperties properties, ObjectMapper json) throws IOException {
+    public ExtractionJobs(ManagerProperties properties, JobsProperties limits, ObjectMapper json) throws IOException {
         this.root = Files.createDirectories(properties.dataDir().resolve("jobs")).toRealPath();
         this.retention = properties.downloadRetention();
+        this.limits = limits;
         this.json = json.copy().findAndRegisterModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    }
+
+    /** Job directories deleted after their retention. */
+    public long deletedJobs() {
+        return deletedJobs.get();
+    }
+
+    /** Retrieved pcaps evicted to keep the cache within its quota. */
+    public long evictedPcaps() {
+        return evictedPcaps.get();
+    }
+
+    /** Sweeps (pcap expiry and job retention) done. */
+    public long sweeps() {
+        return sweeps.get();
+    }
+
+    /** The largest carve that may be retrieved: the smaller of max-carve-size and the cache quota. */
+    public long maxCarveBytes() {
+        return Math.min(limits.maxCarveSize().toBytes(), limits.cacheQuota().toBytes());
+    }
+
+    /** 413 unless the carve {@code job}'s probe announced fits within {@link #maxCarveBytes()}; before anything is stored. */
+    public void checkAnnouncedSize(Job job) {
+        long size = job.carve().size();
+        if (size > maxCarveBytes()) {
+            log.warn("job {}: carve of {} bytes refused (more than {} bytes: flowtrap.jobs.max-carve-size, cache-quota)",
+                    job.id(), size, maxCarveBytes());
+            throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "carve too large", "probe " + job.carve().host() + " carved "
+                    + size + " bytes for " + job.id() + ", more than the " + maxCarveBytes() + " the manager stores"
+                    + " (flowtrap.jobs.max-carve-size, flowtrap.jobs.cache-quota); nothing was stored");
+        }
     }
 
     /** Creates (or starts over) job {@code id} for the alert {@code alertJson}, to be carved on {@code host}. */
@@ -103,12 +151,63 @@ public class ExtractionJobs {
         return Files.createTempFile(dir(id), ".flow", ".partial");
     }
 
+    /** Moves the retrieved pcap into place, then evicts the oldest others until the cache is within its quota. */
     public Job recordRetrieved(String id, Path temporary, Job.Retrieved retrieved) throws IOException {
+        Job job;
         synchronized (lock(id)) {
             Files.move(temporary, dir(id).resolve(PCAP), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Job job = require(id).withRetrieved(retrieved);
+            job = require(id).withRetrieved(retrieved);
             save(job);
-            return job;
+        }
+        makeRoom(id);
+        return job;
+    }
+
+    /** Evicts retrieved pcaps, oldest retrieval first, but never {@code keep}'s, until they fit in the quota. */
+    private void makeRoom(String keep) throws IOException {
+        synchronized (cache) {
+            record Cached(String id, Instant at, long size) {}
+            List<Cached> cached = new ArrayList<>();
+            long total = 0;
+            try (Stream<Path> dirs = Files.list(root)) {
+                for (Path dir : dirs.toList()) {
+                    String id = dir.getFileName().toString();
+                    Path pcap = dir.resolve(PCAP);
+                    if (!JobName.isValid(id) || !Files.isRegularFile(pcap)) {
+                        continue;
+                    }
+                    Optional<Job> job = find(id);
+                    if (job.isEmpty() || job.get().retrieved() == null || job.get().expired() != null) {
+                        continue;
+                    }
+                    long size = Files.size(pcap);
+                    total += size;
+                    cached.add(new Cached(id, job.get().retrieved().at(), size));
+                }
+            } catch (NoSuchFileException raced) {
+                // a job deleted by the sweep meanwhile: its pcap no longer counts
+            }
+            long quota = limits.cacheQuota().toBytes();
+            cached.sort(Comparator.comparing(Cached::at));
+            for (Cached c : cached) {
+                if (total <= quota) {
+                    break;
+                }
+                if (c.id().equals(keep)) {
+                    continue;
+                }
+                synchronized (lock(c.id())) {
+                    Optional<Job> job = find(c.id());
+                    if (job.isPresent() && job.get().retrieved() != null && job.get().expired() == null) {
+                        Files.deleteIfExists(dir(c.id()).resolve(PCAP));
+                        save(job.get().expiredAt(Instant.now()));
+                    }
+                }
+                total -= c.size();
+                long n = evictedPcaps.incrementAndGet();
+                log.info("job {}: pcap of {} bytes evicted to keep the download cache within {} bytes"
+                        + " (flowtrap.jobs.cache-quota; {} evicted so far)", c.id(), c.size(), quota, n);
+            }
         }
     }
 
@@ -117,10 +216,14 @@ public class ExtractionJobs {
         return dir(id).resolve(PCAP);
     }
 
-    /** Deletes retrieved pcaps older than the retention; their jobs then say "expired". */
+    /**
+     * Deletes retrieved pcaps older than the download retention (their jobs then say "expired"), and
+     * whole job directories whose last step is older than the job retention.
+     */
     @Scheduled(fixedDelayString = "${flowtrap.expiry-sweep-interval:60s}")
     public void expire() {
         Instant horizon = Instant.now().minus(retention);
+        Instant jobHorizon = Instant.now().minus(limits.retention());
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.toList()) {
                 String id = dir.getFileName().toString();
@@ -128,6 +231,14 @@ public class ExtractionJobs {
                     continue;
                 }
                 synchronized (lock(id)) {
+                    if (lastStep(dir).isBefore(jobHorizon)) {
+                        deleteTree(dir);
+                        locks.remove(id);
+                        long n = deletedJobs.incrementAndGet();
+                        log.info("job {}: directory deleted, its last step older than {} (flowtrap.jobs.retention;"
+                                + " {} deleted so far)", id, limits.retention(), n);
+                        continue;
+                    }
                     Optional<Job> job = find(id);
                     if (job.isPresent() && job.get().retrieved() != null && job.get().expired() == null
                             && job.get().retrieved().at().isBefore(horizon)) {
@@ -139,6 +250,25 @@ public class ExtractionJobs {
             }
         } catch (IOException e) {
             log.warn("job expiry sweep failed: {}", e.toString());
+        }
+        sweeps.incrementAndGet();
+    }
+
+    /** When the job in {@code dir} last changed: its state file's time, or the directory's without one. */
+    private static Instant lastStep(Path dir) throws IOException {
+        Path state = dir.resolve(STATE);
+        try {
+            return Files.getLastModifiedTime(state).toInstant();
+        } catch (NoSuchFileException e) {
+            return Files.getLastModifiedTime(dir).toInstant();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

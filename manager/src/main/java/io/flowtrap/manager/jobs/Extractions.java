@@ -11,10 +11,17 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -23,22 +30,39 @@ import org.springframework.stereotype.Service;
  * Carves on probes for the REST chain: a carve runs on a pool of its own and the caller waits for
  * it up to {@code flowtrap.extraction-wait}; a longer one goes on in the background (the chain
  * answers 202) and records its carve, or its failure, in the job when it ends. A job has at most
- * one carve in flight: asking again joins it.
+ * one carve in flight: asking again joins it. At most {@code flowtrap.jobs.concurrent-extractions}
+ * carves run and {@code queued-extractions} wait; one more is refused at once with 503 and
+ * {@code Retry-After} (counted in {@link #refusedBusy()}), so a burst of extractions costs the probes
+ * and the manager a bounded amount of work and memory.
  */
 @Service
 public class Extractions {
+    private static final Logger log = LoggerFactory.getLogger(Extractions.class);
+
     private final ExtractionJobs jobs;
     private final Duration wait;
-    private final ExecutorService carvers = Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "carve");
-        t.setDaemon(true);
-        return t;
-    });
+    private final JobsProperties limits;
+    private final ThreadPoolExecutor carvers;
     private final ConcurrentHashMap<String, CompletableFuture<Job.Carve>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong refusedBusy = new AtomicLong();
 
-    public Extractions(ExtractionJobs jobs, @Value("${flowtrap.extraction-wait:20s}") Duration wait) {
+    public Extractions(ExtractionJobs jobs, @Value("${flowtrap.extraction-wait:20s}") Duration wait, JobsProperties limits) {
         this.jobs = jobs;
         this.wait = wait;
+        this.limits = limits;
+        int n = limits.concurrentExtractions();
+        BlockingQueue<Runnable> queue = limits.queuedExtractions() == 0 ? new SynchronousQueue<>()
+                : new ArrayBlockingQueue<>(limits.queuedExtractions());
+        this.carvers = new ThreadPoolExecutor(n, n, 60, TimeUnit.SECONDS, queue, r -> {
+            Thread t = new Thread(r, "carve");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /** Extractions refused because every carver was busy and the queue full (answered 503). */
+    public long refusedBusy() {
+        return refusedBusy.get();
     }
 
     /** The carve, if it ended within the wait; empty if it goes on. Failures are thrown as the chain answers them. */
@@ -47,12 +71,27 @@ public class Extractions {
         CompletableFuture<Job.Carve> running = inFlight.putIfAbsent(job.id(), started);
         CompletableFuture<Job.Carve> carve = running != null ? running : started;
         if (running == null) {
-            carvers.execute(() -> carveAndComplete(job.id(), probe, started));
+            try {
+                carvers.execute(() -> carveAndComplete(job.id(), probe, started));
+            } catch (RejectedExecutionException e) {
+                inFlight.remove(job.id(), started);
+                started.cancel(false); // anyone who joined it meanwhile hears of the refusal too
+                long refused = refusedBusy.incrementAndGet();
+                log.warn("extraction of job {} refused: {} carves running and {} waiting (refused so far: {})", job.id(),
+                        limits.concurrentExtractions(), limits.queuedExtractions(), refused);
+                throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "too many extractions", limits.concurrentExtractions()
+                        + " carves are running and " + limits.queuedExtractions() + " waiting"
+                        + " (flowtrap.jobs.concurrent-extractions, queued-extractions); extract again later", e)
+                        .retryAfter(Math.max(1, limits.retryAfter().toSeconds()));
+            }
         }
         try {
             return Optional.of(carve.get(wait.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
             return Optional.empty();
+        } catch (CancellationException e) {
+            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "too many extractions", "extract again later", e)
+                    .retryAfter(Math.max(1, limits.retryAfter().toSeconds()));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ApiException api) {
                 throw api;

@@ -69,15 +69,35 @@ public final class ProbeClient {
         return body;
     }
 
-    /** Streams the carve of {@code job} into {@code out}; returns the bytes copied. */
-    public long fetch(String job, OutputStream out) throws IOException {
+    /**
+     * Streams the carve of {@code job} into {@code out}, at most {@code announced} bytes (what the
+     * probe's carve report said): a larger {@code Content-Length}, or more bytes than that, is a probe
+     * error (502) and stops the copy. Returns the bytes copied.
+     */
+    public long fetch(String job, OutputStream out, long announced) throws IOException {
         HttpRequest request = request("api/v1/carves/" + JobName.require(job)).GET().build();
         HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = response.body()) {
             if (response.statusCode() != 200) {
-                throw fromProbe(response.statusCode(), parse(in.readAllBytes()));
+                throw fromProbe(response.statusCode(), parse(in.readNBytes(64 * 1024)));
             }
-            return in.transferTo(out);
+            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (length > announced) {
+                throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + name + " announced "
+                        + announced + " bytes for " + job + " and sends " + length + "; nothing was stored");
+            }
+            byte[] buffer = new byte[64 * 1024];
+            long copied = 0;
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                if (copied + n > announced) {
+                    throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + name
+                            + " announced " + announced + " bytes for " + job + " and sends more; nothing was stored");
+                }
+                out.write(buffer, 0, n);
+                copied += n;
+            }
+            return copied;
         }
     }
 

@@ -2,6 +2,7 @@ package io.flowtrap.manager.web;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -26,7 +27,11 @@ public class ApiExceptionHandler {
         if (e.status().is5xxServerError()) {
             log.warn("{}: {}", e.getMessage(), e.body().detail(), e.getCause());
         }
-        return ResponseEntity.status(e.status()).body(e.body());
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(e.status());
+        if (e.retryAfterSeconds() >= 0) {
+            answer.header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+        }
+        return answer.body(e.body());
     }
 
     @ExceptionHandler(MaxUploadSizeExceededException.class)

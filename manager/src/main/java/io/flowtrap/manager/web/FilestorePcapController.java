@@ -137,12 +137,13 @@ public class FilestorePcapController {
             throw new ApiException(HttpStatus.CONFLICT, "not extracted", "call extract_pcap for " + job.id() + " first");
         }
         ProbeClient probe = probes.require(host != null ? host : job.carve().host());
+        jobs.checkAnnouncedSize(job); // before a byte is stored
         Path temp = jobs.temporaryPcap(job.id());
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
             long size;
             try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), sha256)) {
-                size = probe.fetch(job.id(), out);
+                size = probe.fetch(job.id(), out, job.carve().size());
             }
             String digest = HexFormat.of().formatHex(sha256.digest());
             if (!digest.equals(job.carve().sha256()) || size != job.carve().size()) {

@@ -154,6 +154,11 @@ final class FlowtrapSystem implements AutoCloseable {
         return "127.0.0.1:" + managerPort;
     }
 
+    /** A bean of the running manager (this JVM's), to read its counters. */
+    <T> T managerBean(Class<T> type) {
+        return manager.getBean(type);
+    }
+
     /** Stops the manager, as an outage of it. */
     void stopManager() {
         manager.close();

@@ -2,6 +2,7 @@ package io.flowtrap.probe.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.probe.alert.AlertSink;
 import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.config.ProbeSettings;
@@ -13,6 +14,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.queue.RollCycles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The daemon's path to the manager: each alert the probe receives, and a flow record for each
  * alerted flow once it ends (what the store holds of it), go into the spool, and the shipper
  * delivers the spool to the manager's ingest. Without {@code manager.url} it does
- * nothing. Thread-safe ({@link EventSpool#append} is).
+ * nothing. It never throws at its callers: an event the spool cannot take (a full disk, a failure of
+ * the queue) is counted in {@link #unspooled()} and the caller goes on (the alert has armed its flow
+ * already). Thread-safe ({@link EventSpool#append} is).
  */
 final class AlertForwarding implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlertForwarding.class);
@@ -28,6 +33,7 @@ final class AlertForwarding implements AutoCloseable {
 
     private final EventSpool spool;
     private final SpoolShipper shipper;
+    private final AtomicLong spoolFailures = new AtomicLong();
 
     private AlertForwarding(EventSpool spool, SpoolShipper shipper) {
         this.spool = spool;
@@ -49,12 +55,13 @@ final class AlertForwarding implements AutoCloseable {
         SpoolConfig config;
         try {
             ingest = URI.create(manager.url().replaceAll("/+$", "") + "/api/ingest/events");
-            config = new SpoolConfig(ingest, token, manager.caCertificate(), settings.name());
+            config = new SpoolConfig(ingest, token, manager.caCertificate(), settings.name())
+                    .withDeadLetters(manager.deadLetterAttempts(), manager.deadLetterAge(), manager.deadLetterMaxSize().bytes());
         } catch (IllegalArgumentException e) {
             throw CliFailure.badInput("manager: " + e.getMessage(), e);
         }
         Files.createDirectories(manager.spoolDir());
-        EventSpool spool = new EventSpool(manager.spoolDir());
+        EventSpool spool = new EventSpool(manager.spoolDir(), RollCycles.FAST_DAILY, manager.spoolMinFree().bytes());
         SpoolShipper shipper;
         try {
             shipper = new SpoolShipper(spool, config).start();
@@ -71,10 +78,56 @@ final class AlertForwarding implements AutoCloseable {
         return spool != null;
     }
 
+    /**
+     * The sink the daemon's EVE intake delivers to: each alert goes to {@code arm} (the capture
+     * engine) first and is spooled after, so arming never waits on, or fails with, the spool.
+     */
+    AlertSink armThenSpool(AlertSink arm) {
+        return alert -> {
+            arm.accept(alert);
+            accept(alert);
+        };
+    }
+
     void accept(EveAlert alert) {
         if (spool != null) {
-            spool.append(EventSpool.ALERT, alert.json());
+            append(EventSpool.ALERT, alert.json());
         }
+    }
+
+    private void append(String kind, String json) {
+        try {
+            spool.append(kind, json);
+        } catch (RuntimeException e) {
+            if (spoolFailures.getAndIncrement() == 0) {
+                log.error("cannot spool a {} event (counted; later failures are counted, not logged)", kind, e);
+            }
+        }
+    }
+
+    /** Events that could not be spooled (a full disk, a failing queue): lost to the manager, counted. */
+    long unspooled() {
+        return spool == null ? 0 : spool.lost() + spoolFailures.get();
+    }
+
+    /** The spool, or null without manager.url. */
+    EventSpool spool() {
+        return spool;
+    }
+
+    /** The shipper, or null without manager.url. */
+    SpoolShipper shipper() {
+        return shipper;
+    }
+
+    /** The spool's part of the status line. */
+    String describe() {
+        if (spool == null) {
+            return "spool off";
+        }
+        return "spool: unspooled " + unspooled() + " shipped " + shipper.shipped() + " backlog " + shipper.backlog()
+                + " dead letters " + shipper.deadLettered() + " (lost " + shipper.deadLetters().overflowed() + ")"
+                + " delivery failures " + shipper.failures();
     }
 
     /** A flow record: what the store holds of an alerted flow that ended. */
@@ -91,7 +144,7 @@ final class AlertForwarding implements AutoCloseable {
                 .put("flow_packets", flow.flowPackets())
                 .put("from_flow_start", flow.fromFlowStart())
                 .put("end", flow.end().name().toLowerCase(Locale.ROOT));
-        spool.append(EventSpool.FLOW, record.toString());
+        append(EventSpool.FLOW, record.toString());
     }
 
     private static String instant(long nanos) {
@@ -102,8 +155,9 @@ final class AlertForwarding implements AutoCloseable {
     public void close() {
         if (shipper != null) {
             shipper.close();
-            log.info("shipper: {} shipped, {} rejected, {} failed deliveries; backlog {}", shipper.shipped(),
-                    shipper.rejected(), shipper.failures(), shipper.backlog());
+            log.info("shipper: {} shipped, {} rejected ({} in the dead letters), {} failed deliveries; backlog {};"
+                    + " {} events could not be spooled", shipper.shipped(), shipper.rejected(), shipper.deadLettered(),
+                    shipper.failures(), shipper.backlog(), unspooled());
         }
         if (spool != null) {
             spool.close();

@@ -120,6 +120,9 @@ final class RunCommand implements Callable<Integer> {
                 pipeline.engine().onStoredFlow(forwarding::accept);
             }
             ProbeMetrics metrics = new ProbeMetrics(pipeline.engine().counters(), counters, pipeline.store());
+            if (forwarding.active()) {
+                metrics.bindSpool(forwarding.shipper(), forwarding::unspooled);
+            }
             ProbeApiServer api;
             try {
                 api = startApi(settings, pipeline, metrics);
@@ -248,10 +251,8 @@ final class RunCommand implements Callable<Integer> {
             liveSource = source;
             CaptureEngine engine = pipeline.engine();
             engine.useMonotonicTimers(); // packet timestamps follow the wall clock, which can step
-            EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), alert -> {
-                forwarding.accept(alert);
-                engine.submit(alert);
-            }, counters);
+            EveLineDispatcher dispatcher = new EveLineDispatcher(new EveAlertParser(), forwarding.armThenSpool(engine::submit),
+                    counters);
             EveUnixSocketListener socket = null;
             EveFileTailer tailer = null;
             if (alerts.eveSocket() != null) {
@@ -272,7 +273,7 @@ final class RunCommand implements Callable<Integer> {
                     alerts.eveFile() == null ? "" : " " + alerts.eveFile());
             ready();
             try {
-                captureLoop(source, engine, pipeline, counters);
+                captureLoop(source, engine, pipeline, counters, forwarding);
             } finally {
                 if (socket != null) {
                     socket.close();
@@ -291,7 +292,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void captureLoop(LivePacketSource source, CaptureEngine engine, CapturePipeline pipeline,
-            AlertIntakeCounters counters) throws IOException {
+            AlertIntakeCounters counters, AlertForwarding forwarding) throws IOException {
         PacketRecord packet = new PacketRecord();
         long nextStatus = System.nanoTime() + STATUS_INTERVAL_NANOS;
         long nextSourceStats = System.nanoTime() + SOURCE_STATS_INTERVAL_NANOS;
@@ -308,24 +309,25 @@ final class RunCommand implements Callable<Integer> {
             }
             if (now >= nextStatus) {
                 nextStatus = now + STATUS_INTERVAL_NANOS;
-                status(engine.counters().snapshot(), counters, pipeline.store());
+                status(engine.counters().snapshot(), counters, pipeline.store(), forwarding);
             }
         }
         engine.sourceLosses(source.dropped(), source.freezes()); // published by finish()
     }
 
     /** The periodic status line: what was captured, and every loss. */
-    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store) {
+    private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store,
+            AlertForwarding forwarding) {
         log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
                         + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {}"
                         + " ({} bytes){};"
                         + " alerts received {} matched {} late {} unknown {} duplicate {}; EVE lost {} (malformed {}"
-                        + " inbox full {} sink failures {})",
+                        + " inbox full {} sink failures {}); {}",
                 c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
                 c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
                 store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), storeWriting(store),
                 alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
-                alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures());
+                alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures(), forwarding.describe());
     }
 
     /** Nothing while the store writes; else since when it cannot (a full disk), for the status line. */

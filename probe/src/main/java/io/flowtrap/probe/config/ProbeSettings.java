@@ -29,7 +29,7 @@ public record ProbeSettings(
         store = store == null ? new Store(null, null, null, null, null) : store;
         alerts = alerts == null ? new Alerts(null, null, null) : alerts;
         api = api == null ? new Api(null, null, null, null, null, null, null) : api;
-        manager = manager == null ? new Manager(null, null, null, null) : manager;
+        manager = manager == null ? new Manager(null, null, null, null, null, 0, null, null) : manager;
     }
 
     /**
@@ -181,11 +181,26 @@ public record ProbeSettings(
      * Where alerts go: the manager's base URL (unset: alerts arm flows here and go nowhere else),
      * the file holding this probe's key there (role probe), the CA its certificate is signed by
      * (PEM; unset: the JDK's trust store), and the spool directory that keeps alerts until the
-     * manager has them.
+     * manager has them. {@code spool-min-free} is what the spool leaves free on its file system (an
+     * alert that does not fit is armed but not spooled, and counted); a line the manager keeps answering
+     * 5xx for on its own goes to the spool's dead letters after {@code dead-letter-attempts} answers or
+     * {@code dead-letter-age}, whichever first, and the dead-letter file holds at most
+     * {@code dead-letter-max-size}.
      */
-    public record Manager(String url, Path tokenFile, Path caCertificate, Path spoolDir) {
+    public record Manager(String url, Path tokenFile, Path caCertificate, Path spoolDir, DataSize spoolMinFree,
+            int deadLetterAttempts, Duration deadLetterAge, DataSize deadLetterMaxSize) {
         public Manager {
             spoolDir = spoolDir == null ? Path.of("/var/lib/flowtrap/spool") : spoolDir;
+            spoolMinFree = spoolMinFree == null ? DataSize.ofMegabytes(16) : spoolMinFree;
+            deadLetterAttempts = deadLetterAttempts == 0 ? 5 : deadLetterAttempts;
+            if (deadLetterAttempts < 1) {
+                throw new IllegalArgumentException("manager.dead-letter-attempts must be at least 1, not " + deadLetterAttempts);
+            }
+            deadLetterAge = deadLetterAge == null ? Duration.ofMinutes(10) : deadLetterAge;
+            deadLetterMaxSize = deadLetterMaxSize == null ? DataSize.ofMegabytes(64) : deadLetterMaxSize;
+            if (deadLetterMaxSize.bytes() < 1) {
+                throw new IllegalArgumentException("manager.dead-letter-max-size must be positive");
+            }
             if (url != null && tokenFile == null) {
                 throw new IllegalArgumentException("manager: url needs token-file (this probe's key at the manager)");
             }

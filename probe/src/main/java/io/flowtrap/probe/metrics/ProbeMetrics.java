@@ -2,6 +2,7 @@ package io.flowtrap.probe.metrics;
 
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.pipeline.CaptureCounters;
+import io.flowtrap.probe.spool.SpoolShipper;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.PcapStore;
 import io.flowtrap.store.StoreStatus;
@@ -158,6 +159,28 @@ public final class ProbeMetrics {
                 .register(registry);
         FunctionCounter.builder("flowtrap.carves.removed.quota.bytes", bytesRemoved, LongSupplier::getAsLong)
                 .description("bytes of those carves").register(registry);
+    }
+
+    /**
+     * Adds the spool's meters: what its shipper delivered, passed over and holds back, and the events
+     * that could not be spooled ({@code unspooled}, e.g. a full disk). Call once, before scraping.
+     */
+    public synchronized void bindSpool(SpoolShipper shipper, LongSupplier unspooled) {
+        FunctionCounter.builder("flowtrap.spool.unspooled", unspooled, LongSupplier::getAsLong)
+                .description("alerts and flow records the spool could not write (a full disk): lost to the manager")
+                .register(registry);
+        FunctionCounter.builder("flowtrap.spool.shipped", shipper, SpoolShipper::shipped)
+                .description("events the manager accepted").register(registry);
+        FunctionCounter.builder("flowtrap.spool.delivery.failures", shipper, SpoolShipper::failures)
+                .description("deliveries that failed and are retried (manager or Elasticsearch down, 5xx)").register(registry);
+        FunctionCounter.builder("flowtrap.spool.rejected", shipper, SpoolShipper::rejected)
+                .description("events the manager did not take, passed over to the dead letters").register(registry);
+        FunctionCounter.builder("flowtrap.spool.dead.letters", shipper, SpoolShipper::deadLettered)
+                .description("events written to the spool's dead-letter file").register(registry);
+        FunctionCounter.builder("flowtrap.spool.dead.letters.lost", shipper, s -> s.deadLetters().overflowed())
+                .description("events the manager did not take that did not fit in the dead-letter file (lost)").register(registry);
+        Gauge.builder("flowtrap.spool.backlog", shipper, SpoolShipper::backlog)
+                .description("events spooled and not yet delivered, as of the last batch").register(registry);
     }
 
     /** Records one carve's duration under its outcome. Thread-safe. */

@@ -1,5 +1,9 @@
 package io.flowtrap.probe.spool;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -9,6 +13,8 @@ import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The probe's durable outbox: every Suricata alert (its original EVE JSON line) and every flow record
@@ -18,6 +24,13 @@ import net.openhft.chronicle.wire.DocumentContext;
  * <p>Storage is a Chronicle Queue in {@link #directory()}, one file per day ({@link RollCycles#FAST_DAILY});
  * each excerpt holds two fields, {@code kind} and {@code json}. The JVM needs the flags listed under
  * "Chronicle Queue on Java 17" (the probe pom's {@code flowtrap.chronicle.jvm}).
+ *
+ * <p>A full disk: before each event the spool checks that its file system keeps at least
+ * {@code minFree} bytes free beyond the event (the queue's files are memory-mapped, and a write into a
+ * mapping with no space behind it would fault rather than fail). An event that does not fit is not
+ * written and not retried: {@link #append} answers false at once, counts it in {@link #lost()} and logs
+ * once per episode; the next event that fits is written again, so spooling resumes by itself when space
+ * returns. Nothing waits on the disk for that.
  *
  * <p>Threads: {@link #append} is safe to call from any thread (it is {@code synchronized}: uncontended
  * in the expected use of one writer, and it keeps the non-thread-safe Chronicle appender to one thread
@@ -41,10 +54,21 @@ public final class EventSpool implements AutoCloseable {
         }
     }
 
+    /** Default free space the spool leaves on its file system. */
+    public static final long DEFAULT_MIN_FREE = 16L << 20;
+    /** Room an excerpt takes beyond its text: header, field names, lengths, index entries. */
+    private static final int EXCERPT_OVERHEAD = 256;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventSpool.class);
+
     private final Path directory;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
+    private final FileStore fileStore;
+    private final long minFree;
     private volatile long appended;
+    private volatile long lost;
+    private long lostInEpisode;
     private boolean closed;
 
     /** Opens (or creates) the spool in {@code directory}, rolling daily. */
@@ -54,7 +78,24 @@ public final class EventSpool implements AutoCloseable {
 
     /** Opens (or creates) the spool in {@code directory} with the given roll cycle. */
     public EventSpool(Path directory, RollCycle rollCycle) {
+        this(directory, rollCycle, DEFAULT_MIN_FREE);
+    }
+
+    /**
+     * Opens (or creates) the spool in {@code directory} with the given roll cycle, leaving at least
+     * {@code minFree} bytes free on its file system.
+     */
+    public EventSpool(Path directory, RollCycle rollCycle, long minFree) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        if (minFree < 0) {
+            throw new IllegalArgumentException("minFree must not be negative: " + minFree);
+        }
+        this.minFree = minFree;
+        try {
+            this.fileStore = Files.getFileStore(Files.createDirectories(directory));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the spool " + directory + " or find its file system", e);
+        }
         this.queue = SingleChronicleQueueBuilder.binary(directory)
                 .rollCycle(Objects.requireNonNull(rollCycle, "rollCycle"))
                 .build();
@@ -71,7 +112,8 @@ public final class EventSpool implements AutoCloseable {
     }
 
     /**
-     * Appends one event durably (to the memory-mapped queue file; the OS writes it out).
+     * Appends one event durably (to the memory-mapped queue file; the OS writes it out), or answers
+     * false when its file system has no room for it (the event is lost and counted in {@link #lost()}).
      *
      * @param kind {@link #ALERT} or {@link #FLOW}
      * @param json one JSON document; a trailing line end is dropped and any other CR or LF becomes a
@@ -80,7 +122,7 @@ public final class EventSpool implements AutoCloseable {
      * @throws IllegalArgumentException on another kind or a blank document
      * @throws IllegalStateException    once closed
      */
-    public synchronized void append(String kind, String json) {
+    public synchronized boolean append(String kind, String json) {
         if (!ALERT.equals(kind) && !FLOW.equals(kind)) {
             throw new IllegalArgumentException("kind must be \"alert\" or \"flow\", not " + kind);
         }
@@ -91,16 +133,41 @@ public final class EventSpool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("spool " + directory + " is closed");
         }
+        long needed = minFree + 3L * line.length() + EXCERPT_OVERHEAD; // UTF-8: at most 3 bytes a char
+        long usable;
+        try {
+            usable = fileStore.getUsableSpace();
+        } catch (IOException e) {
+            usable = -1;
+        }
+        if (usable < needed) {
+            lost++;
+            if (lostInEpisode++ == 0) {
+                LOG.error("spool {}: its file system has {} bytes free, below the {} it keeps free: events are not"
+                        + " spooled (counted) until there is room again", directory, usable, minFree);
+            }
+            return false;
+        }
         try (DocumentContext dc = appender.writingDocument()) {
             dc.wire().write(KIND_FIELD).text(kind);
             dc.wire().write(JSON_FIELD).text(line);
         }
         appended++;
+        if (lostInEpisode > 0) {
+            LOG.warn("spool {}: spooling again; {} events were not spooled for want of space", directory, lostInEpisode);
+            lostInEpisode = 0;
+        }
+        return true;
     }
 
     /** Events appended through this instance (not counting those already in the directory). */
     public long appended() {
         return appended;
+    }
+
+    /** Events not spooled because the spool's file system had no room for them (lost). */
+    public long lost() {
+        return lost;
     }
 
     /** The queue directory. */

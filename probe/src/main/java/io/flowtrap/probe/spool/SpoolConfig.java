@@ -17,14 +17,21 @@ import java.util.Objects;
  * @param minBackoff     first wait after a failed delivery; doubles on each further failure
  * @param maxBackoff     cap of that wait
  * @param requestTimeout how long one POST may take before it counts as failed
+ * @param deadLetterAttempts a line the manager answers 500 (or another 5xx but 502/503/504) for on its
+ *                       own is dead-lettered after this many such answers ...
+ * @param deadLetterAge  ... or once it has failed this long, whichever comes first
+ * @param deadLetterMaxBytes bound of the dead-letter file ({@link DeadLetters})
  */
 public record SpoolConfig(URI url, String token, Path caCertificate, int batchSize, String probeName,
-                          Duration minBackoff, Duration maxBackoff, Duration requestTimeout) {
+                          Duration minBackoff, Duration maxBackoff, Duration requestTimeout,
+                          int deadLetterAttempts, Duration deadLetterAge, long deadLetterMaxBytes) {
 
     public static final int DEFAULT_BATCH_SIZE = 1_000;
     public static final Duration DEFAULT_MIN_BACKOFF = Duration.ofMillis(200);
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_DEAD_LETTER_ATTEMPTS = 5;
+    public static final Duration DEFAULT_DEAD_LETTER_AGE = Duration.ofMinutes(10);
 
     public SpoolConfig {
         Objects.requireNonNull(url, "url");
@@ -50,6 +57,29 @@ public record SpoolConfig(URI url, String token, Path caCertificate, int batchSi
         if (requestTimeout.isNegative() || requestTimeout.isZero()) {
             throw new IllegalArgumentException("requestTimeout must be positive");
         }
+        if (deadLetterAttempts < 1) {
+            throw new IllegalArgumentException("deadLetterAttempts must be at least 1: " + deadLetterAttempts);
+        }
+        Objects.requireNonNull(deadLetterAge, "deadLetterAge");
+        if (deadLetterAge.isNegative()) {
+            throw new IllegalArgumentException("deadLetterAge must not be negative");
+        }
+        if (deadLetterMaxBytes < 1) {
+            throw new IllegalArgumentException("deadLetterMaxBytes must be positive: " + deadLetterMaxBytes);
+        }
+    }
+
+    /** With the default dead-letter bounds (5 attempts or 10 minutes, a 64 MiB file). */
+    public SpoolConfig(URI url, String token, Path caCertificate, int batchSize, String probeName,
+                       Duration minBackoff, Duration maxBackoff, Duration requestTimeout) {
+        this(url, token, caCertificate, batchSize, probeName, minBackoff, maxBackoff, requestTimeout,
+                DEFAULT_DEAD_LETTER_ATTEMPTS, DEFAULT_DEAD_LETTER_AGE, DeadLetters.DEFAULT_MAX_BYTES);
+    }
+
+    /** The same with other dead-letter bounds. */
+    public SpoolConfig withDeadLetters(int attempts, Duration age, long maxBytes) {
+        return new SpoolConfig(url, token, caCertificate, batchSize, probeName, minBackoff, maxBackoff, requestTimeout,
+                attempts, age, maxBytes);
     }
 
     /** With the default batch size (1,000), back-off (200 ms doubling to 10 s) and request timeout (30 s). */

@@ -7,6 +7,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import io.flowtrap.api.tls.PemTls;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -15,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -37,14 +42,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Answers:
  * <ul>
- * <li>2xx: delivered.</li>
- * <li>400, 413, 422 (the manager judges the content): the batch is halved and re-sent until the
- *     offending event is alone; that single event is logged, counted in {@link #rejected()} and passed
- *     over, so one poison event never blocks the spool and costs only itself.</li>
- * <li>anything else (no connection, timeout, TLS failure, 3xx, 401, 403, 404, 408, 429, 5xx, ...): a
- *     failure, counted in {@link #failures()}; the same batch is retried after a back-off that doubles
- *     from {@link SpoolConfig#minBackoff()} to {@link SpoolConfig#maxBackoff()}. A wrong token or URL
- *     therefore holds events back until fixed and never loses them.</li>
+ * <li>2xx: delivered. The manager's ingest report may list lines it rejected ({@code "rejected":
+ *     [{"line", "error"}]}): each of those events goes to the {@link DeadLetters} file with that reason
+ *     and is counted in {@link #rejected()}; the rest of the batch is delivered.</li>
+ * <li>400, 413, 422 (the manager judges the content), and 500 or any other 5xx but 502/503/504 (the
+ *     manager failed on something in the batch): the batch is halved and re-sent until the offending
+ *     event is alone. Alone, a 4xx event goes to the dead letters at once; a 5xx one is retried with
+ *     back-off, and dead-lettered after {@link SpoolConfig#deadLetterAttempts()} such answers or once
+ *     it has failed for {@link SpoolConfig#deadLetterAge()}. Either way one poison event never blocks
+ *     the spool, costs only itself, and is kept to be re-sent.</li>
+ * <li>anything else (no connection, timeout, TLS failure, 3xx, 401, 403, 404, 408, 429, 502, 503,
+ *     504, ...): a failure of the path, not of the content, counted in {@link #failures()}; the same
+ *     batch is retried after a back-off that doubles from {@link SpoolConfig#minBackoff()} to
+ *     {@link SpoolConfig#maxBackoff()}. A wrong token or URL, or Elasticsearch down behind the manager
+ *     (503), therefore holds events back until fixed and never loses or dead-letters them.</li>
  * </ul>
  *
  * <p>Threads: {@link #start()} once; counters may be read from any thread; {@link #close()} stops the
@@ -61,10 +72,19 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
     private static final long STOP_CHECK_MILLIS = 50;
     private static final int MAX_LOGGED_BODY = 500;
 
-    private enum Outcome { DELIVERED, REJECTED, FAILED, STOPPED }
+    private enum Outcome { DELIVERED, REJECTED, SERVER_ERROR, FAILED, STOPPED }
+
+    /** What the manager answered, for what {@link #post} could tell. */
+    private record Answer(Outcome outcome, int status, String body) {}
+
+    /** One event of the batch in flight. */
+    private record Event(long index, String kind, String json) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EventSpool spool;
     private final SpoolConfig config;
+    private final DeadLetters deadLetters;
     private final HttpClient client;
     private final String linePrefixAlert;
     private final String linePrefixFlow;
@@ -79,7 +99,12 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
     private volatile long batches;
     private volatile long failures;
     private volatile long rejected;
+    private volatile long deadLettered;
     private volatile long backlog;
+    // the event that failed alone with a 5xx, and since when; shipper thread only
+    private long failingIndex = -1;
+    private int failingAttempts;
+    private Instant failingSince;
 
     /**
      * Prepares a shipper (call {@link #start()}).
@@ -89,6 +114,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
     public SpoolShipper(EventSpool spool, SpoolConfig config) throws IOException {
         this.spool = Objects.requireNonNull(spool, "spool");
         this.config = Objects.requireNonNull(config, "config");
+        this.deadLetters = new DeadLetters(spool.directory(), config.deadLetterMaxBytes());
         this.client = HttpClient.newBuilder()
                 .sslContext(PemTls.client(config.caCertificate()))
                 .connectTimeout(config.requestTimeout())
@@ -112,7 +138,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         return this;
     }
 
-    /** Events the manager accepted (2xx). */
+    /** Events the manager accepted (in a 2xx answer, and not a rejected line of its report). */
     public long shipped() {
         return shipped;
     }
@@ -127,9 +153,23 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         return failures;
     }
 
-    /** Events the manager refused on their content (400/413/422 for that event alone), passed over. */
+    /**
+     * Events the manager did not take, passed over: rejected lines of its reports, 400/413/422 answers
+     * for the event alone, and events that kept failing alone with a 5xx. Each is in the dead letters
+     * unless that file was full ({@link DeadLetters#overflowed()}).
+     */
     public long rejected() {
         return rejected;
+    }
+
+    /** Events written to the dead-letter file. */
+    public long deadLettered() {
+        return deadLettered;
+    }
+
+    /** This shipper's dead-letter file. */
+    public DeadLetters deadLetters() {
+        return deadLetters;
     }
 
     /**
@@ -180,12 +220,11 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         int limit = config.batchSize();
         long failedInARow = 0;
         StringBuilder body = new StringBuilder(64 * 1024);
+        List<Event> batch = new ArrayList<>();
         while (running) {
             body.setLength(0);
-            long first = -1;
-            long last = -1;
-            int count = 0;
-            while (count < limit) {
+            batch.clear();
+            while (batch.size() < limit) {
                 try (DocumentContext dc = reader.readingDocument()) {
                     if (!dc.isPresent()) {
                         break;
@@ -197,24 +236,24 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
                     String json = dc.wire().read(EventSpool.JSON_FIELD).text();
                     body.append(EventSpool.FLOW.equals(kind) ? linePrefixFlow : linePrefixAlert)
                             .append(json).append("}\n");
-                    if (first < 0) {
-                        first = dc.index();
-                    }
-                    last = dc.index();
-                    count++;
+                    batch.add(new Event(dc.index(), kind, json));
                 }
             }
+            int count = batch.size();
             if (count == 0) {
                 backlog = 0;
                 pause(IDLE_POLL_MILLIS);
                 continue;
             }
-            Outcome outcome = post(body, count);
-            switch (outcome) {
+            long first = batch.get(0).index();
+            long last = batch.get(count - 1).index();
+            Answer answer = post(body, count);
+            switch (answer.outcome()) {
                 case DELIVERED -> {
+                    int refused = deadLetterRejectedLines(batch, answer);
                     commit(cursor, last);
                     pruner.pruneBefore(last);
-                    shipped += count;
+                    shipped += count - refused;
                     batches++;
                     if (failedInARow > 0) {
                         LOG.info("spool delivery to {} works again after {} failed attempts", config.url(), failedInARow);
@@ -224,15 +263,26 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
                     limit = (int) Math.min(config.batchSize(), 2L * limit);
                     backlog = count(queue, last, false);
                 }
-                case REJECTED -> {
+                case REJECTED, SERVER_ERROR -> {
                     if (count > 1) {
                         limit = Math.max(1, count / 2); // narrow down to the event the manager refuses
                         rewind(reader, first);
-                    } else {
-                        LOG.warn("manager refused a spooled event at index {}, passing over it: {}",
-                                Long.toHexString(first), abbreviate(body));
+                    } else if (answer.outcome() == Outcome.REJECTED || keptFailing(first)) {
+                        Event alone = batch.get(0);
+                        int attempts = alone.index() == failingIndex ? failingAttempts : 1;
+                        Instant since = alone.index() == failingIndex ? failingSince : Instant.now();
+                        LOG.warn("manager did not take a spooled event at index {} (answered {}), passing over it to the"
+                                + " dead letters: {}", Long.toHexString(first), answer.status(), abbreviate(body));
+                        deadLetter(alone, "manager answered " + answer.status() + ": " + abbreviate(answer.body()),
+                                attempts, since);
+                        failingIndex = -1;
                         commit(cursor, last);
-                        rejected++;
+                    } else {
+                        failures++;
+                        failedInARow++;
+                        rewind(reader, first);
+                        pause(backoff);
+                        backoff = Math.min(config.maxBackoff().toMillis(), 2 * backoff);
                     }
                 }
                 case FAILED -> {
@@ -248,7 +298,52 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         }
     }
 
-    private Outcome post(StringBuilder body, int count) {
+    /** Counts a 5xx for the event at {@code index} alone; whether it has now failed often or long enough. */
+    private boolean keptFailing(long index) {
+        Instant now = Instant.now();
+        if (index != failingIndex) {
+            failingIndex = index;
+            failingAttempts = 0;
+            failingSince = now;
+        }
+        failingAttempts++;
+        return failingAttempts >= config.deadLetterAttempts()
+                || Duration.between(failingSince, now).compareTo(config.deadLetterAge()) >= 0;
+    }
+
+    /** Each line a 2xx report lists as rejected goes to the dead letters with the manager's reason; how many. */
+    private int deadLetterRejectedLines(List<Event> batch, Answer answer) {
+        JsonNode report;
+        try {
+            report = JSON.readTree(answer.body() == null ? "" : answer.body());
+        } catch (IOException e) {
+            return 0; // not a report: all taken
+        }
+        if (report == null || !report.path("rejected").isArray()) {
+            return 0;
+        }
+        int refused = 0;
+        Instant now = Instant.now();
+        for (JsonNode r : report.path("rejected")) {
+            int line = r.path("line").asInt(0); // 1-based; the body has no blank lines
+            if (line < 1 || line > batch.size()) {
+                LOG.warn("manager's ingest report names line {} of a batch of {}: {}", line, batch.size(), abbreviate(r.toString()));
+                continue;
+            }
+            deadLetter(batch.get(line - 1), "manager rejected it: " + r.path("error").asText(), 1, now);
+            refused++;
+        }
+        return refused;
+    }
+
+    private void deadLetter(Event event, String reason, int attempts, Instant since) {
+        rejected++;
+        if (deadLetters.add(new DeadLetters.Letter(event.kind(), event.json(), reason, attempts, since, Instant.now()))) {
+            deadLettered++;
+        }
+    }
+
+    private Answer post(StringBuilder body, int count) {
         HttpRequest request = HttpRequest.newBuilder(config.url())
                 .timeout(config.requestTimeout())
                 .header("Content-Type", "application/x-ndjson")
@@ -261,7 +356,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         while (true) {
             if (!running) {
                 answer.cancel(true);
-                return Outcome.STOPPED;
+                return new Answer(Outcome.STOPPED, 0, null);
             }
             try {
                 response = answer.get(STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -270,26 +365,31 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
                 // not answered yet: check for close() and wait on
             } catch (ExecutionException e) {
                 logFailure("POST of " + count + " events to " + config.url() + " failed: " + e.getCause());
-                return Outcome.FAILED;
+                return new Answer(Outcome.FAILED, 0, null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 answer.cancel(true);
                 running = false;
-                return Outcome.STOPPED;
+                return new Answer(Outcome.STOPPED, 0, null);
             }
         }
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
-            return Outcome.DELIVERED;
+            return new Answer(Outcome.DELIVERED, status, response.body());
         }
         if (status == 400 || status == 413 || status == 422) {
             if (count == 1) {
                 LOG.warn("manager answered {} to an event: {}", status, abbreviate(response.body()));
             }
-            return Outcome.REJECTED;
+            return new Answer(Outcome.REJECTED, status, response.body());
+        }
+        if (status >= 500 && status != 502 && status != 503 && status != 504) {
+            logFailure("manager answered " + status + " to a POST of " + count + " events"
+                    + (count > 1 ? " (splitting the batch to find the event at fault)" : "") + ": " + abbreviate(response.body()));
+            return new Answer(Outcome.SERVER_ERROR, status, response.body());
         }
         logFailure("manager answered " + status + " to a POST of " + count + " events: " + abbreviate(response.body()));
-        return Outcome.FAILED;
+        return new Answer(Outcome.FAILED, status, response.body());
     }
 
     private long lastFailureLog;

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
+import io.flowtrap.probe.spool.EventSpool;
+import io.flowtrap.probe.spool.SpoolConfig;
+import io.flowtrap.probe.spool.SpoolShipper;
 import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.alert.EveLineDispatcher;
@@ -250,6 +253,56 @@ class ProbeMetricsTest {
             }
             tableEvictions[0] = p.flows().evicted();
             return parse(new ProbeMetrics(p.engine().counters(), counters, p.store()).scrape());
+        }
+    }
+
+    @Test
+    void hostileInputTheSpoolMetersCountWhatWasShippedDeadLetteredAndUnspooled(@TempDir Path dir) throws Exception {
+        com.sun.net.httpserver.HttpServer manager = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        manager.createContext("/api/ingest/events", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                byte[] report = "{\"received\":3,\"indexed\":2,\"rejected\":[{\"line\":2,\"error\":\"not a valid event\"}]}"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, report.length);
+                exchange.getResponseBody().write(report);
+            }
+        });
+        manager.start();
+        AlertIntakeCounters counters = new AlertIntakeCounters();
+        try (CapturePipeline p = CapturePipeline.open(
+                new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("1MB"), Duration.ofHours(1)),
+                new ProbeSettings.Flows(100, null, null, null, null, null, null),
+                new ProbeSettings.Lookback(DataSize.parse("1MB")), counters);
+             EventSpool spool = new EventSpool(java.nio.file.Files.createDirectories(dir.resolve("spool")))) {
+            for (int i = 0; i < 3; i++) {
+                spool.append(EventSpool.ALERT, "{\"n\":" + i + "}");
+            }
+            SpoolConfig config = new SpoolConfig(java.net.URI.create("http://127.0.0.1:" + manager.getAddress().getPort()
+                    + "/api/ingest/events"), "k", null, 10, "probe", Duration.ofMillis(20), Duration.ofMillis(200),
+                    Duration.ofSeconds(5));
+            try (SpoolShipper shipper = new SpoolShipper(spool, config).start()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (shipper.shipped() < 2 || shipper.deadLettered() < 1) {
+                    assertThat(System.nanoTime()).as("the batch delivered").isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+                ProbeMetrics metrics = new ProbeMetrics(p.engine().counters(), counters, p.store());
+                metrics.bindSpool(shipper, () -> 4);
+                Map<String, Double> m = parse(metrics.scrape());
+                assertThat(value(m, "flowtrap_spool_shipped_total")).isEqualTo(2);
+                assertThat(value(m, "flowtrap_spool_rejected_total")).isEqualTo(1);
+                assertThat(value(m, "flowtrap_spool_dead_letters_total")).isEqualTo(1);
+                assertThat(value(m, "flowtrap_spool_dead_letters_lost_total")).isZero();
+                assertThat(value(m, "flowtrap_spool_unspooled_total")).isEqualTo(4);
+                assertThat(value(m, "flowtrap_spool_delivery_failures_total")).isZero();
+                assertThat(value(m, "flowtrap_spool_backlog")).isZero();
+                assertThat(shipper.deadLetters().list()).singleElement()
+                        .satisfies(l -> assertThat(l.event()).isEqualTo("{\"n\":1}"));
+            }
+        } finally {
+            manager.stop(0);
         }
     }
 

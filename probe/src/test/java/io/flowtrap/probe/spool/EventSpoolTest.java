@@ -65,6 +65,14 @@ class EventSpoolTest {
     }
 
     @Test
+    void aSpoolDirectoryThatDoesNotExistYetIsMade() {
+        try (EventSpool spool = new EventSpool(dir.resolve("not/yet"))) {
+            assertThat(spool.append(EventSpool.ALERT, "{}")).isTrue();
+        }
+        assertThat(dir.resolve("not/yet")).isDirectory();
+    }
+
+    @Test
     void appendsFromSeveralThreadsLoseNothing() throws Exception {
         try (EventSpool spool = new EventSpool(dir)) {
             Thread[] writers = new Thread[4];

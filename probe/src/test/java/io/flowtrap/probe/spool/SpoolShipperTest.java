@@ -2,7 +2,11 @@ package io.flowtrap.probe.spool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flowtrap.probe.cli.ProbeCommand;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
@@ -115,7 +119,9 @@ class SpoolShipperTest {
         for (int i = 0; i < 300; i++) {
             spool.append(EventSpool.ALERT, alert(i));
         }
-        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100));
+        // 503 is "not now" (Elasticsearch down behind the manager): never split, never dead-lettered, even
+        // with dead letters after one failure
+        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100).withDeadLetters(1, Duration.ZERO, 1 << 20));
 
         await("all delivered", Duration.ofSeconds(10), () -> shipper.shipped() == 300);
         Thread.sleep(100);
@@ -123,6 +129,8 @@ class SpoolShipperTest {
         assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 300));
         assertThat(shipper.failures()).isEqualTo(4);
         assertThat(shipper.rejected()).isZero();
+        assertThat(shipper.deadLettered()).isZero();
+        assertThat(shipper.deadLetters().list()).isEmpty();
         List<ManagerStandIn.Request> requests = manager.requests();
         // the same first batch each time, after back-offs of 20, 40, 80 and 160 ms
         assertThat(requests.subList(0, 5)).extracting(ManagerStandIn.Request::body).containsOnly(requests.get(0).body());
@@ -255,6 +263,81 @@ class SpoolShipperTest {
         ManagerStandIn.Request last400 = manager.requests().stream().filter(r -> r.status() == 400)
                 .reduce((a, b) -> b).orElseThrow();
         assertThat(last400.body().split("\n")).hasSize(1); // narrowed down to the poison alone
+    }
+
+    /** Runs the probe's command line in this JVM; its standard output. */
+    private static String cli(String... args) {
+        PrintStream before = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = ProbeCommand.execute(args);
+        } finally {
+            System.setOut(before);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(String.join(" ", args) + ": " + text).isZero();
+        return text;
+    }
+
+    @Test
+    void hostileInputABatchAnswered500IsSplitAndTheEventThatKeepsFailingAloneIsDeadLetteredListedAndResent() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http((n, r) -> r.body().contains("\"n\":437,") ? 500 : 200));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 1_000; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100).withDeadLetters(3, Duration.ofHours(1), 1 << 20));
+
+        await("all but the one the manager fails on", Duration.ofSeconds(20),
+                () -> shipper.shipped() == 999 && shipper.deadLettered() == 1);
+        List<Integer> expected = new ArrayList<>(range(0, 1_000));
+        expected.remove(Integer.valueOf(437));
+        assertThat(numbers(manager.acceptedEvents())).as("in order, nothing held back after it").isEqualTo(expected);
+        assertThat(shipper.rejected()).isEqualTo(1);
+        List<ManagerStandIn.Request> alone = manager.requests().stream()
+                .filter(r -> r.status() == 500 && r.body().split("\n").length == 1).toList();
+        assertThat(alone).as("three answers for the event alone, then dead-lettered").hasSize(3);
+        List<DeadLetters.Letter> letters = shipper.deadLetters().list();
+        assertThat(letters).hasSize(1);
+        DeadLetters.Letter letter = letters.get(0);
+        assertThat(letter.kind()).isEqualTo(EventSpool.ALERT);
+        assertThat(letter.event()).isEqualTo(alert(437));
+        assertThat(letter.attempts()).isEqualTo(3);
+        assertThat(letter.reason()).contains("manager answered 500");
+        assertThat(letter.lastAttempt()).isAfterOrEqualTo(letter.firstAttempt());
+        assertThat(shipper.deadLetters().file()).isEqualTo(dir.resolve(DeadLetters.FILE_NAME));
+        assertThat(java.nio.file.Files.getPosixFilePermissions(shipper.deadLetters().file()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+
+        String listed = cli("spool", "dead-letters", "--spool", dir.toString());
+        assertThat(listed).contains("1 dead letter(s)", "alert attempts=3", "first_attempt=" + letter.firstAttempt(),
+                "last_attempt=" + letter.lastAttempt(), "manager answered 500", alert(437));
+
+        manager.policy(ManagerStandIn.always(200)); // the manager is fixed: send it again
+        assertThat(cli("spool", "resend-dead-letters", "--spool", dir.toString())).contains("1 dead letter(s) put back");
+        await("the dead letter delivered", Duration.ofSeconds(20), () -> shipper.shipped() == 1_000);
+        List<JsonNode> events = manager.acceptedEvents();
+        assertThat(numbers(events.subList(999, 1_000))).containsExactly(437);
+        assertThat(shipper.deadLetters().list()).isEmpty();
+        assertThat(cli("spool", "dead-letters", "--spool", dir.toString())).contains("0 dead letter(s)");
+    }
+
+    @Test
+    void hostileInputAnEventThatFailsAloneForLongerThanTheDeadLetterAgeIsDeadLetteredBeforeItsAttemptsRunOut() throws Exception {
+        ManagerStandIn manager = track(ManagerStandIn.http((n, r) -> r.body().contains("\"n\":3,") ? 501 : 200));
+        EventSpool spool = track(new EventSpool(dir));
+        for (int i = 0; i < 10; i++) {
+            spool.append(EventSpool.ALERT, alert(i));
+        }
+        SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 10).withDeadLetters(1_000, Duration.ofMillis(300), 1 << 20));
+
+        await("all but the failing one", Duration.ofSeconds(20), () -> shipper.shipped() == 9 && shipper.deadLettered() == 1);
+        DeadLetters.Letter letter = shipper.deadLetters().list().get(0);
+        assertThat(letter.attempts()).isBetween(2, 999);
+        assertThat(Duration.between(letter.firstAttempt(), letter.lastAttempt())).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(numbers(manager.acceptedEvents())).isEqualTo(List.of(0, 1, 2, 4, 5, 6, 7, 8, 9));
     }
 
     @Test
