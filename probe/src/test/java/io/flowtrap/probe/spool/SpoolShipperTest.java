@@ -136,9 +136,10 @@ class SpoolShipperTest {
         assertThat(requests.subList(0, 5)).extracting(ManagerStandIn.Request::body).containsOnly(requests.get(0).body());
         long waitedMillis = (requests.get(4).nanos() - requests.get(0).nanos()) / 1_000_000;
         assertThat(waitedMillis).isGreaterThanOrEqualTo(300);
+        // Lower bounds only: a busy machine can stretch any gap, never shorten one (comparing the first
+        // gap with the last failed once on a loaded machine).
         long lastGap = (requests.get(4).nanos() - requests.get(3).nanos()) / 1_000_000;
-        long firstGap = (requests.get(1).nanos() - requests.get(0).nanos()) / 1_000_000;
-        assertThat(lastGap).isGreaterThan(firstGap);
+        assertThat(lastGap).as("the fourth back-off").isGreaterThanOrEqualTo(160);
     }
 
     @Test
