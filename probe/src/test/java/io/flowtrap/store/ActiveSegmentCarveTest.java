@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * sealed the active segment (three fsyncs and a manifest rewrite): 100 carves made 100 tiny
  * segments. Real writer thread, real files; every carve checked against what was appended.
  */
+@Tag("hostile-input")
 class ActiveSegmentCarveTest {
     private static final long SECOND = 1_000_000_000L;
 

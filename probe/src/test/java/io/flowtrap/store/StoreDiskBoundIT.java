@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * between the rounds map segment after segment; before {@link Segments} released mappings at
  * rotation, each carved segment's blocks stayed held after its deletion until a garbage collection.
  */
+@Tag("hostile-input")
 class StoreDiskBoundIT {
     private static final long KB = 1024;
     private static final long MAX = 2048 * KB;

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writing, the segment being written holds only whole records, none twice (our reader, tcpdump,
  * recovery of a copy), and the writer resumes by itself once there is room.
  */
+@Tag("hostile-input")
 class StoreWriteFailureIT {
     @TempDir
     Path work;

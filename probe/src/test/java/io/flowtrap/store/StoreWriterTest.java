@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -185,6 +186,7 @@ class StoreWriterTest {
     }
 
     @Test
+    @Tag("hostile-input")
     void aStepOfTheWallClockNeitherSealsEachSegmentAtOnceNorHoldsOneOpen() throws Exception {
         // Live, the producer's clock is monotonic while packet timestamps follow the wall clock: after a
         // step they differ by the step. A segment's age is counted on the producer's clock from its opening.

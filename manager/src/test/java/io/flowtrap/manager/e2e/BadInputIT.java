@@ -24,12 +24,14 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every bad request the REST chain can get, each answered with its status and a JSON
  * {@code {"error", "detail"}} body, and none of them writing anything outside the job area.
  */
+@Tag("hostile-input")
 class BadInputIT {
     private static final DateTimeFormatter SURICATA = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxx");
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * error; a carve announced larger than the manager stores is refused (413) before a byte is stored;
  * the download cache stays within its quota, the oldest pcap evicted first and counted.
  */
+@Tag("hostile-input")
 class ExtractionJobLimitsIT {
     private static final String CHAIN = "/rest/rules/filestore_pcap/";
     private static final long QUOTA = 2_000;

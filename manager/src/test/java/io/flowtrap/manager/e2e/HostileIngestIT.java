@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * by alerts_tail, the conflicting parts kept as they came in {@code unindexed_fields}; the ingest
  * report (200) names them per line. Only a bad value in a field that finds the flow refuses its line.
  */
+@Tag("hostile-input")
 class HostileIngestIT {
     private static FlowtrapSystem system;
     private static JsonNode hit;

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * spool part), and once space returns the next alert is spooled and shipped to a real HTTP server on
  * loopback, with nothing restarted.
  */
+@Tag("hostile-input")
 class AlertForwardingFullDiskIT {
     private static final long T0 = 1_700_000_000_000_000_000L;
 

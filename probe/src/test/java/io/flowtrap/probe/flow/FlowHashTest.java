@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class FlowHashTest {
@@ -87,5 +88,35 @@ class FlowHashTest {
             differences.add(a.hashKey(key, 0) ^ b.hashKey(key, 0));
         }
         assertThat(differences).hasSize(100).doesNotContain(0L);
+    }
+
+    @Test
+    @Tag("hostile-input")
+    void keysCraftedToShareAnIndexPositionUnderOneKeyScatterUnderTheProbesOwn() {
+        // What an attacker who knew (or guessed) a table's key could send: 64 flows whose hashes share
+        // their top 12 bits, i.e. one home position in a 4,096-entry index. A table keyed at random
+        // places them as it would any 64 flows.
+        FlowHash known = new FlowHash(0x0706050403020100L, 0x0f0e0d0c0b0a0908L);
+        FlowHash probes = FlowHash.random();
+        byte[] key = new byte[FlowKey.SIZE];
+        key[0] = 4;
+        key[1] = 6;
+        Set<Long> homesUnderKnown = new HashSet<>();
+        Set<Long> homesUnderProbes = new HashSet<>();
+        int crafted = 0;
+        for (int port = 0; crafted < 64; port++) {
+            key[8] = (byte) (port >>> 24);
+            key[9] = (byte) (port >>> 16);
+            key[40] = (byte) (port >>> 8);
+            key[41] = (byte) port;
+            if (known.hashKey(key, 0) >>> 52 == 0xABC) {
+                crafted++;
+                homesUnderKnown.add(known.hashKey(key, 0) >>> 52);
+                homesUnderProbes.add(probes.hashKey(key, 0) >>> 52);
+            }
+        }
+        assertThat(homesUnderKnown).hasSize(1);
+        // 64 draws among 4,096 positions: about 63.5 distinct on average; fewer than 56 is far out
+        assertThat(homesUnderProbes).hasSizeGreaterThan(56);
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class FlowTableTest {
@@ -134,6 +135,7 @@ class FlowTableTest {
     }
 
     @Test
+    @Tag("hostile-input")
     void aFullTableEvictsTheLeastRecentlyActiveUnarmedFlowFirst() {
         table = new FlowTable(3, FlowTimeouts.defaults());
         int a = track(key(17, 1, 1, 9, 9, 0), 17, 0, true, 1);
@@ -153,6 +155,7 @@ class FlowTableTest {
     }
 
     @Test
+    @Tag("hostile-input")
     void armedFlowsStillExpireAndAreEvictedOnlyWhenNoFlowWaits() {
         table = new FlowTable(3, timeouts(30, 600, 10, 100));
         int a = track(key(17, 1, 1, 9, 9, 0), 17, 0, true, 1 * SECOND);

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it lost in packets and bytes, and writes again by itself once there is room: a second replay,
  * an hour of packet time later, is stored. Every packet handed to the store is stored or counted.
  */
+@Tag("hostile-input")
 class StoreFullDiskIT {
     @TempDir
     Path work;

@@ -9,10 +9,12 @@ import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Alerts handed to a capture thread that is not draining: the inbox fills, and what it refuses is counted. */
+@Tag("hostile-input")
 class CaptureEngineInboxTest {
     @TempDir
     Path dir;

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,6 +92,7 @@ class CaptureEngineTest {
     }
 
     @Test
+    @Tag("hostile-input")
     void withMonotonicTimersABackwardStepOfTheWallClockHoldsNoFlowOpen() throws Exception {
         long hour = 3_600_000_000_000L;
         try (CapturePipeline p = CapturePipeline.open(

@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import net.openhft.chronicle.queue.RollCycles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fault); once the filler is gone the spool takes events again by itself, and the shipper delivers
  * every event the spool took, in order.
  */
+@Tag("hostile-input")
 class SpoolFullDiskIT {
     private static final String TOKEN = "k";
 

@@ -19,10 +19,12 @@ import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("hostile-input")
 class SpoolShipperTest {
 
     private static final String TOKEN = "s3cret-token";
