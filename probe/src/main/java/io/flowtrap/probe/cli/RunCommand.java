@@ -205,8 +205,8 @@ final class RunCommand implements Callable<Integer> {
                 forwarding.accept(alert);
             }
             try (OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap);
-                    OfflinePcapSource twin = OfflinePcapSource.asFastAsPossible(pcap)) {
-                packets = Replay.resolvingAheadHelps()
+                    OfflinePcapSource twin = Replay.resolvingAheadHelps() ? OfflinePcapSource.asFastAsPossible(pcap) : null) {
+                packets = twin != null
                         ? Replay.runResolvingAhead(source, twin, schedule, pipeline, shift)
                         : Replay.run(source, schedule, pipeline, shift);
             }
