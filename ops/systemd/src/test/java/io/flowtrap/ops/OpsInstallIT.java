@@ -65,6 +65,12 @@ class OpsInstallIT {
         assertMode(root.resolve("etc/tls/server.key"), "root", "root", "rw-------");
         assertMode(root.resolve("etc/tls/ca.key"), "root", "root", "rw-------");
         assertMode(root.resolve("etc/tls/ca.pem"), "root", "root", "rw-r--r--");
+        assertMode(root.resolve("etc/probe/server.key"), "flowtrap-probe", "flowtrap-probe", "rw-------");
+        assertMode(root.resolve("etc/probe/probe-api.token"), "flowtrap-probe", "flowtrap-probe", "rw-------");
+        assertMode(root.resolve("etc/manager/server.key"), "flowtrap-manager", "flowtrap-manager", "rw-------");
+        assertMode(root.resolve("etc/manager/probe-api.token"), "flowtrap-manager", "flowtrap-manager", "rw-------");
+        assertMode(root.resolve("etc/probe"), "root", "flowtrap-probe", "rwxr-x---");
+        assertThat(Files.readString(root.resolve("etc/manager/probe-api.token"))).as("the manager presents the probe's key").isEqualTo(key);
         assertMode(root.resolve("etc/probe.yaml"), "root", "flowtrap-probe", "rw-r-----");
         assertMode(root.resolve("etc/manager.yml"), "root", "flowtrap-manager", "rw-r-----");
         assertMode(root.resolve("opt/bin/flowtrap-probe"), "root", "root", "rwxr-xr-x");
@@ -78,8 +84,10 @@ class OpsInstallIT {
                 "AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN", "CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN",
                 "StateDirectory=flowtrap-verify/probe", "RuntimeDirectory=flowtrap-verify", "ProtectSystem=strict");
         assertThat(Files.readString(root.resolve("etc/probe.yaml")))
-                .contains("dir: /var/lib/flowtrap-verify/probe/store", "eve-socket: /run/flowtrap-verify/eve.sock",
-                        "/run/credentials/flowtrap-verify-probe.service/probe-api.token");
+                .contains("dir: /var/lib/flowtrap-verify/probe/store", "eve-socket: /run/flowtrap-verify/eve/eve.sock",
+                        "token-file: " + root.resolve("etc/probe/probe-api.token"));
+        assertThat(Files.readString(root.resolve("etc/manager.yml")))
+                .contains("data-dir: /var/lib/flowtrap-verify/manager", "certificate-private-key: " + root.resolve("etc/manager/server.key"));
 
         Result verify = run(List.of("systemd-analyze", "verify", root.resolve("units/flowtrap-verify-probe.service").toString(),
                 root.resolve("units/flowtrap-verify-manager.service").toString()));
@@ -105,7 +113,6 @@ class OpsInstallIT {
             assertThat(install.exit()).as(install.output()).isZero();
             int probePort = freePort();
             int managerPort = freePort();
-            String credentials = "/run/credentials/" + name;
             Files.writeString(etc.resolve("probe.yaml"), String.join("\n",
                     "name: it-probe",
                     "capture:",
@@ -120,12 +127,12 @@ class OpsInstallIT {
                     "  segment-size: 16MB",
                     "  write-buffer: 16MB",
                     "alerts:",
-                    "  eve-socket: /run/" + name + "/eve.sock",
+                    "  eve-socket: /run/" + name + "/eve/eve.sock",
                     "api:",
                     "  listen: 127.0.0.1:" + probePort,
-                    "  token-file: " + credentials + "-probe.service/probe-api.token",
+                    "  token-file: " + etc.resolve("probe/probe-api.token"),
                     "  tls-certificate: " + etc.resolve("tls/server.pem"),
-                    "  tls-key: " + credentials + "-probe.service/server.key",
+                    "  tls-key: " + etc.resolve("probe/server.key"),
                     "  carve-dir: /var/lib/" + name + "/probe/carves",
                     ""));
             Files.writeString(etc.resolve("manager.yml"), String.join("\n",
@@ -133,7 +140,7 @@ class OpsInstallIT {
                     "  port: " + managerPort,
                     "  ssl:",
                     "    certificate: " + etc.resolve("tls/server.pem"),
-                    "    certificate-private-key: " + credentials + "-manager.service/server.key",
+                    "    certificate-private-key: " + etc.resolve("manager/server.key"),
                     "spring:",
                     "  elasticsearch:",
                     "    uris: " + ElasticsearchNode.shared().url(),
@@ -144,7 +151,7 @@ class OpsInstallIT {
                     "  probes:",
                     "    - name: it-probe",
                     "      url: https://127.0.0.1:" + probePort,
-                    "      token-file: " + credentials + "-manager.service/probe-api.token",
+                    "      token-file: " + etc.resolve("manager/probe-api.token"),
                     "      ca-certificate: " + etc.resolve("tls/ca.pem"),
                     ""));
             Result start = run(List.of("systemctl", "start", name + "-probe.service", name + "-manager.service"));
@@ -163,10 +170,19 @@ class OpsInstallIT {
             assertThat(manager.get("Uid").split("\\s+")[0]).isEqualTo(uid("flowtrap-manager"));
             assertThat(Long.parseLong(manager.get("CapEff"), 16)).isZero();
             assertThat(Long.parseLong(manager.get("CapBnd"), 16)).isZero();
-            Path socket = Path.of("/run/" + name + "/eve.sock");
+            Path socket = Path.of("/run/" + name + "/eve/eve.sock");
             PosixFileAttributes eve = Files.readAttributes(socket, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             assertThat(eve.group().getName()).as("Suricata's group may connect").isEqualTo("flowtrap-eve");
             assertThat(PosixFilePermissions.toString(eve.permissions())).isEqualTo("rw-rw----");
+            // a user in group flowtrap-eve connects; the same user without it may not
+            String connect = "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()";
+            Result member = run(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--groups=flowtrap-eve",
+                    "/usr/bin/python3", "-c", connect, socket.toString()));
+            assertThat(member.exit()).as(member.output()).isZero();
+            Result stranger = run(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                    "/usr/bin/python3", "-c", connect, socket.toString()));
+            assertThat(stranger.exit()).isNotZero();
+            assertThat(stranger.output()).contains("PermissionError");
         } finally {
             run(List.of("systemctl", "stop", name + "-probe.service", name + "-manager.service"));
             Files.deleteIfExists(units.resolve(name + "-probe.service"));
