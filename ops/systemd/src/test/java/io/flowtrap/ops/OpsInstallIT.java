@@ -183,6 +183,14 @@ class OpsInstallIT {
                     "/usr/bin/python3", "-c", connect, socket.toString()));
             assertThat(stranger.exit()).isNotZero();
             assertThat(stranger.output()).contains("PermissionError");
+
+            // SIGTERM ends both cleanly: stopped, not failed
+            Result stop = run(List.of("systemctl", "stop", name + "-probe.service", name + "-manager.service"));
+            assertThat(stop.exit()).as(stop.output()).isZero();
+            for (String unit : List.of(name + "-probe.service", name + "-manager.service")) {
+                Result state = run(List.of("systemctl", "show", "--property=ActiveState,Result", unit));
+                assertThat(state.output()).as(unit + journal(name)).contains("ActiveState=inactive", "Result=success");
+            }
         } finally {
             run(List.of("systemctl", "stop", name + "-probe.service", name + "-manager.service"));
             Files.deleteIfExists(units.resolve(name + "-probe.service"));
