@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerApplication;
 import io.flowtrap.manager.tokens.Role;
 import io.flowtrap.manager.tokens.TokenStore;
+import io.flowtrap.schemas.DocumentSchema;
+import io.flowtrap.schemas.DocumentSchema.Document;
 import io.flowtrap.testkit.ElasticsearchNode;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -67,6 +69,7 @@ class SecuredElasticsearchIT {
             String base = "http://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
             HttpResponse<String> health = get(base + "/rest/health", null);
             assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+            assertThat(DocumentSchema.of(Document.MANAGER_HEALTH).validate(JSON.readTree(health.body()))).isEmpty();
             assertThat(JSON.readTree(health.body()).path("elasticsearch").path("status").asText()).isEqualTo("ok");
 
             long flowId = 880_000_000L + (System.nanoTime() & 0xffff);
@@ -98,6 +101,7 @@ class SecuredElasticsearchIT {
             String base = "http://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
             HttpResponse<String> health = get(base + "/rest/health", null);
             assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
+            assertThat(DocumentSchema.of(Document.MANAGER_HEALTH).validate(JSON.readTree(health.body()))).isEmpty();
             JsonNode es = JSON.readTree(health.body()).path("elasticsearch");
             assertThat(es.path("status").asText()).isEqualTo("refused");
             assertThat(es.path("detail").asText()).contains("refused the manager's credentials (401)", "spring.elasticsearch.username");
@@ -118,6 +122,7 @@ class SecuredElasticsearchIT {
             String base = "http://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
             HttpResponse<String> health = get(base + "/rest/health", null);
             assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
+            assertThat(DocumentSchema.of(Document.MANAGER_HEALTH).validate(JSON.readTree(health.body()))).isEmpty();
             JsonNode es = JSON.readTree(health.body()).path("elasticsearch");
             assertThat(es.path("status").asText()).isEqualTo("untrusted");
             assertThat(es.path("detail").asText()).contains("TLS failed", "spring.elasticsearch.restclient.ssl.bundle");
