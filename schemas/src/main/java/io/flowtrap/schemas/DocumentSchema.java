@@ -42,6 +42,8 @@ public final class DocumentSchema {
         APPLIANCES_ANSWER("appliances-answer.schema.json"),
         /** {@code GET /rest}'s answer. */
         REST_ROOT("rest-root.schema.json"),
+        /** {@code GET /rest/health}'s answer: whether the manager can use Elasticsearch, and why not. */
+        MANAGER_HEALTH("manager-health.schema.json"),
         /** Every error of the manager and the probe API: {@code {"error", "detail"}}. */
         ERROR("error.schema.json"),
         /** The probe API's answer to {@code POST /api/v1/carves/<job>}. */

@@ -234,6 +234,11 @@ class DocumentSchemaTest {
                 bad(Document.PROBE_STORE_STATUS, "unknown key", o -> o.put("flow_entries", 1),
                         "$: property 'flow_entries' is not defined in the schema and the schema does not allow additional properties"),
 
+                bad(Document.MANAGER_HEALTH, 1, "ok with Elasticsearch refusing", o -> o.put("status", "ok"),
+                        "$.elasticsearch.status: must be the constant value 'ok'"),
+                bad(Document.MANAGER_HEALTH, "no reason", o -> obj(o.get("elasticsearch")).remove("detail"),
+                        "$.elasticsearch: required property 'detail' not found"),
+
                 bad(Document.PROBE_HEALTH, "status down", o -> o.put("status", "down"), "$.status: must be the constant value 'ok'"),
                 bad(Document.PROBE_HEALTH, "no probe", o -> o.remove("probe"), "$: required property 'probe' not found"),
                 bad(Document.PROBE_HEALTH, "probe with a space", o -> o.put("probe", "sensor 1"),

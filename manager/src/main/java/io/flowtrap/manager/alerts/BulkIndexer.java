@@ -59,7 +59,8 @@ public class BulkIndexer {
 
     /**
      * Indexes every document. Throws IOException when Elasticsearch cannot take them now (down,
-     * or any document answered 429 or 5xx): the whole batch may then be sent again, harmlessly.
+     * refusing the manager's credentials or role, or any document answered 429 or 5xx): the whole
+     * batch may then be sent again, harmlessly.
      */
     public Outcome index(List<? extends IndexedDocument> documents) throws IOException {
         int indexed = 0;
@@ -128,6 +129,10 @@ public class BulkIndexer {
         } catch (ElasticsearchException e) {
             if (transientStatus(e.status())) { // overloaded, no master, shards not ready: later
                 throw new IOException("elasticsearch cannot index now (" + e.status() + " " + e.getMessage() + ")", e);
+            }
+            if (e.status() == 401 || e.status() == 403) { // our credentials or role: the batch waits until they are fixed
+                throw new IOException("elasticsearch refused the manager (" + e.status() + " " + e.getMessage()
+                        + "); see GET /rest/health", e);
             }
             if (pending.size() == 1) {
                 return Collections.singletonList(new ItemError(e.status(), e.status() + " " + e.getMessage()));

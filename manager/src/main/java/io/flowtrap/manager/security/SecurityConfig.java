@@ -62,7 +62,7 @@ public class SecurityConfig {
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .addFilterBefore(tokenFilter, BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(auth -> auth
-                        .requestMatchers(HttpMethod.GET, "/rest", "/rest/").permitAll()
+                        .requestMatchers(HttpMethod.GET, "/rest", "/rest/", "/rest/health", "/rest/health/").permitAll()
                         .requestMatchers("/rest/appliances/**").hasRole(ADMIN)
                         .requestMatchers("/rest/**").hasAnyRole(ANALYST, ADMIN)
                         .requestMatchers("/api/ingest/**").hasAnyRole(PROBE, ADMIN)

@@ -1,6 +1,7 @@
 package io.flowtrap.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -8,7 +9,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Base64;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.elasticsearch.ElasticsearchContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -24,6 +31,13 @@ import org.testcontainers.utility.DockerImageName;
  * </ol>
  * {@link #stop()} and {@link #start()} take the node down and up again with its data, for outage
  * tests (a container is paused and unpaused; an external cluster refuses).
+ *
+ * <p>{@link #sharedSecured()} is another node, with its security on as in production: HTTPS with
+ * a certificate from {@code ops/tls/make-certs} ({@link #caCertificate()} is its CA) and a user
+ * ({@link #username()}, {@link #password()}) in its file realm. It is always the local
+ * distribution, on {@code FLOWTRAP_TEST_ES_SECURED_PORT} (9251) with its files in
+ * {@code FLOWTRAP_TEST_ES_SECURED_HOME} (/var/tmp/flowtrap-es-test-secured); {@link #shared()}
+ * stays as it was, security off.
  */
 public final class ElasticsearchNode {
     /** Where the node comes from. */
@@ -31,6 +45,9 @@ public final class ElasticsearchNode {
 
     private static final String IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.21";
     private static ElasticsearchNode shared;
+    private static ElasticsearchNode sharedSecured;
+    private static final String SECURED_USER = "flowtrap-it";
+    private static final String SECURED_PASSWORD = "flowtrap-it-password";
 
     private final Kind kind;
     private final String url;
@@ -38,14 +55,24 @@ public final class ElasticsearchNode {
     private final Path repo;
     private final String port;
     private final String home;
+    /** Security on: the TLS directory (ca.pem, server.pem, server.key); null when off. */
+    private final Path tls;
+    private final HttpClient http;
 
     private ElasticsearchNode(Kind kind, String url, ElasticsearchContainer container, Path repo, String port, String home) {
+        this(kind, url, container, repo, port, home, null);
+    }
+
+    private ElasticsearchNode(Kind kind, String url, ElasticsearchContainer container, Path repo, String port, String home,
+            Path tls) {
         this.kind = kind;
         this.url = url;
         this.container = container;
         this.repo = repo;
         this.port = port;
         this.home = home;
+        this.tls = tls;
+        this.http = tls == null ? HttpClient.newHttpClient() : HttpClient.newBuilder().sslContext(trusting(tls.resolve("ca.pem"))).build();
     }
 
     /** The node of this JVM, started on first call. */
@@ -78,6 +105,40 @@ public final class ElasticsearchNode {
         node.script("start");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> node.script("stop"), "elasticsearch-stop"));
         return node;
+    }
+
+    /** The node with its security on (HTTPS, a user and password), started on first call. */
+    public static synchronized ElasticsearchNode sharedSecured() {
+        if (sharedSecured == null) {
+            Path repo = repository();
+            String port = env("FLOWTRAP_TEST_ES_SECURED_PORT", "9251");
+            String home = env("FLOWTRAP_TEST_ES_SECURED_HOME", "/var/tmp/flowtrap-es-test-secured");
+            Path tls = Path.of(home + "-tls");
+            // make-certs first: the client's trust is built from its CA when the node is made
+            ProcessBuilder certs = new ProcessBuilder(repo.resolve("ops/tls/make-certs").toString(), tls.toString());
+            run(certs, "ops/tls/make-certs");
+            ElasticsearchNode node = new ElasticsearchNode(Kind.LOCAL_DISTRIBUTION, "https://127.0.0.1:" + port, null, repo,
+                    port, home, tls);
+            node.script("start");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> node.script("stop"), "elasticsearch-secured-stop"));
+            sharedSecured = node;
+        }
+        return sharedSecured;
+    }
+
+    /** The user of a node with its security on; null when it is off. */
+    public String username() {
+        return tls == null ? null : SECURED_USER;
+    }
+
+    /** That user's password; null when security is off. */
+    public String password() {
+        return tls == null ? null : SECURED_PASSWORD;
+    }
+
+    /** The CA that signed the node's HTTPS certificate (PEM); null when security is off. */
+    public Path caCertificate() {
+        return tls == null ? null : tls.resolve("ca.pem");
     }
 
     public Kind kind() {
@@ -115,7 +176,11 @@ public final class ElasticsearchNode {
                     .header("Content-Type", "application/json");
             b.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
-            HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (tls != null) {
+                b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (SECURED_USER + ":" + SECURED_PASSWORD).getBytes(StandardCharsets.UTF_8)));
+            }
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + url + path + ": " + e, e);
@@ -152,18 +217,27 @@ public final class ElasticsearchNode {
     }
 
     private void script(String verb) {
-        ProcessBuilder pb = new ProcessBuilder(repo.resolve("ops/elasticsearch/" + verb).toString())
-                .redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(repo.resolve("ops/elasticsearch/" + verb).toString());
         pb.environment().put("FLOWTRAP_ES_PORT", port);
         pb.environment().put("FLOWTRAP_ES_HOME", home);
+        if (tls != null) {
+            pb.environment().put("FLOWTRAP_ES_SECURE", tls.toString());
+            pb.environment().put("FLOWTRAP_ES_USER", SECURED_USER);
+            pb.environment().put("FLOWTRAP_ES_PASSWORD", SECURED_PASSWORD);
+        }
+        run(pb, "ops/elasticsearch/" + verb);
+    }
+
+    private static void run(ProcessBuilder pb, String what) {
+        pb.redirectErrorStream(true);
         try {
             Process p = pb.start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
-                throw new IllegalStateException("ops/elasticsearch/" + verb + " failed:\n" + output);
+                throw new IllegalStateException(what + " failed:\n" + output);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run ops/elasticsearch/" + verb + ": " + e, e);
+            throw new IllegalStateException("cannot run " + what + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -182,6 +256,22 @@ public final class ElasticsearchNode {
             }
         }
         throw new IllegalStateException("cannot find the repository (ops/elasticsearch/start); set -Dflowtrap.repo");
+    }
+
+    /** An SSL context trusting the one CA in {@code caPem}. */
+    private static SSLContext trusting(Path caPem) {
+        try (InputStream in = Files.newInputStream(caPem)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + caPem + ": " + e, e);
+        }
     }
 
     private static String env(String name, String fallback) {
