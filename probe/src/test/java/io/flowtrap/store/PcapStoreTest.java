@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,6 +131,7 @@ class PcapStoreTest {
 
     /** Hostile input (issue 8, item 9): captured packets are private to the probe's user and group. */
     @Test
+    @Tag("hostile-input")
     void everyFileTheStoreMakesIsReadableByItsUserAndGroupOnly() throws Exception {
         Path store = dir.resolve("store");
         java.nio.file.Files.createDirectories(store);

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +45,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * delivery is answered 503 (the probe keeps it in its spool): nothing indexed, nothing lost.
  */
 @ExtendWith(OutputCaptureExtension.class)
+@Tag("hostile-input")
 class SecuredElasticsearchIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PROBE = "sensor-secured";

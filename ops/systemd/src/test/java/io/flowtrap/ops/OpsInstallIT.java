@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * started for real, their health endpoints answering, each running as its own user with the
  * capabilities it was given (the probe CAP_NET_RAW and CAP_NET_ADMIN only, the manager none).
  */
+@Tag("hostile-input")
 class OpsInstallIT {
     private static final Path REPO = ElasticsearchNode.repository();
     /** CAP_NET_ADMIN (12) and CAP_NET_RAW (13), as /proc/PID/status prints capability sets. */

@@ -20,10 +20,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Carves from a real store (ops/demo-data replayed) into a real directory. */
+@Tag("hostile-input")
 class CarveJobsTest {
     @TempDir
     static Path storeDir;

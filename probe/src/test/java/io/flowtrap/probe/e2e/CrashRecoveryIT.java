@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * has the next one open, so every round dies with a segment being written, however fast or slow
  * the machine. (A replay of the corpus writes 9 segments of 64 KB; a round waits for 2 to 6.)
  */
+@Tag("hostile-input")
 class CrashRecoveryIT {
     private static final int ROUNDS = 8;
 
