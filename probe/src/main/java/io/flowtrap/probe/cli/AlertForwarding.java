@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.probe.alert.AlertSink;
 import io.flowtrap.probe.alert.EveAlert;
+import io.flowtrap.probe.pipeline.BoundedInbox;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.spool.EventSpool;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import net.openhft.chronicle.queue.RollCycles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,24 +28,45 @@ import org.slf4j.LoggerFactory;
  * nothing. It never throws at its callers: an event the spool cannot take (a full disk, a failure of
  * the queue) is counted in {@link #unspooled()} and the caller goes on (the alert has armed its flow
  * already). Thread-safe ({@link EventSpool#append} is).
+ *
+ * <p>Flow records are told on the capture thread as flows end; that thread must never wait on a disk
+ * (the spool's queue is a memory-mapped file, and each write first asks the file system for room),
+ * so it only puts the record in a bounded inbox, and a thread of its own builds the JSON and spools
+ * it. A record the inbox has no room for is counted as unspooled, never waited for.
  */
 final class AlertForwarding implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlertForwarding.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Flow records that may wait for the spooling thread: a few seconds of flows ending. */
+    static final int FLOW_RECORDS_WAITING = 1 << 14;
+    /** How long the spooling thread sleeps when no record waits: the latency a flow record may get. */
+    private static final long FLOW_SPOOLER_IDLE_NANOS = 20_000_000L;
+
     private final EventSpool spool;
     private final SpoolShipper shipper;
     private final AtomicLong spoolFailures = new AtomicLong();
+    private final BoundedInbox<CaptureEngine.StoredFlow> flowRecords;
+    private final AtomicLong flowRecordsRefused = new AtomicLong();
+    private final Thread flowSpooler;
+    private volatile boolean closing;
+    private boolean recordsMayWait; // the capture thread's own
 
-    private AlertForwarding(EventSpool spool, SpoolShipper shipper) {
+    AlertForwarding(EventSpool spool, SpoolShipper shipper, int flowRecordsWaiting) {
         this.spool = spool;
         this.shipper = shipper;
+        this.flowRecords = spool == null ? null : new BoundedInbox<>(flowRecordsWaiting);
+        this.flowSpooler = spool == null ? null : new Thread(this::spoolFlowRecords, "flowtrap-flow-records");
+        if (flowSpooler != null) {
+            flowSpooler.setDaemon(true);
+            flowSpooler.start();
+        }
     }
 
     static AlertForwarding start(ProbeSettings settings) throws IOException {
         ProbeSettings.Manager manager = settings.manager();
         if (manager.url() == null) {
-            return new AlertForwarding(null, null);
+            return new AlertForwarding(null, null, 0);
         }
         String token;
         try {
@@ -70,7 +93,7 @@ final class AlertForwarding implements AutoCloseable {
             throw e;
         }
         log.info("alerts are spooled in {} and shipped to {}", manager.spoolDir(), ingest);
-        return new AlertForwarding(spool, shipper);
+        return new AlertForwarding(spool, shipper, FLOW_RECORDS_WAITING);
     }
 
     /** Whether alerts and flow records go anywhere (manager.url is set). */
@@ -105,9 +128,12 @@ final class AlertForwarding implements AutoCloseable {
         }
     }
 
-    /** Events that could not be spooled (a full disk, a failing queue): lost to the manager, counted. */
+    /**
+     * Events that could not be spooled (a full disk, a failing queue, flow records beyond what may
+     * wait for the spooling thread): lost to the manager, counted.
+     */
     long unspooled() {
-        return spool == null ? 0 : spool.lost() + spoolFailures.get();
+        return spool == null ? 0 : spool.lost() + spoolFailures.get() + flowRecordsRefused.get();
     }
 
     /** The spool, or null without manager.url. */
@@ -130,11 +156,56 @@ final class AlertForwarding implements AutoCloseable {
                 + " delivery failures " + shipper.failures();
     }
 
-    /** A flow record: what the store holds of an alerted flow that ended. */
+    /**
+     * A flow record: what the store holds of an alerted flow that ended. Called on the capture
+     * thread: queued for the spooling thread, never written here.
+     */
     void accept(CaptureEngine.StoredFlow flow) {
-        if (spool == null) {
+        if (spool == null || flowRecords.offer(flow)) {
             return;
         }
+        if (recordsMayWait) { // a replay, or the last flows ending at once: no packet waits on this thread
+            while (!flowRecords.offer(flow)) {
+                LockSupport.unpark(flowSpooler);
+                LockSupport.parkNanos(this, 1_000_000L);
+            }
+            return;
+        }
+        if (flowRecordsRefused.getAndIncrement() == 0) {
+            log.warn("flow records end faster than they can be spooled ({} waiting): the ones that find no room"
+                    + " are counted as unspooled; later ones are counted, not logged", flowRecords.capacity());
+        }
+    }
+
+    /**
+     * Lets the records of flows ended from now on wait for room instead of being lost: for a replay
+     * (which waits for the store too), and once a live capture has ended, before every flow is ended
+     * at once. Call on the capture thread.
+     */
+    void recordsMayWait() {
+        recordsMayWait = true;
+    }
+
+    /** The spooling thread: takes flow records as they come, until closed and drained. */
+    private void spoolFlowRecords() {
+        while (true) {
+            CaptureEngine.StoredFlow flow = flowRecords.poll();
+            if (flow != null) {
+                spoolFlowRecord(flow);
+            } else if (closing) {
+                // close() set it after the last record was queued (the capture has ended), so what the
+                // poll above missed is visible now
+                while ((flow = flowRecords.poll()) != null) {
+                    spoolFlowRecord(flow);
+                }
+                return;
+            } else {
+                LockSupport.parkNanos(this, FLOW_SPOOLER_IDLE_NANOS);
+            }
+        }
+    }
+
+    private void spoolFlowRecord(CaptureEngine.StoredFlow flow) {
         ObjectNode record = JSON.createObjectNode()
                 .put("community_id", flow.communityId())
                 .put("first_ts", instant(flow.firstStoredNanos()))
@@ -153,6 +224,15 @@ final class AlertForwarding implements AutoCloseable {
 
     @Override
     public void close() {
+        if (flowSpooler != null) {
+            closing = true; // the capture has ended: no record comes after this
+            LockSupport.unpark(flowSpooler);
+            try {
+                flowSpooler.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (shipper != null) {
             shipper.close();
             log.info("shipper: {} shipped, {} rejected ({} in the dead letters), {} failed deliveries; backlog {};"

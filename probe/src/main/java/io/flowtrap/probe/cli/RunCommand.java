@@ -138,6 +138,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             } finally {
                 try {
+                    forwarding.recordsMayWait(); // the capture has ended
                     pipeline.engine().finish(); // ends every flow while their records can still be spooled
                     summary(pipeline.engine().counters().snapshot(), counters, pipeline.store());
                 } finally {
@@ -193,6 +194,7 @@ final class RunCommand implements Callable<Integer> {
     /** Replays capture.pcap-file with the alerts of alerts.eve-file, then serves until stopped. */
     private void replay(ProbeSettings settings, CapturePipeline pipeline, AlertIntakeCounters counters,
             AlertForwarding forwarding) throws IOException {
+        forwarding.recordsMayWait(); // a replay waits for the store, and so for the spool
         Path pcap = settings.capture().pcapFile();
         AlertSchedule schedule = AlertSchedule.read(settings.alerts().eveFile(), Duration.ZERO, new EveAlertParser(), counters);
         long packets;

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owned by one capture thread: {@link #onPacket} and {@link #onAlert} must be called from it.
  * Other threads hand alerts over with {@link #submit}, which the capture thread drains before each
- * packet (a bounded lock-free {@link AlertInbox} allocated up front; an empty poll allocates nothing).
+ * packet (a bounded lock-free {@link BoundedInbox} allocated up front; an empty poll allocates nothing).
  * An alert that finds the inbox full is counted as lost ({@link AlertIntakeCounters#inboxFull()})
  * and logged once per episode, never waited for.
  */
@@ -52,7 +52,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final DecodedPacket redecoded = new DecodedPacket();
     private final AlertIntakeCounters alertCounters;
     private final CaptureCounters counters = new CaptureCounters();
-    private final AlertInbox inbox = new AlertInbox(INBOX_CAPACITY);
+    private final BoundedInbox<EveAlert> inbox = new BoundedInbox<>(INBOX_CAPACITY);
     /** Set while alerts are being refused (the inbox is full): one warning per episode. */
     private final AtomicBoolean inboxOverflowing = new AtomicBoolean();
     private final AtomicLong inboxLostInEpisode = new AtomicLong();

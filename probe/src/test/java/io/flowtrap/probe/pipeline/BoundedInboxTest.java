@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The bounded alert hand-off: order, refusal when full, and many producers against one consumer. */
-class AlertInboxTest {
+class BoundedInboxTest {
     private static final String LINE = "{\"timestamp\":\"2025-01-02T03:04:05.123456+0000\",\"event_type\":\"alert\","
             + "\"src_ip\":\"10.0.0.1\",\"src_port\":1234,\"dest_ip\":\"10.0.0.2\",\"dest_port\":80,\"proto\":\"TCP\","
             + "\"alert\":{\"signature_id\":%d,\"signature\":\"t\"}}";
@@ -22,7 +22,7 @@ class AlertInboxTest {
 
     @Test
     void keepsOrderAndRefusesWhenFullWithoutLosingWhatItHolds() throws Exception {
-        AlertInbox inbox = new AlertInbox(5); // rounded up to 8
+        BoundedInbox<EveAlert> inbox = new BoundedInbox<>(5); // rounded up to 8
         assertThat(inbox.capacity()).isEqualTo(8);
         assertThat(inbox.poll()).isNull();
         for (int i = 0; i < 8; i++) {
@@ -40,7 +40,7 @@ class AlertInboxTest {
 
     @Test
     void manyProducersOneConsumerEveryOfferedAlertComesOutOnce() throws Exception {
-        AlertInbox inbox = new AlertInbox(64);
+        BoundedInbox<EveAlert> inbox = new BoundedInbox<>(64);
         int producers = 3;
         int perProducer = 50_000;
         EveAlert[] alerts = new EveAlert[producers];
