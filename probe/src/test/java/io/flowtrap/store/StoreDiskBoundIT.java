@@ -34,6 +34,7 @@ class StoreDiskBoundIT {
     @TempDir
     Path work;
 
+    private SmallFileSystem small;
     private Path fs;
 
     private static String run(String... command) throws Exception {
@@ -45,15 +46,15 @@ class StoreDiskBoundIT {
 
     @BeforeEach
     void mountFileSystemOfItsOwn() throws Exception {
-        fs = Files.createDirectories(work.resolve("fs"));
-        assertThat(run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", fs.toString())).endsWith("exit 0");
+        small = SmallFileSystem.mount(work.resolve("fs"), "16m");
+        fs = small.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
         // lazy: the verifier's pcap reader (io.flowtrap.pcap) leaves its read windows to the collector;
         // the store itself holds nothing once closed, which the test checks before the verifier runs
-        assertThat(run("umount", "--lazy", fs.toString())).endsWith("exit 0");
+        small.close();
     }
 
     /** Every file under {@code dir} this JVM has open or mapped (lsof -p). */

@@ -35,24 +35,20 @@ class StoreWriteFailureIT {
     @TempDir
     Path work;
 
+    private SmallFileSystem small;
     private Path fs;
 
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
-    }
 
     @BeforeEach
     void mountTinyFileSystem() throws Exception {
-        fs = Files.createDirectories(work.resolve("fs"));
-        run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", fs.toString());
+        small = SmallFileSystem.mount(work.resolve("fs"), "4m");
+        fs = small.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
         // lazy: the segments' memory mappings (index, verifier) keep it busy until they are collected
-        run("umount", "--lazy", fs.toString());
+        small.close();
     }
 
     /** Packet count tcpdump reads from a pcap, or -1 if it says the file is damaged. */

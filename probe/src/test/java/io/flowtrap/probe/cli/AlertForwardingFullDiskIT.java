@@ -1,5 +1,6 @@
 package io.flowtrap.probe.cli;
 
+import io.flowtrap.store.SmallFileSystem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
@@ -46,25 +47,21 @@ class AlertForwardingFullDiskIT {
     @TempDir
     Path work;
 
+    private SmallFileSystem small;
     private Path fs;
     private long ts = T0;
     private final PacketRecord packet = new PacketRecord();
 
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
-    }
 
     @BeforeEach
     void mountSmallFileSystem() throws Exception {
-        fs = Files.createDirectories(work.resolve("fs"));
-        run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", fs.toString());
+        small = SmallFileSystem.mount(work.resolve("fs"), "8m");
+        fs = small.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        run("umount", "--lazy", fs.toString());
+        small.close();
     }
 
     /** A TCP frame of client 10.0.0.{client}:{port} to 192.0.2.1:80. */

@@ -11,6 +11,7 @@ import io.flowtrap.probe.pipeline.AlertSchedule;
 import io.flowtrap.probe.pipeline.CaptureCounters;
 import io.flowtrap.probe.pipeline.CapturePipeline;
 import io.flowtrap.probe.pipeline.Replay;
+import io.flowtrap.store.SmallFileSystem;
 import io.flowtrap.store.BackpressurePolicy;
 import io.flowtrap.store.PcapStore;
 import io.flowtrap.store.Segment;
@@ -41,6 +42,7 @@ class StoreFullDiskIT {
     @TempDir
     Path work;
 
+    private SmallFileSystem small;
     private Path fs;
 
     private static String run(String... command) throws Exception {
@@ -53,13 +55,13 @@ class StoreFullDiskIT {
 
     @BeforeEach
     void mountTinyFileSystem() throws Exception {
-        fs = Files.createDirectories(work.resolve("fs"));
-        run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", fs.toString());
+        small = SmallFileSystem.mount(work.resolve("fs"), "1m");
+        fs = small.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        run("umount", "--lazy", fs.toString()); // lazy: the verifier's pcap reader leaves its windows to the collector
+        small.close(); // lazy: the verifier's pcap reader leaves its windows to the collector
     }
 
     private static Path demo() {

@@ -1,5 +1,6 @@
 package io.flowtrap.probe.spool;
 
+import io.flowtrap.store.SmallFileSystem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -33,23 +34,19 @@ class SpoolFullDiskIT {
     @TempDir
     Path work;
 
+    private SmallFileSystem small;
     private Path fs;
 
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
-    }
 
     @BeforeEach
     void mountSmallFileSystem() throws Exception {
-        fs = Files.createDirectories(work.resolve("fs"));
-        run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", fs.toString());
+        small = SmallFileSystem.mount(work.resolve("fs"), "8m");
+        fs = small.path();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        run("umount", "--lazy", fs.toString()); // lazy: the queue's mappings go when they are collected
+        small.close(); // lazy: the queue's mappings go when they are collected
     }
 
     private static String alert(int n) {
