@@ -92,13 +92,13 @@ class BadInputIT {
     void aMissingOrBadTokenIs401WithTheTokenChallenge() throws Exception {
         for (String path : List.of("/rest/rules/es/alerts_tail/", CHAIN + "abc/status/", CHAIN + "abc/download/",
                 CHAIN + "abc/retrieve/?host=sensor-1")) {
-            assertThat(expectError(system.get(path, null), 401).path("error").asText()).isEqualTo("authentication required");
-            assertThat(expectError(system.get(path, "0000000000000000000000000000000000000000"), 401).path("error").asText())
+            assertThat(FlowtrapSystem.expectError(system.get(path, null), 401).path("error").asText()).isEqualTo("authentication required");
+            assertThat(FlowtrapSystem.expectError(system.get(path, "0000000000000000000000000000000000000000"), 401).path("error").asText())
                     .isEqualTo("invalid token");
-            assertThat(expectError(system.get(path, "Bearer x"), 401).path("error").asText()).isEqualTo("invalid token");
+            assertThat(FlowtrapSystem.expectError(system.get(path, "Bearer x"), 401).path("error").asText()).isEqualTo("invalid token");
             assertThat(system.get(path, null).header("WWW-Authenticate")).isEqualTo("Token");
         }
-        expectError(system.post(CHAIN + "upload/?host=sensor-1", null, "application/json", new byte[0]), 401);
+        FlowtrapSystem.expectError(system.post(CHAIN + "upload/?host=sensor-1", null, "application/json", new byte[0]), 401);
         // the open reachability check
         assertThat(system.get("/rest", null).status()).isEqualTo(200);
         assertThat(DocumentSchema.of(Document.REST_ROOT).validate(system.get("/rest", null).json())).isEmpty();
@@ -110,14 +110,14 @@ class BadInputIT {
         var created = tokens.create(io.flowtrap.manager.tokens.Role.ANALYST, null, "to revoke");
         assertThat(system.get("/rest/rules/es/alerts_tail/", created.key()).status()).isEqualTo(200);
         assertThat(tokens.revoke(created.entry().id())).isTrue();
-        expectError(system.get("/rest/rules/es/alerts_tail/", created.key()), 401);
+        FlowtrapSystem.expectError(system.get("/rest/rules/es/alerts_tail/", created.key()), 401);
     }
 
     @Test
     void aKeyWithoutTheRoleIs403() throws Exception {
-        expectError(system.get("/rest/appliances/", system.analystToken), 403);
-        expectError(system.get("/rest/rules/es/alerts_tail/", system.probeToken), 403);
-        expectError(system.post("/api/ingest/events", system.analystToken, "application/x-ndjson", new byte[0]), 403);
+        FlowtrapSystem.expectError(system.get("/rest/appliances/", system.analystToken), 403);
+        FlowtrapSystem.expectError(system.get("/rest/rules/es/alerts_tail/", system.probeToken), 403);
+        FlowtrapSystem.expectError(system.post("/api/ingest/events", system.analystToken, "application/x-ndjson", new byte[0]), 403);
         FlowtrapSystem.Response admin = system.get("/rest/appliances/", system.adminToken);
         assertThat(admin.status()).isEqualTo(200);
         assertThat(admin.json().get(0).path("store").path("packets").asLong()).isPositive();
@@ -127,20 +127,20 @@ class BadInputIT {
 
     @Test
     void uploadsThatAreNoValidAlertAre400() throws Exception {
-        expectError(upload("{\"timestamp\": ".getBytes(StandardCharsets.UTF_8)), 400); // malformed JSON
-        expectError(upload("[1, 2]".getBytes(StandardCharsets.UTF_8)), 400); // not an object
-        expectError(upload("{\"hello\": \"world\"}".getBytes(StandardCharsets.UTF_8)), 400); // JSON that is no alert
+        FlowtrapSystem.expectError(upload("{\"timestamp\": ".getBytes(StandardCharsets.UTF_8)), 400); // malformed JSON
+        FlowtrapSystem.expectError(upload("[1, 2]".getBytes(StandardCharsets.UTF_8)), 400); // not an object
+        FlowtrapSystem.expectError(upload("{\"hello\": \"world\"}".getBytes(StandardCharsets.UTF_8)), 400); // JSON that is no alert
         ObjectNode flowEvent = hit.deepCopy();
         flowEvent.put("event_type", "flow");
-        expectError(upload(flowEvent), 400);
+        FlowtrapSystem.expectError(upload(flowEvent), 400);
         ObjectNode noIdentity = hit.deepCopy();
         noIdentity.remove(List.of("src_ip", "dest_ip", "community_id"));
-        expectError(upload(noIdentity), 400);
+        FlowtrapSystem.expectError(upload(noIdentity), 400);
         ObjectNode wrongTypes = hit.deepCopy();
         ((ObjectNode) wrongTypes.path("alert")).put("signature_id", "2029743");
         wrongTypes.put("src_port", "http");
-        assertThat(expectError(upload(wrongTypes), 400).path("detail").asText()).contains("signature_id", "src_port");
-        expectError(system.post(CHAIN + "upload/?host=sensor-1", system.analystToken, "multipart/form-data; boundary=x",
+        assertThat(FlowtrapSystem.expectError(upload(wrongTypes), 400).path("detail").asText()).contains("signature_id", "src_port");
+        FlowtrapSystem.expectError(system.post(CHAIN + "upload/?host=sensor-1", system.analystToken, "multipart/form-data; boundary=x",
                 "--x--\r\n".getBytes(StandardCharsets.UTF_8)), 400); // no file part
     }
 
@@ -150,16 +150,16 @@ class BadInputIT {
         java.util.Arrays.fill(big, (byte) ' ');
         big[0] = '{';
         big[big.length - 1] = '}';
-        expectError(upload(big), 413);
+        FlowtrapSystem.expectError(upload(big), 413);
     }
 
     @Test
     void anUnknownOrMissingProbeIsAClearError() throws Exception {
-        assertThat(expectError(uploadTo("sensor-9", hit.toString().getBytes(StandardCharsets.UTF_8)), 404)
+        assertThat(FlowtrapSystem.expectError(uploadTo("sensor-9", hit.toString().getBytes(StandardCharsets.UTF_8)), 404)
                 .path("detail").asText()).contains("sensor-9", "sensor-1");
         ObjectNode noHost = hit.deepCopy();
         noHost.remove("host");
-        expectError(system.post(CHAIN + "upload/", system.analystToken, multipartType(), multipart(
+        FlowtrapSystem.expectError(system.post(CHAIN + "upload/", system.analystToken, multipartType(), FlowtrapSystem.multipart(
                 noHost.toString().getBytes(StandardCharsets.UTF_8))), 400);
     }
 
@@ -172,19 +172,19 @@ class BadInputIT {
                 "a%2Fb", "%00", "a%00b", "%2Fetc%2Fpasswd", "..%5C..%5Csentinel.txt", "x".repeat(200));
         for (String name : hostile) {
             for (String step : List.of("status/", "download/", "retrieve/?host=sensor-1")) {
-                expectError(system.get(CHAIN + name + "/" + step, system.analystToken), 400);
+                FlowtrapSystem.expectError(system.get(CHAIN + name + "/" + step, system.analystToken), 400);
             }
-            expectError(system.post(CHAIN + name + "/extract_pcap/?host=sensor-1", system.analystToken,
+            FlowtrapSystem.expectError(system.post(CHAIN + name + "/extract_pcap/?host=sensor-1", system.analystToken,
                     "application/json", new byte[0]), 400);
         }
         for (String raw : List.of("/rest/rules/filestore_pcap/../../sentinel.txt/download/",
                 "/rest/rules/filestore_pcap//etc/passwd/download/")) {
-            expectError(system.get(raw, system.analystToken), 400);
+            FlowtrapSystem.expectError(system.get(raw, system.analystToken), 400);
         }
         for (String id : List.of("../../sentinel", "/etc/passwd", "a/b", "a\u0000b", "..")) {
             ObjectNode alert = hit.deepCopy();
             alert.put("_id", id);
-            expectError(upload(alert), 400);
+            FlowtrapSystem.expectError(upload(alert), 400);
         }
         assertThat(Files.readString(sentinel)).isEqualTo("untouched");
         assertThat(Files.getLastModifiedTime(Path.of("/etc/passwd"))).isEqualTo(passwd);
@@ -197,18 +197,18 @@ class BadInputIT {
     @Test
     void stepsOnUnknownJobsAre404AndOutOfOrderAre409() throws Exception {
         String unknown = "0123456789abcdef0123456789abcdef";
-        expectError(system.post(CHAIN + unknown + "/extract_pcap/?host=sensor-1", system.analystToken, "application/json", new byte[0]), 404);
-        expectError(system.get(CHAIN + unknown + "/retrieve/?host=sensor-1", system.analystToken), 404);
-        expectError(system.get(CHAIN + unknown + "/download/", system.analystToken), 404);
-        JsonNode unknownStatus = expectError(system.get(CHAIN + unknown + "/status/", system.analystToken), 404);
+        FlowtrapSystem.expectError(system.post(CHAIN + unknown + "/extract_pcap/?host=sensor-1", system.analystToken, "application/json", new byte[0]), 404);
+        FlowtrapSystem.expectError(system.get(CHAIN + unknown + "/retrieve/?host=sensor-1", system.analystToken), 404);
+        FlowtrapSystem.expectError(system.get(CHAIN + unknown + "/download/", system.analystToken), 404);
+        JsonNode unknownStatus = FlowtrapSystem.expectError(system.get(CHAIN + unknown + "/status/", system.analystToken), 404);
         assertThat(unknownStatus.path("status").asText()).isEqualTo("unknown");
         assertThat(DocumentSchema.of(Document.STATUS_ANSWER).validate(unknownStatus)).isEmpty();
         String job = upload(hit).json().path("filename").asText();
-        expectError(system.get(CHAIN + job + "/retrieve/?host=sensor-1", system.analystToken), 409);
-        expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
+        FlowtrapSystem.expectError(system.get(CHAIN + job + "/retrieve/?host=sensor-1", system.analystToken), 409);
+        FlowtrapSystem.expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
         assertThat(system.post(CHAIN + job + "/extract_pcap/?host=sensor-1", system.analystToken, "application/json",
                 new byte[0]).status()).isEqualTo(200);
-        expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
+        FlowtrapSystem.expectError(system.get(CHAIN + job + "/download/", system.analystToken), 409);
     }
 
     @Test
@@ -236,8 +236,8 @@ class BadInputIT {
     @Test
     void aProbeThatIsDownIs502AndOneThatDoesNotAnswerIs504() throws Exception {
         String job = upload(hit).json().path("filename").asText();
-        expectError(system.post(CHAIN + job + "/extract_pcap/?host=sensor-down", system.analystToken, "application/json", new byte[0]), 502);
-        expectError(system.post(CHAIN + job + "/extract_pcap/?host=sensor-silent", system.analystToken, "application/json", new byte[0]), 504);
+        FlowtrapSystem.expectError(system.post(CHAIN + job + "/extract_pcap/?host=sensor-down", system.analystToken, "application/json", new byte[0]), 502);
+        FlowtrapSystem.expectError(system.post(CHAIN + job + "/extract_pcap/?host=sensor-silent", system.analystToken, "application/json", new byte[0]), 504);
     }
 
     @Test
@@ -314,7 +314,7 @@ class BadInputIT {
         entries.addObject().put("id", "tk-00000000dead").put("sha256", io.flowtrap.api.auth.ApiToken.hash(unbound))
                 .put("role", "PROBE").put("label", "old").put("created", "2026-11-01T00:00:00Z").putNull("revoked");
         Files.writeString(tokensFile, entries.toString());
-        JsonNode refused = expectError(system.post("/api/ingest/events", unbound, "application/x-ndjson",
+        JsonNode refused = FlowtrapSystem.expectError(system.post("/api/ingest/events", unbound, "application/x-ndjson",
                 (own + "\n").getBytes(StandardCharsets.UTF_8)), 403);
         assertThat(refused.path("detail").asText()).contains("names no probe", "--role probe --probe NAME");
     }
@@ -353,7 +353,7 @@ class BadInputIT {
 
         byte[] tooLarge = (envelope(good) + "\n").repeat(5 * 1024 * 1024 / envelope(good).length() + 1).getBytes(StandardCharsets.UTF_8);
         assertThat(tooLarge.length).isGreaterThan(4 * 1024 * 1024);
-        JsonNode refused = expectError(system.post("/api/ingest/events", key, "application/x-ndjson", tooLarge), 413);
+        JsonNode refused = FlowtrapSystem.expectError(system.post("/api/ingest/events", key, "application/x-ndjson", tooLarge), 413);
         assertThat(refused.path("detail").asText()).contains("larger than 4194304 bytes", "nothing of it was taken");
     }
 
@@ -363,9 +363,9 @@ class BadInputIT {
 
     @Test
     void aQueryThatDoesNotParseIs400() throws Exception {
-        expectError(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:10.0.0.0/8", system.analystToken), 400);
-        expectError(system.get("/rest/rules/es/alerts_tail/?page=0", system.analystToken), 400);
-        expectError(system.get("/rest/rules/es/alerts_tail/?from_date=abc", system.analystToken), 400);
+        FlowtrapSystem.expectError(system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:10.0.0.0/8", system.analystToken), 400);
+        FlowtrapSystem.expectError(system.get("/rest/rules/es/alerts_tail/?page=0", system.analystToken), 400);
+        FlowtrapSystem.expectError(system.get("/rest/rules/es/alerts_tail/?from_date=abc", system.analystToken), 400);
         FlowtrapSystem.Response quoted = system.get("/rest/rules/es/alerts_tail/?qfilter=src_ip:%2210.0.0.0/8%22", system.analystToken);
         assertThat(quoted.status()).isEqualTo(200);
         assertThat(DocumentSchema.of(Document.ALERTS_PAGE).validate(quoted.json())).as(quoted.text()).isEmpty();
@@ -386,31 +386,12 @@ class BadInputIT {
     }
 
     private static FlowtrapSystem.Response uploadTo(String host, byte[] content) throws Exception {
-        return system.post(CHAIN + "upload/?host=" + host, system.analystToken, multipartType(), multipart(content));
+        return system.post(CHAIN + "upload/?host=" + host, system.analystToken, multipartType(), FlowtrapSystem.multipart(content));
     }
 
     private static String multipartType() {
         return "multipart/form-data; boundary=flowtrapboundary";
     }
 
-    /** A multipart body with one part, {@code file}, as requests sends it. */
-    private static byte[] multipart(byte[] content) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream(content.length + 256);
-        body.writeBytes(("--flowtrapboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"myalert.json\"\r\n"
-                + "Content-Type: multipart/form-data\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(content);
-        body.writeBytes("\r\n--flowtrapboundary--\r\n".getBytes(StandardCharsets.US_ASCII));
-        return body.toByteArray();
-    }
 
-    /** Asserts the status and the {@code {"error", "detail"}} body; returns the body. */
-    private static JsonNode expectError(FlowtrapSystem.Response r, int status) throws Exception {
-        assertThat(r.status()).as(r.text()).isEqualTo(status);
-        assertThat(r.header("Content-Type")).as(r.text()).startsWith("application/json");
-        JsonNode body = r.json();
-        assertThat(body.path("error").asText()).as(r.text()).isNotBlank();
-        assertThat(body.has("detail")).as(r.text()).isTrue();
-        assertThat(DocumentSchema.of(Document.ERROR).validate(body)).as(r.text()).isEmpty();
-        return body;
-    }
 }

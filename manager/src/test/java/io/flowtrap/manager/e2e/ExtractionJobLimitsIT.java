@@ -89,7 +89,7 @@ class ExtractionJobLimitsIT {
         ObjectNode alert = hit.deepCopy();
         alert.remove("_id"); // a new job each time
         FlowtrapSystem.Response r = system.post(CHAIN + "upload/?host=" + host, system.analystToken,
-                "multipart/form-data; boundary=flowtrapboundary", multipart(alert.toString().getBytes(StandardCharsets.UTF_8)));
+                "multipart/form-data; boundary=flowtrapboundary", FlowtrapSystem.multipart(alert.toString().getBytes(StandardCharsets.UTF_8)));
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         return r.json().path("filename").asText();
     }
@@ -98,22 +98,7 @@ class ExtractionJobLimitsIT {
         return system.post(CHAIN + job + "/extract_pcap/?host=" + host, system.analystToken, "application/json", new byte[0]);
     }
 
-    private static byte[] multipart(byte[] content) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream(content.length + 256);
-        body.writeBytes(("--flowtrapboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"alert.json\"\r\n"
-                + "Content-Type: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(content);
-        body.writeBytes("\r\n--flowtrapboundary--\r\n".getBytes(StandardCharsets.US_ASCII));
-        return body.toByteArray();
-    }
 
-    private static JsonNode expectError(FlowtrapSystem.Response r, int status) throws Exception {
-        assertThat(r.status()).as(r.text()).isEqualTo(status);
-        assertThat(r.header("Content-Type")).as(r.text()).startsWith("application/json");
-        JsonNode body = r.json();
-        assertThat(DocumentSchema.of(Document.ERROR).validate(body)).as(r.text()).isEmpty();
-        return body;
-    }
 
     private static Path jobDir(String job) {
         return dir.resolve("manager/jobs").resolve(job);
@@ -154,7 +139,7 @@ class ExtractionJobLimitsIT {
         String next = upload(hits.get(2), FlowtrapSystem.PROBE);
         long refusedBefore = extractions.refusedBusy();
         FlowtrapSystem.Response busy = extract(next, FlowtrapSystem.PROBE);
-        JsonNode error = expectError(busy, 503);
+        JsonNode error = FlowtrapSystem.expectError(busy, 503);
         assertThat(busy.header("Retry-After")).isEqualTo("7");
         assertThat(error.path("error").asText()).isEqualTo("too many extractions");
         assertThat(error.path("detail").asText()).contains("flowtrap.jobs.concurrent-extractions");
@@ -198,7 +183,7 @@ class ExtractionJobLimitsIT {
         assertThat(fitting).hasSize(2);
         assertThat(tooLarge).isNotNull();
 
-        JsonNode refused = expectError(system.get(CHAIN + tooLarge + "/retrieve/?host=" + FlowtrapSystem.PROBE,
+        JsonNode refused = FlowtrapSystem.expectError(system.get(CHAIN + tooLarge + "/retrieve/?host=" + FlowtrapSystem.PROBE,
                 system.analystToken), 413);
         assertThat(refused.path("error").asText()).isEqualTo("carve too large");
         assertThat(refused.path("detail").asText()).contains(Long.toString(tooLargeSize), "flowtrap.jobs.cache-quota");
@@ -219,7 +204,7 @@ class ExtractionJobLimitsIT {
 
         assertThat(jobs.evictedPcaps()).as("the older pcap evicted, and counted").isEqualTo(evictedBefore + 1);
         assertThat(system.get(CHAIN + first + "/status/", system.analystToken).json().path("status").asText()).isEqualTo("expired");
-        expectError(system.get(CHAIN + first + "/download/", system.analystToken), 410);
+        FlowtrapSystem.expectError(system.get(CHAIN + first + "/download/", system.analystToken), 410);
         assertThat(jobDir(first).resolve("flow.pcap")).doesNotExist();
         assertThat(system.get(CHAIN + second + "/status/", system.analystToken).json().path("status").asText())
                 .isEqualTo("available");

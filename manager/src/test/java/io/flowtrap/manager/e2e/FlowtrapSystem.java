@@ -309,4 +309,26 @@ final class FlowtrapSystem implements AutoCloseable {
             }
         }
     }
+
+    /** A multipart body with one part, {@code file}, as the seed's client (requests) sends it. */
+    static byte[] multipart(byte[] content) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(content.length + 256);
+        body.writeBytes(("--flowtrapboundary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"myalert.json\"\r\n"
+                + "Content-Type: multipart/form-data\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(content);
+        body.writeBytes("\r\n--flowtrapboundary--\r\n".getBytes(StandardCharsets.US_ASCII));
+        return body.toByteArray();
+    }
+
+    /** Asserts the status and the {@code {"error", "detail"}} body, valid against its schema; returns the body. */
+    static JsonNode expectError(Response r, int status) throws Exception {
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.text()).isEqualTo(status);
+        org.assertj.core.api.Assertions.assertThat(r.header("Content-Type")).as(r.text()).startsWith("application/json");
+        JsonNode body = r.json();
+        org.assertj.core.api.Assertions.assertThat(body.path("error").asText()).as(r.text()).isNotBlank();
+        org.assertj.core.api.Assertions.assertThat(body.has("detail")).as(r.text()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(io.flowtrap.schemas.DocumentSchema.of(
+                io.flowtrap.schemas.DocumentSchema.Document.ERROR).validate(body)).as(r.text()).isEmpty();
+        return body;
+    }
 }
