@@ -103,7 +103,7 @@ public final class IngestBenchmark {
         long thread = Thread.currentThread().getId();
         try (CapturePipeline pipeline = CapturePipeline.open(storeSettings, flows, lookback, counters);
                 OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap);
-                OfflinePcapSource twin = OfflinePcapSource.asFastAsPossible(pcap)) {
+                OfflinePcapSource twin = resolvingAhead ? OfflinePcapSource.asFastAsPossible(pcap) : null) {
             long allocatedBefore = threads.getThreadAllocatedBytes(thread);
             long cpuBefore = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();

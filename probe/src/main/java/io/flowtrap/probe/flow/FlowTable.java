@@ -161,7 +161,7 @@ public final class FlowTable {
 
     /** Bytes held by this table, all allocated at construction. */
     public long memoryBytes() {
-        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 4 * 5 + 1;
+        long perFlow = 8 * STRIDE + FlowKey.SIZE + 20 + 4 * 4 + 1; // record, key, Community ID, 4 ints, used
         return (long) maxFlows * perFlow + 2L * 8 * keyIndex.length;
     }
 
