@@ -51,7 +51,11 @@ public final class DocumentSchema {
         /** The probe API's answer to {@code GET /api/v1/store}. */
         PROBE_STORE_STATUS("probe-store-status.schema.json"),
         /** The probe API's answer to {@code GET /api/v1/health}. */
-        PROBE_HEALTH("probe-health.schema.json");
+        PROBE_HEALTH("probe-health.schema.json"),
+        /** The body of the probe API's {@code PUT /api/v1/settings}, and the probe's saved settings file. */
+        PROBE_SETTINGS("probe-settings.schema.json"),
+        /** The probe API's answer to {@code GET /api/v1/settings} and to an accepted PUT. */
+        PROBE_SETTINGS_ANSWER("probe-settings-answer.schema.json");
 
         private final String file;
 

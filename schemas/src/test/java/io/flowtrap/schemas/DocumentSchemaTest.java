@@ -41,6 +41,8 @@ class DocumentSchemaTest {
     private static final String JOB_PATTERN = "^[A-Za-z0-9_-]{1,128}$";
     private static final String PROBE_PATTERN = "^[A-Za-z0-9._-]{1,64}$";
     private static final String SHA256_PATTERN = "^[0-9a-f]{64}$";
+    private static final String SIZE_PATTERN = "^[0-9]{1,19} ?([KMGTkmgt][Ii]?[Bb]?|[Bb])?$";
+    private static final String DURATION_PATTERN = "^([0-9]{1,18} ?(ms|s|m|h|d)|P[0-9A-Z.]+)$";
 
     /** The valid samples of {@code d}, fresh copies. */
     static List<JsonNode> samples(Document d) {
@@ -254,6 +256,34 @@ class DocumentSchemaTest {
                         "$[1]: required property 'reachable' not found"),
                 badArray(Document.APPLIANCES_ANSWER, 1, "store status without its probe", a -> obj(a.get(0), "store").remove("probe"),
                         "$[0].store: required property 'probe' not found"),
+
+                bad(Document.PROBE_SETTINGS, "no version", o -> o.remove("version"), "$: required property 'version' not found"),
+                bad(Document.PROBE_SETTINGS, "negative version", o -> o.put("version", -1), "$.version: must have a minimum value of 0"),
+                bad(Document.PROBE_SETTINGS, "extraction as a word", o -> o.put("pcap_extraction_on_alerts", "on"),
+                        "$.pcap_extraction_on_alerts: boolean expected, string found"),
+                bad(Document.PROBE_SETTINGS, "a size in bytes as a number", o -> obj(o, "store").put("max_size", 1073741824L),
+                        "$.store.max_size: string expected, integer found"),
+                bad(Document.PROBE_SETTINGS, "a size in an unknown unit", o -> obj(o, "lookback").put("size", "2 PB"),
+                        "$.lookback.size: does not match the regex pattern " + SIZE_PATTERN),
+                bad(Document.PROBE_SETTINGS, "an age without its unit", o -> obj(o, "store").put("segment_age", "600"),
+                        "$.store.segment_age: does not match the regex pattern " + DURATION_PATTERN),
+                bad(Document.PROBE_SETTINGS, "a setting left out", o -> obj(o, "store").remove("segment_size"),
+                        "$.store: required property 'segment_size' not found"),
+                bad(Document.PROBE_SETTINGS, "a filter longer than 4096 characters", o -> obj(o, "capture").put("filter", "x".repeat(4097)),
+                        "$.capture.filter: must be at most 4,096 characters long"),
+                bad(Document.PROBE_SETTINGS, "a setting the probe does not have", o -> obj(o, "store").put("write_buffer", "64MB"),
+                        "$.store: property 'write_buffer' is not defined in the schema and the schema does not allow additional properties"),
+                bad(Document.PROBE_SETTINGS_ANSWER, "no version", o -> o.remove("version"), "$: required property 'version' not found"),
+                bad(Document.PROBE_SETTINGS_ANSWER, "an unknown source", o -> o.put("source", "manager"),
+                        "$.source: does not have a value in the enumeration [\"config-file\", \"settings-file\"]"),
+                bad(Document.PROBE_SETTINGS_ANSWER, 1, "a change applied 'later'", o -> obj(arr(o, "changes").get(0)).put("applied", "later"),
+                        "$.changes[0].applied: does not have a value in the enumeration [\"now\", \"at_restart\", \"live_capture_only\"]"),
+                bad(Document.PROBE_SETTINGS_ANSWER, 1, "restart for a setting the probe does not have",
+                        o -> arr(o, "requires_restart").add("flows.max_flows"),
+                        "$.requires_restart[1]: does not have a value in the enumeration [\"pcap_extraction_on_alerts\", \"capture.filter\","
+                                + " \"lookback.size\", \"store.max_size\", \"store.segment_size\", \"store.segment_age\"]"),
+                bad(Document.PROBE_SETTINGS_ANSWER, "running without the store", o -> obj(o, "running").remove("store"),
+                        "$.running: required property 'store' not found"),
 
                 bad(Document.REST_ROOT, "another product", o -> o.put("name", "scirius"),
                         "$.name: must be the constant value 'flowtrap'"),
