@@ -208,6 +208,29 @@ public final class PcapStore implements Closeable {
     }
 
     /**
+     * Thread-safe: asks the writer for new limits ({@code config}'s size, segment size and age; its
+     * snaplen and write buffer must be the store's): it takes them up before its next batch, seals
+     * a segment already larger than the new segment size and deletes the oldest segments until the
+     * store fits under the new size, off the capturing thread; returns a ticket for
+     * {@link #awaitReconfigured}.
+     */
+    public long reconfigure(StoreConfig config) {
+        requireWritable();
+        return writer.requestConfig(config);
+    }
+
+    /** Thread-safe: waits until the limits asked for with {@code ticket} are in force; false if the time ran out. */
+    public boolean awaitReconfigured(long ticket, long timeoutNanos) throws InterruptedException {
+        requireWritable();
+        return writer.awaitConfig(ticket, timeoutNanos);
+    }
+
+    /** Thread-safe: the limits in force (the ones it was opened with until {@link #reconfigure}); null if read-only. */
+    public StoreConfig config() {
+        return writer == null ? null : writer.config();
+    }
+
+    /**
      * Thread-safe: asks the writer to make every packet appended before this call readable by
      * extractors without sealing (the active segment flushed, without a sync, and indexed in
      * memory; nothing is renamed, no segment is started); returns a ticket for {@link #awaitReadable}.
@@ -293,7 +316,7 @@ public final class PcapStore implements Closeable {
         return new StoreStatus(dir, m.segments(),
                 writer != null ? writer.activeBytes() : scanned == null ? 0 : scanned.segment().pcapBytes(),
                 writer != null ? writer.activePackets() : scanned == null ? 0 : scanned.segment().packets(),
-                config == null ? 0 : config.maxSizeBytes(), m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
+                writer == null ? 0 : writer.config().maxSizeBytes(), m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
     }
 
     /** For tests: returns once the writer thread holds still; it takes nothing until {@link #resumeWriter}. */

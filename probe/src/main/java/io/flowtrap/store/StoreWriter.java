@@ -52,7 +52,6 @@ final class StoreWriter implements Runnable {
 
     private final Path dir;
     private final Segments segments;
-    private final StoreConfig config;
     private final PacketHandoff handoff;
     private final WriteFailureListener listener;
     private final SegmentIndexBuilder indexBuilder = new SegmentIndexBuilder();
@@ -66,6 +65,12 @@ final class StoreWriter implements Runnable {
     private final AtomicLong sealsRequested = new AtomicLong();
     private final AtomicLong flushesRequested = new AtomicLong();
     private final AtomicLong readsRequested = new AtomicLong();
+    private final AtomicLong configsRequested = new AtomicLong();
+    /** The limits asked for last ({@link #requestConfig}); the writer takes them up between batches. */
+    private volatile StoreConfig requestedConfig;
+    private volatile long configsDone;
+    /** The limits in force, published for readers (status). */
+    private volatile StoreConfig publishedConfig;
     private volatile long sealsDone;
     private volatile long readsDone;
     private volatile long flushesDone;
@@ -86,6 +91,7 @@ final class StoreWriter implements Runnable {
     private volatile long failingSinceMillis;
 
     // The writer thread's own.
+    private StoreConfig config;
     private SegmentWriter active;
     /** The producer's clock when {@code active} opened (its first packet's time if the producer had not ticked yet). */
     private long activeOpenedOnClock;
@@ -102,6 +108,8 @@ final class StoreWriter implements Runnable {
         this.dir = segments.dir();
         this.segments = segments;
         this.config = config;
+        this.requestedConfig = config;
+        this.publishedConfig = config;
         this.handoff = handoff;
         this.listener = listener;
         this.nextSequence = nextSequence;
@@ -141,6 +149,34 @@ final class StoreWriter implements Runnable {
     /** Waits until the request with {@code ticket} is done (or failed, counted); false if the time ran out. */
     boolean awaitReadable(long ticket, long timeoutNanos) throws InterruptedException {
         return await(() -> readsDone >= ticket, timeoutNanos);
+    }
+
+    /**
+     * Asks for new limits (size, segment size and age; the snaplen and write buffer stay): the
+     * writer takes them up before its next batch, seals the active segment if it is already larger
+     * than the new segment size, and deletes the oldest segments until the store fits under the
+     * new size; returns a ticket for {@link #awaitConfig}.
+     */
+    long requestConfig(StoreConfig wanted) {
+        if (wanted.snaplen() != config().snaplen() || wanted.writeBufferBytes() != config().writeBufferBytes()) {
+            throw new IllegalArgumentException("the snaplen and the write buffer of an open store cannot change");
+        }
+        synchronized (monitor) {
+            requestedConfig = wanted;
+            long ticket = configsRequested.incrementAndGet();
+            wake();
+            return ticket;
+        }
+    }
+
+    /** Waits until the limits asked for with {@code ticket} (or later ones) are in force; false if the time ran out. */
+    boolean awaitConfig(long ticket, long timeoutNanos) throws InterruptedException {
+        return await(() -> configsDone >= ticket, timeoutNanos);
+    }
+
+    /** The limits in force (any thread). */
+    StoreConfig config() {
+        return publishedConfig;
     }
 
     /** Waits until every record handed over before the call is written to its segment file (not forced). */
@@ -271,6 +307,11 @@ final class StoreWriter implements Runnable {
                 long sealTicket = sealsRequested.get();
                 long flushTicket = flushesRequested.get();
                 long readTicket = readsRequested.get();
+                long configTicket = configsRequested.get();
+                if (configTicket != configsDone) {
+                    applyConfig(requestedConfig);
+                    signal(() -> configsDone = configTicket);
+                }
                 int written;
                 if (stop || sealTicket != sealsDone || flushTicket != flushesDone || readTicket != readsDone) {
                     // everything handed over before the request was made, and nothing more
@@ -429,6 +470,26 @@ final class StoreWriter implements Runnable {
             segments.activeSegment(active.readable());
             retryAtNanos = 0;
             wroteAgainIfSo();
+        } catch (IOException | RuntimeException e) {
+            failed(e, 0, 0);
+        }
+    }
+
+    /**
+     * Puts new limits in force: a segment already larger than the new segment size is sealed, and
+     * the oldest segments go until what is sealed plus one new segment fits under the new size (the
+     * active segment counting as that one). A failure is counted as any write failure is; rotation
+     * is tried again before the next segment starts, as always.
+     */
+    private void applyConfig(StoreConfig wanted) {
+        config = wanted;
+        publishedConfig = wanted;
+        try {
+            if (active != null && active.size() > wanted.segmentMaxBytes()) {
+                sealActive();
+            }
+            long headroom = active == null ? wanted.segmentMaxBytes() : Math.max(active.size(), 0);
+            segments.deleteOldest(wanted.maxSizeBytes(), headroom);
         } catch (IOException | RuntimeException e) {
             failed(e, 0, 0);
         }

@@ -19,6 +19,7 @@ public final class AlertIntakeCounters {
     private final LongAdder late = new LongAdder();
     private final LongAdder unknown = new LongAdder();
     private final LongAdder duplicate = new LongAdder();
+    private final LongAdder unarmed = new LongAdder();
     private final LongAdder inboxFull = new LongAdder();
     private final LongAdder overlong = new LongAdder();
     private final LongAdder connectionsRefused = new LongAdder();
@@ -62,6 +63,11 @@ public final class AlertIntakeCounters {
     /** An alert for a flow already armed by an earlier alert. */
     public void incrementDuplicate() {
         duplicate.increment();
+    }
+
+    /** An alert that armed nothing because pcap extraction on alerts is off (it is still forwarded to the manager). */
+    public void incrementUnarmed() {
+        unarmed.increment();
     }
 
     /** An alert parsed but not handed to the capture thread, whose inbox was full: lost. */
@@ -119,6 +125,10 @@ public final class AlertIntakeCounters {
         return duplicate.sum();
     }
 
+    public long unarmed() {
+        return unarmed.sum();
+    }
+
     public long inboxFull() {
         return inboxFull.sum();
     }
@@ -147,7 +157,7 @@ public final class AlertIntakeCounters {
     public String toString() {
         return "delivered=" + delivered() + " ignored=" + ignored() + " malformed=" + malformed()
                 + " sinkFailures=" + sinkFailures() + " matched=" + matched() + " late=" + late()
-                + " unknown=" + unknown() + " duplicate=" + duplicate() + " inboxFull=" + inboxFull()
+                + " unknown=" + unknown() + " duplicate=" + duplicate() + " unarmed=" + unarmed() + " inboxFull=" + inboxFull()
                 + " overlong=" + overlong() + " connectionsRefused=" + connectionsRefused() + " intakeErrors=" + intakeErrors();
     }
 }

@@ -8,6 +8,8 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.probe.settings.SettingsRejected;
+import io.flowtrap.probe.settings.SettingsService;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.PcapStore;
 import io.flowtrap.store.StoreStatus;
@@ -39,15 +41,20 @@ import org.slf4j.LoggerFactory;
  *   GET  /api/v1/store           the store's segments, bytes, packets, time range, rotations
  *   POST /api/v1/carves/{job}    body: one EVE alert; carves its flow → the carve's report
  *   GET  /api/v1/carves/{job}    the carved pcap (application/vnd.tcpdump.pcap)
+ *   GET  /api/v1/settings        the run-time settings, their version, what waits for a restart (if settings are given)
+ *   PUT  /api/v1/settings        body: a probe-settings document based on the current version → the answer of GET
+ *                                plus what each change did ({@link SettingsService})
  * </pre>
- * Errors are {@code {"error", "detail"}}: 400 bad alert or job name, 401 token, 404 flow never
- * stored or no such carve, 410 flow rotated out, 413 body too large. Slow, silent and oversized
+ * Errors are {@code {"error", "detail"}}: 400 bad alert, job name or settings, 401 token, 404 flow never
+ * stored or no such carve, 409 settings based on a stale version, 410 flow rotated out, 413 body too
+ * large. The one key may do everything, settings included: it is the manager's (the probe knows no roles). Slow, silent and oversized
  * requests are cut by the connection limits of {@link HttpServerLimits}.
  */
 public final class ProbeApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProbeApiServer.class);
     private static final String PREFIX = "/api/v1/";
     private static final int MAX_ALERT_BYTES = 1 << 20;
+    private static final int MAX_SETTINGS_BYTES = 64 << 10;
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
     private static final String BEARER = "Bearer ";
     private static final int CORE_WORKERS = 4;
@@ -58,6 +65,7 @@ public final class ProbeApiServer implements AutoCloseable {
     private final PcapStore store;
     private final CarveJobs carves;
     private final MetricsText metrics;
+    private final SettingsService settings;
     private final HttpServer server;
     private final ExecutorService workers;
     private final ObjectMapper json = new ObjectMapper();
@@ -79,8 +87,15 @@ public final class ProbeApiServer implements AutoCloseable {
      */
     public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
             CarveJobs carves, MetricsText metrics) throws IOException {
+        this(probeName, address, tls, token, store, carves, metrics, null);
+    }
+
+    /** With {@code GET}/{@code PUT /api/v1/settings} answered by {@code settings} (null: no such endpoint, 404). */
+    public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
+            CarveJobs carves, MetricsText metrics, SettingsService settings) throws IOException {
         this.probeName = probeName;
         this.metrics = metrics;
+        this.settings = settings;
         this.tokenHash = ApiToken.hash(token);
         this.store = store;
         this.carves = carves;
@@ -138,6 +153,15 @@ public final class ProbeApiServer implements AutoCloseable {
                 } else {
                     error(exchange, 405, "method not allowed", method + " " + path);
                 }
+            } else if (path.equals(PREFIX + "settings") && settings != null) {
+                if (method.equals("GET")) {
+                    send(exchange, 200, settings.answer());
+                } else if (method.equals("PUT")) {
+                    putSettings(exchange);
+                } else {
+                    exchange.getResponseHeaders().set("Allow", "GET, PUT");
+                    error(exchange, 405, "method not allowed", method + " " + path + ": GET or PUT");
+                }
             } else if (path.equals(PREFIX + "store") && method.equals("GET")) {
                 send(exchange, 200, storeStatus());
             } else if (path.startsWith(PREFIX + "carves/")) {
@@ -180,6 +204,22 @@ public final class ProbeApiServer implements AutoCloseable {
         exchange.sendResponseHeaders(200, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(body);
+        }
+    }
+
+    private void putSettings(HttpExchange exchange) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_SETTINGS_BYTES + 1);
+        }
+        if (body.length > MAX_SETTINGS_BYTES) {
+            error(exchange, 413, "settings too large", "at most " + MAX_SETTINGS_BYTES + " bytes");
+            return;
+        }
+        try {
+            send(exchange, 200, settings.put(body));
+        } catch (SettingsRejected e) {
+            error(exchange, e.status(), e.error(), e.detail());
         }
     }
 

@@ -44,6 +44,8 @@ final class LinuxPacketSocket implements AutoCloseable {
     private static final int SOL_SOCKET = 1;
     private static final int SO_ERROR = 4;
     private static final int SO_ATTACH_FILTER = 26;
+    private static final int SO_DETACH_FILTER = 27;
+    private static final int ENOENT = 2;
     private static final int SOL_PACKET = 263;
     private static final int PACKET_ADD_MEMBERSHIP = 1;
     private static final int PACKET_RX_RING = 5;
@@ -102,11 +104,7 @@ final class LinuxPacketSocket implements AutoCloseable {
             socket.setInt(SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION TPACKET_V3");
             socket.setInt(SOL_PACKET, PACKET_RESERVE, RESERVE, "PACKET_RESERVE");
             if (filter != null) {
-                Memory program = new Memory(16);
-                program.clear();
-                program.setShort(0, (short) filter.instructionCount());
-                program.setPointer(8, filter.instructions());
-                socket.set(SOL_SOCKET, SO_ATTACH_FILTER, program, 16, "SO_ATTACH_FILTER");
+                socket.attach(filter);
             }
             Memory request = new Memory(28);
             request.setInt(0, geometry.blockSize());
@@ -143,6 +141,30 @@ final class LinuxPacketSocket implements AutoCloseable {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * Replaces the socket's BPF program (null: none, every packet); the kernel swaps it atomically.
+     * Any thread; fails once the socket is closed.
+     */
+    synchronized void filter(SocketFilter filter) throws IOException {
+        if (closed) {
+            throw new IOException("capture on " + interfaceName + " has stopped");
+        }
+        if (filter != null) {
+            attach(filter);
+        } else if (Libc.setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, new Memory(4), 4) != 0
+                && Native.getLastError() != ENOENT) { // ENOENT: there was none
+            throw failure("setsockopt(SO_DETACH_FILTER)");
+        }
+    }
+
+    private void attach(SocketFilter filter) throws IOException {
+        Memory program = new Memory(16);
+        program.clear();
+        program.setShort(0, (short) filter.instructionCount());
+        program.setPointer(8, filter.instructions());
+        set(SOL_SOCKET, SO_ATTACH_FILTER, program, 16, "SO_ATTACH_FILTER");
     }
 
     /** IOException unless this is 64-bit Linux, where the layouts here hold; before any libc call. */

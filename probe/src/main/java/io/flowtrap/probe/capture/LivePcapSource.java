@@ -107,6 +107,16 @@ public final class LivePcapSource implements LivePacketSource {
         return true;
     }
 
+    /** Capture thread only: libpcap compiles {@code expression} for this handle and attaches it. */
+    @Override
+    public void filter(String expression) throws IOException {
+        try {
+            handle.setFilter(expression == null ? "" : expression, BpfProgram.BpfCompileMode.OPTIMIZE);
+        } catch (PcapNativeException | NotOpenException e) {
+            throw new IOException("BPF filter '" + expression + "' rejected: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public boolean exhausted() {
         return closed;

@@ -245,6 +245,15 @@ public final class PacketRingSource implements LivePacketSource {
         return tagged;
     }
 
+    /**
+     * Capture thread only: compiles {@code expression} as at open and has the kernel swap it in for
+     * the socket's filter (one {@code setsockopt}; frames already in the ring stay).
+     */
+    @Override
+    public void filter(String expression) throws IOException {
+        socket.filter(SocketFilter.compile(expression, snaplen));
+    }
+
     @Override
     public boolean exhausted() {
         return stopRequested || released;

@@ -20,6 +20,10 @@ import io.flowtrap.probe.pipeline.Replay;
 import io.flowtrap.probe.capture.OfflinePcapSource;
 import io.flowtrap.probe.api.CarveJobs;
 import io.flowtrap.probe.api.ProbeApiServer;
+import io.flowtrap.probe.settings.RuntimeSettings;
+import io.flowtrap.probe.settings.SavedSettings;
+import io.flowtrap.probe.settings.SettingsFile;
+import io.flowtrap.probe.settings.SettingsService;
 import io.flowtrap.api.tls.PemTls;
 import io.flowtrap.pcap.PcapFormatException;
 import io.flowtrap.store.BackpressurePolicy;
@@ -71,15 +75,25 @@ final class RunCommand implements Callable<Integer> {
     private static final long IDLE_SLEEP_MILLIS = 50;
 
     private volatile boolean stopping;
+    /** How settings changes reach the running parts; set before the API starts. */
+    private RunningProbeSettings runtime;
     private volatile LivePacketSource liveSource;
 
     @Override
     public Integer call() throws Exception {
-        ProbeSettings settings;
+        ProbeSettings fileSettings;
         try {
-            settings = ProbeSettings.read(config);
+            fileSettings = ProbeSettings.read(config);
         } catch (IOException | IllegalArgumentException e) {
             throw CliFailure.badInput(config + ": " + e.getMessage(), e);
+        }
+        SettingsFile settingsFile = new SettingsFile(fileSettings.settingsFile());
+        SavedSettings started = startingSettings(fileSettings, settingsFile);
+        ProbeSettings settings;
+        try {
+            settings = started.settings().over(fileSettings);
+        } catch (IllegalArgumentException e) {
+            throw CliFailure.badInput(settingsFile.path() + ": " + e.getMessage(), e);
         }
         ProbeSettings.Capture capture = settings.capture();
         boolean replay = capture.pcapFile() != null;
@@ -115,6 +129,8 @@ final class RunCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "flowtrap-shutdown"));
+            pipeline.engine().pcapExtractionOnAlerts(settings.alerts().pcapExtractionOnAlerts());
+            runtime = new RunningProbeSettings(pipeline.engine(), pipeline.store(), settings.capture(), !replay);
             AlertForwarding forwarding = AlertForwarding.start(settings);
             if (forwarding.active()) {
                 pipeline.engine().onStoredFlow(forwarding::accept);
@@ -125,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
             }
             ProbeApiServer api;
             try {
-                api = startApi(settings, pipeline, metrics);
+                api = startApi(settings, pipeline, metrics, new SettingsService(settings.name(), settingsFile, started, runtime));
             } catch (IOException | RuntimeException e) {
                 forwarding.close();
                 throw e;
@@ -154,9 +170,37 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The run-time settings to start with: those a PUT saved last in the settings file, over the
+     * config file's (logged, with each one that differs), else the config file's as version 0.
+     */
+    private SavedSettings startingSettings(ProbeSettings fileSettings, SettingsFile settingsFile) {
+        RuntimeSettings fromConfig = RuntimeSettings.of(fileSettings);
+        SavedSettings saved;
+        try {
+            saved = settingsFile.read();
+        } catch (IOException e) {
+            throw CliFailure.badInput(e.getMessage() + " (fix it, or remove it to start with the settings of " + config
+                    + ")", e);
+        }
+        if (saved == null) {
+            return SavedSettings.fromConfigFile(fromConfig);
+        }
+        java.util.Map<String, Object> file = fromConfig.values();
+        java.util.List<String> differ = new java.util.ArrayList<>();
+        saved.settings().values().forEach((name, value) -> {
+            if (!value.equals(file.get(name))) {
+                differ.add(name + " " + value + " (" + config.getFileName() + ": " + file.get(name) + ")");
+            }
+        });
+        log.info("settings: using {} (version {}, applied through the probe API at {}) over {}: {}", settingsFile.path(),
+                saved.version(), saved.updatedAt(), config, differ.isEmpty() ? "the same values" : String.join(", ", differ));
+        return saved;
+    }
+
     /** Starts the probe API if {@code api.listen} is set; null otherwise. */
-    private ProbeApiServer startApi(ProbeSettings settings, CapturePipeline pipeline, ProbeMetrics metrics)
-            throws IOException {
+    private ProbeApiServer startApi(ProbeSettings settings, CapturePipeline pipeline, ProbeMetrics metrics,
+            SettingsService settingsService) throws IOException {
         ProbeSettings.Api api = settings.api();
         if (api.listen() == null) {
             return null;
@@ -184,7 +228,7 @@ final class RunCommand implements Callable<Integer> {
             throw CliFailure.badInput(config + ": " + e.getMessage(), e);
         }
         ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves,
-                new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape));
+                new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape), settingsService);
         server.start();
         spec.commandLine().getOut().printf("flowtrap-probe: api %s://%s:%d%n", tls == null ? "http" : "https",
                 address.getHostString(), server.port());
@@ -308,6 +352,7 @@ final class RunCommand implements Callable<Integer> {
             if (now >= nextSourceStats) {
                 nextSourceStats = now + SOURCE_STATS_INTERVAL_NANOS;
                 engine.sourceLosses(source.dropped(), source.freezes());
+                runtime.takeFilterChange(source); // a filter a PUT asked for: swapped in between two packets
             }
             if (now >= nextStatus) {
                 nextStatus = now + STATUS_INTERVAL_NANOS;
@@ -323,13 +368,13 @@ final class RunCommand implements Callable<Integer> {
         log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
                         + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {}"
                         + " ({} bytes){};"
-                        + " alerts received {} matched {} late {} unknown {} duplicate {}; EVE lost {} (malformed {}"
+                        + " alerts received {} matched {} late {} unknown {} duplicate {} unarmed {}; EVE lost {} (malformed {}"
                         + " inbox full {} sink failures {}); {}",
                 c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
                 c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
                 store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), storeWriting(store),
-                alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
-                alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures(), forwarding.describe());
+                alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.unarmed(),
+                alerts.lost(), alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures(), forwarding.describe());
     }
 
     /** Nothing while the store writes; else since when it cannot (a full disk), for the status line. */
@@ -345,11 +390,11 @@ final class RunCommand implements Callable<Integer> {
                         + " armed=%d alerts_received=%d bytes=%d stored_bytes=%d lookback_evicted_waiting=%d"
                         + " lookback_too_large=%d flow_evictions=%d alerts_matched=%d alerts_late=%d alerts_unknown=%d"
                         + " alerts_duplicate=%d eve_lost=%d store_backlog_dropped=%d store_write_lost=%d"
-                        + " store_write_lost_bytes=%d%n",
+                        + " store_write_lost_bytes=%d alerts_unarmed=%d%n",
                 c.packets(), c.kernelDrops(), c.ringFreezes(), c.storedPackets(), c.armedFlows(), alerts.delivered(),
                 c.bytes(), c.storedBytes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
                 alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
-                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes());
+                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), alerts.unarmed());
         spec.commandLine().getOut().flush();
     }
 }

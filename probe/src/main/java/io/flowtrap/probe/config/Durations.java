@@ -11,6 +11,27 @@ public final class Durations {
 
     private Durations() {}
 
+    /** How an operator would write {@code d}: the largest of d, h, m, s, ms that divides it ({@code 600s} → {@code 10m}); ISO-8601 below a millisecond. */
+    public static String format(Duration d) {
+        long millis;
+        try {
+            millis = d.toMillis();
+        } catch (ArithmeticException e) {
+            return d.toString();
+        }
+        if (!d.equals(Duration.ofMillis(millis)) || millis <= 0) {
+            return d.toString();
+        }
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
+        String[] names = {"d", "h", "m", "s", "ms"};
+        for (int i = 0; i < units.length; i++) {
+            if (millis % units[i] == 0) {
+                return millis / units[i] + names[i];
+            }
+        }
+        return millis + "ms";
+    }
+
     public static Duration parse(String text) {
         String t = text.trim();
         Matcher m = SHORT.matcher(t);

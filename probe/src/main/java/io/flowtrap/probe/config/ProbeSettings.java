@@ -27,8 +27,8 @@ public record ProbeSettings(
         flows = flows == null ? new Flows(0, null, null, null, null, null, null) : flows;
         lookback = lookback == null ? new Lookback(null) : lookback;
         store = store == null ? new Store(null, null, null, null, null) : store;
-        alerts = alerts == null ? new Alerts(null, null, null) : alerts;
-        api = api == null ? new Api(null, null, null, null, null, null, null) : api;
+        alerts = alerts == null ? new Alerts(null, null, null, null) : alerts;
+        api = api == null ? new Api(null, null, null, null, null, null, null, null) : api;
         manager = manager == null ? new Manager(null, null, null, null, null, 0, null, null) : manager;
     }
 
@@ -131,11 +131,19 @@ public record ProbeSettings(
 
     /**
      * Where Suricata's EVE alerts come from: a unix socket we listen on (Suricata {@code filetype:
-     * unix_stream} connects to it) and/or a tailed eve.json.
+     * unix_stream} connects to it) and/or a tailed eve.json; and whether an alert arms its flow
+     * ({@code pcap-extraction-on-alerts}, default true; false: alerts are still forwarded to the
+     * manager, nothing is stored).
      */
-    public record Alerts(Path eveSocket, Path eveFile, Boolean eveFileFromStart) {
+    public record Alerts(Path eveSocket, Path eveFile, Boolean eveFileFromStart, Boolean pcapExtractionOnAlerts) {
         public Alerts {
             eveFileFromStart = eveFileFromStart == null ? Boolean.FALSE : eveFileFromStart;
+            pcapExtractionOnAlerts = pcapExtractionOnAlerts == null ? Boolean.TRUE : pcapExtractionOnAlerts;
+        }
+
+        /** Arming on. */
+        public Alerts(Path eveSocket, Path eveFile, Boolean eveFileFromStart) {
+            this(eveSocket, eveFile, eveFileFromStart, null);
         }
     }
 
@@ -143,10 +151,12 @@ public record ProbeSettings(
      * The probe API (HTTPS): where it listens ({@code host:port}; unset: no API), the file holding
      * the key the manager presents, the server certificate chain and PKCS#8 key (PEM; both unset:
      * plain HTTP, for a loopback-only test set-up), where carves are kept, for how long, and how many
-     * bytes of them at most ({@code carve-quota}, default 1GB: the oldest carves go first).
+     * bytes of them at most ({@code carve-quota}, default 1GB: the oldest carves go first), and the
+     * file that keeps what {@code PUT /api/v1/settings} applied last ({@code settings-file}; unset:
+     * {@code settings.json} beside the store directory, see {@link ProbeSettings#settingsFile()}).
      */
     public record Api(String listen, Path tokenFile, Path tlsCertificate, Path tlsKey, Path carveDir,
-            Duration carveRetention, DataSize carveQuota) {
+            Duration carveRetention, DataSize carveQuota, Path settingsFile) {
         public Api {
             carveDir = carveDir == null ? Path.of("/var/lib/flowtrap/carves") : carveDir;
             carveRetention = carveRetention == null ? Duration.ofHours(1) : carveRetention;
@@ -205,6 +215,16 @@ public record ProbeSettings(
                 throw new IllegalArgumentException("manager: url needs token-file (this probe's key at the manager)");
             }
         }
+    }
+
+    /**
+     * Where the settings applied through the probe API are kept: {@code api.settings-file}, else
+     * {@code settings.json} beside the store directory (the probe's state: with the installed
+     * layout, {@code /var/lib/flowtrap/probe/settings.json} next to {@code store/} and {@code spool/}).
+     */
+    public Path settingsFile() {
+        return api.settingsFile() != null ? api.settingsFile()
+                : store.dir().toAbsolutePath().normalize().resolveSibling("settings.json");
     }
 
     /** Reads and validates a YAML settings file; the message of the exception says which key is wrong. */

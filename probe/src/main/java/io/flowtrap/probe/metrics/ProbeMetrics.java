@@ -90,6 +90,8 @@ public final class ProbeMetrics {
         alertCounter("flowtrap.alerts.late", "alerts for a flow that had already ended", alerts, AlertIntakeCounters::late);
         alertCounter("flowtrap.alerts.unknown", "alerts for a flow the probe never saw", alerts,
                 AlertIntakeCounters::unknown);
+        alertCounter("flowtrap.alerts.unarmed", "alerts that armed nothing: pcap extraction on alerts was off", alerts,
+                AlertIntakeCounters::unarmed);
         alertCounter("flowtrap.eve.ignored", "well-formed EVE events of other types (flow, stats, dns, ...)", alerts,
                 AlertIntakeCounters::ignored);
         alertCounter("flowtrap.eve.malformed", "EVE lines that could not be read as an event (lost)", alerts,

@@ -72,6 +72,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final boolean[] storedFromStart;
     private final long[] backlogLost;
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
+    /** Whether an alert arms its flow (pcap extraction on alerts); read once per alert, never per packet. */
+    private volatile boolean pcapExtractionOnAlerts = true;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
     private boolean monotonicTimers;
@@ -133,6 +135,15 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                     + " until it drains", inbox.capacity());
         }
         return false;
+    }
+
+    /**
+     * Thread-safe: whether alerts arm their flows from now on. Off, an alert (and one waiting for its
+     * flow) arms nothing and is counted as unarmed; flows armed before go on being stored until they
+     * end. Decided per alert, where it would arm: no cost per packet.
+     */
+    public void pcapExtractionOnAlerts(boolean on) {
+        pcapExtractionOnAlerts = on;
     }
 
     /**
@@ -234,7 +245,11 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private void flowCreated(int slot, byte[] flowKey, int keyOffset) throws IOException {
         flows.setCommunityId(slot, digest, 0);
         int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), flowKey, keyOffset);
-        if (waiting > 0) {
+        if (waiting > 0 && !pcapExtractionOnAlerts) {
+            for (int i = 0; i < waiting; i++) {
+                alertCounters.incrementUnarmed();
+            }
+        } else if (waiting > 0) {
             alertCounters.incrementMatched();
             for (int i = 1; i < waiting; i++) {
                 alertCounters.incrementDuplicate();
@@ -286,6 +301,10 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      * and unknown alerts (flow not seen within a grace period: see {@link PendingAlerts}).
      */
     public void onAlert(EveAlert alert) throws IOException {
+        if (!pcapExtractionOnAlerts) {
+            alertCounters.incrementUnarmed();
+            return;
+        }
         int slot = -1;
         long hash = 0;
         if (alert.communityId() != null) {
