@@ -38,14 +38,6 @@ record SocketFilter(String expression, Memory instructions, int instructionCount
             throw new IOException("BPF filter '" + expression + "': the ring engine cannot filter on 'vlan' (the kernel"
                     + " strips the tag before the filter runs); use capture.engine: pcap for this filter");
         }
-        return compileAnyKeyword(expression, snaplen);
-    }
-
-    /**
-     * Compiles {@code expression} as {@link #compile} does but takes {@code vlan} too: for checking a
-     * filter libpcap will compile on a live handle itself (the pcap engine), where {@code vlan} is right.
-     */
-    static SocketFilter compileAnyKeyword(String expression, int snaplen) throws IOException {
         Pointer pcap = Libpcap.pcap_open_dead(DLT_EN10MB, snaplen);
         if (pcap == null) {
             throw new IOException("libpcap: pcap_open_dead failed");
