@@ -47,7 +47,7 @@ public interface SettingsTarget {
      * Gives the store new limits; lowering the size deletes the oldest segments at once (on the
      * store's writer thread, not the capture thread).
      *
-     * @throws IOException if the store's writer did not take them up in time
+     * @throws IOException if they could not be handed to the store's writer (nothing changed there)
      */
     Applied applyStoreLimits(DataSize maxSize, DataSize segmentSize, Duration segmentAge) throws IOException;
 }
