@@ -33,13 +33,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The probe daemon's run-time settings, end to end: {@code flowtrap-probe run} capturing live (the
- * ring engine) on a veth pair in a network namespace of its own, its alerts from a tailed eve.json
+ * The probe daemon's run-time settings, end to end: {@code flowtrap-probe run} capturing live (with
+ * each engine: the kernel's ring, libpcap) on a veth pair in a network namespace of its own, its alerts from a tailed eve.json
  * the test writes, its spool shipping to a manager stand-in (a real HTTP server in the namespace),
  * its API over HTTP in the namespace. Through {@code PUT /api/v1/settings}: with pcap extraction
  * off an alerted flow is not stored though its alert still reaches the manager, on again the next
@@ -63,8 +64,9 @@ class RuntimeSettingsIT {
     private int port;
     private final List<JsonNode> shipped = new CopyOnWriteArrayList<>();
 
-    @Test
-    void settingsChangeARunningProbeAndSurviveItsRestart() throws Exception {
+    @ParameterizedTest(name = "capture.engine: {0}")
+    @ValueSource(strings = {"ring", "pcap"})
+    void settingsChangeARunningProbeAndSurviveItsRestart(String engine) throws Exception {
         Process probe = null;
         HttpServer manager = null;
         try (TestNetwork network = TestNetwork.create(work)) {
@@ -78,7 +80,7 @@ class RuntimeSettingsIT {
             Files.writeString(work.resolve("probe.token"), "probe-key\n");
             Path store = work.resolve("state/store");
             Files.writeString(work.resolve("probe.yaml"), String.join("\n",
-                    "name: settings-it", "capture:", "  interface-name: " + TestNetwork.CAPTURE, "  engine: ring",
+                    "name: settings-it", "capture:", "  interface-name: " + TestNetwork.CAPTURE, "  engine: " + engine,
                     "flows:", "  max-flows: 10000", "lookback:", "  size: 8MB",
                     "store:", "  dir: " + store, "  max-size: 8MB", "  segment-size: 64KB", "  write-buffer: 4MB",
                     "alerts:", "  eve-file: " + eve,
