@@ -130,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             }, "flowtrap-shutdown"));
             pipeline.engine().pcapExtractionOnAlerts(settings.alerts().pcapExtractionOnAlerts());
-            runtime = new RunningProbeSettings(pipeline.engine(), pipeline.store(), settings.capture(), !replay);
+            runtime = new RunningProbeSettings(pipeline.engine(), pipeline.flows(), pipeline.store(), settings.capture(), !replay);
             AlertForwarding forwarding = AlertForwarding.start(settings);
             if (forwarding.active()) {
                 pipeline.engine().onStoredFlow(forwarding::accept);

@@ -4,6 +4,8 @@ import io.flowtrap.probe.capture.CaptureFilters;
 import io.flowtrap.probe.capture.LivePacketSource;
 import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.probe.flow.FlowTable;
+import io.flowtrap.probe.lookback.LookbackRing;
 import io.flowtrap.probe.pipeline.CaptureEngine;
 import io.flowtrap.probe.settings.RuntimeSettings;
 import io.flowtrap.probe.settings.SettingsTarget;
@@ -12,6 +14,7 @@ import io.flowtrap.store.StoreConfig;
 import io.flowtrap.store.StoreStatus;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * How {@code run} puts a settings change in force, each part on the thread that owns it, none of
  * it costing the capture thread anything per packet: arming is one volatile flag the engine reads
- * per alert; the store's limits go to the store's writer thread, which rotates; a BPF filter waits
+ * per alert; the store's limits go to the store's writer thread, which rotates; a new look-back
+ * ring is allocated here and swapped in by the capture thread at its housekeeping; a BPF filter waits
  * in a slot the capture loop looks at once a second ({@link #takeFilterChange}), so the capture
  * thread swaps it between two packets (libpcap's handle is not safe to change under a read).
  */
@@ -31,18 +35,23 @@ final class RunningProbeSettings implements SettingsTarget {
     private static final long STORE_TIMEOUT_SECONDS = 10;
     /** The capture loop looks once a second; this leaves it room on a loaded machine. */
     private static final long FILTER_TIMEOUT_SECONDS = 10;
+    /** The capture thread's housekeeping runs once a second of its timer clock. */
+    private static final long LOOKBACK_TIMEOUT_SECONDS = 10;
 
     private record FilterChange(String expression, CompletableFuture<Void> done) {}
 
     private final CaptureEngine engine;
+    private final FlowTable flows;
     private final PcapStore store;
     private final ProbeSettings.Capture capture;
     private final boolean live;
     private final AtomicReference<FilterChange> pendingFilter = new AtomicReference<>();
 
     /** @param live whether the probe captures an interface (a replay has no filter to change) */
-    RunningProbeSettings(CaptureEngine engine, PcapStore store, ProbeSettings.Capture capture, boolean live) {
+    RunningProbeSettings(CaptureEngine engine, FlowTable flows, PcapStore store, ProbeSettings.Capture capture,
+            boolean live) {
         this.engine = engine;
+        this.flows = flows;
         this.store = store;
         this.capture = capture;
         this.live = live;
@@ -127,6 +136,31 @@ final class RunningProbeSettings implements SettingsTarget {
         } catch (IOException | RuntimeException e) {
             change.done().completeExceptionally(e);
         }
+    }
+
+    @Override
+    public Applied applyLookbackSize(DataSize size) throws IOException {
+        LookbackRing ring;
+        try {
+            ring = new LookbackRing(size.bytes(), flows::waitingForAlert); // allocated here, not on the capture thread
+        } catch (OutOfMemoryError e) {
+            throw new IOException("no memory for a look-back ring of " + size + " (" + e.getMessage() + ")", e);
+        }
+        CompletableFuture<Void> done = engine.useLookback(ring);
+        try {
+            done.get(LOOKBACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("the capture thread did not take the new look-back ring within " + LOOKBACK_TIMEOUT_SECONDS
+                    + " s (is capture running?)", e);
+        } catch (ExecutionException | CancellationException e) {
+            throw new IOException("the new look-back ring was not taken up: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the capture thread took the new look-back ring", e);
+        }
+        return new Applied(Applied.NOW, "a new ring of " + size + " is in use; the packets the old one held for flows not"
+                + " yet alerted were given up (counted: flowtrap_lookback_evicted_waiting_total): such a flow, alerted"
+                + " later, is stored from its next packet");
     }
 
     @Override

@@ -149,6 +149,29 @@ public final class LookbackRing {
         tail += length;
     }
 
+    /**
+     * Takes over from {@code old}, the ring of the same flows until now (a new look-back size at run
+     * time; this ring is fresh, allocated off the capture thread): its positions go on from where
+     * {@code old}'s stopped, so every chain into {@code old} reads as overwritten here (a flow armed
+     * later is stored from its next packet on: a look-back miss), and {@code old}'s records are
+     * counted as overwritten, those of flows still waiting as losses ({@link #overwrittenWaiting()}),
+     * with its counts carried over. Capture thread only; allocates nothing.
+     */
+    public void continueFrom(LookbackRing old) {
+        if (appended != 0 || head != 0) {
+            throw new IllegalStateException("a look-back ring can only take over before its first record");
+        }
+        while (old.tail < old.head) {
+            old.evictOldest();
+        }
+        head = old.head;
+        tail = old.head;
+        appended = old.appended;
+        overwritten = old.overwritten;
+        overwrittenBytes = old.overwrittenBytes;
+        overwrittenWaiting = old.overwrittenWaiting;
+    }
+
     /** Whether the record at {@code position} has not been overwritten yet. */
     public boolean isHeld(long position) {
         return position >= tail && position < head;

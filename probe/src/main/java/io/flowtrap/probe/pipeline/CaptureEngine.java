@@ -45,7 +45,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     static final int INBOX_CAPACITY = 1 << 16;
 
     private final FlowTable flows;
-    private final LookbackRing ring;
+    private LookbackRing ring; // replaced, on the capture thread, by a new look-back size (useLookback)
     private final PcapStore store;
     private final FlowResolver resolver = new FlowResolver();
     private final PacketDecoder decoder = new PacketDecoder();
@@ -61,7 +61,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final byte[] alertKey = new byte[FlowKey.SIZE];
     private final byte[] digest = new byte[20];
     private final byte[] endedDigest = new byte[20];
-    private final long[] chain;
+    private long[] chain;
     private final PacketRecord held = new PacketRecord();
     private final PendingAlerts pending = new PendingAlerts(PENDING_CAPACITY);
     private final RecentlyEnded recentlyEnded = new RecentlyEnded(RECENTLY_ENDED);
@@ -72,6 +72,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final boolean[] storedFromStart;
     private final long[] backlogLost;
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
+    /** A look-back ring of a new size waiting for the capture thread's next housekeeping (once a second). */
+    private final java.util.concurrent.atomic.AtomicReference<LookbackSwap> lookbackSwap =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** Whether an alert arms its flow (pcap extraction on alerts); read once per alert, never per packet. */
     private volatile boolean pcapExtractionOnAlerts = true;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
@@ -144,6 +147,37 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      */
     public void pcapExtractionOnAlerts(boolean on) {
         pcapExtractionOnAlerts = on;
+    }
+
+    private record LookbackSwap(LookbackRing ring, long[] chain, java.util.concurrent.CompletableFuture<Void> done) {}
+
+    /**
+     * Thread-safe: replaces the look-back ring by {@code ring} (of the same flows, allocated by the
+     * caller off the capture thread), at the capture thread's next housekeeping, within a second
+     * of its timer clock. What the old ring held is given up, counted: its packets of flows still
+     * waiting as look-back evictions of waiting flows, and such a flow, if an alert arms it later,
+     * is stored from its next packet (a look-back miss). The future completes once the new ring is
+     * in use.
+     */
+    public java.util.concurrent.CompletableFuture<Void> useLookback(LookbackRing ring) {
+        LookbackSwap swap = new LookbackSwap(ring, new long[ring.maxRecords()], new java.util.concurrent.CompletableFuture<>());
+        LookbackSwap replaced = lookbackSwap.getAndSet(swap);
+        if (replaced != null) {
+            replaced.done().cancel(false); // a later size came first
+        }
+        return swap.done();
+    }
+
+    /** Capture thread, at housekeeping: puts a waiting look-back ring in use. */
+    private void takeLookbackSwap() {
+        LookbackSwap swap = lookbackSwap.getAndSet(null);
+        if (swap == null || swap.done().isCancelled()) {
+            return;
+        }
+        swap.ring().continueFrom(ring);
+        ring = swap.ring();
+        chain = swap.chain();
+        swap.done().complete(null);
     }
 
     /**
@@ -412,6 +446,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     private void housekeeping() throws IOException {
+        if (lookbackSwap.get() != null) {
+            takeLookbackSwap();
+        }
         for (int i = pending.expire(clockNanos); i > 0; i--) {
             alertCounters.incrementUnknown();
         }

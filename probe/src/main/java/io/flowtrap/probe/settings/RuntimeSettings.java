@@ -100,7 +100,7 @@ public record RuntimeSettings(boolean pcapExtractionOnAlerts, String captureFilt
         return values;
     }
 
-    /** These values with the look-back size of {@code other} (what runs until a restart). */
+    /** These values with another look-back size. */
     RuntimeSettings withLookbackSize(DataSize size) {
         return new RuntimeSettings(pcapExtractionOnAlerts, captureFilter, size, storeMaxSize, segmentSize, segmentAge);
     }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * anything changes (schema, sizes as the store takes them, the version: a stale one is 409, the BPF
  * filter compiled by libpcap), then the filter is put in force, the document saved
  * ({@link SettingsFile}: a failure there puts the old filter back and changes nothing), and the
- * rest applied: arming and the store's limits at once, the look-back size at the next start (its
- * ring is allocated once). The answer says, per setting changed, what was done. Thread-safe: PUTs
+ * rest applied at once: arming, the store's limits, the look-back size (a new ring, which gives up
+ * what the old one held). The answer says, per setting changed, what was done (a look-back ring
+ * that cannot be allocated now is left for the next start). Thread-safe: PUTs
  * are applied one at a time.
  */
 public final class SettingsService {
@@ -178,9 +179,21 @@ public final class SettingsService {
                 }
             }
         }
-        if (!wanted.lookbackSize().equals(before.lookbackSize())) {
+        if (!wanted.lookbackSize().equals(running.lookbackSize())) {
+            SettingsTarget.Applied applied;
+            try {
+                applied = target.applyLookbackSize(wanted.lookbackSize());
+            } catch (IOException e) {
+                applied = new SettingsTarget.Applied(SettingsTarget.Applied.AT_RESTART, e.getMessage()
+                        + "; saved: the probe allocates it at its next start");
+            }
+            if (applied.applied().equals(SettingsTarget.Applied.NOW)) {
+                running = running.withLookbackSize(wanted.lookbackSize());
+            }
+            changes.add(change(RuntimeSettings.LOOKBACK_SIZE, from, to, applied));
+        } else if (!wanted.lookbackSize().equals(before.lookbackSize())) {
             changes.add(change(RuntimeSettings.LOOKBACK_SIZE, from, to, new SettingsTarget.Applied(
-                    SettingsTarget.Applied.AT_RESTART, "the look-back ring is allocated once, at start: restart the probe")));
+                    SettingsTarget.Applied.NOW, "the size in force already")));
         }
         log.info("settings: version {} applied and saved to {}: {}", accepted.version(), file.path(),
                 changes.isEmpty() ? "nothing changed" : changes.stream().map(c -> c.get("setting").asText() + " "

@@ -40,6 +40,14 @@ public interface SettingsTarget {
      */
     Applied applyFilter(String expression) throws IOException;
 
+    /**
+     * Replaces the look-back ring by one of {@code size}, allocated off the capture thread and put
+     * in use by it; what the old ring held is given up (counted).
+     *
+     * @throws IOException if the new ring could not be allocated or was not taken up in time
+     */
+    Applied applyLookbackSize(DataSize size) throws IOException;
+
     /** Arms flows on alerts from now on, or stops arming them. */
     Applied applyPcapExtractionOnAlerts(boolean on);
 

@@ -54,7 +54,7 @@ class ProbeApiSettingsTest {
         pipeline = CapturePipeline.open(config.store(), config.flows(), config.lookback(), new AlertIntakeCounters());
         SettingsService settings = new SettingsService(config.name(), new SettingsFile(config.settingsFile()),
                 SavedSettings.fromConfigFile(RuntimeSettings.of(config)),
-                new RunningProbeSettings(pipeline.engine(), pipeline.store(), config.capture(), false));
+                new RunningProbeSettings(pipeline.engine(), pipeline.flows(), pipeline.store(), config.capture(), false));
         CarveJobs carves = new CarveJobs(dir.resolve("carves"), pipeline.store().extractor(), () -> true, Duration.ofHours(1),
                 Duration.ofSeconds(600));
         server = new ProbeApiServer(config.name(), new InetSocketAddress("127.0.0.1", 0), null, TOKEN, pipeline.store(),

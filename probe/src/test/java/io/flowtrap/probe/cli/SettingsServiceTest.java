@@ -40,6 +40,8 @@ class SettingsServiceTest {
     private CapturePipeline pipeline;
     private SettingsFile file;
     private SettingsService service;
+    private volatile boolean capturing = true;
+    private Thread captureThread;
 
     @BeforeEach
     void probe() throws Exception {
@@ -51,11 +53,25 @@ class SettingsServiceTest {
         file = new SettingsFile(config.settingsFile());
         service = new SettingsService("settings-t", file,
                 SavedSettings.fromConfigFile(RuntimeSettings.of(config)),
-                new RunningProbeSettings(pipeline.engine(), pipeline.store(), config.capture(), false));
+                new RunningProbeSettings(pipeline.engine(), pipeline.flows(), pipeline.store(), config.capture(), false));
+        // the capture thread of a replay that has ended, as run does: housekeeping while idle
+        captureThread = new Thread(() -> {
+            while (capturing) {
+                try {
+                    pipeline.engine().idle(System.currentTimeMillis() * 1_000_000L);
+                    Thread.sleep(20);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }, "capture");
+        captureThread.start();
     }
 
     @AfterEach
     void close() throws Exception {
+        capturing = false;
+        captureThread.join();
         pipeline.close();
     }
 
@@ -112,11 +128,11 @@ class SettingsServiceTest {
         assertThat(answer.get("source").asText()).isEqualTo("settings-file");
         assertThat(answer.get("settings").get("store").get("max_size").asText()).isEqualTo("16MB");
         assertThat(answer.get("running").get("store").get("max_size").asText()).isEqualTo("16MB");
-        assertThat(answer.get("running").get("lookback").get("size").asText()).isEqualTo("1MB");
-        assertThat(answer.get("requires_restart")).extracting(JsonNode::asText).containsExactly("lookback.size");
+        assertThat(answer.get("running").get("lookback").get("size").asText()).isEqualTo("2MB");
+        assertThat(answer.get("requires_restart")).isEmpty();
         assertThat(answer.get("changes")).extracting(c -> c.get("setting").asText() + "=" + c.get("applied").asText())
                 .containsExactlyInAnyOrder("capture.filter=live_capture_only", "pcap_extraction_on_alerts=now",
-                        "store.max_size=now", "store.segment_age=now", "lookback.size=at_restart");
+                        "store.max_size=now", "store.segment_age=now", "lookback.size=now");
         assertThat(pipeline.store().config().maxSizeBytes()).isEqualTo(16L << 20);
         assertThat(pipeline.store().status().maxSizeBytes()).isEqualTo(16L << 20);
         assertThat(pipeline.store().config().segmentMaxAge()).hasSeconds(30);
@@ -203,7 +219,7 @@ class SettingsServiceTest {
         put(doc);
         SavedSettings saved = file.read();
         SettingsService restarted = new SettingsService("settings-t", file, saved,
-                new RunningProbeSettings(pipeline.engine(), pipeline.store(), config.capture(), false));
+                new RunningProbeSettings(pipeline.engine(), pipeline.flows(), pipeline.store(), config.capture(), false));
         ObjectNode answer = restarted.answer();
         assertThat(answer.get("version").asLong()).isEqualTo(1);
         assertThat(answer.get("source").asText()).isEqualTo("settings-file");

@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * its API over HTTP in the namespace. Through {@code PUT /api/v1/settings}: with pcap extraction
  * off an alerted flow is not stored though its alert still reaches the manager, on again the next
  * one is; a BPF filter libpcap refuses gets 400 and changes nothing, one it takes is in force at
- * once (its packets are no longer captured); a lower store size deletes segments at once; a stale
+ * once (its packets are no longer captured); a larger look-back ring is swapped in live and the next
+ * alerted flow is stored whole from it; a lower store size deletes segments at once; a stale
  * version gets 409; and after a restart the probe runs with the saved settings and says so.
  *
  * <p>No sleeps: each step waits for what the probe reports (its metrics, its store status, its
@@ -109,9 +110,16 @@ class RuntimeSettingsIT {
             assertThat(storedPackets()).as("nothing stored with pcap extraction off").isZero();
             awaitShipped(1001);
 
-            // 2. on again: the next alert arms its flow, from its start
-            JsonNode on = put(change(off, s -> s.put("pcap_extraction_on_alerts", true)), 200);
+            // 2. on again, with a larger look-back ring swapped in live: the next alert arms its flow, from its start
+            JsonNode on = put(change(off, s -> {
+                s.put("pcap_extraction_on_alerts", true);
+                ((ObjectNode) s.get("lookback")).put("size", "16MB");
+            }), 200);
             assertThat(on.get("version").asLong()).isEqualTo(2);
+            assertThat(on.get("changes")).extracting(c -> c.get("setting").asText() + "=" + c.get("applied").asText())
+                    .containsExactlyInAnyOrder("pcap_extraction_on_alerts=now", "lookback.size=now");
+            assertThat(on.get("running").get("lookback").get("size").asText()).isEqualTo("16MB");
+            assertThat(on.get("requires_restart")).isEmpty();
             Flow b = new Flow(2, 40002, 600, 1400); // ~840 KB: many 64 KB segments
             send(b, 0, 10);
             alert(eve, b, 1002);
@@ -119,6 +127,7 @@ class RuntimeSettingsIT {
             send(b, 10, 600);
             awaitStore(s -> s.get("packets").asLong() == 600);
             awaitMetric("flowtrap_packets_captured_total", v -> v == 620);
+            assertThat(metric("flowtrap_lookback_hits_total")).as("flow B stored whole from the new ring").isEqualTo(1);
             awaitShipped(1002);
             JsonNode full = storeStatus();
             assertThat(full.get("segments").asInt()).isGreaterThan(8);
@@ -166,7 +175,8 @@ class RuntimeSettingsIT {
             stop(probe);
             probe = start("probe-2");
             assertThat(Files.readString(work.resolve("probe-2.err"))).contains("settings: using " + saved + " (version 4")
-                    .contains("store.max_size 256KB (probe.yaml: 8MB)").contains("capture.filter not udp (probe.yaml: )");
+                    .contains("store.max_size 256KB (probe.yaml: 8MB)").contains("capture.filter not udp (probe.yaml: )")
+                    .contains("lookback.size 16MB (probe.yaml: 8MB)");
             JsonNode restarted = settings();
             assertThat(restarted.get("version").asLong()).isEqualTo(4);
             assertThat(restarted.get("source").asText()).isEqualTo("settings-file");
