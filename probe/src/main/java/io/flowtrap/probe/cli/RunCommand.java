@@ -34,6 +34,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -186,8 +189,8 @@ final class RunCommand implements Callable<Integer> {
         if (saved == null) {
             return SavedSettings.fromConfigFile(fromConfig);
         }
-        java.util.Map<String, Object> file = fromConfig.values();
-        java.util.List<String> differ = new java.util.ArrayList<>();
+        Map<String, Object> file = fromConfig.values();
+        List<String> differ = new ArrayList<>();
         saved.settings().values().forEach((name, value) -> {
             if (!value.equals(file.get(name))) {
                 differ.add(name + " " + value + " (" + config.getFileName() + ": " + file.get(name) + ")");

@@ -9,6 +9,7 @@ import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -134,7 +135,7 @@ public final class SettingsService {
         }
         SavedSettings saved;
         try {
-            SavedSettings next = new SavedSettings(accepted.version() + 1, java.time.Instant.now(), wanted);
+            SavedSettings next = new SavedSettings(accepted.version() + 1, Instant.now(), wanted);
             file.write(next);
             saved = new SavedSettings(next.version(), Files.getLastModifiedTime(file.path()).toInstant(), wanted);
         } catch (IOException | RuntimeException e) {
