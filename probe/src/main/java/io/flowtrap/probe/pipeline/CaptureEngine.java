@@ -44,6 +44,12 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /** Alerts the readers may queue ahead of the capture thread: more than Suricata sends in seconds. */
     static final int INBOX_CAPACITY = 1 << 16;
 
+    /**
+     * Stands for "this alert has no Community ID hash": {@link #onAlert(EveAlert, long)} then finds
+     * its flow by the 5-tuple only. A real hash of 0 is one in 2^64; it, too, only loses the faster lookup.
+     */
+    public static final long NO_COMMUNITY_HASH = 0;
+
     private final FlowTable flows;
     private final LookbackRing ring;
     private final PcapStore store;
@@ -265,6 +271,14 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     /**
+     * The engine's resolver, for a replay that resolves a batch of packets ahead on the capture
+     * thread itself ({@link Replay}); {@link #onResolvedPacket} uses it only for Community IDs.
+     */
+    FlowResolver resolver() {
+        return resolver;
+    }
+
+    /**
      * Lets a live capture's quiet moments count: applies queued alerts and advances the timer clock
      * so idle flows expire and segments seal: to the monotonic clock with {@link
      * #useMonotonicTimers}, else to {@code nowNanos} (wall clock) if it is ahead.
@@ -286,22 +300,30 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      * and unknown alerts (flow not seen within a grace period: see {@link PendingAlerts}).
      */
     public void onAlert(EveAlert alert) throws IOException {
-        int slot = -1;
-        long hash = 0;
+        long hash = NO_COMMUNITY_HASH;
         if (alert.communityId() != null) {
             try {
                 hash = CommunityId.hash64(alert.communityId());
-                slot = flows.findByCommunityHash(hash);
             } catch (IllegalArgumentException e) {
                 log.warn("alert sid {} has an unreadable community_id ({}); matching by 5-tuple", alert.signatureId(), e.getMessage());
             }
         }
+        onAlert(alert, hash);
+    }
+
+    /**
+     * As {@link #onAlert(EveAlert)}, with the {@link CommunityId#hash64(String) hash} of the alert's
+     * Community ID worked out already (by whoever read the alert, off the capture thread), or
+     * {@link #NO_COMMUNITY_HASH}.
+     */
+    public void onAlert(EveAlert alert, long hash) throws IOException {
+        int slot = hash == NO_COMMUNITY_HASH ? -1 : flows.findByCommunityHash(hash);
         if (slot < 0) {
             alert.writeFlowKey(alertKey, 0);
             slot = flows.find(alertKey, 0);
         }
         if (slot < 0) {
-            if (hash != 0 && endedRecently(hash)) {
+            if (hash != NO_COMMUNITY_HASH && endedRecently(hash)) {
                 alertCounters.incrementLate();
             } else if (!pending.add(hash, alertKey, 0, clockNanos + PENDING_GRACE_NANOS)) {
                 alertCounters.incrementUnknown(); // the oldest pending alert gave way
