@@ -109,6 +109,8 @@ class DocumentSchemaTest {
                 bad(Document.FLOW_RECORD, "packets negative", o -> o.put("packets", -1), "$.packets: must have a minimum value of 0"),
                 bad(Document.FLOW_RECORD, "from_flow_start as a string", o -> o.put("from_flow_start", "yes"),
                         "$.from_flow_start: boolean expected, string found"),
+                bad(Document.FLOW_RECORD, "a trigger name with a space", o -> o.putArray("armed_by").add("my list"),
+                        "$.armed_by[0]: does not match the regex pattern ^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"),
                 bad(Document.FLOW_RECORD, "a time with an offset", o -> o.put("first_ts", "2026-11-29T15:50:58+0000"),
                         "$.first_ts: does not match the regex pattern " + TIMESTAMP_PATTERN),
                 bad(Document.INGEST_EVENT, "probe as a path", o -> o.put("probe", "../x"),

@@ -328,6 +328,11 @@ public final class FlowTable {
         return slot * FlowKey.SIZE;
     }
 
+    /** Whether {@code slot} holds a live flow that is not armed. */
+    public boolean waiting(int slot) {
+        return used[slot] && !armed(slot);
+    }
+
     public boolean armed(int slot) {
         return (records[slot * STRIDE + STATE] & ARMED_BIT) != 0;
     }

@@ -1,5 +1,6 @@
 package io.flowtrap.probe.pipeline;
 
+import io.flowtrap.packet.BpfProgram;
 import io.flowtrap.packet.CommunityId;
 import io.flowtrap.packet.DecodedPacket;
 import io.flowtrap.packet.FlowKey;
@@ -11,10 +12,14 @@ import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.flow.FlowEndReason;
 import io.flowtrap.probe.flow.FlowTable;
 import io.flowtrap.probe.lookback.LookbackRing;
+import io.flowtrap.probe.trigger.TriggerSet;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +82,16 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] firstStoredNanos;
     private final boolean[] storedFromStart;
     private final long[] backlogLost;
+    /** What armed each armed flow ({@link TriggerSet} bits; {@link TriggerSet#ALERT}: an alert) and the set that names them. */
+    private final long[] armedBy;
+    private final TriggerSet[] armedUnder;
+    /** The triggers new flows are tested with: the capture thread's copy of {@link #offeredTriggers}. */
+    private TriggerSet triggers = TriggerSet.EMPTY;
+    private final AtomicReference<TriggerSet> offeredTriggers = new AtomicReference<>(TriggerSet.EMPTY);
+    /** Flows each trigger bit armed since its trigger came into force (read by the probe API). */
+    private final AtomicLongArray armedByBit = new AtomicLongArray(64);
+    private final int[] filterMemory = new int[BpfProgram.MEMORY_WORDS];
+    private final PacketRecord scanned = new PacketRecord();
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
     private long nextHousekeepingNanos = Long.MIN_VALUE;
     private long clockNanos;
@@ -94,15 +109,22 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.firstStoredNanos = new long[flows.maxFlows()];
         this.storedFromStart = new boolean[flows.maxFlows()];
         this.backlogLost = new long[flows.maxFlows()];
+        this.armedBy = new long[flows.maxFlows()];
+        this.armedUnder = new TriggerSet[flows.maxFlows()];
     }
 
     /**
-     * What the store holds of one alerted flow, told when the flow ends: the packets and bytes it
-     * took, whether they start at the flow's first packet, and how many packets of the armed flow
-     * it could not take (store backlog).
+     * What the store holds of one armed flow, told when the flow ends: the packets and bytes it
+     * took, whether they start at the flow's first packet, how many packets of the armed flow it
+     * could not take (store backlog), and what armed it ("alert", and the names of triggers).
      */
     public record StoredFlow(String communityId, long firstStoredNanos, long lastSeenNanos, long storedPackets,
-            long storedBytes, long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end) {
+            long storedBytes, long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end,
+            List<String> armedBy) {
+        public StoredFlow {
+            armedBy = List.copyOf(armedBy);
+        }
+
         /** From its first packet, with no packet lost to the store backlog after it. */
         public boolean whole() {
             return fromFlowStart && backlogLostPackets == 0;
@@ -139,6 +161,27 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                     + " until it drains", inbox.capacity());
         }
         return false;
+    }
+
+    /**
+     * Thread-safe: puts a set of triggers in force (replacing the last). The capture thread takes
+     * it up at its next housekeeping (within a second of its timer clock; before the first packet
+     * when given before it) and then tests what it already holds with each trigger that is new: a
+     * watchlist against every live flow not armed yet, a filter against every packet the look-back
+     * ring holds of such flows; so a trigger reaches back as far as the look-back ring does.
+     */
+    public void useTriggers(TriggerSet set) {
+        offeredTriggers.set(java.util.Objects.requireNonNull(set, "set"));
+    }
+
+    /** The triggers in force, or about to be ({@link #useTriggers}). */
+    public TriggerSet triggers() {
+        return offeredTriggers.get();
+    }
+
+    /** Thread-safe: flows the trigger on {@code bit} has armed since it came into force. */
+    public long flowsArmedBy(int bit) {
+        return armedByBit.get(bit);
     }
 
     /**
@@ -188,7 +231,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                 resolver.lastFromLow(), ts, clockNanos, packet.wireLength(), this);
         if (flows.lastTrackCreated()) {
             resolver.communityId(digest, 0);
-            flowCreated(slot, key, 0);
+            flowCreated(slot, key, 0, packet);
         }
         holdOrStore(packet, slot);
     }
@@ -215,7 +258,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             }
             resolver.communityId(redecoded, ResolvedPacketRing.communityIdSrcPort(flags),
                     ResolvedPacketRing.communityIdDstPort(flags), digest, 0);
-            flowCreated(slot, entries, at);
+            flowCreated(slot, entries, at, packet);
         }
         holdOrStore(packet, slot);
     }
@@ -236,16 +279,23 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         return ts;
     }
 
-    /** A flow was just created for the packet whose Community ID is in {@link #digest}: alerts may wait for it. */
-    private void flowCreated(int slot, byte[] flowKey, int keyOffset) throws IOException {
+    /**
+     * A flow was just created for {@code packet}, whose Community ID is in {@link #digest}: alerts
+     * may wait for it, and triggers in force may take it.
+     */
+    private void flowCreated(int slot, byte[] flowKey, int keyOffset, PacketRecord packet) throws IOException {
         flows.setCommunityId(slot, digest, 0);
         int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), flowKey, keyOffset);
+        long triggered = triggers.isEmpty() ? 0 : triggers.match(triggers.bits(), packet, flowKey, keyOffset, filterMemory);
         if (waiting > 0) {
             alertCounters.incrementMatched();
             for (int i = 1; i < waiting; i++) {
                 alertCounters.incrementDuplicate();
             }
-            arm(slot);
+            arm(slot, TriggerSet.ALERT | triggered);
+        } else if (triggered != 0) {
+            counters.triggerArmedFlows++;
+            arm(slot, triggered);
         }
     }
 
@@ -285,6 +335,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      */
     public void idle(long nowNanos) throws IOException {
         drainInbox();
+        applyOfferedTriggers();
         long timer = monotonicTimers ? System.nanoTime() + monotonicBase : nowNanos;
         if (timer > clockNanos) {
             clockNanos = timer;
@@ -332,10 +383,11 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         if (flows.armed(slot)) {
             alertCounters.incrementDuplicate();
+            armedBy[slot] |= TriggerSet.ALERT;
             return;
         }
         alertCounters.incrementMatched();
-        arm(slot);
+        arm(slot, TriggerSet.ALERT);
     }
 
     /**
@@ -367,9 +419,15 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
     }
 
-    private void arm(int slot) throws IOException {
+    /** Arms a flow not armed yet, for the reasons in {@code by} ({@link TriggerSet} bits). */
+    private void arm(int slot, long by) throws IOException {
         flows.arm(slot);
         counters.armedFlows++;
+        armedBy[slot] = by;
+        armedUnder[slot] = triggers;
+        for (long rest = by & ~TriggerSet.ALERT; rest != 0; rest &= rest - 1) {
+            armedByBit.incrementAndGet(Long.numberOfTrailingZeros(rest)); // once per flow, not per packet
+        }
         storedPackets[slot] = 0;
         storedBytes[slot] = 0;
         firstStoredNanos[slot] = 0;
@@ -414,7 +472,71 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         storedBytes[slot] += packet.capturedLength();
     }
 
+    /** Takes up the set {@link #useTriggers} offered, if it is new, and lets its new triggers reach back. */
+    private void applyOfferedTriggers() throws IOException {
+        TriggerSet offered = offeredTriggers.get();
+        if (offered == triggers) {
+            return;
+        }
+        long added = 0;
+        for (long rest = offered.bits(); rest != 0; rest &= rest - 1) {
+            int bit = Long.numberOfTrailingZeros(rest);
+            if (offered.trigger(bit) != triggers.trigger(bit)) {
+                added |= 1L << bit;
+                armedByBit.set(bit, 0);
+            }
+        }
+        triggers = offered;
+        if (added != 0) {
+            reachBack(added);
+        }
+    }
+
+    /**
+     * Arms the live, unarmed flows the triggers on {@code bits} take: by their addresses (watchlists),
+     * or by a packet of theirs still in the look-back ring (filters). Runs once per new trigger, on
+     * the capture thread: one pass over the flow table and one over the look-back ring's records.
+     */
+    private void reachBack(long bits) throws IOException {
+        long lists = 0;
+        for (long rest = bits; rest != 0; rest &= rest - 1) {
+            int bit = Long.numberOfTrailingZeros(rest);
+            if (triggers.trigger(bit).isWatchlist()) {
+                lists |= 1L << bit;
+            }
+        }
+        long filters = bits & ~lists;
+        if (lists != 0) {
+            byte[] keys = flows.keys();
+            for (int slot = 0; slot < flows.maxFlows(); slot++) {
+                if (flows.waiting(slot)) {
+                    long m = triggers.matchEndpoints(lists, keys, flows.keyOffset(slot));
+                    if (m != 0) {
+                        counters.triggerArmedFlows++;
+                        arm(slot, m);
+                    }
+                }
+            }
+        }
+        if (filters != 0) {
+            byte[] keys = flows.keys();
+            for (long p = ring.oldest(); p >= 0; p = ring.after(p)) {
+                long owner = ring.owner(p);
+                if (owner != LookbackRing.NO_OWNER && flows.waitingForAlert(owner)) {
+                    int slot = (int) (owner >>> 32);
+                    ring.read(p, scanned);
+                    long m = triggers.match(filters, scanned, keys, flows.keyOffset(slot), filterMemory);
+                    if (m != 0) {
+                        counters.triggerArmedFlows++;
+                        arm(slot, m); // stores the flow's held packets; the ring itself does not change
+                    }
+                }
+            }
+        }
+    }
+
     private void housekeeping() throws IOException {
+        applyOfferedTriggers();
         for (int i = pending.expire(clockNanos); i > 0; i--) {
             alertCounters.incrementUnknown();
         }
@@ -431,7 +553,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
                     flows.lastSeen(slot), storedPackets[slot], storedBytes[slot], flows.packets(slot),
-                    storedFromStart[slot], backlogLost[slot], reason));
+                    storedFromStart[slot], backlogLost[slot], reason, armedUnder[slot].names(armedBy[slot])));
         }
     }
 
