@@ -36,6 +36,7 @@ public final class BpfProgram {
     private static final int TAX = 0x00, TXA = 0x80;
 
     private final String expression;
+    private final int linkType;
     private final short[] code;
     private final byte[] jt;
     private final byte[] jf;
@@ -46,14 +47,16 @@ public final class BpfProgram {
      * u32 k), checked here.
      *
      * @param expression what it was compiled from, for messages
+     * @param linkType the link type (DLT) of the frames it was compiled for: its offsets are theirs
      * @throws IllegalArgumentException naming the first instruction that makes it unsafe to run
      */
-    public BpfProgram(String expression, short[] code, byte[] jt, byte[] jf, int[] k) {
+    public BpfProgram(String expression, int linkType, short[] code, byte[] jt, byte[] jf, int[] k) {
         int n = code.length;
         if (n == 0 || n > MAX_INSTRUCTIONS || jt.length != n || jf.length != n || k.length != n) {
             throw new IllegalArgumentException("BPF program '" + expression + "': " + n + " instructions");
         }
         this.expression = expression;
+        this.linkType = linkType;
         this.code = code.clone();
         this.jt = jt.clone();
         this.jf = jf.clone();
@@ -78,9 +81,16 @@ public final class BpfProgram {
         return code.length;
     }
 
-    /** Whether the program keeps the packet (returns a length above 0). */
+    public int linkType() {
+        return linkType;
+    }
+
+    /**
+     * Whether the program keeps the packet (returns a length above 0). A frame of another link type
+     * than the program's is never kept: the program's offsets are not that frame's.
+     */
     public boolean matches(PacketRecord packet, int[] memory) {
-        return run(packet.buffer(), packet.offset(), packet.capturedLength(), packet.wireLength(), memory) != 0;
+        return packet.linkType() == linkType && run(packet.buffer(), packet.offset(), packet.capturedLength(), packet.wireLength(), memory) != 0;
     }
 
     /**
@@ -242,7 +252,7 @@ public final class BpfProgram {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof BpfProgram p && Arrays.equals(code, p.code) && Arrays.equals(jt, p.jt)
+        return o instanceof BpfProgram p && linkType == p.linkType && Arrays.equals(code, p.code) && Arrays.equals(jt, p.jt)
                 && Arrays.equals(jf, p.jf) && Arrays.equals(k, p.k);
     }
 

@@ -88,6 +88,17 @@ class BpfProgramTest {
     }
 
     @Test
+    void aFrameOfAnotherLinkTypeIsNeverKept() throws IOException {
+        BpfProgram program = BpfCompiler.compile("len > 0", DLT_EN10MB, 65535);
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(64);
+        PacketRecord ethernet = new PacketRecord().set(frame, 0, 64, 64, 0, DLT_EN10MB);
+        PacketRecord raw = new PacketRecord().set(frame, 0, 64, 64, 0, 101); // LINKTYPE_RAW
+        int[] memory = new int[BpfProgram.MEMORY_WORDS];
+        assertThat(program.matches(ethernet, memory)).isTrue();
+        assertThat(program.matches(raw, memory)).isFalse();
+    }
+
+    @Test
     void aBadExpressionIsRefusedWithLibpcapsMessage() {
         assertThatThrownBy(() -> BpfCompiler.compile("tcp port", DLT_EN10MB, 65535))
                 .isInstanceOf(IOException.class).hasMessageContaining("BPF filter 'tcp port' rejected: ");
@@ -97,14 +108,14 @@ class BpfProgramTest {
     void aProgramThatCouldRunOutsideItselfIsRefused() {
         short ret = 0x06;
         short jeq = 0x15;
-        assertThatThrownBy(() -> new BpfProgram("jump out", new short[] {jeq, ret}, new byte[] {5, 0}, new byte[2],
+        assertThatThrownBy(() -> new BpfProgram("jump out", DLT_EN10MB, new short[] {jeq, ret}, new byte[] {5, 0}, new byte[2],
                 new int[] {1, 65535})).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("instruction 0").hasMessageContaining("jump out of the program");
-        assertThatThrownBy(() -> new BpfProgram("no return", new short[] {0x00}, new byte[1], new byte[1], new int[1]))
+        assertThatThrownBy(() -> new BpfProgram("no return", DLT_EN10MB, new short[] {0x00}, new byte[1], new byte[1], new int[1]))
                 .hasMessageContaining("does not end with a return");
-        assertThatThrownBy(() -> new BpfProgram("scratch", new short[] {0x02, ret}, new byte[2], new byte[2],
+        assertThatThrownBy(() -> new BpfProgram("scratch", DLT_EN10MB, new short[] {0x02, ret}, new byte[2], new byte[2],
                 new int[] {16, 0})).hasMessageContaining("scratch cell 16");
-        assertThatThrownBy(() -> new BpfProgram("ancillary", new short[] {(short) 0xc8, ret}, new byte[2], new byte[2],
+        assertThatThrownBy(() -> new BpfProgram("ancillary", DLT_EN10MB, new short[] {(short) 0xc8, ret}, new byte[2], new byte[2],
                 new int[2])).hasMessageContaining("not a classic BPF instruction");
     }
 

@@ -51,7 +51,11 @@ public final class DocumentSchema {
         /** The probe API's answer to {@code GET /api/v1/store}. */
         PROBE_STORE_STATUS("probe-store-status.schema.json"),
         /** The probe API's answer to {@code GET /api/v1/health}. */
-        PROBE_HEALTH("probe-health.schema.json");
+        PROBE_HEALTH("probe-health.schema.json"),
+        /** A trigger: the body of the probe API's {@code POST /api/v1/triggers}, and each of its saved triggers. */
+        PROBE_TRIGGER("probe-trigger.schema.json"),
+        /** The probe API's answer to {@code GET}, {@code POST} and {@code DELETE /api/v1/triggers}. */
+        PROBE_TRIGGERS_ANSWER("probe-triggers-answer.schema.json");
 
         private final String file;
 

@@ -44,7 +44,7 @@ public final class BpfCompiler {
             jf[i] = raw.get(i * INSTRUCTION_BYTES + 3);
             k[i] = raw.getInt(i * INSTRUCTION_BYTES + 4);
         }
-        return new BpfProgram(expression, code, jt, jf, k);
+        return new BpfProgram(expression, linkType, code, jt, jf, k);
     }
 
     /** The compiled instructions as libpcap lays them out, {@value #INSTRUCTION_BYTES} bytes each. */

@@ -132,6 +132,11 @@ public final class TriggerSet {
         return out;
     }
 
+    /** The bit of the trigger named {@code name} in force, or -1. */
+    public int bitOf(String name) {
+        return find(name);
+    }
+
     private int find(String name) {
         for (int bit = 1; bit < 64; bit++) {
             if (byBit[bit] != null && byBit[bit].name().equals(name)) {
