@@ -151,7 +151,7 @@ class CaptureEngineTriggersTest {
 
     /** tcpdump's line (nanosecond time, headers, VLANs) for every packet of {@code pcap} the filter keeps, sorted. */
     private static List<String> tcpdump(Path pcap, String filter) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-e", "-tt", "--time-stamp-precision=nano", "-r",
+        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-S", "-e", "-tt", "--time-stamp-precision=nano", "-r",
                 pcap.toString()));
         if (!filter.isEmpty()) {
             command.add(filter);
