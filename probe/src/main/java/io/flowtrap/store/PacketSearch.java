@@ -3,19 +3,12 @@ package io.flowtrap.store;
 import io.flowtrap.packet.BpfProgram;
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFormat;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -90,37 +83,18 @@ public final class PacketSearch {
      * cancelled} is asked between segments and every 65,536 packets.
      */
     public Result searchTo(Query query, Path destination, Progress progress, BooleanSupplier cancelled) throws IOException {
-        Path dir = destination.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + destination.getFileName(), ".partial");
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            Result result;
-            try (OutputStream out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
-                result = search(query, out, progress, cancelled);
-            }
-            if (result.empty()) {
-                return result;
-            }
-            long size = Files.size(temp);
-            Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return new Result(result.packets(), result.bytes(), result.firstNanos(), result.lastNanos(), result.matched(),
-                    result.segmentsRead(), result.bytesRead(), size, HexFormat.of().formatHex(sha256.digest()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        PcapOutput.Written<Result> w = PcapOutput.write(destination, out -> search(query, out, progress, cancelled),
+                r -> !r.empty());
+        Result r = w.result();
+        return new Result(r.packets(), r.bytes(), r.firstNanos(), r.lastNanos(), r.matched(), r.segmentsRead(),
+                r.bytesRead(), w.size(), w.sha256());
     }
 
     /** Writes the matches as a pcap to {@code out}, nothing at all if none matched. */
     Result search(Query query, OutputStream out, Progress progress, BooleanSupplier cancelled) throws IOException {
-        Segments.ActiveSegment active = store.activeSegment();
-        StoreManifest m = store.manifest();
-        if (active != null && !m.segments().isEmpty()
-                && m.segments().get(m.segments().size() - 1).sequence() >= active.segment().sequence()) {
-            active = null; // sealed meanwhile: it is in the list
-        }
+        Segments.View view = store.view();
+        StoreManifest m = view.manifest();
+        Segments.ActiveSegment active = view.active();
         List<Segments.Lease> leases = new ArrayList<>();
         try {
             for (Segment s : m.segments()) {

@@ -15,7 +15,6 @@ import io.flowtrap.probe.pipeline.CapturePipeline;
 import io.flowtrap.probe.pipeline.Replay;
 import io.flowtrap.probe.trigger.Trigger;
 import io.flowtrap.probe.trigger.TriggerSet;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * packets, says when nothing matched (and writes nothing), reports progress and can be cancelled.
  */
 class PacketSearchTest {
-    private static final Path DEMO = demoData();
+    private static final Path DEMO = Tcpdump.demoData();
     private static final int DLT_EN10MB = 1;
 
     @TempDir
@@ -71,20 +70,20 @@ class PacketSearchTest {
             }
             List<String> expected = new ArrayList<>();
             for (Path segment : segments) {
-                for (String line : tcpdump(segment, expression)) {
-                    long t = nanos(line);
+                for (String line : Tcpdump.lines(segment, expression)) {
+                    long t = Tcpdump.nanos(line);
                     if (t >= from && t <= to) {
                         expected.add(line);
                     }
                 }
             }
-            expected.sort((a, b) -> Long.compare(nanos(a), nanos(b))); // stable: segment, then file order
+            expected.sort((a, b) -> Long.compare(Tcpdump.nanos(a), Tcpdump.nanos(b))); // stable: segment, then file order
             assertThat(expected).as(expression).isNotEmpty();
-            assertThat(tcpdump(out, "")).as(expression).isEqualTo(expected);
+            assertThat(Tcpdump.lines(out, "")).as(expression).isEqualTo(expected);
             assertThat(result.packets()).isEqualTo(expected.size());
             assertThat(result.matched()).isEqualTo(expected.size());
-            assertThat(result.firstNanos()).isEqualTo(nanos(expected.get(0)));
-            assertThat(result.lastNanos()).isEqualTo(nanos(expected.get(expected.size() - 1)));
+            assertThat(result.firstNanos()).isEqualTo(Tcpdump.nanos(expected.get(0)));
+            assertThat(result.lastNanos()).isEqualTo(Tcpdump.nanos(expected.get(expected.size() - 1)));
             assertThat(result.size()).isEqualTo(Files.size(out));
             assertThat(result.sha256()).hasSize(64);
         }
@@ -100,7 +99,7 @@ class PacketSearchTest {
                     capped, (r, o, b, t, n) -> { }, () -> false);
             assertThat(first.packets()).isEqualTo(100);
             assertThat(first.matched()).isEqualTo(all.packets()).isGreaterThan(100);
-            assertThat(tcpdump(capped, "")).isEqualTo(tcpdump(tmp.resolve("all.pcap"), "").subList(0, 100));
+            assertThat(Tcpdump.lines(capped, "")).isEqualTo(Tcpdump.lines(tmp.resolve("all.pcap"), "").subList(0, 100));
             Path none = tmp.resolve("none.pcap");
             PacketSearch.Result nothing = store.search().searchTo(new PacketSearch.Query(filter("ip proto 47"), 0,
                     Long.MAX_VALUE, 0), none, (r, o, b, t, n) -> { }, () -> false);
@@ -137,35 +136,5 @@ class PacketSearchTest {
         try (Stream<Path> files = Files.list(storeDir)) {
             return files.filter(p -> p.getFileName().toString().matches("segment-\\d{16}\\.pcap")).sorted().toList();
         }
-    }
-
-    private static long nanos(String tcpdumpLine) {
-        String t = tcpdumpLine.substring(0, tcpdumpLine.indexOf(' '));
-        int dot = t.indexOf('.');
-        return Long.parseLong(t.substring(0, dot)) * 1_000_000_000L + Long.parseLong(t.substring(dot + 1));
-    }
-
-    /** tcpdump's lines, in file order, for the packets of {@code pcap} the filter keeps. */
-    private static List<String> tcpdump(Path pcap, String filter) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-S", "-e", "-tt", "--time-stamp-precision=nano", "-r",
-                pcap.toString()));
-        if (!filter.isEmpty()) {
-            command.add(filter);
-        }
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        List<String> lines = new ArrayList<>(List.of(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                .split("\n")));
-        lines.removeIf(String::isBlank);
-        assertThat(p.waitFor()).as("tcpdump -r " + pcap).isZero();
-        return lines;
-    }
-
-    private static Path demoData() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("ops/demo-data"))) {
-                return p.resolve("ops/demo-data");
-            }
-        }
-        throw new IllegalStateException("no ops/demo-data above " + Path.of("").toAbsolutePath());
     }
 }

@@ -12,9 +12,9 @@ import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.trigger.Trigger;
 import io.flowtrap.probe.trigger.TriggerSet;
 import io.flowtrap.probe.trigger.Watchlist;
+import io.flowtrap.store.Tcpdump;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the look-back ring and the flow table); and a flow armed by an alert and a trigger is stored once.
  */
 class CaptureEngineTriggersTest {
-    private static final Path DEMO = demoData();
+    private static final Path DEMO = Tcpdump.demoData();
     private static final int DLT_EN10MB = 1;
     private static final String FILTER = "host 10.0.0.21 or host 2001:db8:2::5";
     /**
@@ -48,7 +48,7 @@ class CaptureEngineTriggersTest {
     @Test
     void aFilterInForceFromTheStartStoresWhatTcpdumpSelects() throws Exception {
         Run run = replay(tmp.resolve("filter"), set(Trigger.ofFilter("suspects", filter(FILTER))), false, false);
-        assertThat(run.stored()).isNotEmpty().isEqualTo(tcpdump(DEMO.resolve("demo.pcap"), FILTER));
+        assertThat(run.stored()).isNotEmpty().isEqualTo(sorted(Tcpdump.lines(DEMO.resolve("demo.pcap"), FILTER)));
         assertThat(run.flows()).isNotEmpty().allSatisfy(f -> {
             assertThat(f.armedBy()).containsExactly("suspects");
             assertThat(f.fromFlowStart()).isTrue();
@@ -60,8 +60,8 @@ class CaptureEngineTriggersTest {
     void aWatchlistStoresTheFlowsOfItsAddressesOnly() throws Exception {
         Watchlist list = Watchlist.read("et-block", new StringReader("# test list\n10.0.0.21\n2001:db8:2::5/128\n"));
         Run run = replay(tmp.resolve("list"), set(Trigger.ofWatchlist("et-block", list)), false, false);
-        assertThat(run.stored()).isNotEmpty().isEqualTo(tcpdump(DEMO.resolve("demo.pcap"), WATCHED));
-        assertThat(run.stored()).hasSizeGreaterThan(tcpdump(DEMO.resolve("demo.pcap"), FILTER).size()); // tagged flows too
+        assertThat(run.stored()).isNotEmpty().isEqualTo(sorted(Tcpdump.lines(DEMO.resolve("demo.pcap"), WATCHED)));
+        assertThat(run.stored()).hasSizeGreaterThan(sorted(Tcpdump.lines(DEMO.resolve("demo.pcap"), FILTER)).size()); // tagged flows too
         assertThat(run.flows()).allSatisfy(f -> assertThat(f.armedBy()).containsExactly("et-block"));
     }
 
@@ -71,7 +71,7 @@ class CaptureEngineTriggersTest {
                 Watchlist.read("late-list", new StringReader("10.0.0.21/32\n2001:db8:2::5\n"))))) {
             Run run = replay(tmp.resolve(trigger.name()), set(trigger), true, false);
             assertThat(run.stored()).as(trigger.name()).isNotEmpty()
-                    .isEqualTo(tcpdump(DEMO.resolve("demo.pcap"), trigger.isWatchlist() ? WATCHED : FILTER));
+                    .isEqualTo(sorted(Tcpdump.lines(DEMO.resolve("demo.pcap"), trigger.isWatchlist() ? WATCHED : FILTER)));
             assertThat(run.flows()).allSatisfy(f -> assertThat(f.fromFlowStart()).isTrue());
         }
     }
@@ -129,6 +129,12 @@ class CaptureEngineTriggersTest {
         return new Run(storedPackets(dir), flows, counters);
     }
 
+    private static List<String> sorted(List<String> lines) {
+        List<String> out = new ArrayList<>(lines);
+        out.sort(null);
+        return out;
+    }
+
     private static TriggerSet set(Trigger trigger) {
         return TriggerSet.EMPTY.with(trigger);
     }
@@ -142,35 +148,10 @@ class CaptureEngineTriggersTest {
         List<String> lines = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path segment : files.filter(p -> p.toString().endsWith(".pcap")).sorted().toList()) {
-                lines.addAll(tcpdump(segment, ""));
+                lines.addAll(Tcpdump.lines(segment, ""));
             }
         }
         lines.sort(null);
         return lines;
-    }
-
-    /** tcpdump's line (nanosecond time, headers, VLANs) for every packet of {@code pcap} the filter keeps, sorted. */
-    private static List<String> tcpdump(Path pcap, String filter) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-S", "-e", "-tt", "--time-stamp-precision=nano", "-r",
-                pcap.toString()));
-        if (!filter.isEmpty()) {
-            command.add(filter);
-        }
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        List<String> lines = new ArrayList<>(List.of(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-                .split("\n")));
-        lines.removeIf(String::isBlank);
-        assertThat(p.waitFor()).as("tcpdump -r " + pcap).isZero();
-        lines.sort(null);
-        return lines;
-    }
-
-    private static Path demoData() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("ops/demo-data"))) {
-                return p.resolve("ops/demo-data");
-            }
-        }
-        throw new IllegalStateException("no ops/demo-data above " + Path.of("").toAbsolutePath());
     }
 }

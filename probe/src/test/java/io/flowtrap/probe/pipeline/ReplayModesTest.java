@@ -10,6 +10,7 @@ import io.flowtrap.probe.capture.OfflinePcapSource;
 import io.flowtrap.probe.capture.PacketSource;
 import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.store.Tcpdump;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplayModesTest {
     private enum Mode { ONE_BY_ONE, IN_BATCHES, RESOLVING_AHEAD }
 
-    private static final Path DEMO = demoData();
+    private static final Path DEMO = Tcpdump.demoData();
 
     private record Outcome(String storedPackets, CaptureCounters.Snapshot counters, String alerts, String flowEnds,
             List<CaptureEngine.StoredFlow> storedFlows) {}
@@ -126,14 +127,5 @@ class ReplayModesTest {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static Path demoData() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("ops/demo-data"))) {
-                return p.resolve("ops/demo-data");
-            }
-        }
-        throw new IllegalStateException("no ops/demo-data above " + Path.of("").toAbsolutePath());
     }
 }
