@@ -18,7 +18,8 @@ import java.util.Arrays;
  *
  * <p>The file is memory-mapped in windows of {@value #DEFAULT_WINDOW} bytes (moved when a record
  * crosses the end of one), so files over 2 GB work and no bytes are copied: each {@link
- * PacketRecord} handed out is a view of the current window, valid until the next call. Nothing is
+ * PacketRecord} handed out is a view of the window it is in, which stays mapped (and the view
+ * valid) while the record refers to it, after later calls too. Nothing is
  * allocated per packet; a new window is mapped once per window.
  *
  * <p>Damage is told apart from a torn tail. A final record with fewer bytes than its header promises

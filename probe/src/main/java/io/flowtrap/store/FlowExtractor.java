@@ -4,19 +4,12 @@ import io.flowtrap.packet.FlowKey;
 import io.flowtrap.packet.FlowResolver;
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFormat;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -59,40 +52,17 @@ public final class FlowExtractor {
      * {@code destination} is left as it was.
      */
     public CarvedFile extractTo(FlowQuery query, Path destination) throws IOException {
-        Path dir = destination.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + destination.getFileName(), ".partial");
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            ExtractionResult result;
-            try (OutputStream out = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(temp), sha256), 1 << 16)) {
-                result = extract(query, out);
-            }
-            if (result.outcome() != ExtractionResult.Outcome.FOUND) {
-                return new CarvedFile(result, 0, null);
-            }
-            long size = Files.size(temp);
-            Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return new CarvedFile(result, size, HexFormat.of().formatHex(sha256.digest()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        PcapOutput.Written<ExtractionResult> w = PcapOutput.write(destination, out -> extract(query, out),
+                r -> r.outcome() == ExtractionResult.Outcome.FOUND);
+        return new CarvedFile(w.result(), w.size(), w.sha256());
     }
 
     /** Writes the flow's packets as a pcap to {@code out} (nothing at all if none is found). */
     public ExtractionResult extract(FlowQuery query, OutputStream out) throws IOException {
-        // the active segment first: were it sealed in between, the sealed list read next holds it
-        Segments.ActiveSegment active = store.activeSegment();
-        StoreManifest v = store.manifest();
-        if (active != null && !v.segments().isEmpty()
-                && v.segments().get(v.segments().size() - 1).sequence() >= active.segment().sequence()) {
-            active = null; // sealed meanwhile: it is in the list
-        }
+        Segments.View view = store.view();
         List<Segments.Lease> leases = new ArrayList<>();
         try {
-            return extract(query, out, v, active, leases);
+            return extract(query, out, view.manifest(), view.active(), leases);
         } finally {
             for (Segments.Lease lease : leases) {
                 lease.close();

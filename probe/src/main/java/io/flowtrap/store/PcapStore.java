@@ -56,6 +56,7 @@ public final class PcapStore implements Closeable {
     private final FileLock lock;
     private final RecoveryReport recoveryReport;
     private final FlowExtractor extractor;
+    private final PacketSearch search;
     private final BackpressurePolicy backpressure;
     private final PacketHandoff handoff; // null when read-only
     private final StoreWriter writer; // null when read-only
@@ -74,6 +75,7 @@ public final class PcapStore implements Closeable {
         this.writer = writer;
         this.segments = segments;
         this.extractor = new FlowExtractor(segments);
+        this.search = new PacketSearch(segments);
     }
 
     /** Opens (creating if needed) and recovers a store for writing, waiting for room when the hand-off is full ({@link BackpressurePolicy#WAIT}). */
@@ -151,6 +153,11 @@ public final class PcapStore implements Closeable {
 
     public FlowExtractor extractor() {
         return extractor;
+    }
+
+    /** Searches the store by filter and time window (every packet of the candidate segments is read). */
+    public PacketSearch search() {
+        return search;
     }
 
     /** What {@link #append} does when the writer is behind; null for a read-only store. */

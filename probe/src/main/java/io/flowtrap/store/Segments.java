@@ -223,6 +223,23 @@ final class Segments implements Closeable {
         activeSegment = active;
     }
 
+    /** The sealed segments and the active one, as one reader sees them: {@code active} is null if none or sealed meanwhile. */
+    record View(StoreManifest manifest, ActiveSegment active) {}
+
+    /**
+     * Thread-safe: the sealed list and the active segment, consistent: the active segment is read
+     * first, so were it sealed in between, the sealed list read next holds it (and it is left out).
+     */
+    View view() {
+        ActiveSegment active = activeSegment();
+        StoreManifest m = manifest();
+        if (active != null && !m.segments().isEmpty()
+                && m.segments().get(m.segments().size() - 1).sequence() >= active.segment().sequence()) {
+            active = null; // sealed meanwhile: it is in the list
+        }
+        return new View(m, active);
+    }
+
     /** Thread-safe: what carves may read of the active segment, or null. */
     ActiveSegment activeSegment() {
         return activeSegment;

@@ -28,6 +28,9 @@ class PackageDependencyTest {
             Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet")),
             Map.entry("probe/flow", List.of("io.flowtrap.packet")),
             Map.entry("probe/lookback", List.of("io.flowtrap.packet")),
+            // triggers: the matching core knows packets only; the service adds documents, their schema and a state file
+            Map.entry("probe/trigger", List.of("io.flowtrap.packet", "io.flowtrap.probe.config.StateFile", "io.flowtrap.schemas",
+                    "com.fasterxml.jackson", "org.slf4j")),
             Map.entry("probe/alert", List.of("io.flowtrap.packet", "com.fasterxml.jackson", "org.slf4j")),
             Map.entry("probe/config", List.of("com.fasterxml.jackson")),
             // live capture: libpcap through pcap4j, or the kernel's ring through JNA; the settings pick one

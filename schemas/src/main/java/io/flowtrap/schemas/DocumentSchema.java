@@ -55,7 +55,11 @@ public final class DocumentSchema {
         /** The body of the probe API's {@code PUT /api/v1/settings}, and the probe's saved settings file. */
         PROBE_SETTINGS("probe-settings.schema.json"),
         /** The probe API's answer to {@code GET /api/v1/settings} and to an accepted PUT. */
-        PROBE_SETTINGS_ANSWER("probe-settings-answer.schema.json");
+        PROBE_SETTINGS_ANSWER("probe-settings-answer.schema.json"),
+        /** A trigger: the body of the probe API's {@code POST /api/v1/triggers}, and each of its saved triggers. */
+        PROBE_TRIGGER("probe-trigger.schema.json"),
+        /** The probe API's answer to {@code GET}, {@code POST} and {@code DELETE /api/v1/triggers}. */
+        PROBE_TRIGGERS_ANSWER("probe-triggers-answer.schema.json");
 
         private final String file;
 

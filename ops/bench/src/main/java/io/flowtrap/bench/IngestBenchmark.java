@@ -8,6 +8,9 @@ import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.probe.pipeline.AlertSchedule;
 import io.flowtrap.probe.pipeline.CapturePipeline;
 import io.flowtrap.probe.pipeline.Replay;
+import io.flowtrap.probe.trigger.Trigger;
+import io.flowtrap.probe.trigger.TriggerSet;
+import io.flowtrap.probe.trigger.Watchlist;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -24,7 +27,11 @@ import java.util.stream.Stream;
  * capture thread over the best round.
  *
  * <pre>usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR] [--resolver-thread on|off]
- *     [--write-buffer 64MB] [--lookback 256MB]</pre>
+ *     [--write-buffer 64MB] [--lookback 256MB] [--watchlist N]</pre>
+ *
+ * {@code --watchlist N} puts a watchlist of N random IPv4 /32s (seeded, so every run tests the
+ * same list) in force: every new flow is then looked up in it, both addresses, and the replay's
+ * time against one without says what a watchlist costs.
  */
 public final class IngestBenchmark {
     private IngestBenchmark() {}
@@ -37,6 +44,7 @@ public final class IngestBenchmark {
         boolean resolvingAhead = Replay.resolvingAheadHelps(); // what flowtrap-probe replay does
         DataSize writeBuffer = null; // store.write-buffer's default
         DataSize lookback = DataSize.parse("256MB"); // lookback.size's default
+        int watchlistEntries = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--pcap" -> pcap = Path.of(args[++i]);
@@ -45,6 +53,7 @@ public final class IngestBenchmark {
                 case "--work" -> work = Path.of(args[++i]);
                 case "--write-buffer" -> writeBuffer = DataSize.parse(args[++i]);
                 case "--lookback" -> lookback = DataSize.parse(args[++i]);
+                case "--watchlist" -> watchlistEntries = Integer.parseInt(args[++i]);
                 case "--resolver-thread" -> resolvingAhead = switch (args[++i]) {
                     case "on" -> true;
                     case "off" -> false;
@@ -55,16 +64,17 @@ public final class IngestBenchmark {
         }
         if (pcap == null) {
             throw new IllegalArgumentException("usage: IngestBenchmark --pcap F [--eve EVE.json] [--rounds 3] [--work DIR]"
-                    + " [--resolver-thread on|off] [--write-buffer 64MB] [--lookback 256MB]");
+                    + " [--resolver-thread on|off] [--write-buffer 64MB] [--lookback 256MB] [--watchlist N]");
         }
         long size = Files.size(pcap);
+        TriggerSet triggers = watchlistEntries > 0 ? randomWatchlist(watchlistEntries) : TriggerSet.EMPTY;
         double tcpdumpSeconds = Double.MAX_VALUE;
         for (int r = 0; r < 2; r++) {
             tcpdumpSeconds = Math.min(tcpdumpSeconds, timeTcpdump(pcap));
         }
         Result best = null;
         for (int r = 0; r < rounds; r++) {
-            Result result = replayOnce(pcap, eve, work.resolve("store"), resolvingAhead, writeBuffer, lookback);
+            Result result = replayOnce(pcap, eve, work.resolve("store"), resolvingAhead, writeBuffer, lookback, triggers);
             System.out.printf("round %d: %d packets in %.3f s (%.0f packets/s; capture thread on a core %.3f s),"
                     + " %.1f bytes allocated/packet, %d stored%n", r + 1, result.packets, result.seconds,
                     result.packets / result.seconds, result.cpuSeconds, result.allocatedBytes / (double) result.packets,
@@ -77,6 +87,12 @@ public final class IngestBenchmark {
         double theirs = best.packets / tcpdumpSeconds;
         System.out.printf("input: %s, %d bytes, %d packets; resolver thread %s%n", pcap, size, best.packets,
                 resolvingAhead ? "on" : "off");
+        if (watchlistEntries > 0) {
+            Watchlist list = triggers.byName().get("bench-watchlist").watchlist();
+            System.out.printf("watchlist: %d entries (%.1f MB), both addresses of each of %d new flows looked up;"
+                    + " %d flows armed by it%n", list.entries().size(), list.memoryBytes() / 1e6, best.flowsCreated,
+                    best.triggerArmedFlows);
+        }
         System.out.printf("tcpdump -r F -w /dev/null: %.3f s, %.0f packets/s%n", tcpdumpSeconds, theirs);
         System.out.printf("flowtrap replay (best of %d): %.3f s, %.0f packets/s, %.2f GB/s%n", rounds, best.seconds, ours,
                 size / best.seconds / 1e9);
@@ -86,10 +102,24 @@ public final class IngestBenchmark {
     }
 
     /** {@code cpuSeconds}: the capture thread's CPU time, which a busy machine inflates less than the wall clock. */
-    private record Result(long packets, double seconds, double cpuSeconds, long allocatedBytes, long storedPackets) {}
+    private record Result(long packets, double seconds, double cpuSeconds, long allocatedBytes, long storedPackets,
+            long flowsCreated, long triggerArmedFlows) {}
+
+    /** {@code n} random IPv4 hosts, from a fixed seed. */
+    private static TriggerSet randomWatchlist(int n) throws IOException {
+        StringBuilder text = new StringBuilder("# random hosts for the ingest benchmark\n");
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < n; i++) {
+            int a = random.nextInt();
+            text.append(a >>> 24).append('.').append(a >>> 16 & 0xFF).append('.').append(a >>> 8 & 0xFF).append('.')
+                    .append(a & 0xFF).append('\n');
+        }
+        Watchlist list = Watchlist.read("bench-watchlist", new java.io.StringReader(text.toString()));
+        return TriggerSet.EMPTY.with(Trigger.ofWatchlist("bench-watchlist", list));
+    }
 
     private static Result replayOnce(Path pcap, Path eve, Path store, boolean resolvingAhead, DataSize writeBuffer,
-            DataSize lookbackSize) throws IOException {
+            DataSize lookbackSize, TriggerSet triggers) throws IOException {
         deleteTree(store);
         AlertIntakeCounters counters = new AlertIntakeCounters();
         AlertSchedule schedule = eve == null
@@ -104,6 +134,7 @@ public final class IngestBenchmark {
         try (CapturePipeline pipeline = CapturePipeline.open(storeSettings, flows, lookback, counters);
                 OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap);
                 OfflinePcapSource twin = resolvingAhead ? OfflinePcapSource.asFastAsPossible(pcap) : null) {
+            pipeline.engine().useTriggers(triggers);
             long allocatedBefore = threads.getThreadAllocatedBytes(thread);
             long cpuBefore = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
@@ -114,7 +145,8 @@ public final class IngestBenchmark {
             double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuBefore) / 1e9;
             long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
             return new Result(packets, seconds, cpuSeconds, allocated,
-                    pipeline.engine().counters().snapshot().storedPackets());
+                    pipeline.engine().counters().snapshot().storedPackets(), pipeline.flows().created(),
+                    pipeline.engine().counters().snapshot().triggerArmedFlows());
         }
     }
 

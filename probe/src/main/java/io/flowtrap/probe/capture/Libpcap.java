@@ -7,8 +7,8 @@ import com.sun.jna.Pointer;
  * The libpcap calls the ring capture needs to compile a BPF filter, bound by JNA's direct mapping
  * to the same library pcap4j loads (system property {@code org.pcap4j.core.pcapLibName}, else
  * {@code pcap}). pcap4j compiles filters too, but keeps the compiled instructions to itself
- * ({@code BpfProgram} has no public accessor), and the kernel needs them. Only
- * {@link SocketFilter} calls these.
+ * ({@code BpfProgram} has no public accessor), and the kernel and the probe's own interpreter need
+ * them. Only {@link BpfCompiler} calls these.
  */
 final class Libpcap {
     static {

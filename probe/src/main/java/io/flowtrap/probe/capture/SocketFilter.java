@@ -1,7 +1,6 @@
 package io.flowtrap.probe.capture;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
@@ -15,13 +14,11 @@ import java.util.regex.Pattern;
  * handle it tests the frame bytes, which would silently match the wrong frames here. So an
  * expression naming {@code vlan} is refused (use {@code capture.engine: pcap} for it).
  *
- * <p>The instructions ({@code struct sock_filter}, 8 bytes each: u16 code, u8 jt, u8 jf, u32 k)
- * are copied out of libpcap's {@code struct bpf_program} (u32 bf_len @0, pointer @8).
+ * <p>The instructions ({@code struct sock_filter}, the same 8 bytes as libpcap's {@code struct
+ * bpf_insn}) are {@link BpfCompiler}'s, in memory the kernel is given a pointer to.
  */
 record SocketFilter(String expression, Memory instructions, int instructionCount) {
     private static final int DLT_EN10MB = 1;
-    private static final int PCAP_NETMASK_UNKNOWN = 0xffffffff;
-    private static final int INSTRUCTION_BYTES = 8;
     private static final Pattern VLAN_KEYWORD = Pattern.compile("(?<![\\w.-])vlan(?![\\w.-])");
 
     /**
@@ -38,27 +35,9 @@ record SocketFilter(String expression, Memory instructions, int instructionCount
             throw new IOException("BPF filter '" + expression + "': the ring engine cannot filter on 'vlan' (the kernel"
                     + " strips the tag before the filter runs); use capture.engine: pcap for this filter");
         }
-        Pointer pcap = Libpcap.pcap_open_dead(DLT_EN10MB, snaplen);
-        if (pcap == null) {
-            throw new IOException("libpcap: pcap_open_dead failed");
-        }
-        try {
-            Memory program = new Memory(16);
-            program.clear();
-            if (Libpcap.pcap_compile(pcap, program, expression, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-                throw new IOException("BPF filter '" + expression + "' rejected: " + Libpcap.pcap_geterr(pcap));
-            }
-            try {
-                int count = program.getInt(0);
-                Memory copy = new Memory((long) count * INSTRUCTION_BYTES);
-                copy.write(0, program.getPointer(8).getByteArray(0, count * INSTRUCTION_BYTES), 0,
-                        count * INSTRUCTION_BYTES);
-                return new SocketFilter(expression, copy, count);
-            } finally {
-                Libpcap.pcap_freecode(program);
-            }
-        } finally {
-            Libpcap.pcap_close(pcap);
-        }
+        byte[] raw = BpfCompiler.instructions(expression, DLT_EN10MB, snaplen);
+        Memory copy = new Memory(raw.length);
+        copy.write(0, raw, 0, raw.length);
+        return new SocketFilter(expression, copy, raw.length / BpfCompiler.INSTRUCTION_BYTES);
     }
 }

@@ -1,6 +1,7 @@
 package io.flowtrap.probe.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.probe.alert.AlertSink;
 import io.flowtrap.probe.alert.EveAlert;
@@ -215,6 +216,8 @@ final class AlertForwarding implements AutoCloseable {
                 .put("flow_packets", flow.flowPackets())
                 .put("from_flow_start", flow.fromFlowStart())
                 .put("end", flow.end().name().toLowerCase(Locale.ROOT));
+        ArrayNode armedBy = record.putArray("armed_by");
+        flow.armedBy().forEach(armedBy::add);
         append(EventSpool.FLOW, record.toString());
     }
 

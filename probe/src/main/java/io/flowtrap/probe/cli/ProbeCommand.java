@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "flowtrap-probe 0.1.0",
         description = "Conditional pcap store: capture, arm flows on IDS alerts, carve flows back out.",
-        subcommands = {RunCommand.class, ReplayCommand.class, ExtractCommand.class, StoreCommand.class, SpoolCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, ExtractCommand.class, SearchCommand.class, StoreCommand.class, SpoolCommand.class})
 public final class ProbeCommand implements Runnable {
     static final int EXIT_BAD_INPUT = 2;
     static final int EXIT_NOT_IN_STORE = 3;

@@ -172,6 +172,43 @@ public final class LookbackRing {
         overwrittenWaiting = old.overwrittenWaiting;
     }
 
+    /** The position of the oldest record held, or -1 if none: with {@link #after}, a walk over every record held. */
+    public long oldest() {
+        return firstRecordFrom(tail);
+    }
+
+    /** The position of the record held after the one at {@code position}, or -1 if it is the newest. */
+    public long after(long position) {
+        if (!isHeld(position)) {
+            throw new IllegalArgumentException("look-back position " + position + " is no longer held (oldest " + tail + ")");
+        }
+        return firstRecordFrom(position + ring.getInt((int) (position % capacity) + 28));
+    }
+
+    /** The owner the record at {@code position} was appended with ({@link #NO_OWNER}: none). */
+    public long owner(long position) {
+        if (!isHeld(position)) {
+            throw new IllegalArgumentException("look-back position " + position + " is no longer held (oldest " + tail + ")");
+        }
+        return ring.getLong((int) (position % capacity) + OWNER);
+    }
+
+    /** The first record at or after {@code p}, skipping the padding at the buffer's end; -1 if none is held there. */
+    private long firstRecordFrom(long p) {
+        while (p < head) {
+            int offset = (int) (p % capacity);
+            int room = capacity - offset;
+            if (room < MIN_RECORD) {
+                p += room;
+            } else if (ring.getInt(offset + 16) == PADDING) {
+                p += ring.getInt(offset + 28);
+            } else {
+                return p;
+            }
+        }
+        return -1;
+    }
+
     /** Whether the record at {@code position} has not been overwritten yet. */
     public boolean isHeld(long position) {
         return position >= tail && position < head;

@@ -72,8 +72,10 @@ public final class ProbeMetrics {
                 CaptureCounters.Snapshot::lookbackMisses);
         captureCounter("flowtrap.flows.evicted", "flows ended early because the flow table was full",
                 CaptureCounters.Snapshot::flowEvictions);
-        captureCounter("flowtrap.flows.armed", "flows armed by an alert (each flow once)",
+        captureCounter("flowtrap.flows.armed", "flows armed by an alert or a trigger (each flow once)",
                 CaptureCounters.Snapshot::armedFlows);
+        captureCounter("flowtrap.flows.armed.by.trigger", "flows a trigger (BPF filter, watchlist) armed before any alert did",
+                CaptureCounters.Snapshot::triggerArmedFlows);
         captureCounter("flowtrap.packets.stored", "packets written to the store",
                 CaptureCounters.Snapshot::storedPackets);
         captureCounter("flowtrap.bytes.stored", "captured bytes of the packets written to the store",

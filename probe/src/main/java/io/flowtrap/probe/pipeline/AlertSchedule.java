@@ -1,5 +1,6 @@
 package io.flowtrap.probe.pipeline;
 
+import io.flowtrap.packet.CommunityId;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.alert.EveTimeShift;
@@ -29,11 +30,40 @@ public final class AlertSchedule {
 
     private final List<EveAlert> alerts;
     private final long delayNanos;
+    /**
+     * Worked out once, as the schedule is made, so that the capture thread reads two arrays in
+     * order instead of each alert's fields: when each alert is due (on the packet clock), and its
+     * {@link CommunityId#hash64(String) Community ID hash} ({@link CaptureEngine#NO_COMMUNITY_HASH}
+     * when it has none that reads: the engine then looks the alert up by its 5-tuple, and says why).
+     */
+    private final long[] dueNanos;
+    private final long[] communityHashes;
     private int next;
+    /** When the next alert is due; Long.MAX_VALUE when none is left. */
+    private long nextDueNanos;
 
     private AlertSchedule(List<EveAlert> alerts, Duration delay) {
         this.alerts = alerts;
         this.delayNanos = delay.toNanos();
+        this.dueNanos = new long[alerts.size()];
+        this.communityHashes = new long[alerts.size()];
+        for (int i = 0; i < alerts.size(); i++) {
+            EveAlert alert = alerts.get(i);
+            dueNanos[i] = alert.timestampNanos() + delayNanos + MICROSECOND;
+            communityHashes[i] = communityHash(alert);
+        }
+        nextDueNanos = alerts.isEmpty() ? Long.MAX_VALUE : dueNanos[0];
+    }
+
+    private static long communityHash(EveAlert alert) {
+        if (alert.communityId() == null) {
+            return CaptureEngine.NO_COMMUNITY_HASH;
+        }
+        try {
+            return CommunityId.hash64(alert.communityId());
+        } catch (IllegalArgumentException e) {
+            return CaptureEngine.NO_COMMUNITY_HASH; // the engine reads it again and logs the reason
+        }
     }
 
     public static AlertSchedule none() {
@@ -92,15 +122,26 @@ public final class AlertSchedule {
 
     /** Delivers every alert due before a packet stamped {@code packetNanos} is processed. */
     public void deliverDue(long packetNanos, CaptureEngine engine) throws IOException {
-        while (next < alerts.size() && alerts.get(next).timestampNanos() + delayNanos + MICROSECOND <= packetNanos) {
-            engine.onAlert(alerts.get(next++));
+        while (nextDueNanos <= packetNanos) {
+            deliverNext(engine);
         }
     }
 
     /** Delivers what is left once the capture has ended. */
     public void deliverRemaining(CaptureEngine engine) throws IOException {
         while (next < alerts.size()) {
-            engine.onAlert(alerts.get(next++));
+            deliverNext(engine);
+        }
+    }
+
+    private void deliverNext(CaptureEngine engine) throws IOException {
+        int i = next++;
+        nextDueNanos = next < dueNanos.length ? dueNanos[next] : Long.MAX_VALUE;
+        long hash = communityHashes[i];
+        if (hash == CaptureEngine.NO_COMMUNITY_HASH) {
+            engine.onAlert(alerts.get(i));
+        } else {
+            engine.onAlert(alerts.get(i), hash);
         }
     }
 }

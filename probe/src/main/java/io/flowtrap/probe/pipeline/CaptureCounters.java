@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class CaptureCounters {
     /** How many counters, in the order of {@link Snapshot}'s components. */
-    private static final int N = 15;
+    private static final int N = 16;
 
     long packets;
     long bytes;
@@ -28,6 +28,7 @@ public final class CaptureCounters {
     long lookbackEvictedWaiting;
     long kernelDrops;
     long ringFreezes;
+    long triggerArmedFlows;
 
     private final AtomicLongArray published = new AtomicLongArray(N);
 
@@ -48,13 +49,14 @@ public final class CaptureCounters {
         published.lazySet(12, lookbackEvictedWaiting);
         published.lazySet(13, kernelDrops);
         published.lazySet(14, ringFreezes);
+        published.lazySet(15, triggerArmedFlows);
     }
 
     public Snapshot snapshot() {
         return new Snapshot(published.get(0), published.get(1), published.get(2), published.get(3),
                 published.get(4), published.get(5), published.get(6), published.get(7), published.get(8),
                 published.get(9), published.get(10), published.get(11), published.get(12), published.get(13),
-                published.get(14));
+                published.get(14), published.get(15));
     }
 
     /**
@@ -64,7 +66,9 @@ public final class CaptureCounters {
      * {@code flowEvictions}: flows ended early because the table was full; {@code
      * lookbackEvictedWaiting}: look-back records overwritten while their flow was live and not armed
      * (packets an alert arriving later can no longer store); {@code kernelDrops} and {@code
-     * ringFreezes}: the packet source's own losses, as it last reported them.
+     * ringFreezes}: the packet source's own losses, as it last reported them; {@code armedFlows}:
+     * flows armed, by an alert or a trigger, each once; {@code triggerArmedFlows}: those of them a
+     * trigger armed before any alert did.
      */
     public record Snapshot(
             long packets,
@@ -81,5 +85,6 @@ public final class CaptureCounters {
             long flowEvictions,
             long lookbackEvictedWaiting,
             long kernelDrops,
-            long ringFreezes) {}
+            long ringFreezes,
+            long triggerArmedFlows) {}
 }

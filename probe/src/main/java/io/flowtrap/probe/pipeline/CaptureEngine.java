@@ -1,5 +1,6 @@
 package io.flowtrap.probe.pipeline;
 
+import io.flowtrap.packet.BpfProgram;
 import io.flowtrap.packet.CommunityId;
 import io.flowtrap.packet.DecodedPacket;
 import io.flowtrap.packet.FlowKey;
@@ -11,10 +12,14 @@ import io.flowtrap.probe.alert.EveAlert;
 import io.flowtrap.probe.flow.FlowEndReason;
 import io.flowtrap.probe.flow.FlowTable;
 import io.flowtrap.probe.lookback.LookbackRing;
+import io.flowtrap.probe.trigger.TriggerSet;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +49,12 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /** Alerts the readers may queue ahead of the capture thread: more than Suricata sends in seconds. */
     static final int INBOX_CAPACITY = 1 << 16;
 
+    /**
+     * Stands for "this alert has no Community ID hash": {@link #onAlert(EveAlert, long)} then finds
+     * its flow by the 5-tuple only. A real hash of 0 is one in 2^64; it, too, only loses the faster lookup.
+     */
+    public static final long NO_COMMUNITY_HASH = 0;
+
     private final FlowTable flows;
     private LookbackRing ring; // replaced, on the capture thread, by a new look-back size (useLookback)
     private final PcapStore store;
@@ -71,6 +82,16 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] firstStoredNanos;
     private final boolean[] storedFromStart;
     private final long[] backlogLost;
+    /** What armed each armed flow ({@link TriggerSet} bits; {@link TriggerSet#ALERT}: an alert) and the set that names them. */
+    private final long[] armedBy;
+    private final TriggerSet[] armedUnder;
+    /** The triggers new flows are tested with: the capture thread's copy of {@link #offeredTriggers}. */
+    private TriggerSet triggers = TriggerSet.EMPTY;
+    private final AtomicReference<TriggerSet> offeredTriggers = new AtomicReference<>(TriggerSet.EMPTY);
+    /** Flows each trigger bit armed since its trigger came into force (read by the probe API). */
+    private final AtomicLongArray armedByBit = new AtomicLongArray(64);
+    private final int[] filterMemory = new int[BpfProgram.MEMORY_WORDS];
+    private final PacketRecord scanned = new PacketRecord();
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
     /** A look-back ring of a new size waiting for the capture thread's next housekeeping (once a second). */
     private final java.util.concurrent.atomic.AtomicReference<LookbackSwap> lookbackSwap =
@@ -93,15 +114,22 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.firstStoredNanos = new long[flows.maxFlows()];
         this.storedFromStart = new boolean[flows.maxFlows()];
         this.backlogLost = new long[flows.maxFlows()];
+        this.armedBy = new long[flows.maxFlows()];
+        this.armedUnder = new TriggerSet[flows.maxFlows()];
     }
 
     /**
-     * What the store holds of one alerted flow, told when the flow ends: the packets and bytes it
-     * took, whether they start at the flow's first packet, and how many packets of the armed flow
-     * it could not take (store backlog).
+     * What the store holds of one armed flow, told when the flow ends: the packets and bytes it
+     * took, whether they start at the flow's first packet, how many packets of the armed flow it
+     * could not take (store backlog), and what armed it ("alert", and the names of triggers).
      */
     public record StoredFlow(String communityId, long firstStoredNanos, long lastSeenNanos, long storedPackets,
-            long storedBytes, long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end) {
+            long storedBytes, long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end,
+            List<String> armedBy) {
+        public StoredFlow {
+            armedBy = List.copyOf(armedBy);
+        }
+
         /** From its first packet, with no packet lost to the store backlog after it. */
         public boolean whole() {
             return fromFlowStart && backlogLostPackets == 0;
@@ -181,6 +209,27 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     /**
+     * Thread-safe: puts a set of triggers in force (replacing the last). The capture thread takes
+     * it up at its next housekeeping (within a second of its timer clock; before the first packet
+     * when given before it) and then tests what it already holds with each trigger that is new: a
+     * watchlist against every live flow not armed yet, a filter against every packet the look-back
+     * ring holds of such flows; so a trigger reaches back as far as the look-back ring does.
+     */
+    public void useTriggers(TriggerSet set) {
+        offeredTriggers.set(java.util.Objects.requireNonNull(set, "set"));
+    }
+
+    /** The triggers in force, or about to be ({@link #useTriggers}). */
+    public TriggerSet triggers() {
+        return offeredTriggers.get();
+    }
+
+    /** Thread-safe: flows the trigger on {@code bit} has armed since it came into force. */
+    public long flowsArmedBy(int bit) {
+        return armedByBit.get(bit);
+    }
+
+    /**
      * The packet source's own losses, as it reports them now; call on the capture thread now and
      * then (not per packet). Published with the other counters.
      */
@@ -227,7 +276,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                 resolver.lastFromLow(), ts, clockNanos, packet.wireLength(), this);
         if (flows.lastTrackCreated()) {
             resolver.communityId(digest, 0);
-            flowCreated(slot, key, 0);
+            flowCreated(slot, key, 0, packet);
         }
         holdOrStore(packet, slot);
     }
@@ -254,7 +303,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             }
             resolver.communityId(redecoded, ResolvedPacketRing.communityIdSrcPort(flags),
                     ResolvedPacketRing.communityIdDstPort(flags), digest, 0);
-            flowCreated(slot, entries, at);
+            flowCreated(slot, entries, at, packet);
         }
         holdOrStore(packet, slot);
     }
@@ -275,20 +324,29 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         return ts;
     }
 
-    /** A flow was just created for the packet whose Community ID is in {@link #digest}: alerts may wait for it. */
-    private void flowCreated(int slot, byte[] flowKey, int keyOffset) throws IOException {
+    /**
+     * A flow was just created for {@code packet}, whose Community ID is in {@link #digest}: alerts
+     * may wait for it, and triggers in force may take it.
+     */
+    private void flowCreated(int slot, byte[] flowKey, int keyOffset, PacketRecord packet) throws IOException {
         flows.setCommunityId(slot, digest, 0);
         int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), flowKey, keyOffset);
+        long triggered = triggers.isEmpty() ? 0 : triggers.match(triggers.bits(), packet, flowKey, keyOffset, filterMemory);
         if (waiting > 0 && !pcapExtractionOnAlerts) {
             for (int i = 0; i < waiting; i++) {
                 alertCounters.incrementUnarmed();
             }
-        } else if (waiting > 0) {
+            waiting = 0; // alerts arm nothing while extraction is off; triggers still do
+        }
+        if (waiting > 0) {
             alertCounters.incrementMatched();
             for (int i = 1; i < waiting; i++) {
                 alertCounters.incrementDuplicate();
             }
-            arm(slot);
+            arm(slot, TriggerSet.ALERT | triggered);
+        } else if (triggered != 0) {
+            counters.triggerArmedFlows++;
+            arm(slot, triggered);
         }
     }
 
@@ -314,12 +372,21 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     /**
+     * The engine's resolver, for a replay that resolves a batch of packets ahead on the capture
+     * thread itself ({@link Replay}); {@link #onResolvedPacket} uses it only for Community IDs.
+     */
+    FlowResolver resolver() {
+        return resolver;
+    }
+
+    /**
      * Lets a live capture's quiet moments count: applies queued alerts and advances the timer clock
      * so idle flows expire and segments seal: to the monotonic clock with {@link
      * #useMonotonicTimers}, else to {@code nowNanos} (wall clock) if it is ahead.
      */
     public void idle(long nowNanos) throws IOException {
         drainInbox();
+        applyOfferedTriggers();
         long timer = monotonicTimers ? System.nanoTime() + monotonicBase : nowNanos;
         if (timer > clockNanos) {
             clockNanos = timer;
@@ -335,26 +402,34 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      * and unknown alerts (flow not seen within a grace period: see {@link PendingAlerts}).
      */
     public void onAlert(EveAlert alert) throws IOException {
-        if (!pcapExtractionOnAlerts) {
-            alertCounters.incrementUnarmed();
-            return;
-        }
-        int slot = -1;
-        long hash = 0;
+        long hash = NO_COMMUNITY_HASH;
         if (alert.communityId() != null) {
             try {
                 hash = CommunityId.hash64(alert.communityId());
-                slot = flows.findByCommunityHash(hash);
             } catch (IllegalArgumentException e) {
                 log.warn("alert sid {} has an unreadable community_id ({}); matching by 5-tuple", alert.signatureId(), e.getMessage());
             }
         }
+        onAlert(alert, hash);
+    }
+
+    /**
+     * As {@link #onAlert(EveAlert)}, with the {@link CommunityId#hash64(String) hash} of the alert's
+     * Community ID worked out already (by whoever read the alert, off the capture thread), or
+     * {@link #NO_COMMUNITY_HASH}.
+     */
+    public void onAlert(EveAlert alert, long hash) throws IOException {
+        if (!pcapExtractionOnAlerts) {
+            alertCounters.incrementUnarmed();
+            return;
+        }
+        int slot = hash == NO_COMMUNITY_HASH ? -1 : flows.findByCommunityHash(hash);
         if (slot < 0) {
             alert.writeFlowKey(alertKey, 0);
             slot = flows.find(alertKey, 0);
         }
         if (slot < 0) {
-            if (hash != 0 && endedRecently(hash)) {
+            if (hash != NO_COMMUNITY_HASH && endedRecently(hash)) {
                 alertCounters.incrementLate();
             } else if (!pending.add(hash, alertKey, 0, clockNanos + PENDING_GRACE_NANOS)) {
                 alertCounters.incrementUnknown(); // the oldest pending alert gave way
@@ -363,10 +438,11 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
         if (flows.armed(slot)) {
             alertCounters.incrementDuplicate();
+            armedBy[slot] |= TriggerSet.ALERT;
             return;
         }
         alertCounters.incrementMatched();
-        arm(slot);
+        arm(slot, TriggerSet.ALERT);
     }
 
     /**
@@ -398,9 +474,15 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         }
     }
 
-    private void arm(int slot) throws IOException {
+    /** Arms a flow not armed yet, for the reasons in {@code by} ({@link TriggerSet} bits). */
+    private void arm(int slot, long by) throws IOException {
         flows.arm(slot);
         counters.armedFlows++;
+        armedBy[slot] = by;
+        armedUnder[slot] = triggers;
+        for (long rest = by & ~TriggerSet.ALERT; rest != 0; rest &= rest - 1) {
+            armedByBit.incrementAndGet(Long.numberOfTrailingZeros(rest)); // once per flow, not per packet
+        }
         storedPackets[slot] = 0;
         storedBytes[slot] = 0;
         firstStoredNanos[slot] = 0;
@@ -445,10 +527,74 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         storedBytes[slot] += packet.capturedLength();
     }
 
+    /** Takes up the set {@link #useTriggers} offered, if it is new, and lets its new triggers reach back. */
+    private void applyOfferedTriggers() throws IOException {
+        TriggerSet offered = offeredTriggers.get();
+        if (offered == triggers) {
+            return;
+        }
+        long added = 0;
+        for (long rest = offered.bits(); rest != 0; rest &= rest - 1) {
+            int bit = Long.numberOfTrailingZeros(rest);
+            if (offered.trigger(bit) != triggers.trigger(bit)) {
+                added |= 1L << bit;
+                armedByBit.set(bit, 0);
+            }
+        }
+        triggers = offered;
+        if (added != 0) {
+            reachBack(added);
+        }
+    }
+
+    /**
+     * Arms the live, unarmed flows the triggers on {@code bits} take: by their addresses (watchlists),
+     * or by a packet of theirs still in the look-back ring (filters). Runs once per new trigger, on
+     * the capture thread: one pass over the flow table and one over the look-back ring's records.
+     */
+    private void reachBack(long bits) throws IOException {
+        long lists = 0;
+        for (long rest = bits; rest != 0; rest &= rest - 1) {
+            int bit = Long.numberOfTrailingZeros(rest);
+            if (triggers.trigger(bit).isWatchlist()) {
+                lists |= 1L << bit;
+            }
+        }
+        long filters = bits & ~lists;
+        if (lists != 0) {
+            byte[] keys = flows.keys();
+            for (int slot = 0; slot < flows.maxFlows(); slot++) {
+                if (flows.waiting(slot)) {
+                    long m = triggers.matchEndpoints(lists, keys, flows.keyOffset(slot));
+                    if (m != 0) {
+                        counters.triggerArmedFlows++;
+                        arm(slot, m);
+                    }
+                }
+            }
+        }
+        if (filters != 0) {
+            byte[] keys = flows.keys();
+            for (long p = ring.oldest(); p >= 0; p = ring.after(p)) {
+                long owner = ring.owner(p);
+                if (owner != LookbackRing.NO_OWNER && flows.waitingForAlert(owner)) {
+                    int slot = (int) (owner >>> 32);
+                    ring.read(p, scanned);
+                    long m = triggers.match(filters, scanned, keys, flows.keyOffset(slot), filterMemory);
+                    if (m != 0) {
+                        counters.triggerArmedFlows++;
+                        arm(slot, m); // stores the flow's held packets; the ring itself does not change
+                    }
+                }
+            }
+        }
+    }
+
     private void housekeeping() throws IOException {
         if (lookbackSwap.get() != null) {
             takeLookbackSwap();
         }
+        applyOfferedTriggers();
         for (int i = pending.expire(clockNanos); i > 0; i--) {
             alertCounters.incrementUnknown();
         }
@@ -465,7 +611,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
                     flows.lastSeen(slot), storedPackets[slot], storedBytes[slot], flows.packets(slot),
-                    storedFromStart[slot], backlogLost[slot], reason));
+                    storedFromStart[slot], backlogLost[slot], reason, armedUnder[slot].names(armedBy[slot])));
         }
     }
 

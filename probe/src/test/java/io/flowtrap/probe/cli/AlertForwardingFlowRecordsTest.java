@@ -24,7 +24,7 @@ class AlertForwardingFlowRecordsTest {
 
     private static CaptureEngine.StoredFlow flow(int i) {
         return new CaptureEngine.StoredFlow("1:AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 1_700_000_000_000_000_000L + i,
-                1_700_000_001_000_000_000L + i, 10, 1000, 10, true, 0, FlowEndReason.IDLE_TIMEOUT);
+                1_700_000_001_000_000_000L + i, 10, 1000, 10, true, 0, FlowEndReason.IDLE_TIMEOUT, java.util.List.of("alert"));
     }
 
     @Test

@@ -54,6 +54,24 @@ class ProbeCommandTest {
     }
 
     @Test
+    void searchWritesWhatTheFilterKeepsOrExitsThree() throws Exception {
+        Path store = dir.resolve("store");
+        assertThat(ProbeCommand.execute("replay", "--pcap", DEMO.toString(), "--eve", DEMO_EVE.toString(), "--store",
+                store.toString(), "--segment-size", "128KB")).isZero();
+        Path out = dir.resolve("search.pcap");
+        assertThat(ProbeCommand.execute("search", "--store", store.toString(), "--filter", "tcp", "--max-packets", "10",
+                "--out", out.toString())).isZero();
+        assertThat(Files.size(out)).isGreaterThan(24 + 10 * 16);
+        Path none = dir.resolve("none.pcap");
+        assertThat(ProbeCommand.execute("search", "--store", store.toString(), "--filter", "ip proto 47", "--out",
+                none.toString())).isEqualTo(3);
+        assertThat(none).doesNotExist();
+        assertThat(ProbeCommand.execute("search", "--store", store.toString(), "--filter", "tcp port")).isEqualTo(2);
+        assertThat(ProbeCommand.execute("search", "--store", store.toString(), "--filter", "tcp", "--from",
+                "2026-12-01T10:00:00Z", "--to", "2026-12-01T09:00:00Z")).isEqualTo(2);
+    }
+
+    @Test
     void aFlowNeverStoredExitsThreeAndWritesNoFile() throws Exception {
         Path store = dir.resolve("store");
         assertThat(ProbeCommand.execute("replay", "--pcap", DEMO.toString(), "--store", store.toString())).isZero();

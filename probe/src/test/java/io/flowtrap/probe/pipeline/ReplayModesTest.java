@@ -7,8 +7,10 @@ import io.flowtrap.pcap.PcapFileReader;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.capture.OfflinePcapSource;
+import io.flowtrap.probe.capture.PacketSource;
 import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
+import io.flowtrap.store.Tcpdump;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,33 +24,62 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A replay with a resolving thread stores exactly what the single-threaded replay stores: the same
+ * Every way a replay runs stores exactly what the plain one, a packet at a time, stores: the same
  * packets in the same order, the same counts, with a look-back ring and a flow table small enough
- * that misses and evictions happen too.
+ * that misses and evictions happen too. The ways: in batches resolved ahead on the capture thread
+ * (a source whose packets outlive the next read: a file), and with a resolving thread.
  */
-class ReplayResolvingAheadTest {
-    private static final Path DEMO = demoData();
+class ReplayModesTest {
+    private enum Mode { ONE_BY_ONE, IN_BATCHES, RESOLVING_AHEAD }
+
+    private static final Path DEMO = Tcpdump.demoData();
 
     private record Outcome(String storedPackets, CaptureCounters.Snapshot counters, String alerts, String flowEnds,
             List<CaptureEngine.StoredFlow> storedFlows) {}
 
     @Test
-    void storesTheSamePacketsAndCountsAsTheSingleThreadedReplay(@TempDir Path tmp) throws Exception {
+    void storesTheSamePacketsAndCountsAsTheReplayOfOnePacketAtATime(@TempDir Path tmp) throws Exception {
         for (String[] sizes : List.of(new String[] {"0", "16MB"}, new String[] {"16", "64KB"})) {
             int maxFlows = Integer.parseInt(sizes[0]);
-            Outcome alone = replay(tmp.resolve("alone-" + maxFlows), maxFlows, sizes[1], false);
-            Outcome ahead = replay(tmp.resolve("ahead-" + maxFlows), maxFlows, sizes[1], true);
-            String setup = "flows " + maxFlows + ", look-back " + sizes[1];
-            assertThat(ahead.storedPackets()).as("stored packets, " + setup).isEqualTo(alone.storedPackets());
-            assertThat(ahead.counters()).as("capture counters, " + setup).isEqualTo(alone.counters());
-            assertThat(ahead.alerts()).as("alert counters, " + setup).isEqualTo(alone.alerts());
-            assertThat(ahead.flowEnds()).as("flow ends, " + setup).isEqualTo(alone.flowEnds());
-            assertThat(ahead.storedFlows()).as("stored flows, " + setup).isEqualTo(alone.storedFlows());
+            Outcome alone = replay(tmp.resolve("alone-" + maxFlows), maxFlows, sizes[1], Mode.ONE_BY_ONE);
             assertThat(alone.counters().storedPackets()).isPositive();
+            assertThat(alone.counters().packets()).isGreaterThan(10L * Replay.BATCH);
+            for (Mode mode : List.of(Mode.IN_BATCHES, Mode.RESOLVING_AHEAD)) {
+                Outcome other = replay(tmp.resolve(mode + "-" + maxFlows), maxFlows, sizes[1], mode);
+                String setup = mode + ", flows " + maxFlows + ", look-back " + sizes[1];
+                assertThat(other.storedPackets()).as("stored packets, " + setup).isEqualTo(alone.storedPackets());
+                assertThat(other.counters()).as("capture counters, " + setup).isEqualTo(alone.counters());
+                assertThat(other.alerts()).as("alert counters, " + setup).isEqualTo(alone.alerts());
+                assertThat(other.flowEnds()).as("flow ends, " + setup).isEqualTo(alone.flowEnds());
+                assertThat(other.storedFlows()).as("stored flows, " + setup).isEqualTo(alone.storedFlows());
+            }
         }
     }
 
-    private static Outcome replay(Path dir, int maxFlows, String lookback, boolean resolvingAhead) throws Exception {
+    /** A file source that does not say its packets outlive the next read: the replay takes them one at a time. */
+    private record OneAtATime(OfflinePcapSource file) implements PacketSource {
+        @Override
+        public boolean next(PacketRecord into) throws IOException {
+            return file.next(into);
+        }
+
+        @Override
+        public boolean exhausted() {
+            return file.exhausted();
+        }
+
+        @Override
+        public long dropped() {
+            return file.dropped();
+        }
+
+        @Override
+        public void close() throws IOException {
+            file.close();
+        }
+    }
+
+    private static Outcome replay(Path dir, int maxFlows, String lookback, Mode mode) throws Exception {
         AlertIntakeCounters alertCounters = new AlertIntakeCounters();
         AlertSchedule schedule = AlertSchedule.read(DEMO.resolve("demo-eve.json"), Duration.ZERO, new EveAlertParser(),
                 alertCounters);
@@ -62,9 +93,11 @@ class ReplayResolvingAheadTest {
                 OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(DEMO.resolve("demo.pcap"));
                 OfflinePcapSource twin = OfflinePcapSource.asFastAsPossible(DEMO.resolve("demo.pcap"))) {
             pipeline.engine().onStoredFlow(storedFlows::add);
-            long packets = resolvingAhead
-                    ? Replay.runResolvingAhead(source, twin, schedule, pipeline, 0)
-                    : Replay.run(source, schedule, pipeline);
+            long packets = switch (mode) {
+                case ONE_BY_ONE -> Replay.run(new OneAtATime(source), schedule, pipeline);
+                case IN_BATCHES -> Replay.run(source, schedule, pipeline);
+                case RESOLVING_AHEAD -> Replay.runResolvingAhead(source, twin, schedule, pipeline, 0);
+            };
             counters = pipeline.engine().counters().snapshot();
             assertThat(counters.packets()).isEqualTo(packets);
             for (io.flowtrap.probe.flow.FlowEndReason reason : io.flowtrap.probe.flow.FlowEndReason.values()) {
@@ -94,14 +127,5 @@ class ReplayResolvingAheadTest {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static Path demoData() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("ops/demo-data"))) {
-                return p.resolve("ops/demo-data");
-            }
-        }
-        throw new IllegalStateException("no ops/demo-data above " + Path.of("").toAbsolutePath());
     }
 }
