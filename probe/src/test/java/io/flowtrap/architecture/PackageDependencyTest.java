@@ -38,7 +38,7 @@ class PackageDependencyTest {
                     "com.sun.jna", "org.slf4j")),
             // the probe API serves carves over the JDK's server; it knows alerts and the store, not the capture path
             Map.entry("probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
-                    "io.flowtrap.probe.extraction", "io.flowtrap.probe.settings", "com.sun.net.httpserver",
+                    "io.flowtrap.probe.extraction", "io.flowtrap.probe.settings", "io.flowtrap.probe.trigger", "com.sun.net.httpserver",
                     "com.fasterxml.jackson", "org.slf4j")),
             // run-time settings: their document and file; applied through an interface the running probe implements
             Map.entry("probe/settings", List.of("io.flowtrap.probe.config", "io.flowtrap.schemas", "com.fasterxml.jackson",

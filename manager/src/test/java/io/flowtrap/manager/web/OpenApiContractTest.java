@@ -172,11 +172,13 @@ class OpenApiContractTest {
         assertThat(refs).contains(SCHEMA_BASE + "error.schema.json", SCHEMA_BASE + "probe-health.schema.json",
                 SCHEMA_BASE + "probe-store-status.schema.json", SCHEMA_BASE + "probe-carve-report.schema.json",
                 SCHEMA_BASE + "eve-alert.schema.json", SCHEMA_BASE + "probe-settings.schema.json",
-                SCHEMA_BASE + "probe-settings-answer.schema.json");
+                SCHEMA_BASE + "probe-settings-answer.schema.json", SCHEMA_BASE + "probe-trigger.schema.json",
+                SCHEMA_BASE + "probe-triggers-answer.schema.json");
         List<String> documented = new ArrayList<>();
         operations(probeDoc).forEach(op -> documented.add(op.method() + " " + op.path()));
         assertThat(documented).containsExactlyInAnyOrder("GET /api/v1/health", "GET /api/v1/store",
-                "GET /api/v1/settings", "PUT /api/v1/settings", "POST /api/v1/carves/{job}", "GET /api/v1/carves/{job}");
+                "GET /api/v1/settings", "PUT /api/v1/settings", "GET /api/v1/triggers", "POST /api/v1/triggers",
+                "DELETE /api/v1/triggers/{name}", "POST /api/v1/carves/{job}", "GET /api/v1/carves/{job}");
     }
 
     @Test

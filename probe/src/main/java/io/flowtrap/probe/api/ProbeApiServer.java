@@ -10,6 +10,9 @@ import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.probe.settings.SettingsRejected;
 import io.flowtrap.probe.settings.SettingsService;
+import io.flowtrap.probe.trigger.Trigger;
+import io.flowtrap.probe.trigger.TriggerRejected;
+import io.flowtrap.probe.trigger.TriggerService;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.PcapStore;
 import io.flowtrap.store.StoreStatus;
@@ -44,17 +47,23 @@ import org.slf4j.LoggerFactory;
  *   GET  /api/v1/settings        the run-time settings, their version, what waits for a restart (if settings are given)
  *   PUT  /api/v1/settings        body: a probe-settings document based on the current version → the answer of GET
  *                                plus what each change did ({@link SettingsService})
+ *   GET  /api/v1/triggers        the triggers in force (if triggers are given)
+ *   POST /api/v1/triggers        body: a probe-trigger document → 201, the answer of GET plus what was added
+ *   DELETE /api/v1/triggers/{name}  → the answer of GET plus what was removed ({@link TriggerService})
  * </pre>
- * Errors are {@code {"error", "detail"}}: 400 bad alert, job name or settings, 401 token, 404 flow never
- * stored or no such carve, 409 settings based on a stale version, 410 flow rotated out, 413 body too
- * large. The one key may do everything, settings included: it is the manager's (the probe knows no roles). Slow, silent and oversized
- * requests are cut by the connection limits of {@link HttpServerLimits}.
+ * Errors are {@code {"error", "detail"}}: 400 bad alert, job name, settings or trigger, 401 token,
+ * 404 flow never stored, no such carve or trigger, 409 settings based on a stale version or a
+ * trigger name taken, 410 flow rotated out, 413 body too large. The one key may do everything,
+ * settings and triggers included: it is the manager's (the probe knows no roles). Slow, silent and
+ * oversized requests are cut by the connection limits of {@link HttpServerLimits}.
  */
 public final class ProbeApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProbeApiServer.class);
     private static final String PREFIX = "/api/v1/";
     private static final int MAX_ALERT_BYTES = 1 << 20;
     private static final int MAX_SETTINGS_BYTES = 64 << 10;
+    /** A watchlist's text (at most 16 MB, as the trigger schema says) and the rest of its document. */
+    private static final int MAX_TRIGGER_BYTES = (16 << 20) + (64 << 10);
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
     private static final String BEARER = "Bearer ";
     private static final int CORE_WORKERS = 4;
@@ -66,6 +75,7 @@ public final class ProbeApiServer implements AutoCloseable {
     private final CarveJobs carves;
     private final MetricsText metrics;
     private final SettingsService settings;
+    private final TriggerService triggers;
     private final HttpServer server;
     private final ExecutorService workers;
     private final ObjectMapper json = new ObjectMapper();
@@ -73,29 +83,33 @@ public final class ProbeApiServer implements AutoCloseable {
     /** Answers {@code GET /metrics}: the probe's meters, {@code scrape} giving them in {@code contentType}. */
     public record MetricsText(String contentType, Supplier<String> scrape) {}
 
-    /** Without {@code GET /metrics}. */
+    /**
+     * What the server answers besides health, the store and carves, each null for no such endpoint
+     * (404): {@code GET /metrics}, {@code GET}/{@code PUT /api/v1/settings}, and {@code GET}/{@code
+     * POST /api/v1/triggers} with {@code DELETE /api/v1/triggers/<name>}.
+     */
+    public record Endpoints(MetricsText metrics, SettingsService settings, TriggerService triggers) {
+        public static final Endpoints NONE = new Endpoints(null, null, null);
+    }
+
+    /** Health, the store and carves only. */
     public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
             CarveJobs carves) throws IOException {
-        this(probeName, address, tls, token, store, carves, null);
+        this(probeName, address, tls, token, store, carves, Endpoints.NONE);
     }
 
     /**
      * @param address where to listen (port 0: any free port, see {@link #port()})
      * @param tls the server's TLS context, or null for plain HTTP
      * @param token the key callers must present (kept only as its SHA-256)
-     * @param metrics what {@code GET /metrics} answers, or null for no such endpoint (404)
+     * @param endpoints the endpoints answered besides health, the store and carves
      */
     public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
-            CarveJobs carves, MetricsText metrics) throws IOException {
-        this(probeName, address, tls, token, store, carves, metrics, null);
-    }
-
-    /** With {@code GET}/{@code PUT /api/v1/settings} answered by {@code settings} (null: no such endpoint, 404). */
-    public ProbeApiServer(String probeName, InetSocketAddress address, SSLContext tls, String token, PcapStore store,
-            CarveJobs carves, MetricsText metrics, SettingsService settings) throws IOException {
+            CarveJobs carves, Endpoints endpoints) throws IOException {
         this.probeName = probeName;
-        this.metrics = metrics;
-        this.settings = settings;
+        this.metrics = endpoints.metrics();
+        this.settings = endpoints.settings();
+        this.triggers = endpoints.triggers();
         this.tokenHash = ApiToken.hash(token);
         this.store = store;
         this.carves = carves;
@@ -162,6 +176,29 @@ public final class ProbeApiServer implements AutoCloseable {
                     exchange.getResponseHeaders().set("Allow", "GET, PUT");
                     error(exchange, 405, "method not allowed", method + " " + path + ": GET or PUT");
                 }
+            } else if (path.equals(PREFIX + "triggers") && triggers != null) {
+                if (method.equals("GET")) {
+                    send(exchange, 200, triggers.answer());
+                } else if (method.equals("POST")) {
+                    addTrigger(exchange);
+                } else {
+                    exchange.getResponseHeaders().set("Allow", "GET, POST");
+                    error(exchange, 405, "method not allowed", method + " " + path + ": GET or POST");
+                }
+            } else if (path.startsWith(PREFIX + "triggers/") && triggers != null) {
+                String name = path.substring((PREFIX + "triggers/").length());
+                if (!Trigger.NAME.matcher(name).matches()) {
+                    error(exchange, 400, "invalid trigger name", "1 to 64 letters, digits and . _ : - (as it was added)");
+                } else if (method.equals("DELETE")) {
+                    try {
+                        send(exchange, 200, triggers.remove(name));
+                    } catch (TriggerRejected e) {
+                        error(exchange, e.status(), e.error(), e.detail());
+                    }
+                } else {
+                    exchange.getResponseHeaders().set("Allow", "DELETE");
+                    error(exchange, 405, "method not allowed", method + " " + path + ": DELETE");
+                }
             } else if (path.equals(PREFIX + "store") && method.equals("GET")) {
                 send(exchange, 200, storeStatus());
             } else if (path.startsWith(PREFIX + "carves/")) {
@@ -219,6 +256,22 @@ public final class ProbeApiServer implements AutoCloseable {
         try {
             send(exchange, 200, settings.put(body));
         } catch (SettingsRejected e) {
+            error(exchange, e.status(), e.error(), e.detail());
+        }
+    }
+
+    private void addTrigger(HttpExchange exchange) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_TRIGGER_BYTES + 1);
+        }
+        if (body.length > MAX_TRIGGER_BYTES) {
+            error(exchange, 413, "trigger too large", "at most " + MAX_TRIGGER_BYTES + " bytes");
+            return;
+        }
+        try {
+            send(exchange, 201, triggers.add(body));
+        } catch (TriggerRejected e) {
             error(exchange, e.status(), e.error(), e.detail());
         }
     }

@@ -9,6 +9,7 @@ import io.flowtrap.probe.alert.EveFileTailer;
 import io.flowtrap.probe.alert.EveLineDispatcher;
 import io.flowtrap.probe.alert.EveUnixSocketListener;
 import io.flowtrap.probe.capture.LivePacketSource;
+import io.flowtrap.probe.capture.BpfCompiler;
 import io.flowtrap.probe.capture.LiveSources;
 import io.flowtrap.probe.metrics.ProbeMetrics;
 import io.flowtrap.probe.config.ProbeSettings;
@@ -24,6 +25,9 @@ import io.flowtrap.probe.settings.RuntimeSettings;
 import io.flowtrap.probe.settings.SavedSettings;
 import io.flowtrap.probe.settings.SettingsFile;
 import io.flowtrap.probe.settings.SettingsService;
+import io.flowtrap.probe.trigger.TriggerService;
+import io.flowtrap.probe.trigger.TriggerSet;
+import io.flowtrap.probe.trigger.TriggersFile;
 import io.flowtrap.api.tls.PemTls;
 import io.flowtrap.pcap.PcapFormatException;
 import io.flowtrap.store.BackpressurePolicy;
@@ -33,6 +37,7 @@ import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +81,9 @@ final class RunCommand implements Callable<Integer> {
     /** How long a carve waits for the store's writer to make the active segment readable. */
     private static final long READABLE_TIMEOUT_NANOS = Duration.ofSeconds(3).toNanos();
     private static final long IDLE_SLEEP_MILLIS = 50;
+    /** What trigger filters are compiled for: Ethernet frames of any length a pcap can hold. */
+    private static final int DLT_EN10MB = 1;
+    private static final int SNAPLEN = 262144;
 
     private volatile boolean stopping;
     /** How settings changes reach the running parts; set before the API starts. */
@@ -143,9 +151,18 @@ final class RunCommand implements Callable<Integer> {
                 metrics.bindSpool(forwarding.shipper(), forwarding::unspooled);
             }
             ProbeApiServer api;
+            TriggerService triggers;
             try {
-                api = startApi(settings, pipeline, metrics, new SettingsService(settings.name(), settingsFile, started, runtime));
+                triggers = startTriggers(settings, pipeline);
+            } catch (IOException e) {
+                forwarding.close();
+                throw CliFailure.badInput(settings.triggersFile() + ": " + e.getMessage(), e);
+            }
+            try {
+                api = startApi(settings, pipeline, metrics, new SettingsService(settings.name(), settingsFile, started, runtime),
+                        triggers);
             } catch (IOException | RuntimeException e) {
+                triggers.close();
                 forwarding.close();
                 throw e;
             }
@@ -166,6 +183,7 @@ final class RunCommand implements Callable<Integer> {
                 if (api != null) {
                     api.close();
                 }
+                triggers.close();
             }
         } finally {
             stopped.countDown();
@@ -201,9 +219,30 @@ final class RunCommand implements Callable<Integer> {
         return saved;
     }
 
+    /**
+     * Puts the saved triggers that have not expired in force and keeps the set for the probe API.
+     * Filters are compiled for Ethernet frames: the ring engine's, and any Ethernet interface's or
+     * file's (on another link type a filter trigger matches no packet; a watchlist works on any).
+     */
+    private static TriggerService startTriggers(ProbeSettings settings, CapturePipeline pipeline) throws IOException {
+        CaptureEngine engine = pipeline.engine();
+        return TriggerService.start(settings.name(), new TriggersFile(settings.triggersFile()),
+                expression -> BpfCompiler.compile(expression, DLT_EN10MB, SNAPLEN), new TriggerService.Target() {
+                    @Override
+                    public void useTriggers(TriggerSet set) {
+                        engine.useTriggers(set);
+                    }
+
+                    @Override
+                    public long flowsArmedBy(int bit) {
+                        return engine.flowsArmedBy(bit);
+                    }
+                }, Clock.systemUTC());
+    }
+
     /** Starts the probe API if {@code api.listen} is set; null otherwise. */
     private ProbeApiServer startApi(ProbeSettings settings, CapturePipeline pipeline, ProbeMetrics metrics,
-            SettingsService settingsService) throws IOException {
+            SettingsService settingsService, TriggerService triggers) throws IOException {
         ProbeSettings.Api api = settings.api();
         if (api.listen() == null) {
             return null;
@@ -231,7 +270,8 @@ final class RunCommand implements Callable<Integer> {
             throw CliFailure.badInput(config + ": " + e.getMessage(), e);
         }
         ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves,
-                new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape), settingsService);
+                new ProbeApiServer.Endpoints(new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape),
+                        settingsService, triggers));
         server.start();
         spec.commandLine().getOut().printf("flowtrap-probe: api %s://%s:%d%n", tls == null ? "http" : "https",
                 address.getHostString(), server.port());

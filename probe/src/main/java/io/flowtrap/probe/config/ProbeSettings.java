@@ -227,6 +227,11 @@ public record ProbeSettings(
                 : store.dir().toAbsolutePath().normalize().resolveSibling("settings.json");
     }
 
+    /** Where the triggers in force are kept across restarts: {@code triggers.json} beside the settings file. */
+    public Path triggersFile() {
+        return settingsFile().resolveSibling("triggers.json");
+    }
+
     /** Reads and validates a YAML settings file; the message of the exception says which key is wrong. */
     public static ProbeSettings read(Path file) throws IOException {
         SimpleModule durations = new SimpleModule("flowtrap-durations");

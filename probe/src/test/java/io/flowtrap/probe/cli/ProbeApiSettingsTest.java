@@ -58,7 +58,7 @@ class ProbeApiSettingsTest {
         CarveJobs carves = new CarveJobs(dir.resolve("carves"), pipeline.store().extractor(), () -> true, Duration.ofHours(1),
                 Duration.ofSeconds(600));
         server = new ProbeApiServer(config.name(), new InetSocketAddress("127.0.0.1", 0), null, TOKEN, pipeline.store(),
-                carves, null, settings);
+                carves, new ProbeApiServer.Endpoints(null, settings, null));
         server.start();
     }
 

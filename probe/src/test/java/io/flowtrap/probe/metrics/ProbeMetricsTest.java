@@ -96,7 +96,7 @@ class ProbeMetricsTest {
         CarveJobs carves = new CarveJobs(tmp.resolve("carves"), pipeline.store().extractor(), () -> true,
                 Duration.ofHours(1), Duration.ofSeconds(600), metrics::recordCarve);
         server = new ProbeApiServer("probe-m", new InetSocketAddress("127.0.0.1", 0), null, TOKEN, pipeline.store(), carves,
-                new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape));
+                new ProbeApiServer.Endpoints(new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape), null, null));
         server.start();
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
