@@ -47,7 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * one is; a BPF filter libpcap refuses gets 400 and changes nothing, one it takes is in force at
  * once (its packets are no longer captured); a larger look-back ring is swapped in live and the next
  * alerted flow is stored whole from it; a lower store size deletes segments at once; a stale
- * version gets 409; and after a restart the probe runs with the saved settings and says so.
+ * version gets 409; and after a restart the probe runs with the saved settings and says so. A
+ * watchlist added through {@code POST /api/v1/triggers} arms the flow of a listed address without
+ * an alert (and not the others), and is in force again after a restart.
  *
  * <p>No sleeps: each step waits for what the probe reports (its metrics, its store status, its
  * log, what the manager stand-in received).
@@ -186,6 +188,28 @@ class RuntimeSettingsIT {
             send(new Flow(6, 40006, 5, 200), 0, 5);
             awaitMetric("flowtrap_packets_captured_total", v -> v >= 5);
             assertThat(metric("flowtrap_packets_captured_total")).as("the saved filter is in force").isEqualTo(5);
+
+            // 8. a watchlist trigger arms the flows of a listed address, without an alert, and survives a restart
+            Answer listed = http("POST", "/api/v1/triggers", "{\"name\": \"bad-hosts\", \"kind\": \"watchlist\","
+                    + " \"entries\": \"# test list\\n10.0.0.7\\n10.0.0.9/32\\n\"}");
+            assertThat(listed.status()).as(listed.body()).isEqualTo(201);
+            assertThat(DocumentSchema.of(Document.PROBE_TRIGGERS_ANSWER).validate(JSON.readTree(listed.body()))).isEmpty();
+            long storedBefore = metric("flowtrap_packets_stored_total"); // the store itself may rotate under its 256KB
+            send(new Flow(8, 40008, 12, 200), 0, 12); // not listed: nothing stored
+            send(new Flow(7, 40007, 20, 200), 0, 20); // listed: stored whole, though no alert names it
+            awaitMetric("flowtrap_flows_armed_by_trigger_total", v -> v == 1);
+            awaitMetric("flowtrap_packets_stored_total", v -> v == storedBefore + 20);
+            assertThat(metric("flowtrap_flows_armed_total")).isEqualTo(1);
+            stop(probe);
+            probe = start("probe-3");
+            assertThat(Files.readString(work.resolve("probe-3.err"))).contains("restored 1 triggers from "
+                    + work.resolve("state/triggers.json"));
+            Answer restored = http("GET", "/api/v1/triggers", null);
+            assertThat(JSON.readTree(restored.body()).get("triggers").get(0).get("name").asText()).isEqualTo("bad-hosts");
+            send(new Flow(9, 40009, 6, 200), 0, 6);
+            awaitMetric("flowtrap_flows_armed_by_trigger_total", v -> v == 1);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(work.resolve("state/triggers.json"))))
+                    .isEqualTo("rw-r-----");
             stop(probe);
             probe = null;
         } finally {
