@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.manager.alerts.AlertDocument;
+import io.flowtrap.manager.alerts.BulkIndexer;
 import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
 import io.flowtrap.probe.cli.ProbeCommand;
@@ -44,7 +46,8 @@ import org.junit.jupiter.api.Test;
  * And Elasticsearch refusing some items of a bulk: items it cannot take now (429, a flood-stage
  * block on their index) hold their batch back whole, delivered again until taken, the others of the
  * batch overwritten, never doubled; items it refuses (403, an index closed to writes) are refused
- * alone, dead-lettered, and indexed when re-sent once the index takes writes again. None is lost.
+ * alone, dead-lettered, and indexed when re-sent once the index takes writes again; a bulk it
+ * refuses whole is sent again one document at a time. None is lost.
  */
 @Tag("hostile-input")
 class HostileIngestIT {
@@ -351,5 +354,34 @@ class HostileIngestIT {
         }
         assertThat(countInElasticsearch(776_000_201L)).isEqualTo(1);
         assertThat(new DeadLetters(spoolDir, DeadLetters.DEFAULT_MAX_BYTES).list()).isEmpty();
+    }
+
+    @Test
+    void hostileInputABulkElasticsearchRefusesWholeIsSentAgainOneDocumentAtATimeAndOnlyTheOneAtFaultIsRefused()
+            throws Exception {
+        // Elasticsearch refuses a whole bulk for one item's action line (an id over 512 bytes: 400
+        // action_request_validation_exception, nothing indexed). The manager's ids are 40 hex digits, so no
+        // delivery makes one; the manager's own indexer is given such a document next to two real alerts.
+        BulkIndexer indexer = system.managerBean(BulkIndexer.class);
+        Instant now = Instant.now();
+        AlertDocument first = AlertDocument.of(system.indexPrefix, FlowtrapSystem.PROBE, alertAt(776_000_301L, now));
+        AlertDocument real = AlertDocument.of(system.indexPrefix, FlowtrapSystem.PROBE, alertAt(776_000_302L, now));
+        AlertDocument longId = new AlertDocument("x".repeat(513), real.index(), real.source(), real.json(), real.time());
+        AlertDocument last = AlertDocument.of(system.indexPrefix, FlowtrapSystem.PROBE, alertAt(776_000_303L, now));
+        ElasticsearchNode.Response whole = system.elasticsearch.request("POST", "/_bulk?filter_path=error.type",
+                "{\"index\":{\"_index\":\"" + first.index() + "\",\"_id\":\"" + longId.id() + "\"}}\n" + first.json() + "\n");
+        assertThat(whole.status()).as("Elasticsearch refuses such a bulk whole").isEqualTo(400);
+        assertThat(whole.body()).contains("action_request_validation_exception");
+
+        BulkIndexer.Outcome outcome = indexer.index(List.of(first, longId, last));
+
+        assertThat(outcome.indexed()).as("the documents around it, each sent on its own").isEqualTo(2);
+        assertThat(outcome.refused()).singleElement().satisfies(r -> {
+            assertThat(r.position()).isEqualTo(1);
+            assertThat(r.reason()).startsWith("400 ").contains("action_request_validation_exception", "is too long");
+        });
+        assertThat(countInElasticsearch(776_000_301L)).isEqualTo(1);
+        assertThat(countInElasticsearch(776_000_302L)).as("the document at fault is not indexed").isZero();
+        assertThat(countInElasticsearch(776_000_303L)).isEqualTo(1);
     }
 }
