@@ -271,12 +271,30 @@ class HostileIngestIT {
     void hostileInputElasticsearchThrottlingSomeItemsHoldsTheirBatchBackAndABlockedIndexRefusesOnlyItsOwnNoneLost()
             throws Exception {
         Instant now = Instant.now();
+        // the flood-stage watermark's block: Elasticsearch answers 429 for each item bound for that index. Its
+        // disk monitor lifts that block from an index on a disk with room (within cluster.info.update.interval,
+        // 30 s): it is off while this test needs the block to stay
+        diskThresholdMonitor(false);
+        try {
+            throttledAndRefusedItems(now);
+        } finally {
+            diskThresholdMonitor(true);
+        }
+    }
+
+    /** Turns Elasticsearch's disk threshold monitor (and decider) off, or back to its default. */
+    private static void diskThresholdMonitor(boolean on) {
+        ElasticsearchNode.Response r = system.elasticsearch.request("PUT", "/_cluster/settings",
+                "{\"persistent\":{\"cluster.routing.allocation.disk.threshold_enabled\":" + (on ? "null" : "false") + "}}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+    }
+
+    private static void throttledAndRefusedItems(Instant now) throws Exception {
         Instant elevenDaysAgo = now.minus(Duration.ofDays(11));
         Instant tenDaysAgo = now.minus(Duration.ofDays(10));
         long today = 776_000_001L;
         long throttled = 776_000_101L;
         String todayIndex = indexOfDay(now);
-        // the flood-stage watermark's block: Elasticsearch answers 429 for each item bound for that index
         String readOnly = indexOfDay(elevenDaysAgo);
         setBlock(readOnly, "read_only_allow_delete", "true");
         Path spoolDir = Files.createTempDirectory("flowtrap-bulk-items-it");
