@@ -39,7 +39,9 @@ import java.util.List;
  * <p>Size bound: before a segment is started, the oldest sealed segments are deleted until the
  * sealed bytes plus one whole segment fit under {@code maxSizeBytes}, so the directory never holds
  * more than the limit plus the index of the segment being written; a deleted segment's mappings
- * are released with it ({@link Segments}), so its blocks do not outlive it uncounted. Packets longer than the
+ * are released with it ({@link Segments}), so its blocks do not outlive it uncounted. A disk with
+ * less room than that is a bound too: when it has none, the writer deletes the oldest sealed
+ * segments until what it writes fits ({@link #rotatedForRoomSegments}). Packets longer than the
  * snaplen are cut to it (their wire length kept), as libpcap does.
  *
  * <p>Threads: {@link #append} and {@link #tick} belong to the one capturing thread, and so do
@@ -309,6 +311,20 @@ public final class PcapStore implements Closeable {
     /** Thread-safe: when writing began to fail (milliseconds since the epoch); 0 while it works. */
     public long writingFailedSinceMillis() {
         return writer == null ? 0 : writer.failingSinceMillis();
+    }
+
+    /**
+     * Thread-safe: sealed segments deleted since the store was opened because the disk had no room
+     * before the store reached {@code maxSizeBytes} (a disk smaller than the limit, or filled by
+     * others); they count in the status's rotation totals too. Nothing is lost for them.
+     */
+    public long rotatedForRoomSegments() {
+        return writer == null ? 0 : writer.rotatedForRoomSegments();
+    }
+
+    /** Thread-safe: the bytes (pcap and index) of those segments. */
+    public long rotatedForRoomBytes() {
+        return writer == null ? 0 : writer.rotatedForRoomBytes();
     }
 
     /** Thread-safe: segments sealed since the store was opened. */

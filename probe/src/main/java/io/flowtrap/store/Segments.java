@@ -179,22 +179,39 @@ final class Segments implements Closeable {
 
     /**
      * Writer thread: deletes the oldest sealed segments while {@code sealedBytesLimit} is exceeded
-     * by their total plus {@code headroom}; each is taken out of the list first, then unmapped (or
-     * marked to be when its last carve ends), then its files are unlinked (pcap first: an index
-     * left alone by a crash here is removed as an orphan at recovery). Returns how many went.
+     * by their total plus {@code headroom} (see {@link #deleteOldest(int)}). Returns how many went.
      */
     int deleteOldest(long sealedBytesLimit, long headroom) throws IOException {
+        long total = manifest.segments().stream().mapToLong(Segment::sizeBytes).sum();
+        int count = 0;
+        for (Segment s : manifest.segments()) {
+            if (total + headroom <= sealedBytesLimit) {
+                break;
+            }
+            total -= s.sizeBytes();
+            count++;
+        }
+        return count == 0 ? 0 : deleteOldest(count);
+    }
+
+    /**
+     * Writer thread: deletes the {@code count} oldest sealed segments (all of them if there are
+     * fewer); each is taken out of the list first, then unmapped (or marked to be when its last
+     * carve ends), then its files are unlinked (pcap first: an index left alone by a crash here is
+     * removed as an orphan at recovery); then the manifest file is written. Returns how many went.
+     * If it throws, those taken out of the list before are gone from it all the same (their files
+     * perhaps not yet, which recovery deals with at the next open).
+     */
+    int deleteOldest(int count) throws IOException {
         StoreManifest m = manifest;
         List<Segment> kept = new ArrayList<>(m.segments());
-        long total = kept.stream().mapToLong(Segment::sizeBytes).sum();
         long horizon = m.rotatedHorizon();
         long segmentsGone = m.rotatedSegments();
         long bytesGone = m.rotatedBytes();
         int deleted = 0;
         try {
-            while (!kept.isEmpty() && total + headroom > sealedBytesLimit) {
+            while (!kept.isEmpty() && deleted < count) {
                 Segment oldest = kept.remove(0);
-                total -= oldest.sizeBytes();
                 horizon = Math.max(horizon, oldest.maxTimestamp());
                 segmentsGone++;
                 bytesGone += oldest.sizeBytes();

@@ -3,6 +3,7 @@ package io.flowtrap.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -29,6 +30,23 @@ public final class StoreFiles {
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     private StoreFiles() {}
+
+    /**
+     * Whether {@code failure} (or one of its causes) is the file system saying it has no room:
+     * ENOSPC ("No space left on device") or EDQUOT ("Disk quota exceeded"), as the JDK words them
+     * in an {@link IOException}'s message or a {@link FileSystemException}'s reason.
+     */
+    static boolean noRoom(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                String text = t instanceof FileSystemException f ? f.getReason() : t.getMessage();
+                if (text != null && (text.contains("No space left on device") || text.contains("Disk quota exceeded"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     /** Forces a directory's entries (renames, creations, deletions) to disk. */
     static void syncDirectory(Path dir) throws IOException {

@@ -7,6 +7,7 @@ import io.flowtrap.pcap.PcapFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -22,6 +23,14 @@ import java.util.function.BooleanSupplier;
  * index in memory, published on {@link Segments}); before it starts a segment it has
  * {@link Segments} delete the oldest ones to stay under the size limit. The capture thread never
  * waits for any of it.
+ *
+ * <p>A disk smaller than the size limit (or shared, and filled by others): when the file system
+ * has no room (ENOSPC, EDQUOT) for what the writer is doing (a record, a seal, a new segment),
+ * it deletes the oldest sealed segment and tries again at once, segment after segment, until it
+ * fits or only the active segment is left; nothing is lost for it (a segment a carve is reading
+ * gives its blocks back when that carve ends, so a later one may go too). Those segments are counted
+ * apart ({@link #rotatedForRoomSegments}, also in the store's rotation totals), and the listener
+ * hears once when it starts and once when the size limit is what rotates again.
  *
  * <p>A failure (an IOException such as a full disk, or a bug) never reaches the capture thread and
  * never stops this one, and costs only what cannot be kept: the active segment stays, whole
@@ -89,6 +98,8 @@ final class StoreWriter implements Runnable {
     private volatile long lostBytes;
     private volatile boolean failing;
     private volatile long failingSinceMillis;
+    private volatile long rotatedForRoomSegments;
+    private volatile long rotatedForRoomBytes;
 
     // The writer thread's own.
     private StoreConfig config;
@@ -102,6 +113,9 @@ final class StoreWriter implements Runnable {
     private long flushesAtFailure; // its successful flushes then
     private long episodeFailures;
     private long episodeLost;
+    private boolean rotatingForRoom; // since the disk last had no room, until the size limit rotates again
+    private long roomEpisodeSegments;
+    private long roomEpisodeBytes;
 
     StoreWriter(Segments segments, StoreConfig config, PacketHandoff handoff, WriteFailureListener listener,
             long nextSequence) {
@@ -288,6 +302,16 @@ final class StoreWriter implements Runnable {
         return !failing;
     }
 
+    /** Sealed segments deleted because the disk had no room before the size limit was reached. */
+    long rotatedForRoomSegments() {
+        return rotatedForRoomSegments;
+    }
+
+    /** Their bytes (pcap and index). */
+    long rotatedForRoomBytes() {
+        return rotatedForRoomBytes;
+    }
+
     /** When the current failure episode began (milliseconds since the epoch), 0 while writing works. */
     long failingSinceMillis() {
         return failing ? failingSinceMillis : 0;
@@ -417,28 +441,44 @@ final class StoreWriter implements Runnable {
             }
             retryAtNanos = 0;
         }
-        try {
-            if (full) {
-                sealActive();
+        boolean sealFirst = full;
+        while (true) {
+            try {
+                if (sealFirst) {
+                    sealActive();
+                    sealFirst = false;
+                }
+                if (active == null) {
+                    if (segments.deleteOldest(config.maxSizeBytes(), config.segmentMaxBytes()) > 0) {
+                        sizeLimitRotates();
+                    }
+                    active = new SegmentWriter(dir, nextSequence++, packet.linkType(), config.snaplen(), indexBuilder,
+                            writeBuffer);
+                    long clock = handoff.clockNanos();
+                    activeOpenedOnClock = clock == Long.MIN_VALUE ? ts : clock;
+                }
+                break;
+            } catch (IOException | RuntimeException e) {
+                if (!madeRoom(e)) {
+                    failed(e, 1, caplen);
+                    return;
+                }
             }
-            if (active == null) {
-                segments.deleteOldest(config.maxSizeBytes(), config.segmentMaxBytes());
-                active = new SegmentWriter(dir, nextSequence++, packet.linkType(), config.snaplen(), indexBuilder, writeBuffer);
-                long clock = handoff.clockNanos();
-                activeOpenedOnClock = clock == Long.MIN_VALUE ? ts : clock;
-            }
-            appendToActive(caplen);
-        } catch (IOException | RuntimeException e) {
-            failed(e, 1, caplen);
         }
+        appendToActive(caplen);
     }
 
     private void appendToActive(int caplen) {
-        try {
-            active.append(packet, caplen, cid, 0, key, 0);
-        } catch (IOException | RuntimeException e) {
-            failed(e, 1, caplen); // the buffer was full and could not be written: this packet is the one lost
-            return;
+        while (true) {
+            try {
+                active.append(packet, caplen, cid, 0, key, 0);
+                break;
+            } catch (IOException | RuntimeException e) {
+                if (!madeRoom(e)) { // the buffer was full and could not be written: this packet is the one lost
+                    failed(e, 1, caplen);
+                    return;
+                }
+            }
         }
         activeBytes = active.size();
         activePackets = active.packets();
@@ -466,12 +506,18 @@ final class StoreWriter implements Runnable {
         if (backingOff()) {
             return; // the disk failed just now: what was readable before still is
         }
-        try {
-            segments.activeSegment(active.readable());
-            retryAtNanos = 0;
-            wroteAgainIfSo();
-        } catch (IOException | RuntimeException e) {
-            failed(e, 0, 0);
+        while (true) {
+            try {
+                segments.activeSegment(active.readable());
+                retryAtNanos = 0;
+                wroteAgainIfSo();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!madeRoom(e)) {
+                    failed(e, 0, 0);
+                    return;
+                }
+            }
         }
     }
 
@@ -518,10 +564,16 @@ final class StoreWriter implements Runnable {
         if (!lastTry && backingOff()) {
             return;
         }
-        try {
-            sealActive();
-        } catch (IOException | RuntimeException e) {
-            failed(e, 0, 0);
+        while (true) {
+            try {
+                sealActive();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!madeRoom(e)) {
+                    failed(e, 0, 0);
+                    return;
+                }
+            }
         }
     }
 
@@ -530,14 +582,76 @@ final class StoreWriter implements Runnable {
     }
 
     private void flushQuietly() {
-        try {
-            if (active != null) {
+        while (active != null) {
+            try {
                 active.flush();
                 retryAtNanos = 0;
                 wroteAgainIfSo();
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!madeRoom(e)) {
+                    failed(e, 0, 0);
+                    return;
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            failed(e, 0, 0);
+        }
+    }
+
+    /**
+     * After {@code e}: if the file system had no room and a sealed segment is left, deletes the
+     * oldest one, counted as rotated for room, and answers true: the caller tries again at once.
+     * False (a failure to count as such) for any other error, or when only the active segment is
+     * left.
+     */
+    private boolean madeRoom(Exception e) {
+        if (!StoreFiles.noRoom(e)) {
+            return false;
+        }
+        List<Segment> sealed = segments.manifest().segments();
+        if (sealed.isEmpty()) {
+            return false;
+        }
+        Segment oldest = sealed.get(0);
+        try {
+            segments.deleteOldest(1);
+        } catch (IOException | RuntimeException x) {
+            List<Segment> now = segments.manifest().segments();
+            if (!now.isEmpty() && now.get(0).sequence() == oldest.sequence()) {
+                e.addSuppressed(x);
+                return false; // not deleted
+            }
+            // deleted; its manifest file could not be written (still no room): the next seal or rotation writes it
+        }
+        rotatedForRoomSegments = rotatedForRoomSegments + 1;
+        rotatedForRoomBytes = rotatedForRoomBytes + oldest.sizeBytes();
+        roomEpisodeSegments++;
+        roomEpisodeBytes += oldest.sizeBytes();
+        if (!rotatingForRoom) {
+            rotatingForRoom = true;
+            long storeBytes = sealed.stream().mapToLong(Segment::sizeBytes).sum() + (active == null ? 0 : active.flushedBytes());
+            try {
+                listener.rotatingForRoom(storeBytes, config.maxSizeBytes(), e);
+            } catch (RuntimeException ignored) {
+                // a listener's bug must not stop the writer
+            }
+        }
+        return true;
+    }
+
+    /** The size limit rotated the store: an episode of rotating for room, if one was on, is over. */
+    private void sizeLimitRotates() {
+        if (!rotatingForRoom) {
+            return;
+        }
+        rotatingForRoom = false;
+        long count = roomEpisodeSegments;
+        long bytes = roomEpisodeBytes;
+        roomEpisodeSegments = 0;
+        roomEpisodeBytes = 0;
+        try {
+            listener.rotatingForRoomEnded(count, bytes);
+        } catch (RuntimeException ignored) {
+            // a listener's bug must not stop the writer
         }
     }
 

@@ -226,8 +226,8 @@ class DocumentSchemaTest {
 
                 bad(Document.PROBE_CARVE_REPORT, "outcome rotated out", o -> o.put("outcome", "rotated_out"),
                         "$.outcome: must be the constant value 'found'"),
-                bad(Document.PROBE_CARVE_REPORT, "sealed as string", o -> o.put("active_segment_sealed", "true"),
-                        "$.active_segment_sealed: boolean expected, string found"),
+                bad(Document.PROBE_CARVE_REPORT, "includes_active_segment as string",
+                        o -> o.put("includes_active_segment", "true"), "$.includes_active_segment: boolean expected, string found"),
                 bad(Document.PROBE_CARVE_REPORT, "time in nanoseconds", o -> o.put("first_ts", 1700000000045173000L),
                         "$.first_ts: string expected, integer found"),
                 bad(Document.PROBE_CARVE_REPORT, "no job", o -> o.remove("job"), "$: required property 'job' not found"),
@@ -368,6 +368,29 @@ class DocumentSchemaTest {
         retrieve.set("sha256", report.get("sha256"));
         assertThat(DocumentSchema.of(Document.EXTRACTION_ANSWER).validate(extraction)).isEmpty();
         assertThat(DocumentSchema.of(Document.RETRIEVE_ANSWER).validate(retrieve)).isEmpty();
+    }
+
+    @Test
+    void aCarveReportFromAProbeBeforeTheRenameIsStillOne() {
+        ObjectNode report = (ObjectNode) samples(Document.PROBE_CARVE_REPORT).get(0);
+        report.set("active_segment_sealed", report.remove("includes_active_segment"));
+        assertThat(DocumentSchema.of(Document.PROBE_CARVE_REPORT).validate(report)).isEmpty();
+        report.put("active_segment_sealed", "true");
+        assertThat(DocumentSchema.of(Document.PROBE_CARVE_REPORT).validate(report))
+                .contains("$.active_segment_sealed: boolean expected, string found");
+    }
+
+    @Test
+    void aCarveReportSaysOnceWhetherItIncludesTheActiveSegment() {
+        ObjectNode both = (ObjectNode) samples(Document.PROBE_CARVE_REPORT).get(0);
+        both.put("active_segment_sealed", true);
+        assertThat(DocumentSchema.of(Document.PROBE_CARVE_REPORT).validate(both)).singleElement().asString()
+                .contains("$.dependentSchemas.active_segment_sealed.not");
+        ObjectNode neither = (ObjectNode) samples(Document.PROBE_CARVE_REPORT).get(0);
+        neither.remove("includes_active_segment");
+        assertThat(DocumentSchema.of(Document.PROBE_CARVE_REPORT).validate(neither)).containsExactly(
+                "$: required property 'includes_active_segment' not found",
+                "$: required property 'active_segment_sealed' not found");
     }
 
     @Test

@@ -46,6 +46,8 @@ class ManagerHostileConnectionsIT {
         dir = Files.createTempDirectory("flowtrap-hostile-conn-it");
         system = new FlowtrapSystem(dir, FlowtrapSystem.REPO.resolve("ops/demo-data/demo.pcap"),
                 FlowtrapSystem.REPO.resolve("ops/demo-data/demo-eve.json"));
+        // the probe's alerts create today's index: searched while its shard starts, it answers 503
+        system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(60));
         tls = PemTls.client(system.ca);
         port = Integer.parseInt(system.managerAddress().substring(system.managerAddress().lastIndexOf(':') + 1));
     }

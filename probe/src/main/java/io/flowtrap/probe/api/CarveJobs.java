@@ -66,11 +66,11 @@ public final class CarveJobs {
     }
 
     /**
-     * What a carve found: the result, the file's size and SHA-256, and whether every packet
-     * handed to the store before the carve was readable to it ({@code activeSegmentSealed}: the
-     * name of the report's field, {@code active_segment_sealed}, from when carves sealed it).
+     * What a carve found: the result, the file's size and SHA-256, and whether it read the segment
+     * still being written up to every packet handed to the store before the carve
+     * ({@code includesActiveSegment}; false when the writer did not make them readable in time).
      */
-    public record Carve(String job, ExtractionResult result, long size, String sha256, boolean activeSegmentSealed) {
+    public record Carve(String job, ExtractionResult result, long size, String sha256, boolean includesActiveSegment) {
         public String firstTimestamp() {
             return Instant.ofEpochSecond(0, result.firstTimestampNanos()).toString();
         }
@@ -140,7 +140,7 @@ public final class CarveJobs {
             throw new BadRequest(e.getMessage(), e);
         }
         long start = System.nanoTime();
-        boolean sealed = fresh.makeReadable();
+        boolean includesActiveSegment = fresh.makeReadable();
         deleteExpired();
         Path target = file(job);
         FlowExtractor.CarvedFile carved = extractor.extractTo(query, target);
@@ -150,7 +150,7 @@ public final class CarveJobs {
             keepUnderQuota(target);
         }
         times.carved(carved.result().outcome(), System.nanoTime() - start);
-        return new Carve(job, carved.result(), carved.size(), carved.sha256(), sealed);
+        return new Carve(job, carved.result(), carved.size(), carved.sha256(), includesActiveSegment);
     }
 
     /** The carve file of a job, whether or not it exists; IllegalArgumentException for a bad name. */

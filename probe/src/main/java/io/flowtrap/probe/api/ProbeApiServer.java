@@ -302,7 +302,8 @@ public final class ProbeApiServer implements AutoCloseable {
                 ObjectNode report = json.createObjectNode().put("job", job).put("outcome", "found")
                         .put("packets", r.packets()).put("bytes", r.bytes()).put("size", carve.size())
                         .put("sha256", carve.sha256()).put("first_ts", carve.firstTimestamp())
-                        .put("last_ts", carve.lastTimestamp()).put("active_segment_sealed", carve.activeSegmentSealed());
+                        .put("last_ts", carve.lastTimestamp())
+                        .put("includes_active_segment", carve.includesActiveSegment());
                 send(exchange, 200, report);
             }
             case ROTATED_OUT -> error(exchange, 410, "flow rotated out of the store",

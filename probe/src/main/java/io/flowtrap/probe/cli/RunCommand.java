@@ -420,11 +420,16 @@ final class RunCommand implements Callable<Integer> {
                 alerts.lost(), alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures(), forwarding.describe());
     }
 
-    /** Nothing while the store writes; else since when it cannot (a full disk), for the status line. */
+    /**
+     * Nothing while the store writes and its disk has had room; else since when it cannot write (a
+     * full disk), and how many segments a full disk made it rotate out, for the status line.
+     */
     private static String storeWriting(PcapStore store) {
         long since = store.writingFailedSinceMillis();
-        return since == 0 ? "" : ", STORE NOT WRITING since " + java.time.Instant.ofEpochMilli(since)
-                + " (full disk or I/O error; retried every second)";
+        long forRoom = store.rotatedForRoomSegments();
+        return (forRoom == 0 ? "" : ", store rotated out " + forRoom + " segments for room (disk smaller than store.max-size)")
+                + (since == 0 ? "" : ", STORE NOT WRITING since " + java.time.Instant.ofEpochMilli(since)
+                        + " (full disk or I/O error; retried every second)");
     }
 
     /** The one line printed when capture ends; its first pairs are a contract with ops/bench. */

@@ -119,9 +119,16 @@ public final class ProbeMetrics {
         storeGauge("flowtrap.store.newest.packet.seconds", "time of the newest packet in a sealed segment (Unix seconds; 0: none)",
                 s -> s.newestTimestamp() / 1e9);
         FunctionCounter.builder("flowtrap.store.rotated.segments", this, m -> m.storeNow.rotatedSegments())
-                .description("segments deleted to keep the store under its size limit").register(registry);
+                .description("segments deleted by rotation: to keep the store under its size limit, or for room on a full disk")
+                .register(registry);
         FunctionCounter.builder("flowtrap.store.rotated.bytes", this, m -> m.storeNow.rotatedBytes())
-                .description("bytes deleted to keep the store under its size limit").register(registry);
+                .description("bytes deleted by rotation").register(registry);
+        FunctionCounter.builder("flowtrap.store.rotated.disk.full.segments", store, PcapStore::rotatedForRoomSegments)
+                .description("of those, segments deleted since the probe started because the disk had no room before the"
+                        + " store reached its size limit (nothing lost for them)")
+                .register(registry);
+        FunctionCounter.builder("flowtrap.store.rotated.disk.full.bytes", store, PcapStore::rotatedForRoomBytes)
+                .description("bytes of those segments").register(registry);
 
         // the store's writer thread: its counters are its own, safe to read from here
         FunctionCounter.builder("flowtrap.store.backlog.dropped.packets", store, PcapStore::backlogDroppedPackets)

@@ -93,7 +93,10 @@ public final class CapturePipeline implements Closeable {
         return alertCounters;
     }
 
-    /** Logs the store's write failures: one line when an episode starts, one when writing works again. */
+    /**
+     * Logs the store's write failures and its rotations for room on a full disk: one line when an
+     * episode starts, one when it ends.
+     */
     private record WriteFailureLog(ProbeSettings.Store settings) implements WriteFailureListener {
         @Override
         public void writingFailed(Exception cause) {
@@ -105,6 +108,19 @@ public final class CapturePipeline implements Closeable {
         public void writingAgain(long failures, long lostPackets) {
             log.warn("store {}: writing again after {} failures that lost {} packets", settings.dir(), failures,
                     lostPackets);
+        }
+
+        @Override
+        public void rotatingForRoom(long storeBytes, long maxSizeBytes, Exception cause) {
+            log.warn("store {}: no room on its disk at {} bytes, below store.max-size {} ({}); the oldest segments are"
+                    + " rotated out for room from now on (counted: flowtrap_store_rotated_disk_full_*)", settings.dir(),
+                    storeBytes, maxSizeBytes, cause.toString());
+        }
+
+        @Override
+        public void rotatingForRoomEnded(long segments, long bytes) {
+            log.info("store {}: store.max-size rotates the store again; {} segments ({} bytes) were rotated out for room"
+                    + " meanwhile", settings.dir(), segments, bytes);
         }
     }
 

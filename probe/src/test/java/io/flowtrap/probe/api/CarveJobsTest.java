@@ -93,7 +93,7 @@ class CarveJobsTest {
         assertThat(carve.result().packets()).isPositive();
         assertThat(carve.size()).isEqualTo(expected.length);
         assertThat(carve.sha256()).isEqualTo(sha256(expected));
-        assertThat(carve.activeSegmentSealed()).isTrue();
+        assertThat(carve.includesActiveSegment()).isTrue();
         assertThat(seals).hasValue(1); // the active segment is made readable before every carve
         assertThat(Instant.parse(carve.firstTimestamp())).isBeforeOrEqualTo(Instant.parse(carve.lastTimestamp()));
         assertThat(carve.firstTimestamp()).isEqualTo(Instant.ofEpochSecond(0, carve.result().firstTimestampNanos()).toString());

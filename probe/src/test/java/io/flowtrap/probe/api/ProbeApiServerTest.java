@@ -143,7 +143,8 @@ class ProbeApiServerTest {
         Instant first = Instant.parse(report.path("first_ts").asText());
         Instant last = Instant.parse(report.path("last_ts").asText());
         assertThat(first).isBeforeOrEqualTo(last);
-        assertThat(report.path("active_segment_sealed").asBoolean()).isTrue();
+        assertThat(report.path("includes_active_segment").asBoolean()).isTrue();
+        assertThat(report.has("active_segment_sealed")).as("the name before the rename").isFalse();
         assertThat(DocumentSchema.of(Document.PROBE_CARVE_REPORT).validate(report)).isEmpty();
 
         HttpResponse<byte[]> pcap = http.send(request("/api/v1/carves/api-job-1")

@@ -16,6 +16,7 @@ import io.flowtrap.store.BackpressurePolicy;
 import io.flowtrap.store.PcapStore;
 import io.flowtrap.store.Segment;
 import io.flowtrap.store.StoreVerifier;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (the live policy: lose and count), says in its metrics that the store does not write and what
  * it lost in packets and bytes, and writes again by itself once there is room: a second replay,
  * an hour of packet time later, is stored. Every packet handed to the store is stored or counted.
+ * And on a disk smaller than {@code store.max-size}: the probe goes on as on a roomy disk, the
+ * store rotates its oldest segments out for room, loses nothing, and its metrics say so apart.
  */
 @Tag("hostile-input")
 class StoreFullDiskIT {
@@ -73,7 +76,11 @@ class StoreFullDiskIT {
     }
 
     private static ProbeSettings.Store store(Path dir) {
-        return new ProbeSettings.Store(dir, DataSize.parse("512KB"), DataSize.parse("64KB"), Duration.ofHours(1));
+        return store(dir, "512KB");
+    }
+
+    private static ProbeSettings.Store store(Path dir, String maxSize) {
+        return new ProbeSettings.Store(dir, DataSize.parse(maxSize), DataSize.parse("64KB"), Duration.ofHours(1));
     }
 
     private static ProbeSettings.Flows flows() {
@@ -168,6 +175,59 @@ class StoreFullDiskIT {
             }
             assertThat(onDisk).as("tshark reads what the store says it holds").isEqualTo(s.status().packets())
                     .isGreaterThanOrEqualTo(roomy.storedPackets()); // the second replay, at least, is stored
+        }
+    }
+
+    @Test
+    @Timeout(180)
+    void onADiskSmallerThanMaxSizeTheStoreRotatesOutItsOldestSegmentsForRoomAndTheProbeLosesNothing() throws Exception {
+        AlertIntakeCounters roomyAlerts = new AlertIntakeCounters();
+        CaptureCounters.Snapshot roomy;
+        try (CapturePipeline p = CapturePipeline.open(store(work.resolve("roomy"), "64MB"), flows(), lookback(), roomyAlerts,
+                BackpressurePolicy.DROP)) {
+            replay(p, roomyAlerts, 0);
+            p.store().flush();
+            roomy = p.engine().counters().snapshot();
+        }
+        long capacity = Files.getFileStore(fs).getTotalSpace();
+        int replays = (int) (3 * capacity / roomy.storedBytes()) + 2; // the disk filled three times over
+        AlertIntakeCounters alerts = new AlertIntakeCounters();
+        Path dir = fs.resolve("store");
+        try (CapturePipeline p = CapturePipeline.open(store(dir, "64MB"), flows(), lookback(), alerts, BackpressurePolicy.DROP)) {
+            PcapStore store = p.store();
+            ProbeMetrics metrics = new ProbeMetrics(p.engine().counters(), alerts, store);
+            for (int r = 1; r <= replays; r++) {
+                replay(p, alerts, (r - 1) * TimeUnit.HOURS.toNanos(1)); // the wire goes on, hour after hour
+                store.flush();
+                CaptureCounters.Snapshot now = p.engine().counters().snapshot();
+                assertThat(now.packets()).as("replay %d: captured as on a roomy disk", r).isEqualTo(r * roomy.packets());
+                assertThat(now.armedFlows()).as("replay %d: armed as on a roomy disk", r).isEqualTo(r * roomy.armedFlows());
+                assertThat(alerts.matched()).as("replay %d", r).isEqualTo(r * roomyAlerts.matched());
+                assertThat(now.storedPackets()).as("replay %d", r).isEqualTo(r * roomy.storedPackets());
+                Map<String, Double> m = scrape(metrics);
+                assertThat(m.get("flowtrap_store_writing")).as("replay %d: writing", r).isEqualTo(1.0);
+                assertThat(m.get("flowtrap_store_write_failures_total")).as("replay %d", r).isZero();
+                assertThat(m.get("flowtrap_store_write_lost_packets_total")).as("replay %d: nothing lost", r).isZero();
+                assertThat(m.get("flowtrap_store_backlog_dropped_packets_total")).as("replay %d", r).isZero();
+                assertThat(m.get("flowtrap_store_bytes")).as("replay %d: the store fits its disk", r).isLessThanOrEqualTo(capacity);
+                FileStore disk = Files.getFileStore(fs);
+                assertThat(disk.getTotalSpace() - disk.getUnallocatedSpace()).isLessThanOrEqualTo(capacity);
+            }
+            Map<String, Double> m = scrape(metrics);
+            assertThat(m.get("flowtrap_store_max_bytes")).isGreaterThan(10.0 * capacity);
+            assertThat(m.get("flowtrap_store_rotated_disk_full_segments_total")).as("rotated out for room").isGreaterThan(10);
+            assertThat(m.get("flowtrap_store_rotated_disk_full_bytes_total")).isGreaterThan(capacity);
+            assertThat(m.get("flowtrap_store_rotated_segments_total")).as("every rotation was for room")
+                    .isEqualTo(m.get("flowtrap_store_rotated_disk_full_segments_total"));
+        }
+        assertThat(new StoreVerifier().verify(dir).clean()).isTrue();
+        try (PcapStore s = PcapStore.openReadOnly(dir)) {
+            assertThat(s.status().segments()).hasSizeGreaterThan(4);
+            for (Segment segment : s.status().segments()) {
+                long read = run("tcpdump", "-nn", "-r", segment.pcap().toString()).lines()
+                        .filter(line -> !line.isBlank() && !line.startsWith("reading from file")).count();
+                assertThat(read).as("tcpdump reads %s whole", segment.pcap()).isEqualTo(segment.packets());
+            }
         }
     }
 }

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SpoolShipperTest {
 
     private static final String TOKEN = "s3cret-token";
+    /** An event sent last, to know that everything before it has come ({@link #acceptedBeforeAMarker}). */
+    private static final String MARKER = "{\"marker\":true}";
 
     @TempDir
     Path dir;
@@ -68,6 +70,27 @@ class SpoolShipperTest {
         return IntStream.range(from, to).boxed().toList();
     }
 
+    /**
+     * The events the manager accepted, once no more of them can come: appends a marker event and
+     * waits until the manager has it. The shipper sends one batch at a time in spool order, so
+     * whatever it would still send of the events before the marker (a batch again, an event twice)
+     * reaches the manager before it; a wait of a fixed time would miss what comes after a back-off.
+     * Returns once {@code shipper} has counted the marker's batch too.
+     */
+    private static List<JsonNode> acceptedBeforeAMarker(EventSpool spool, ManagerStandIn manager, SpoolShipper shipper)
+            throws InterruptedException {
+        long batches = shipper.batches();
+        assertThat(spool.append(EventSpool.ALERT, MARKER)).isTrue();
+        await("the marker delivered", Duration.ofSeconds(10), () -> {
+            List<JsonNode> events = manager.acceptedEvents();
+            return !events.isEmpty() && events.get(events.size() - 1).path("marker").asBoolean()
+                    && shipper.batches() > batches; // the shipper counts a batch last
+        });
+        List<JsonNode> events = manager.acceptedEvents();
+        assertThat(events.stream().filter(e -> e.path("marker").asBoolean())).as("the marker, once").hasSize(1);
+        return events.subList(0, events.size() - 1);
+    }
+
     static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
@@ -89,11 +112,11 @@ class SpoolShipperTest {
         SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 1_000));
 
         await("all delivered", Duration.ofSeconds(10), () -> shipper.shipped() == 5_001);
-        Thread.sleep(100); // nothing more may arrive
+        List<JsonNode> events = acceptedBeforeAMarker(spool, manager, shipper);
 
-        List<JsonNode> lines = manager.accepted();
-        assertThat(lines).hasSize(5_001);
-        assertThat(numbers(manager.acceptedEvents().subList(0, 5_000))).isEqualTo(range(0, 5_000));
+        assertThat(events).as("each once").hasSize(5_001);
+        List<JsonNode> lines = manager.accepted().subList(0, 5_001);
+        assertThat(numbers(events.subList(0, 5_000))).isEqualTo(range(0, 5_000));
         assertThat(lines.get(0).get("kind").asText()).isEqualTo("alert");
         assertThat(lines.get(0).get("probe").asText()).isEqualTo("probe-\"7\"");
         assertThat(lines.get(0).get("event").get("alert").get("signature").asText()).isEqualTo("ET \"quoted\" é");
@@ -111,7 +134,7 @@ class SpoolShipperTest {
         assertThat(shipper.failures()).isZero();
         assertThat(shipper.rejected()).isZero();
         assertThat(shipper.backlog()).isZero();
-        assertThat(spool.appended()).isEqualTo(5_001);
+        assertThat(spool.appended()).isEqualTo(5_001 + 1); // the marker
     }
 
     @Test
@@ -126,9 +149,8 @@ class SpoolShipperTest {
         SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100).withDeadLetters(1, Duration.ZERO, 1 << 20));
 
         await("all delivered", Duration.ofSeconds(10), () -> shipper.shipped() == 300);
-        Thread.sleep(100);
 
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 300));
+        assertThat(numbers(acceptedBeforeAMarker(spool, manager, shipper))).isEqualTo(range(0, 300));
         assertThat(shipper.failures()).isEqualTo(4);
         assertThat(shipper.rejected()).isZero();
         assertThat(shipper.deadLettered()).isZero();
@@ -162,8 +184,7 @@ class SpoolShipperTest {
 
         ManagerStandIn manager = track(ManagerStandIn.http(port, ManagerStandIn.always(200)));
         await("all delivered", Duration.ofSeconds(5), () -> shipper.shipped() == 200);
-        Thread.sleep(100);
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 200));
+        assertThat(numbers(acceptedBeforeAMarker(spool, manager, shipper))).isEqualTo(range(0, 200));
         assertThat(shipper.backlog()).isZero();
     }
 
@@ -186,9 +207,8 @@ class SpoolShipperTest {
         }
         SpoolShipper again = shipper(reopened, config(manager.url(), TOKEN, 1_000));
         await("next 50", Duration.ofSeconds(5), () -> again.shipped() == 50);
-        Thread.sleep(100);
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 150));
-        assertThat(again.shipped()).isEqualTo(50);
+        assertThat(numbers(acceptedBeforeAMarker(reopened, manager, again))).isEqualTo(range(0, 150));
+        assertThat(again.shipped()).isEqualTo(50 + 1); // and the marker
     }
 
     @Test
@@ -214,8 +234,7 @@ class SpoolShipperTest {
         reopened.append(EventSpool.ALERT, alert(30));
         SpoolShipper again = shipper(reopened, config(manager.url(), TOKEN, 10));
         await("the new one", Duration.ofSeconds(5), () -> again.shipped() == 1);
-        Thread.sleep(100);
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 31));
+        assertThat(numbers(acceptedBeforeAMarker(reopened, manager, again))).isEqualTo(range(0, 31));
     }
 
     private List<String> cycleFiles() {
@@ -239,12 +258,10 @@ class SpoolShipperTest {
         }
         EventSpool reopened = track(new EventSpool(dir));
         SpoolShipper again = shipper(reopened, config(manager.url(), TOKEN, 1_000));
-        Thread.sleep(200);
-        assertThat(again.shipped()).isZero();
+        // what a restarted shipper would send again of the delivered ten would reach the manager before these
         reopened.append(EventSpool.ALERT, alert(10));
-        await("the new one", Duration.ofSeconds(5), () -> again.shipped() == 1);
-        Thread.sleep(100);
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 11));
+        assertThat(numbers(acceptedBeforeAMarker(reopened, manager, again))).isEqualTo(range(0, 11));
+        assertThat(again.shipped()).as("the new one and the marker").isEqualTo(2);
     }
 
     @Test
@@ -257,10 +274,9 @@ class SpoolShipperTest {
         SpoolShipper shipper = shipper(spool, config(manager.url(), TOKEN, 100));
 
         await("all but the poison", Duration.ofSeconds(10), () -> shipper.shipped() == 999 && shipper.rejected() == 1);
-        Thread.sleep(100);
         List<Integer> expected = new ArrayList<>(range(0, 1_000));
         expected.remove(Integer.valueOf(437));
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(expected);
+        assertThat(numbers(acceptedBeforeAMarker(spool, manager, shipper))).isEqualTo(expected);
         assertThat(shipper.rejected()).isEqualTo(1);
         assertThat(shipper.failures()).isZero();
         ManagerStandIn.Request last400 = manager.requests().stream().filter(r -> r.status() == 400)
@@ -360,8 +376,7 @@ class SpoolShipperTest {
 
         SpoolShipper right = shipper(spool, config(manager.url(), TOKEN, 100));
         await("all delivered", Duration.ofSeconds(5), () -> right.shipped() == 250);
-        Thread.sleep(100);
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 250));
+        assertThat(numbers(acceptedBeforeAMarker(spool, manager, right))).isEqualTo(range(0, 250));
         assertThat(right.rejected()).isZero();
     }
 
@@ -392,7 +407,6 @@ class SpoolShipperTest {
 
         SpoolShipper next = shipper(spool, config(manager.url(), TOKEN, 100));
         await("all delivered", Duration.ofSeconds(8), () -> next.shipped() == 20);
-        Thread.sleep(100);
-        assertThat(numbers(manager.acceptedEvents())).isEqualTo(range(0, 20));
+        assertThat(numbers(acceptedBeforeAMarker(spool, manager, next))).isEqualTo(range(0, 20));
     }
 }
