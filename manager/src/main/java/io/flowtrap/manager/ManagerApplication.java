@@ -1,6 +1,6 @@
 package io.flowtrap.manager;
 
-import io.flowtrap.manager.tokens.TokenCommand;
+import io.flowtrap.manager.users.TokenCommand;
 import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;

@@ -3,8 +3,8 @@ package io.flowtrap.manager.security;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.manager.tokens.Role;
-import io.flowtrap.manager.tokens.TokenStore;
+import io.flowtrap.manager.users.Role;
+import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.web.ApiError;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -28,8 +28,8 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
  * a missing or bad key is a 401 with {@code WWW-Authenticate: Token} and a JSON body, a key
  * without the role a 403. Stateless: no session, no CSRF (no cookies are ever issued).
  */
-@Configuration
-public class SecurityConfig {
+@Configuration(proxyBeanMethods = false)
+class SecurityConfig {
     private static final String ANALYST = Role.ANALYST.name();
     private static final String ADMIN = Role.ADMIN.name();
     private static final String PROBE = Role.PROBE.name();

@@ -19,7 +19,7 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /** Turns every failure of a REST call into its status and an {@link ApiError} body. */
 @RestControllerAdvice
-public class ApiExceptionHandler {
+class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
     @ExceptionHandler(ApiException.class)

@@ -1,5 +1,6 @@
-package io.flowtrap.manager.web;
+package io.flowtrap.manager.probes.web;
 
+import io.flowtrap.manager.web.ApiException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,17 +11,17 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** {@code GET /rest/appliances/} (admin): each registered probe with its store status, or why it has none. */
 @RestController
-public class ApplianceController {
+class ApplianceController {
     private final ProbeRegistry probes;
     private final ObjectMapper json;
 
-    public ApplianceController(ProbeRegistry probes, ObjectMapper json) {
+    ApplianceController(ProbeRegistry probes, ObjectMapper json) {
         this.probes = probes;
         this.json = json;
     }
 
     @GetMapping({"/rest/appliances/", "/rest/appliances"})
-    public ArrayNode appliances() {
+    ArrayNode appliances() {
         ArrayNode list = json.createArrayNode();
         for (ProbeClient probe : probes.all()) {
             ObjectNode entry = list.addObject().put("name", probe.name());

@@ -1,4 +1,4 @@
-package io.flowtrap.manager.jobs;
+package io.flowtrap.manager.extraction;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

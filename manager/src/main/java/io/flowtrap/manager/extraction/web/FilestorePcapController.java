@@ -1,13 +1,14 @@
-package io.flowtrap.manager.web;
+package io.flowtrap.manager.extraction.web;
 
+import io.flowtrap.manager.web.ApiException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.api.JobName;
-import io.flowtrap.manager.jobs.ExtractionJobs;
-import io.flowtrap.manager.jobs.Extractions;
-import io.flowtrap.manager.jobs.Job;
+import io.flowtrap.manager.extraction.ExtractionJobs;
+import io.flowtrap.manager.extraction.Extractions;
+import io.flowtrap.manager.extraction.Job;
 import io.flowtrap.manager.probes.ProbeClient;
 import io.flowtrap.manager.probes.ProbeRegistry;
 import io.flowtrap.schemas.AlertSchema;
@@ -50,7 +51,7 @@ import org.springframework.web.multipart.MultipartFile;
  * DESIGN.md for every status.
  */
 @RestController
-public class FilestorePcapController {
+class FilestorePcapController {
     static final MediaType PCAP = MediaType.parseMediaType("application/vnd.tcpdump.pcap");
 
     private final ObjectMapper json;
@@ -58,7 +59,7 @@ public class FilestorePcapController {
     private final ProbeRegistry probes;
     private final Extractions extractions;
 
-    public FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions) {
+    FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions) {
         this.json = json;
         this.jobs = jobs;
         this.probes = probes;
@@ -66,7 +67,7 @@ public class FilestorePcapController {
     }
 
     @PostMapping({"/rest/rules/filestore_pcap/upload/", "/rest/rules/filestore_pcap/upload"})
-    public Map<String, Object> upload(@RequestPart(name = "file", required = false) MultipartFile file,
+    Map<String, Object> upload(@RequestPart(name = "file", required = false) MultipartFile file,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         if (file == null) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "no file", "send the alert as the multipart part 'file'");
@@ -84,7 +85,7 @@ public class FilestorePcapController {
     }
 
     @PostMapping({"/rest/rules/filestore_pcap/{filename}/extract_pcap/", "/rest/rules/filestore_pcap/{filename}/extract_pcap"})
-    public ResponseEntity<Map<String, Object>> extract(@PathVariable("filename") String filename,
+    ResponseEntity<Map<String, Object>> extract(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(filename);
         ProbeClient probe = probes.require(host != null ? host : job.host());
@@ -107,7 +108,7 @@ public class FilestorePcapController {
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/status/", "/rest/rules/filestore_pcap/{filename}/status"})
-    public ResponseEntity<Map<String, Object>> status(@PathVariable("filename") String filename) throws IOException {
+    ResponseEntity<Map<String, Object>> status(@PathVariable("filename") String filename) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         var job = jobs.find(filename);
         if (job.isEmpty()) {
@@ -121,7 +122,7 @@ public class FilestorePcapController {
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/retrieve/", "/rest/rules/filestore_pcap/{filename}/retrieve"})
-    public Map<String, Object> retrieve(@PathVariable("filename") String filename,
+    Map<String, Object> retrieve(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(filename);
         if (extractions.carving(job.id())) {
@@ -166,7 +167,7 @@ public class FilestorePcapController {
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/download/", "/rest/rules/filestore_pcap/{filename}/download"})
-    public ResponseEntity<Resource> download(@PathVariable("filename") String filename) throws IOException {
+    ResponseEntity<Resource> download(@PathVariable("filename") String filename) throws IOException {
         Job job = jobs.require(filename);
         if (job.expired() != null) {
             throw new ApiException(HttpStatus.GONE, "expired", "the pcap of " + job.id() + " expired at " + job.expired()

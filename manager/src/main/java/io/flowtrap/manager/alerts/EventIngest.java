@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.manager.tokens.Role;
-import io.flowtrap.manager.tokens.TokenStore;
 import io.flowtrap.manager.web.ApiException;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
@@ -17,16 +15,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import jakarta.servlet.http.HttpServletRequest;
+import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.core.Authentication;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RestController;
+import org.springframework.stereotype.Service;
 
 /**
- * {@code POST /api/ingest/events}: what probes' shippers deliver, NDJSON, one event per line:
+ * What probes' shippers deliver ({@code POST /api/ingest/events}), NDJSON, one event per line:
  * {@code {"kind": "alert", "probe": name, "event": <EVE alert>}}, or {@code "kind": "flow"} with a
  * flow record (what the probe's store holds of an alerted flow that ended). Valid events are indexed; an
  * invalid line (schema, or a timestamp that names no real time) or one that cannot be made into a
@@ -38,13 +34,12 @@ import org.springframework.web.bind.annotation.RestController;
  * over {@code max-line} and an event stamped outside [now - oldest-alert, now + newest-alert] are
  * rejected lines (each event's day names an index: old dates would make new indices without end).
  *
- * <p>A probe key speaks for its own probe only: a line naming another probe is a rejected line, and
- * a probe key bound to no probe (made before keys were bound) delivers nothing (403). Admin keys
- * may deliver for any probe.
+ * <p>A caller bound to one probe (a probe key) speaks for that probe only: a line naming another
+ * probe is a rejected line.
  */
-@RestController
-public class IngestController {
-    private static final Logger log = LoggerFactory.getLogger(IngestController.class);
+@Service
+public class EventIngest {
+    private static final Logger log = LoggerFactory.getLogger(EventIngest.class);
     private static final int MAX_LINES = 20_000; // shippers send 1,000; a batch is held in memory whole
     private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
 
@@ -67,7 +62,7 @@ public class IngestController {
     private final String flowIndexPrefix;
     private final IngestProperties limits;
 
-    public IngestController(ObjectMapper json, BulkIndexer indexer, ManagerProperties properties, IngestProperties limits) {
+    public EventIngest(ObjectMapper json, BulkIndexer indexer, ManagerProperties properties, IngestProperties limits) {
         this.json = json;
         this.indexer = indexer;
         this.alertIndexPrefix = properties.alertIndexPrefix();
@@ -75,9 +70,12 @@ public class IngestController {
         this.limits = limits;
     }
 
-    @PostMapping(path = "/api/ingest/events")
-    public IngestReport ingest(HttpServletRequest request, Authentication caller) throws IOException {
-        String boundProbe = boundProbe(caller);
+    /**
+     * Indexes what {@code body} holds.
+     *
+     * @param boundProbe the only probe the caller may deliver for; null: any
+     */
+    public IngestReport ingest(InputStream body, String boundProbe) throws IOException {
         List<IndexedDocument> documents = new ArrayList<>();
         List<Integer> documentLines = new ArrayList<>();
         List<List<String>> documentMoves = new ArrayList<>();
@@ -87,7 +85,7 @@ public class IngestController {
         Instant now = Instant.now();
         Instant oldest = now.minus(limits.oldestAlert());
         Instant newest = now.plus(limits.newestAlert());
-        NdjsonLines lines = new NdjsonLines(request.getInputStream(), (int) Math.min(Integer.MAX_VALUE, limits.maxLine().toBytes()),
+        NdjsonLines lines = new NdjsonLines(body, (int) Math.min(Integer.MAX_VALUE, limits.maxLine().toBytes()),
                 limits.maxBody().toBytes());
         try {
             String line;
@@ -165,19 +163,6 @@ public class IngestController {
             }
         }
         return out;
-    }
-
-    /** The only probe the caller may deliver for; null for an admin, who may deliver for any. */
-    private static String boundProbe(Authentication caller) {
-        TokenStore.Entry key = (TokenStore.Entry) caller.getPrincipal();
-        if (key.role() != Role.PROBE) {
-            return null;
-        }
-        if (key.probe() == null) {
-            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", "this probe key names no probe; make one for this"
-                    + " probe with: flowtrap-manager token create --role probe --probe NAME");
-        }
-        return key.probe();
     }
 
     private Parsed parse(String line, String boundProbe) {

@@ -1,5 +1,6 @@
-package io.flowtrap.manager.web;
+package io.flowtrap.manager.alerts.web;
 
+import io.flowtrap.manager.web.ApiException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.alerts.AlertSearch;
 import java.io.IOException;
@@ -20,19 +21,19 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  * The window defaults to the last 30 days. Elasticsearch down: 503; a query that does not parse: 400.
  */
 @RestController
-public class AlertsTailController {
+class AlertsTailController {
     static final int DEFAULT_PAGE_SIZE = 30;
     static final int MAX_PAGE_SIZE = 1000;
     private static final long DEFAULT_WINDOW_MILLIS = Duration.ofDays(30).toMillis();
 
     private final AlertSearch search;
 
-    public AlertsTailController(AlertSearch search) {
+    AlertsTailController(AlertSearch search) {
         this.search = search;
     }
 
     @GetMapping({"/rest/rules/es/alerts_tail/", "/rest/rules/es/alerts_tail"})
-    public Map<String, Object> alertsTail(
+    Map<String, Object> alertsTail(
             @RequestParam(name = "qfilter", required = false) String qfilter,
             @RequestParam(name = "from_date", required = false) Long fromDate,
             @RequestParam(name = "to_date", required = false) Long toDate,

@@ -1,4 +1,4 @@
-package io.flowtrap.manager.tokens;
+package io.flowtrap.manager.users;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.flowtrap.manager.tokens;
+package io.flowtrap.manager.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.flowtrap.manager.jobs;
+package io.flowtrap.manager.extraction;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
