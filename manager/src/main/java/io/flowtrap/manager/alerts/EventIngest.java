@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.time.Instant;
@@ -18,7 +19,6 @@ import java.util.Set;
 import java.io.InputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -100,7 +100,7 @@ public class EventIngest {
                     continue;
                 }
                 if (++received > MAX_LINES) {
-                    throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", "at most " + MAX_LINES + " events");
+                    throw new DomainException(Kind.TOO_LARGE, "batch too large", "at most " + MAX_LINES + " events");
                 }
                 try {
                     Parsed parsed = parse(line, boundProbe);
@@ -122,14 +122,14 @@ public class EventIngest {
                 }
             }
         } catch (NdjsonLines.BodyTooLarge e) {
-            throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "batch too large", e.getMessage()
+            throw new DomainException(Kind.TOO_LARGE, "batch too large", e.getMessage()
                     + " (flowtrap.ingest.max-body); nothing of it was taken", e);
         }
         BulkIndexer.Outcome outcome;
         try {
             outcome = indexer.index(documents);
         } catch (IOException e) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "elasticsearch unavailable",
+            throw new DomainException(Kind.UNAVAILABLE, "elasticsearch unavailable",
                     "deliver the batch again later; what was indexed is not duplicated (" + e.getMessage() + ")", e);
         }
         for (BulkIndexer.Refused r : outcome.refused()) {

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowtrap.api.JobName;
 import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -90,7 +90,7 @@ public class ExtractionJobs {
         if (size > maxCarveBytes()) {
             log.warn("job {}: carve of {} bytes refused (more than {} bytes: flowtrap.jobs.max-carve-size, cache-quota)",
                     job.id(), size, maxCarveBytes());
-            throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "carve too large", "probe " + job.carve().host() + " carved "
+            throw new DomainException(Kind.TOO_LARGE, "carve too large", "probe " + job.carve().host() + " carved "
                     + size + " bytes for " + job.id() + ", more than the " + maxCarveBytes() + " the manager stores"
                     + " (flowtrap.jobs.max-carve-size, flowtrap.jobs.cache-quota); nothing was stored");
         }
@@ -120,7 +120,7 @@ public class ExtractionJobs {
 
     /** The job, or 404. */
     public Job require(String id) throws IOException {
-        return find(id).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "unknown job",
+        return find(id).orElseThrow(() -> new DomainException(Kind.NOT_FOUND, "unknown job",
                 "no extraction job " + id + ": upload the alert first"));
     }
 
@@ -277,11 +277,11 @@ public class ExtractionJobs {
         try {
             name = JobName.require(id);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid job name", e.getMessage(), e);
+            throw new DomainException(Kind.INVALID, "invalid job name", e.getMessage(), e);
         }
         Path dir = root.resolve(name).normalize();
         if (!root.equals(dir.getParent())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid job name", "the name leaves the job area");
+            throw new DomainException(Kind.INVALID, "invalid job name", "the name leaves the job area");
         }
         return dir;
     }

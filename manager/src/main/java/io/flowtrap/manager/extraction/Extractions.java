@@ -2,7 +2,8 @@ package io.flowtrap.manager.extraction;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.flowtrap.manager.probes.ProbeClient;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -23,7 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -79,7 +79,7 @@ public class Extractions {
                 long refused = refusedBusy.incrementAndGet();
                 log.warn("extraction of job {} refused: {} carves running and {} waiting (refused so far: {})", job.id(),
                         limits.concurrentExtractions(), limits.queuedExtractions(), refused);
-                throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "too many extractions", limits.concurrentExtractions()
+                throw new DomainException(Kind.UNAVAILABLE, "too many extractions", limits.concurrentExtractions()
                         + " carves are running and " + limits.queuedExtractions() + " waiting"
                         + " (flowtrap.jobs.concurrent-extractions, queued-extractions); extract again later", e)
                         .retryAfter(Math.max(1, limits.retryAfter().toSeconds()));
@@ -90,16 +90,16 @@ public class Extractions {
         } catch (TimeoutException e) {
             return Optional.empty();
         } catch (CancellationException e) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "too many extractions", "extract again later", e)
+            throw new DomainException(Kind.UNAVAILABLE, "too many extractions", "extract again later", e)
                     .retryAfter(Math.max(1, limits.retryAfter().toSeconds()));
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ApiException api) {
+            if (e.getCause() instanceof DomainException api) {
                 throw api;
             }
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "extraction failed", String.valueOf(e.getCause()), e);
+            throw new DomainException(Kind.INTERNAL, "extraction failed", String.valueOf(e.getCause()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted", "the manager is shutting down", e);
+            throw new DomainException(Kind.UNAVAILABLE, "interrupted", "the manager is shutting down", e);
         }
     }
 
@@ -137,8 +137,8 @@ public class Extractions {
                         report.path("last_ts").asText(), Instant.now());
                 jobs.recordCarve(id, carve);
                 return carve;
-            } catch (ApiException e) {
-                jobs.recordFailure(id, new Job.Failure(e.status().value(), e.getMessage(), e.body().detail(), Instant.now()));
+            } catch (DomainException e) {
+                jobs.recordFailure(id, new Job.Failure(e.kind(), e.error(), e.detail(), Instant.now()));
                 throw e;
             }
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.flowtrap.manager.extraction;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.flowtrap.manager.errors.DomainException;
 import java.time.Instant;
 
 /**
@@ -16,8 +17,16 @@ public record Job(String id, String host, Instant uploaded, Carve carve, Failure
     public record Carve(String host, long packets, long bytes, long size, String sha256, String firstTs, String lastTs,
             Instant at) {}
 
-    /** Why the last carve failed: the status and error the REST chain answers with. */
-    public record Failure(int status, String error, String detail, Instant at) {}
+    /**
+     * Why the last carve failed, as the chain answers it again on retrieve. {@code kind} is null in a
+     * job.json written before kinds were kept (it held an HTTP status): such a failure reads as the
+     * probe's.
+     */
+    public record Failure(DomainException.Kind kind, String error, String detail, Instant at) {
+        public Failure {
+            kind = kind == null ? DomainException.Kind.PROBE_FAILED : kind;
+        }
+    }
 
     /** The manager's cached copy of the carve. */
     public record Retrieved(long size, String sha256, Instant at) {}

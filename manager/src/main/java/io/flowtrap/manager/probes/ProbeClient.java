@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.api.tls.PemTls;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.springframework.http.HttpStatus;
 
 /**
  * The manager's side of one probe's API (see the probe's {@code ProbeApiServer}): HTTPS trusting
@@ -63,7 +63,7 @@ public final class ProbeClient {
         }
         List<String> violations = DocumentSchema.of(DocumentSchema.Document.PROBE_CARVE_REPORT).validate(body);
         if (!violations.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe error", "probe " + name
+            throw new DomainException(Kind.PROBE_FAILED, "probe error", "probe " + name
                     + " answered a carve report that is not one: " + String.join("; ", violations));
         }
         return body;
@@ -83,7 +83,7 @@ public final class ProbeClient {
             }
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (length > announced) {
-                throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + name + " announced "
+                throw new DomainException(Kind.PROBE_FAILED, "carve changed in transit", "probe " + name + " announced "
                         + announced + " bytes for " + job + " and sends " + length + "; nothing was stored");
             }
             byte[] buffer = new byte[64 * 1024];
@@ -91,7 +91,7 @@ public final class ProbeClient {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (copied + n > announced) {
-                    throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + name
+                    throw new DomainException(Kind.PROBE_FAILED, "carve changed in transit", "probe " + name
                             + " announced " + announced + " bytes for " + job + " and sends more; nothing was stored");
                 }
                 out.write(buffer, 0, n);
@@ -120,33 +120,33 @@ public final class ProbeClient {
         try {
             return http.send(request, handler);
         } catch (HttpConnectTimeoutException e) {
-            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
+            throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
                     "probe " + name + " (" + base + ") did not accept a connection in time", e);
         } catch (HttpTimeoutException e) {
-            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
+            throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
                     "probe " + name + " did not answer within " + timeout.toSeconds() + " s", e);
         } catch (ConnectException e) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe unreachable",
+            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "cannot connect to probe " + name + " at " + base, e);
         } catch (IOException e) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe unreachable",
+            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "probe " + name + " at " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted", "the manager is shutting down", e);
+            throw new DomainException(Kind.UNAVAILABLE, "interrupted", "the manager is shutting down", e);
         }
     }
 
-    private ApiException fromProbe(int status, JsonNode body) {
+    private DomainException fromProbe(int status, JsonNode body) {
         String detail = body.path("detail").asText(body.path("error").asText("no detail"));
         return switch (status) {
-            case 404 -> new ApiException(HttpStatus.NOT_FOUND, body.path("error").asText("not found on the probe"),
+            case 404 -> new DomainException(Kind.NOT_FOUND, body.path("error").asText("not found on the probe"),
                     "probe " + name + ": " + detail);
-            case 410 -> new ApiException(HttpStatus.GONE, "flow rotated out of the store", "probe " + name + ": " + detail);
-            case 400 -> new ApiException(HttpStatus.BAD_REQUEST, "bad alert", "probe " + name + ": " + detail);
-            case 401, 403 -> new ApiException(HttpStatus.BAD_GATEWAY, "probe refused the manager",
+            case 410 -> new DomainException(Kind.GONE, "flow rotated out of the store", "probe " + name + ": " + detail);
+            case 400 -> new DomainException(Kind.INVALID, "bad alert", "probe " + name + ": " + detail);
+            case 401, 403 -> new DomainException(Kind.PROBE_FAILED, "probe refused the manager",
                     "probe " + name + " rejects the manager's key (check flowtrap.probes token-file)");
-            default -> new ApiException(HttpStatus.BAD_GATEWAY, "probe error", "probe " + name + " answered " + status + ": " + detail);
+            default -> new DomainException(Kind.PROBE_FAILED, "probe error", "probe " + name + " answered " + status + ": " + detail);
         };
     }
 

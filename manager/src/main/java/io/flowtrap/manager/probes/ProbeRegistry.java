@@ -1,13 +1,13 @@
 package io.flowtrap.manager.probes;
 
 import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /** The probes this manager knows (from {@code flowtrap.probes}), each with a client for its API. */
@@ -30,12 +30,12 @@ public class ProbeRegistry {
     /** The probe named by a request's {@code host} parameter: 400 if missing, 404 if unknown. */
     public ProbeClient require(String host) {
         if (host == null || host.isBlank()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "missing host",
+            throw new DomainException(Kind.INVALID, "missing host",
                     "name the probe with ?host=<probe>; registered: " + String.join(", ", probes.keySet()));
         }
         ProbeClient probe = probes.get(host);
         if (probe == null) {
-            throw new ApiException(HttpStatus.NOT_FOUND, "unknown probe",
+            throw new DomainException(Kind.NOT_FOUND, "unknown probe",
                     "no probe named '" + host + "' is registered; registered: " + String.join(", ", probes.keySet()));
         }
         return probe;

@@ -1,6 +1,7 @@
 package io.flowtrap.manager.alerts.web;
 
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.alerts.AlertSearch;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -40,23 +40,23 @@ class AlertsTailController {
             @RequestParam(name = "page", defaultValue = "1") int page,
             @RequestParam(name = "page_size", defaultValue = "" + DEFAULT_PAGE_SIZE) int pageSize) {
         if (page < 1 || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "bad paging", "page >= 1, 1 <= page_size <= " + MAX_PAGE_SIZE);
+            throw new DomainException(Kind.INVALID, "bad paging", "page >= 1, 1 <= page_size <= " + MAX_PAGE_SIZE);
         }
         long to = toDate == null ? System.currentTimeMillis() : toDate;
         long from = fromDate == null ? to - DEFAULT_WINDOW_MILLIS : fromDate;
         if (from > to) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "bad dates", "from_date is after to_date");
+            throw new DomainException(Kind.INVALID, "bad dates", "from_date is after to_date");
         }
         if ((long) page * pageSize > 10_000) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "bad paging", "only the first 10,000 hits can be paged; narrow qfilter or the dates");
+            throw new DomainException(Kind.INVALID, "bad paging", "only the first 10,000 hits can be paged; narrow qfilter or the dates");
         }
         AlertSearch.Page result;
         try {
             result = search.search(qfilter, from, to, page, pageSize);
         } catch (AlertSearch.BadQuery e) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "bad qfilter", e.getMessage(), e);
+            throw new DomainException(Kind.INVALID, "bad qfilter", e.getMessage(), e);
         } catch (IOException e) {
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "alert search unavailable",
+            throw new DomainException(Kind.UNAVAILABLE, "alert search unavailable",
                     "Elasticsearch cannot be reached: " + e.getMessage(), e);
         }
         List<ObjectNode> hits = result.hits();

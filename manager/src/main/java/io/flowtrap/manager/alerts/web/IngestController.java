@@ -3,10 +3,10 @@ package io.flowtrap.manager.alerts.web;
 import io.flowtrap.manager.alerts.EventIngest;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
-import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -36,7 +36,7 @@ class IngestController {
             return null;
         }
         if (key.probe() == null) {
-            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", "this probe key names no probe; make one for this"
+            throw new DomainException(Kind.FORBIDDEN, "forbidden", "this probe key names no probe; make one for this"
                     + " probe with: flowtrap-manager token create --role probe --probe NAME");
         }
         return key.probe();

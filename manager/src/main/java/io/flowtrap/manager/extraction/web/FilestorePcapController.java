@@ -1,6 +1,7 @@
 package io.flowtrap.manager.extraction.web;
 
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +71,7 @@ class FilestorePcapController {
     Map<String, Object> upload(@RequestPart(name = "file", required = false) MultipartFile file,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         if (file == null) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "no file", "send the alert as the multipart part 'file'");
+            throw new DomainException(Kind.INVALID, "no file", "send the alert as the multipart part 'file'");
         }
         ObjectNode alert = readAlert(file);
         String probe = probes.require(host != null ? host : alert.path("host").asText(null)).name();
@@ -126,16 +127,15 @@ class FilestorePcapController {
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(filename);
         if (extractions.carving(job.id())) {
-            throw new ApiException(HttpStatus.CONFLICT, "extraction in progress", "the probe is still carving " + job.id()
+            throw new DomainException(Kind.CONFLICT, "extraction in progress", "the probe is still carving " + job.id()
                     + "; retrieve again shortly");
         }
         if (job.carve() == null && job.failure() != null) {
             Job.Failure f = job.failure();
-            HttpStatus status = HttpStatus.resolve(f.status());
-            throw new ApiException(status == null ? HttpStatus.BAD_GATEWAY : status, f.error(), f.detail());
+            throw new DomainException(f.kind(), f.error(), f.detail());
         }
         if (job.carve() == null) {
-            throw new ApiException(HttpStatus.CONFLICT, "not extracted", "call extract_pcap for " + job.id() + " first");
+            throw new DomainException(Kind.CONFLICT, "not extracted", "call extract_pcap for " + job.id() + " first");
         }
         ProbeClient probe = probes.require(host != null ? host : job.carve().host());
         jobs.checkAnnouncedSize(job); // before a byte is stored
@@ -148,7 +148,7 @@ class FilestorePcapController {
             }
             String digest = HexFormat.of().formatHex(sha256.digest());
             if (!digest.equals(job.carve().sha256()) || size != job.carve().size()) {
-                throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + probe.name()
+                throw new DomainException(Kind.PROBE_FAILED, "carve changed in transit", "probe " + probe.name()
                         + " carved " + job.carve().size() + " bytes with SHA-256 " + job.carve().sha256() + ", sent "
                         + size + " bytes with " + digest + "; extract again");
             }
@@ -170,15 +170,15 @@ class FilestorePcapController {
     ResponseEntity<Resource> download(@PathVariable("filename") String filename) throws IOException {
         Job job = jobs.require(filename);
         if (job.expired() != null) {
-            throw new ApiException(HttpStatus.GONE, "expired", "the pcap of " + job.id() + " expired at " + job.expired()
+            throw new DomainException(Kind.GONE, "expired", "the pcap of " + job.id() + " expired at " + job.expired()
                     + "; retrieve it again");
         }
         if (job.retrieved() == null) {
-            throw new ApiException(HttpStatus.CONFLICT, "not retrieved", "call retrieve for " + job.id() + " first");
+            throw new DomainException(Kind.CONFLICT, "not retrieved", "call retrieve for " + job.id() + " first");
         }
         Path pcap = jobs.pcap(job.id());
         if (!Files.isRegularFile(pcap)) {
-            throw new ApiException(HttpStatus.GONE, "expired", "the pcap of " + job.id() + " is gone; retrieve it again");
+            throw new DomainException(Kind.GONE, "expired", "the pcap of " + job.id() + " is gone; retrieve it again");
         }
         return ResponseEntity.ok()
                 .contentType(PCAP)
@@ -192,14 +192,14 @@ class FilestorePcapController {
         try (InputStream in = file.getInputStream()) {
             node = json.readTree(in);
         } catch (JsonProcessingException e) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "malformed JSON", e.getOriginalMessage(), e);
+            throw new DomainException(Kind.INVALID, "malformed JSON", e.getOriginalMessage(), e);
         }
         if (node == null || !node.isObject()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "not an alert", "expected one EVE alert object (or an alerts_tail hit)");
+            throw new DomainException(Kind.INVALID, "not an alert", "expected one EVE alert object (or an alerts_tail hit)");
         }
         List<String> violations = AlertSchema.get().validate(node);
         if (!violations.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "not a valid alert", String.join("; ", violations));
+            throw new DomainException(Kind.INVALID, "not a valid alert", String.join("; ", violations));
         }
         // no community_id check: the schema requires the tuple, and the probe names the flow by it when
         // Suricata left community_id out (it does under load, for about 2 % of live alerts)
@@ -213,7 +213,7 @@ class FilestorePcapController {
             return UUID.randomUUID().toString().replace("-", "");
         }
         if (!id.isTextual() || !JobName.isValid(id.asText())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid _id", "an alert _id is 1 to " + JobName.MAX_LENGTH
+            throw new DomainException(Kind.INVALID, "invalid _id", "an alert _id is 1 to " + JobName.MAX_LENGTH
                     + " characters of A-Z a-z 0-9 _ -");
         }
         return id.asText();

@@ -1,6 +1,7 @@
 package io.flowtrap.manager.probes.web;
 
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,8 +29,8 @@ class ApplianceController {
             try {
                 entry.set("store", probe.storeStatus());
                 entry.put("reachable", true);
-            } catch (ApiException e) {
-                entry.put("reachable", false).put("error", e.getMessage()).put("detail", e.body().detail());
+            } catch (DomainException e) {
+                entry.put("reachable", false).put("error", e.getMessage()).put("detail", e.detail());
             }
         }
         return list;
