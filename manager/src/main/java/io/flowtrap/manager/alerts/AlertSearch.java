@@ -11,7 +11,6 @@ import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowtrap.manager.ManagerProperties;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,7 +42,7 @@ public class AlertSearch {
     private final String indices;
     private final String flowIndices;
 
-    public AlertSearch(ElasticsearchClient client, ManagerProperties properties) {
+    public AlertSearch(ElasticsearchClient client, AlertsProperties properties) {
         this.client = client;
         this.indices = properties.alertIndexPrefix() + "*";
         this.flowIndices = properties.flowIndexPrefix() + "*";

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.schemas.DocumentSchema;
@@ -30,7 +29,7 @@ import org.springframework.stereotype.Service;
  * cannot make it valid. With Elasticsearch down the answer is 503 and nothing is taken, so the
  * shipper keeps the batch in its spool and tries again.
  *
- * <p>Bounds ({@link IngestProperties}): a body over {@code max-body} is refused whole (413), a line
+ * <p>Bounds ({@link AlertsProperties.Ingest}): a body over {@code max-body} is refused whole (413), a line
  * over {@code max-line} and an event stamped outside [now - oldest-alert, now + newest-alert] are
  * rejected lines (each event's day names an index: old dates would make new indices without end).
  *
@@ -60,14 +59,14 @@ public class EventIngest {
     private final BulkIndexer indexer;
     private final String alertIndexPrefix;
     private final String flowIndexPrefix;
-    private final IngestProperties limits;
+    private final AlertsProperties.Ingest limits;
 
-    public EventIngest(ObjectMapper json, BulkIndexer indexer, ManagerProperties properties, IngestProperties limits) {
+    public EventIngest(ObjectMapper json, BulkIndexer indexer, AlertsProperties properties) {
         this.json = json;
         this.indexer = indexer;
         this.alertIndexPrefix = properties.alertIndexPrefix();
         this.flowIndexPrefix = properties.flowIndexPrefix();
-        this.limits = limits;
+        this.limits = properties.ingest();
     }
 
     /**

@@ -3,7 +3,6 @@ package io.flowtrap.manager.extraction;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowtrap.api.JobName;
-import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,8 +32,8 @@ import org.springframework.stereotype.Component;
  * atomic renames; steps on one job are serialised. Retrieved pcaps expire after the configured
  * retention (the job then answers "expired").
  *
- * <p>Bounds ({@link JobsProperties}): a job's whole directory is deleted {@code flowtrap.jobs.retention}
- * after its last step (the sweep that expires pcaps does it, every {@code flowtrap.expiry-sweep-interval});
+ * <p>Bounds ({@link ExtractionProperties.Jobs}): a job's whole directory is deleted {@code flowtrap.jobs.retention}
+ * after its last step (the sweep that expires pcaps does it, every {@code flowtrap.expiry-sweep-interval}: {@link ExpirySweepSchedule});
  * a carve announced larger than {@code max-carve-size} or the cache quota is not retrieved (413); and the
  * retrieved pcaps together stay within {@code cache-quota}: storing one evicts the oldest others (their
  * jobs then answer "expired"). Each deletion and eviction is logged and counted.
@@ -49,7 +47,7 @@ public class ExtractionJobs {
 
     private final Path root;
     private final Duration retention;
-    private final JobsProperties limits;
+    private final ExtractionProperties.Jobs limits;
     private final ObjectMapper json;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
     private final AtomicLong deletedJobs = new AtomicLong();
@@ -57,10 +55,10 @@ public class ExtractionJobs {
     private final AtomicLong sweeps = new AtomicLong();
     private final Object cache = new Object();
 
-    public ExtractionJobs(ManagerProperties properties, JobsProperties limits, ObjectMapper json) throws IOException {
+    public ExtractionJobs(ExtractionProperties properties, ObjectMapper json) throws IOException {
         this.root = Files.createDirectories(properties.dataDir().resolve("jobs")).toRealPath();
         this.retention = properties.downloadRetention();
-        this.limits = limits;
+        this.limits = properties.jobs();
         this.json = json.copy().findAndRegisterModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     }
 
@@ -220,7 +218,6 @@ public class ExtractionJobs {
      * Deletes retrieved pcaps older than the download retention (their jobs then say "expired"), and
      * whole job directories whose last step is older than the job retention.
      */
-    @Scheduled(fixedDelayString = "${flowtrap.expiry-sweep-interval:60s}")
     public void expire() {
         Instant horizon = Instant.now().minus(retention);
         Instant jobHorizon = Instant.now().minus(limits.retention());

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 
 /**
@@ -41,15 +40,15 @@ public class Extractions {
 
     private final ExtractionJobs jobs;
     private final Duration wait;
-    private final JobsProperties limits;
+    private final ExtractionProperties.Jobs limits;
     private final ThreadPoolExecutor carvers;
     private final ConcurrentHashMap<String, CompletableFuture<Job.Carve>> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong refusedBusy = new AtomicLong();
 
-    public Extractions(ExtractionJobs jobs, @Value("${flowtrap.extraction-wait:20s}") Duration wait, JobsProperties limits) {
+    public Extractions(ExtractionJobs jobs, ExtractionProperties properties) {
         this.jobs = jobs;
-        this.wait = wait;
-        this.limits = limits;
+        this.wait = properties.extractionWait();
+        this.limits = properties.jobs();
         int n = limits.concurrentExtractions();
         BlockingQueue<Runnable> queue = limits.queuedExtractions() == 0 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(limits.queuedExtractions());

@@ -1,6 +1,5 @@
 package io.flowtrap.manager.probes;
 
-import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import java.io.IOException;
@@ -15,8 +14,8 @@ import org.springframework.stereotype.Component;
 public class ProbeRegistry {
     private final Map<String, ProbeClient> probes = new LinkedHashMap<>();
 
-    public ProbeRegistry(ManagerProperties properties) throws IOException {
-        for (ManagerProperties.Probe p : properties.probes()) {
+    public ProbeRegistry(ProbesProperties properties) throws IOException {
+        for (ProbesProperties.Probe p : properties.probes()) {
             if (p.name() == null || p.url() == null || p.tokenFile() == null) {
                 throw new IllegalArgumentException("flowtrap.probes: each probe needs name, url and token-file");
             }

@@ -2,7 +2,6 @@ package io.flowtrap.manager.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.auth.ApiToken;
-import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.web.ApiError;
@@ -33,11 +32,6 @@ class SecurityConfig {
     private static final String ANALYST = Role.ANALYST.name();
     private static final String ADMIN = Role.ADMIN.name();
     private static final String PROBE = Role.PROBE.name();
-
-    @Bean
-    TokenStore tokenStore(ManagerProperties properties, ObjectMapper json) throws IOException {
-        return new TokenStore(properties.dataDir(), json);
-    }
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, TokenStore tokens, ObjectMapper json) throws Exception {

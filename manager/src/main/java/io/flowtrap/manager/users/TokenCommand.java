@@ -12,11 +12,14 @@ import java.nio.file.Path;
  * is made for one probe ({@code --probe NAME}) and can deliver events for that probe only.
  */
 public final class TokenCommand {
+    /** Where keys are kept unless told otherwise (the manager's default {@code flowtrap.data-dir} too). */
+    static final String DEFAULT_DATA_DIR = "/var/lib/flowtrap/manager";
+
     private TokenCommand() {}
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
         String env = System.getenv("FLOWTRAP_DATA_DIR");
-        Path dataDir = Path.of(env == null || env.isBlank() ? "/var/lib/flowtrap/manager" : env);
+        Path dataDir = Path.of(env == null || env.isBlank() ? DEFAULT_DATA_DIR : env);
         String verb = null;
         String role = null;
         String probe = null;

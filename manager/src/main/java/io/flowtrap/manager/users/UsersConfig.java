@@ -1,0 +1,15 @@
+package io.flowtrap.manager.users;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The key store the running manager authenticates against: the same file the {@code token} command writes. */
+@Configuration(proxyBeanMethods = false)
+class UsersConfig {
+    @Bean
+    TokenStore tokenStore(UsersProperties properties, ObjectMapper json) throws IOException {
+        return new TokenStore(properties.dataDir(), json);
+    }
+}
