@@ -101,7 +101,7 @@ public class ExtractionJobs {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(PCAP));
             write(dir.resolve(ALERT), alertJson.getBytes(StandardCharsets.UTF_8));
-            Job job = new Job(id, host, Instant.now(), null, null, null, null);
+            Job job = Job.uploaded(id, host, Instant.now());
             save(job);
             return job;
         }
