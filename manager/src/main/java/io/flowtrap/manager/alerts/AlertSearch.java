@@ -11,6 +11,8 @@ import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.manager.elasticsearch.ElasticsearchErrors;
+import io.flowtrap.manager.elasticsearch.ElasticsearchErrors.Operation;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,9 +43,11 @@ public class AlertSearch {
     private final ElasticsearchClient client;
     private final String indices;
     private final String flowIndices;
+    private final ElasticsearchErrors errors;
 
-    public AlertSearch(ElasticsearchClient client, AlertsProperties properties) {
+    public AlertSearch(ElasticsearchClient client, AlertsProperties properties, ElasticsearchErrors errors) {
         this.client = client;
+        this.errors = errors;
         this.indices = properties.alertIndexPrefix() + "*";
         this.flowIndices = properties.flowIndexPrefix() + "*";
     }
@@ -85,9 +89,15 @@ public class AlertSearch {
             return new Page(total, hits);
         } catch (ElasticsearchException e) {
             if (e.status() == 400) {
+                errors.count(Operation.SEARCH, ElasticsearchErrors.Kind.BAD_QUERY);
                 throw new BadQuery(reason(e), e);
             }
+            errors.count(Operation.SEARCH, e.status() == 401 || e.status() == 403
+                    ? ElasticsearchErrors.Kind.REFUSED : ElasticsearchErrors.Kind.UNAVAILABLE);
             throw new IOException("elasticsearch answered " + e.status() + ": " + reason(e), e);
+        } catch (IOException e) {
+            errors.count(Operation.SEARCH, ElasticsearchErrors.Kind.UNAVAILABLE);
+            throw e;
         }
     }
 

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowtrap.api.JobName;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,6 +40,10 @@ import org.springframework.stereotype.Component;
  * a carve announced larger than {@code max-carve-size} or the cache quota is not retrieved (413); and the
  * retrieved pcaps together stay within {@code cache-quota}: storing one evicts the oldest others (their
  * jobs then answer "expired"). Each deletion and eviction is logged and counted.
+ *
+ * <p>Meters (README "Manager metrics"): jobs by status ({@code flowtrap.jobs}, kept as each job's
+ * state is written, read back from the job area at start), job directories deleted, pcaps expired
+ * and evicted, and the bytes evicted.
  */
 @Component
 public class ExtractionJobs {
@@ -53,13 +60,37 @@ public class ExtractionJobs {
     private final AtomicLong deletedJobs = new AtomicLong();
     private final AtomicLong evictedPcaps = new AtomicLong();
     private final AtomicLong sweeps = new AtomicLong();
+    private final AtomicLong expiredPcaps = new AtomicLong();
+    private final AtomicLong evictedBytes = new AtomicLong();
+    /** Each job's status as last written: what the {@code flowtrap.jobs} gauges count. */
+    private final ConcurrentHashMap<String, String> statuses = new ConcurrentHashMap<>();
     private final Object cache = new Object();
 
-    public ExtractionJobs(ExtractionProperties properties, ObjectMapper json) throws IOException {
+    public ExtractionJobs(ExtractionProperties properties, ObjectMapper json, MeterRegistry meters) throws IOException {
         this.root = Files.createDirectories(properties.dataDir().resolve("jobs")).toRealPath();
         this.retention = properties.downloadRetention();
         this.limits = properties.jobs();
         this.json = json.copy().findAndRegisterModules().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.toList()) {
+                String id = dir.getFileName().toString();
+                if (JobName.isValid(id)) {
+                    find(id).ifPresent(job -> statuses.put(id, job.status()));
+                }
+            }
+        }
+        for (String status : List.of("pending", "available", "failed", "expired")) {
+            Gauge.builder("flowtrap.jobs", statuses, s -> s.values().stream().filter(status::equals).count())
+                    .tag("state", status).description("extraction jobs by status").register(meters);
+        }
+        FunctionCounter.builder("flowtrap.jobs.deleted", deletedJobs, AtomicLong::get)
+                .description("job directories deleted after flowtrap.jobs.retention").register(meters);
+        FunctionCounter.builder("flowtrap.download.cache.expired", expiredPcaps, AtomicLong::get)
+                .description("retrieved pcaps deleted after flowtrap.download-retention").register(meters);
+        FunctionCounter.builder("flowtrap.download.cache.evictions", evictedPcaps, AtomicLong::get)
+                .description("retrieved pcaps evicted to keep the cache within flowtrap.jobs.cache-quota").register(meters);
+        FunctionCounter.builder("flowtrap.download.cache.evicted.bytes", evictedBytes, AtomicLong::get)
+                .description("bytes of the pcaps evicted for the cache quota").register(meters);
     }
 
     /** Job directories deleted after their retention. */
@@ -202,6 +233,7 @@ public class ExtractionJobs {
                     }
                 }
                 total -= c.size();
+                evictedBytes.addAndGet(c.size());
                 long n = evictedPcaps.incrementAndGet();
                 log.info("job {}: pcap of {} bytes evicted to keep the download cache within {} bytes"
                         + " (flowtrap.jobs.cache-quota; {} evicted so far)", c.id(), c.size(), quota, n);
@@ -230,6 +262,7 @@ public class ExtractionJobs {
                 synchronized (lock(id)) {
                     if (lastStep(dir).isBefore(jobHorizon)) {
                         deleteTree(dir);
+                        statuses.remove(id);
                         locks.remove(id);
                         long n = deletedJobs.incrementAndGet();
                         log.info("job {}: directory deleted, its last step older than {} (flowtrap.jobs.retention;"
@@ -241,6 +274,7 @@ public class ExtractionJobs {
                             && job.get().retrieved().at().isBefore(horizon)) {
                         Files.deleteIfExists(dir.resolve(PCAP));
                         save(job.get().expiredAt(Instant.now()));
+                        expiredPcaps.incrementAndGet();
                         log.info("job {}: pcap expired after {}", id, retention);
                     }
                 }
@@ -289,6 +323,7 @@ public class ExtractionJobs {
 
     private void save(Job job) throws IOException {
         write(dir(job.id()).resolve(STATE), json.writeValueAsBytes(job));
+        statuses.put(job.id(), job.status());
     }
 
     private static void write(Path file, byte[] bytes) throws IOException {

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.flowtrap.manager.probes.ProbeClient;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -45,7 +48,7 @@ public class Extractions {
     private final ConcurrentHashMap<String, CompletableFuture<Job.Carve>> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong refusedBusy = new AtomicLong();
 
-    public Extractions(ExtractionJobs jobs, ExtractionProperties properties) {
+    public Extractions(ExtractionJobs jobs, ExtractionProperties properties, MeterRegistry meters) {
         this.jobs = jobs;
         this.wait = properties.extractionWait();
         this.limits = properties.jobs();
@@ -57,6 +60,12 @@ public class Extractions {
             t.setDaemon(true);
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
+        Gauge.builder("flowtrap.extractions.running", carvers, ThreadPoolExecutor::getActiveCount)
+                .description("carves running on probes").register(meters);
+        Gauge.builder("flowtrap.extractions.queued", carvers, c -> c.getQueue().size())
+                .description("carves waiting for a carver").register(meters);
+        FunctionCounter.builder("flowtrap.extractions.refused", refusedBusy, AtomicLong::get)
+                .description("extractions refused (503 with Retry-After): every carver busy, the queue full").register(meters);
     }
 
     /** Extractions refused because every carver was busy and the queue full (answered 503). */

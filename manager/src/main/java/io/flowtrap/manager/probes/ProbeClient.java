@@ -8,6 +8,8 @@ import io.flowtrap.api.tls.PemTls;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.schemas.DocumentSchema;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,24 +24,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The manager's side of one probe's API (see the probe's {@code ProbeApiServer}): HTTPS trusting
  * the configured CA, the probe's key on every call. Probe answers become the REST chain's: a flow
  * the probe does not hold is 404 or 410 as the probe says; a probe that cannot be reached is 502,
- * one that does not answer in time 504. Thread-safe.
+ * one that does not answer in time 504. Each call is timed in {@code flowtrap.probe.requests} (by
+ * probe, operation and outcome). Thread-safe.
  */
 public final class ProbeClient {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OK = "ok";
+    /** A failure that is not the domain's: the copy into the manager's file failed, or a bug. */
+    private static final String OTHER = "other";
 
     private final String name;
     private final URI base;
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
+    private final MeterRegistry meters;
 
-    ProbeClient(String name, String url, String token, Path caCertificate, Duration timeout) throws IOException {
+    ProbeClient(String name, String url, String token, Path caCertificate, Duration timeout, MeterRegistry meters)
+            throws IOException {
         this.name = name;
+        this.meters = meters;
         this.base = URI.create(url.endsWith("/") ? url : url + "/");
         this.token = token;
         this.timeout = timeout;
@@ -53,6 +64,21 @@ public final class ProbeClient {
 
     /** Asks the probe to carve the flow of {@code alertJson} as {@code job}; its report. */
     public JsonNode carve(String job, String alertJson) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            JsonNode report = carveOnce(job, alertJson);
+            outcome = OK;
+            return report;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("carve", outcome, start);
+        }
+    }
+
+    private JsonNode carveOnce(String job, String alertJson) {
         HttpRequest request = request("api/v1/carves/" + JobName.require(job))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(alertJson, StandardCharsets.UTF_8)).build();
@@ -75,6 +101,21 @@ public final class ProbeClient {
      * error (502) and stops the copy. Returns the bytes copied.
      */
     public long fetch(String job, OutputStream out, long announced) throws IOException {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            long copied = fetchOnce(job, out, announced);
+            outcome = OK;
+            return copied;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("fetch", outcome, start);
+        }
+    }
+
+    private long fetchOnce(String job, OutputStream out, long announced) throws IOException {
         HttpRequest request = request("api/v1/carves/" + JobName.require(job)).GET().build();
         HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = response.body()) {
@@ -103,12 +144,33 @@ public final class ProbeClient {
 
     /** The probe's store status, or why it cannot be had. */
     public JsonNode storeStatus() {
-        HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode body = parse(response.body());
-        if (response.statusCode() == 200) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), body);
+            }
+            outcome = OK;
             return body;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("store", outcome, start);
         }
-        throw fromProbe(response.statusCode(), body);
+    }
+
+    /** Adds one call's time to {@code flowtrap.probe.requests}. */
+    private void record(String operation, String outcome, long startNanos) {
+        Timer.builder("flowtrap.probe.requests").description("calls of the manager to probes' APIs")
+                .tag("probe", name).tag("operation", operation).tag("outcome", outcome).register(meters)
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static String outcome(DomainException e) {
+        return e.kind().name().toLowerCase(Locale.ROOT);
     }
 
     private HttpRequest.Builder request(String path) {

@@ -2,6 +2,7 @@ package io.flowtrap.manager.probes;
 
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
@@ -14,13 +15,13 @@ import org.springframework.stereotype.Component;
 public class ProbeRegistry {
     private final Map<String, ProbeClient> probes = new LinkedHashMap<>();
 
-    public ProbeRegistry(ProbesProperties properties) throws IOException {
+    public ProbeRegistry(ProbesProperties properties, MeterRegistry meters) throws IOException {
         for (ProbesProperties.Probe p : properties.probes()) {
             if (p.name() == null || p.url() == null || p.tokenFile() == null) {
                 throw new IllegalArgumentException("flowtrap.probes: each probe needs name, url and token-file");
             }
             String token = Files.readString(p.tokenFile()).strip();
-            if (probes.put(p.name(), new ProbeClient(p.name(), p.url(), token, p.caCertificate(), properties.probeTimeout())) != null) {
+            if (probes.put(p.name(), new ProbeClient(p.name(), p.url(), token, p.caCertificate(), properties.probeTimeout(), meters)) != null) {
                 throw new IllegalArgumentException("flowtrap.probes: " + p.name() + " is registered twice");
             }
         }

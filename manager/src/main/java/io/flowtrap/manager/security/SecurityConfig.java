@@ -23,9 +23,10 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
 /**
  * Who may call what. {@code GET /rest} is open (scripts probe reachability with it); the alert
  * search and the pcap chain need an analyst or admin key; probes deliver alerts with a probe or
- * admin key; the appliance list is for admins. Keys come as {@code Authorization: Token <key>};
- * a missing or bad key is a 401 with {@code WWW-Authenticate: Token} and a JSON body, a key
- * without the role a 403. Stateless: no session, no CSRF (no cookies are ever issued).
+ * admin key; the appliance list and the metrics ({@code GET /actuator/prometheus}) are for admins.
+ * Keys come as {@code Authorization: Token <key>}; a missing or bad key is a 401 with
+ * {@code WWW-Authenticate: Token} and a JSON body, a key without the role a 403. Stateless: no
+ * session, no CSRF (no cookies are ever issued).
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfig {
@@ -47,7 +48,7 @@ class SecurityConfig {
             }
         });
         return http
-                .securityMatcher("/rest", "/rest/**", "/api/**")
+                .securityMatcher("/rest", "/rest/**", "/api/**", "/actuator", "/actuator/**")
                 .csrf(AbstractHttpConfigurer::disable)
                 .formLogin(AbstractHttpConfigurer::disable)
                 .httpBasic(AbstractHttpConfigurer::disable)
@@ -60,6 +61,7 @@ class SecurityConfig {
                         .requestMatchers("/rest/appliances/**").hasRole(ADMIN)
                         .requestMatchers("/rest/**").hasAnyRole(ANALYST, ADMIN)
                         .requestMatchers("/api/ingest/**").hasAnyRole(PROBE, ADMIN)
+                        .requestMatchers("/actuator", "/actuator/**").hasRole(ADMIN)
                         .anyRequest().denyAll())
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint((request, response, ex) ->

@@ -1,6 +1,8 @@
 package io.flowtrap.manager.web;
 
 import io.flowtrap.manager.errors.DomainException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -20,11 +22,18 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * Turns every failure of a REST call into its status and an {@link ApiError} body. The one place
- * where the domain's kinds of failure ({@link DomainException.Kind}) become HTTP statuses.
+ * where the domain's kinds of failure ({@link DomainException.Kind}) become HTTP statuses, and where
+ * {@code Retry-After} is written: each such answer is counted ({@code flowtrap.http.retry.after}).
  */
 @RestControllerAdvice
 class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    private final MeterRegistry meters;
+
+    ApiExceptionHandler(MeterRegistry meters) {
+        this.meters = meters;
+    }
 
     /** The status each kind of failure is answered with (DESIGN.md, "The REST chain"). */
     static HttpStatus status(DomainException.Kind kind) {
@@ -51,6 +60,8 @@ class ApiExceptionHandler {
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status);
         if (e.retryAfterSeconds() >= 0) {
             answer.header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+            Counter.builder("flowtrap.http.retry.after").tag("status", Integer.toString(status.value()))
+                    .description("answers that asked the client to try again later (Retry-After)").register(meters).increment();
         }
         return answer.body(new ApiError(e.error(), e.detail()));
     }

@@ -48,7 +48,8 @@ class PackageDependencyTest {
             Map.entry("", List.of(BASE + ".users.TokenCommand", "org.springframework.boot", "org.springframework.scheduling.annotation")),
             Map.entry("errors", List.of()),
             // domains: their own feature, the features they are built on, the errors; no web part, no HTTP
-            Map.entry("alerts", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.schemas", "co.elastic.clients")),
+            Map.entry("alerts", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".elasticsearch.ElasticsearchErrors", "io.flowtrap.schemas",
+                    "co.elastic.clients")),
             Map.entry("extraction", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", "io.flowtrap.api")),
             Map.entry("probes", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.api", "io.flowtrap.schemas")),
             Map.entry("users", concat(SPRING_DOMAIN, "io.flowtrap.api")),
