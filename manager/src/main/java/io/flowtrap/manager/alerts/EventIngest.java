@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.flowtrap.api.manager.IngestReport;
+import io.flowtrap.api.manager.IngestReport.Rejected;
+import io.flowtrap.api.manager.IngestReport.Unindexed;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.time.Instant;
@@ -51,17 +54,6 @@ public class EventIngest {
     private static final Logger log = LoggerFactory.getLogger(EventIngest.class);
     private static final int MAX_LINES = 20_000; // shippers send 1,000; a batch is held in memory whole
     private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
-
-    /**
-     * What a delivery came to: indexed, each rejected line with why, and each indexed line with parts
-     * of its alert kept unindexed (moved into its unindexed_fields) because they conflicted.
-     */
-    public record IngestReport(int received, int indexed, List<Rejected> rejected, List<Unindexed> unindexed) {}
-
-    public record Rejected(int line, String error) {}
-
-    /** An indexed line whose alert's {@code fields} (dotted paths; {@code *}: all but its time) are unindexed. */
-    public record Unindexed(int line, List<String> fields) {}
 
     private record Parsed(IndexedDocument document, String probe, List<String> moved) {}
 

@@ -49,6 +49,7 @@ class PackageDependencyTest {
             Map.entry("errors", List.of()),
             // domains: their own feature, the features they are built on, the errors; no web part, no HTTP
             Map.entry("alerts", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".elasticsearch.ElasticsearchErrors", "io.flowtrap.schemas",
+                    "io.flowtrap.api.manager",
                     "co.elastic.clients")),
             Map.entry("extraction", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", "io.flowtrap.api")),
             Map.entry("probes", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.api", "io.flowtrap.schemas")),
@@ -56,7 +57,7 @@ class PackageDependencyTest {
             Map.entry("elasticsearch", concat(SPRING_DOMAIN, "org.springframework.boot.autoconfigure.elasticsearch",
                     "org.elasticsearch.client", "org.apache.http")),
             // each feature's REST part: its own domain (and what it is built on), the errors to throw
-            Map.entry("alerts/web", concat(SPRING_WEB, BASE + ".alerts", BASE + ".errors", BASE + ".users",
+            Map.entry("alerts/web", concat(SPRING_WEB, BASE + ".alerts", BASE + ".errors", BASE + ".users", "io.flowtrap.api.manager",
                     "org.springframework.security.core")),
             Map.entry("extraction/web", concat(SPRING_WEB, BASE + ".extraction", BASE + ".probes", BASE + ".errors",
                     "io.flowtrap.api", "io.flowtrap.schemas")),

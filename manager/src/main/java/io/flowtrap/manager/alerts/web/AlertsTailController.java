@@ -3,12 +3,11 @@ package io.flowtrap.manager.alerts.web;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.api.manager.AlertsPage;
 import io.flowtrap.manager.alerts.AlertSearch;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -33,7 +32,7 @@ class AlertsTailController {
     }
 
     @GetMapping({"/rest/rules/es/alerts_tail/", "/rest/rules/es/alerts_tail"})
-    Map<String, Object> alertsTail(
+    AlertsPage alertsTail(
             @RequestParam(name = "qfilter", required = false) String qfilter,
             @RequestParam(name = "from_date", required = false) Long fromDate,
             @RequestParam(name = "to_date", required = false) Long toDate,
@@ -60,12 +59,8 @@ class AlertsTailController {
                     "Elasticsearch cannot be reached: " + e.getMessage(), e);
         }
         List<ObjectNode> hits = result.hits();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("count", result.total());
-        body.put("next", (long) page * pageSize < result.total() ? pageUrl(page + 1) : null);
-        body.put("previous", page > 1 ? pageUrl(page - 1) : null);
-        body.put("results", hits);
-        return body;
+        return new AlertsPage(result.total(), (long) page * pageSize < result.total() ? pageUrl(page + 1) : null,
+                page > 1 ? pageUrl(page - 1) : null, hits);
     }
 
     private static String pageUrl(int page) {

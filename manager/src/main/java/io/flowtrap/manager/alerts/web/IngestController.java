@@ -1,5 +1,6 @@
 package io.flowtrap.manager.alerts.web;
 
+import io.flowtrap.api.manager.IngestReport;
 import io.flowtrap.manager.alerts.EventIngest;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
@@ -25,7 +26,7 @@ class IngestController {
     }
 
     @PostMapping(path = "/api/ingest/events")
-    EventIngest.IngestReport ingest(HttpServletRequest request, Authentication caller) throws IOException {
+    IngestReport ingest(HttpServletRequest request, Authentication caller) throws IOException {
         return ingest.ingest(request.getInputStream(), boundProbe(caller));
     }
 

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.api.JobName;
+import io.flowtrap.api.manager.ExtractionAnswer;
+import io.flowtrap.api.manager.RetrieveAnswer;
+import io.flowtrap.api.manager.StatusAnswer;
+import io.flowtrap.api.manager.UploadAnswer;
 import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.extraction.Extractions;
 import io.flowtrap.manager.extraction.Job;
@@ -23,9 +27,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.core.io.FileSystemResource;
@@ -68,7 +70,7 @@ class FilestorePcapController {
     }
 
     @PostMapping({"/rest/rules/filestore_pcap/upload/", "/rest/rules/filestore_pcap/upload"})
-    Map<String, Object> upload(@RequestPart(name = "file", required = false) MultipartFile file,
+    UploadAnswer upload(@RequestPart(name = "file", required = false) MultipartFile file,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         if (file == null) {
             throw new DomainException(Kind.INVALID, "no file", "send the alert as the multipart part 'file'");
@@ -79,51 +81,34 @@ class FilestorePcapController {
         ObjectNode flat = alert.deepCopy();
         flat.remove("_id");
         jobs.create(id, probe, flat.toString());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("upload", "done");
-        body.put("filename", id);
-        return body;
+        return UploadAnswer.done(id);
     }
 
     @PostMapping({"/rest/rules/filestore_pcap/{filename}/extract_pcap/", "/rest/rules/filestore_pcap/{filename}/extract_pcap"})
-    ResponseEntity<Map<String, Object>> extract(@PathVariable("filename") String filename,
+    ResponseEntity<ExtractionAnswer> extract(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(filename);
         ProbeClient probe = probes.require(host != null ? host : job.host());
-        Map<String, Object> body = new LinkedHashMap<>();
         Optional<Job.Carve> done = extractions.extract(job, probe);
         if (done.isEmpty()) {
-            body.put("extraction", "pending");
-            body.put("filename", job.id());
-            body.put("detail", "probe " + probe.name() + " is still carving; retrieve answers 409 until it is done");
-            return ResponseEntity.status(HttpStatus.ACCEPTED).body(body);
+            return ResponseEntity.status(HttpStatus.ACCEPTED).body(ExtractionAnswer.pending(job.id(),
+                    "probe " + probe.name() + " is still carving; retrieve answers 409 until it is done"));
         }
         Job.Carve carve = done.get();
-        body.put("extraction", "done");
-        body.put("filename", job.id());
-        body.put("packets", carve.packets());
-        body.put("bytes", carve.bytes());
-        body.put("first_ts", carve.firstTs());
-        body.put("last_ts", carve.lastTs());
-        return ResponseEntity.ok(body);
+        return ResponseEntity.ok(ExtractionAnswer.done(job.id(), carve.packets(), carve.bytes(), carve.firstTs(), carve.lastTs()));
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/status/", "/rest/rules/filestore_pcap/{filename}/status"})
-    ResponseEntity<Map<String, Object>> status(@PathVariable("filename") String filename) throws IOException {
-        Map<String, Object> body = new LinkedHashMap<>();
+    ResponseEntity<StatusAnswer> status(@PathVariable("filename") String filename) throws IOException {
         var job = jobs.find(filename);
         if (job.isEmpty()) {
-            body.put("status", "unknown");
-            body.put("error", "unknown job");
-            body.put("detail", "no extraction job " + filename);
-            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(body);
+            return ResponseEntity.status(HttpStatus.NOT_FOUND).body(StatusAnswer.unknown(filename));
         }
-        body.put("status", job.get().status());
-        return ResponseEntity.ok(body);
+        return ResponseEntity.ok(StatusAnswer.of(job.get().status()));
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/retrieve/", "/rest/rules/filestore_pcap/{filename}/retrieve"})
-    Map<String, Object> retrieve(@PathVariable("filename") String filename,
+    RetrieveAnswer retrieve(@PathVariable("filename") String filename,
             @RequestParam(name = "host", required = false) String host) throws IOException {
         Job job = jobs.require(filename);
         if (extractions.carving(job.id())) {
@@ -153,12 +138,7 @@ class FilestorePcapController {
                         + size + " bytes with " + digest + "; extract again");
             }
             jobs.recordRetrieved(job.id(), temp, new Job.Retrieved(size, digest, Instant.now()));
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("retrieve", "done");
-            body.put("filename", job.id());
-            body.put("size", size);
-            body.put("sha256", digest);
-            return body;
+            return RetrieveAnswer.done(job.id(), size, digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         } finally {
