@@ -45,7 +45,7 @@ class PackageDependencyTest {
 
     /** Package (relative to io/flowtrap/manager; "" is the application's own) → what it may use besides java.* and itself. */
     private static final Map<String, List<String>> ALLOWED = Map.ofEntries(
-            Map.entry("", List.of(BASE + ".users.TokenCommand", "org.springframework.boot", "org.springframework.scheduling.annotation")),
+            Map.entry("", List.of(BASE + ".users.TokenCommand", BASE + ".users.UserCommand", "org.springframework.boot", "org.springframework.scheduling.annotation")),
             Map.entry("errors", List.of()),
             // domains: their own feature, the features they are built on, the errors; no web part, no HTTP
             Map.entry("alerts", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".elasticsearch.ElasticsearchErrors", "io.flowtrap.schemas",
@@ -53,7 +53,7 @@ class PackageDependencyTest {
                     "co.elastic.clients")),
             Map.entry("extraction", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", "io.flowtrap.api")),
             Map.entry("probes", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.api", "io.flowtrap.schemas")),
-            Map.entry("users", concat(SPRING_DOMAIN, "io.flowtrap.api")),
+            Map.entry("users", concat(SPRING_DOMAIN, "io.flowtrap.api", "org.springframework.security.crypto")),
             Map.entry("elasticsearch", concat(SPRING_DOMAIN, "org.springframework.boot.autoconfigure.elasticsearch",
                     "org.elasticsearch.client", "org.apache.http")),
             // each feature's REST part: its own domain (and what it is built on), the errors to throw
@@ -62,9 +62,11 @@ class PackageDependencyTest {
             Map.entry("extraction/web", concat(SPRING_WEB, BASE + ".extraction", BASE + ".probes", BASE + ".errors",
                     "io.flowtrap.api", "io.flowtrap.schemas")),
             Map.entry("probes/web", concat(SPRING_WEB, BASE + ".probes", BASE + ".errors")),
+            Map.entry("users/web", concat(SPRING_WEB, BASE + ".users", "org.springframework.context.annotation",
+                    "org.springframework.security.core")),
             // who may call what, with the keys users own; answers in the shared error shape
             Map.entry("security", concat(SPRING_WEB, BASE + ".users", BASE + ".web.ApiError", "io.flowtrap.api.auth",
-                    "org.springframework.security", "org.springframework.context.annotation")),
+                    "org.springframework.security", "org.springframework.context.annotation", "org.springframework.core.annotation.Order")),
             // the HTTP edge shared by every feature: the error shape, kinds to statuses, the connector's hygiene, health
             Map.entry("web", concat(SPRING_WEB, BASE + ".errors", BASE + ".elasticsearch.ElasticsearchHealth",
                     "org.springframework.boot.web", "org.springframework.boot.autoconfigure.web",
