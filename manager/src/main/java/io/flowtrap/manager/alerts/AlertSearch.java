@@ -7,6 +7,7 @@ import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.mapping.FieldType;
 import co.elastic.clients.elasticsearch._types.query_dsl.Operator;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.SearchRequest;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.elasticsearch.ElasticsearchErrors;
 import io.flowtrap.manager.elasticsearch.ElasticsearchErrors.Operation;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +26,8 @@ import org.springframework.stereotype.Service;
 /**
  * The alert search behind {@code alerts_tail}: a Lucene query string over the alert indices,
  * within a time window, newest first, a page at a time. Hits come back as their stored
- * {@code _source} untouched plus {@code _id}, exactly what the upload call accepts back.
+ * {@code _source} untouched plus {@code _id}, exactly what the upload call accepts back. A daily
+ * index being created as the search runs is waited for (a few seconds at most), not answered 503.
  */
 @Service
 public class AlertSearch {
@@ -39,6 +42,9 @@ public class AlertSearch {
             super(message, cause);
         }
     }
+
+    private static final Duration NEW_INDEX_WAIT = Duration.ofSeconds(3);
+    private static final Duration NEW_INDEX_POLL = Duration.ofMillis(50);
 
     private final ElasticsearchClient client;
     private final String indices;
@@ -68,13 +74,13 @@ public class AlertSearch {
         Query window = Query.of(q -> q.range(r -> r.untyped(u -> u.field("timestamp")
                 .gte(JsonData.of(fromMillis)).lte(JsonData.of(toMillis)).format("epoch_millis"))));
         try {
-            SearchResponse<ObjectNode> response = client.search(s -> s.index(indices)
+            SearchResponse<ObjectNode> response = search(SearchRequest.of(s -> s.index(indices)
                     .ignoreUnavailable(true).allowNoIndices(true)
                     .query(q -> q.bool(b -> b.must(must).filter(window)))
                     .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Desc).unmappedType(
                             FieldType.Date)))
                     .from((page - 1) * pageSize).size(pageSize)
-                    .trackTotalHits(t -> t.enabled(true)), ObjectNode.class);
+                    .trackTotalHits(t -> t.enabled(true))));
             List<ObjectNode> hits = new ArrayList<>(response.hits().hits().size());
             for (Hit<ObjectNode> hit : response.hits().hits()) {
                 ObjectNode alert = hit.source();
@@ -113,11 +119,12 @@ public class AlertSearch {
         if (ids.isEmpty()) {
             return;
         }
-        SearchResponse<ObjectNode> flows = client.search(s -> s.index(flowIndices).ignoreUnavailable(true).allowNoIndices(true)
+        SearchResponse<ObjectNode> flows = search(SearchRequest.of(s -> s.index(flowIndices).ignoreUnavailable(true)
+                .allowNoIndices(true)
                 .query(q -> q.terms(t -> t.field("community_id").terms(v -> v.value(ids))))
                 .sort(o -> o.field(f -> f.field("last_ts").order(SortOrder.Desc).unmappedType(
                         FieldType.Date)))
-                .size(Math.min(10_000, ids.size() * 4)), ObjectNode.class);
+                .size(Math.min(10_000, ids.size() * 4))));
         Map<String, ObjectNode> byFlow = new HashMap<>();
         for (Hit<ObjectNode> hit : flows.hits().hits()) {
             ObjectNode f = hit.source();
@@ -135,6 +142,36 @@ public class AlertSearch {
                 }
             }
         }
+    }
+
+    /**
+     * One search, asked again for up to {@link #NEW_INDEX_WAIT} while Elasticsearch answers that no
+     * shard is available and nothing else: a daily index being created by the first event of its day
+     * (each midnight UTC, and at a probe's first delivery), whose primary starts a moment later.
+     */
+    private SearchResponse<ObjectNode> search(SearchRequest request) throws IOException {
+        long deadline = System.nanoTime() + NEW_INDEX_WAIT.toNanos();
+        while (true) {
+            try {
+                return client.search(request, ObjectNode.class);
+            } catch (ElasticsearchException e) {
+                if (!shardsStarting(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(NEW_INDEX_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while an index was being created", e);
+            }
+        }
+    }
+
+    private static boolean shardsStarting(ElasticsearchException e) {
+        var causes = e.error().rootCause();
+        return e.status() == 503 && !causes.isEmpty()
+                && causes.stream().allMatch(c -> "no_shard_available_action_exception".equals(c.type()));
     }
 
     private static String reason(ElasticsearchException e) {

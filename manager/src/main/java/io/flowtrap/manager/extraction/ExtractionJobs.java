@@ -75,7 +75,11 @@ public class ExtractionJobs {
             for (Path dir : dirs.toList()) {
                 String id = dir.getFileName().toString();
                 if (JobName.isValid(id)) {
-                    find(id).ifPresent(job -> statuses.put(id, job.status()));
+                    try {
+                        find(id).ifPresent(job -> statuses.put(id, job.status()));
+                    } catch (IOException e) { // one unreadable job.json is that job's failure, not the manager's
+                        log.warn("job {}: state unreadable, not counted in flowtrap_jobs: {}", id, e.toString());
+                    }
                 }
             }
         }

@@ -15,11 +15,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -45,6 +44,8 @@ public class Extractions {
     private final Duration wait;
     private final ExtractionProperties.Jobs limits;
     private final ThreadPoolExecutor carvers;
+    /** Carves running or waiting, at most concurrent-extractions + queued-extractions. */
+    private final Semaphore slots;
     private final ConcurrentHashMap<String, CompletableFuture<Job.Carve>> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong refusedBusy = new AtomicLong();
 
@@ -53,9 +54,9 @@ public class Extractions {
         this.wait = properties.extractionWait();
         this.limits = properties.jobs();
         int n = limits.concurrentExtractions();
-        BlockingQueue<Runnable> queue = limits.queuedExtractions() == 0 ? new SynchronousQueue<>()
-                : new ArrayBlockingQueue<>(limits.queuedExtractions());
-        this.carvers = new ThreadPoolExecutor(n, n, 60, TimeUnit.SECONDS, queue, r -> {
+        this.slots = new Semaphore(n + limits.queuedExtractions());
+        // admission is by slots, so the queue never holds more than queued-extractions
+        this.carvers = new ThreadPoolExecutor(n, n, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "carve");
             t.setDaemon(true);
             return t;
@@ -80,7 +81,15 @@ public class Extractions {
         CompletableFuture<Job.Carve> carve = running != null ? running : started;
         if (running == null) {
             try {
-                carvers.execute(() -> carveAndComplete(job.id(), probe, started));
+                if (!slots.tryAcquire()) {
+                    throw new RejectedExecutionException("every slot taken");
+                }
+                try {
+                    carvers.execute(() -> carveAndComplete(job.id(), probe, started));
+                } catch (RejectedExecutionException shutDown) {
+                    slots.release();
+                    throw shutDown;
+                }
             } catch (RejectedExecutionException e) {
                 inFlight.remove(job.id(), started);
                 started.cancel(false); // anyone who joined it meanwhile hears of the refusal too
@@ -117,8 +126,9 @@ public class Extractions {
     }
 
     /**
-     * Runs a carve and completes {@code future}; the job leaves the in-flight set before anyone
-     * hears of the end, so a retrieve made right after a 200 never sees it still carving.
+     * Runs a carve and completes {@code future}; the job leaves the in-flight set and frees its slot
+     * before anyone hears of the end, so a retrieve made right after a 200 never sees it still
+     * carving, and an extraction made right after it is never refused for a carver not yet idle.
      */
     private void carveAndComplete(String id, ProbeClient probe, CompletableFuture<Job.Carve> future) {
         Job.Carve carve = null;
@@ -129,6 +139,7 @@ public class Extractions {
             failure = t;
         }
         inFlight.remove(id, future);
+        slots.release(); // before anyone hears of the end: the next extraction finds the slot free
         if (failure == null) {
             future.complete(carve);
         } else {
