@@ -7,12 +7,15 @@ import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.mapping.FieldType;
 import co.elastic.clients.elasticsearch._types.query_dsl.Operator;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import co.elastic.clients.elasticsearch.core.SearchRequest;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowtrap.manager.ManagerProperties;
+import io.flowtrap.manager.elasticsearch.ElasticsearchErrors;
+import io.flowtrap.manager.elasticsearch.ElasticsearchErrors.Operation;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +26,8 @@ import org.springframework.stereotype.Service;
 /**
  * The alert search behind {@code alerts_tail}: a Lucene query string over the alert indices,
  * within a time window, newest first, a page at a time. Hits come back as their stored
- * {@code _source} untouched plus {@code _id}, exactly what the upload call accepts back.
+ * {@code _source} untouched plus {@code _id}, exactly what the upload call accepts back. A daily
+ * index being created as the search runs is waited for (a few seconds at most), not answered 503.
  */
 @Service
 public class AlertSearch {
@@ -39,12 +43,17 @@ public class AlertSearch {
         }
     }
 
+    private static final Duration NEW_INDEX_WAIT = Duration.ofSeconds(3);
+    private static final Duration NEW_INDEX_POLL = Duration.ofMillis(50);
+
     private final ElasticsearchClient client;
     private final String indices;
     private final String flowIndices;
+    private final ElasticsearchErrors errors;
 
-    public AlertSearch(ElasticsearchClient client, ManagerProperties properties) {
+    public AlertSearch(ElasticsearchClient client, AlertsProperties properties, ElasticsearchErrors errors) {
         this.client = client;
+        this.errors = errors;
         this.indices = properties.alertIndexPrefix() + "*";
         this.flowIndices = properties.flowIndexPrefix() + "*";
     }
@@ -65,13 +74,13 @@ public class AlertSearch {
         Query window = Query.of(q -> q.range(r -> r.untyped(u -> u.field("timestamp")
                 .gte(JsonData.of(fromMillis)).lte(JsonData.of(toMillis)).format("epoch_millis"))));
         try {
-            SearchResponse<ObjectNode> response = client.search(s -> s.index(indices)
+            SearchResponse<ObjectNode> response = search(SearchRequest.of(s -> s.index(indices)
                     .ignoreUnavailable(true).allowNoIndices(true)
                     .query(q -> q.bool(b -> b.must(must).filter(window)))
                     .sort(o -> o.field(f -> f.field("timestamp").order(SortOrder.Desc).unmappedType(
                             FieldType.Date)))
                     .from((page - 1) * pageSize).size(pageSize)
-                    .trackTotalHits(t -> t.enabled(true)), ObjectNode.class);
+                    .trackTotalHits(t -> t.enabled(true))));
             List<ObjectNode> hits = new ArrayList<>(response.hits().hits().size());
             for (Hit<ObjectNode> hit : response.hits().hits()) {
                 ObjectNode alert = hit.source();
@@ -86,9 +95,15 @@ public class AlertSearch {
             return new Page(total, hits);
         } catch (ElasticsearchException e) {
             if (e.status() == 400) {
+                errors.count(Operation.SEARCH, ElasticsearchErrors.Kind.BAD_QUERY);
                 throw new BadQuery(reason(e), e);
             }
+            errors.count(Operation.SEARCH, e.status() == 401 || e.status() == 403
+                    ? ElasticsearchErrors.Kind.REFUSED : ElasticsearchErrors.Kind.UNAVAILABLE);
             throw new IOException("elasticsearch answered " + e.status() + ": " + reason(e), e);
+        } catch (IOException e) {
+            errors.count(Operation.SEARCH, ElasticsearchErrors.Kind.UNAVAILABLE);
+            throw e;
         }
     }
 
@@ -104,11 +119,12 @@ public class AlertSearch {
         if (ids.isEmpty()) {
             return;
         }
-        SearchResponse<ObjectNode> flows = client.search(s -> s.index(flowIndices).ignoreUnavailable(true).allowNoIndices(true)
+        SearchResponse<ObjectNode> flows = search(SearchRequest.of(s -> s.index(flowIndices).ignoreUnavailable(true)
+                .allowNoIndices(true)
                 .query(q -> q.terms(t -> t.field("community_id").terms(v -> v.value(ids))))
                 .sort(o -> o.field(f -> f.field("last_ts").order(SortOrder.Desc).unmappedType(
                         FieldType.Date)))
-                .size(Math.min(10_000, ids.size() * 4)), ObjectNode.class);
+                .size(Math.min(10_000, ids.size() * 4))));
         Map<String, ObjectNode> byFlow = new HashMap<>();
         for (Hit<ObjectNode> hit : flows.hits().hits()) {
             ObjectNode f = hit.source();
@@ -126,6 +142,36 @@ public class AlertSearch {
                 }
             }
         }
+    }
+
+    /**
+     * One search, asked again for up to {@link #NEW_INDEX_WAIT} while Elasticsearch answers that no
+     * shard is available and nothing else: a daily index being created by the first event of its day
+     * (each midnight UTC, and at a probe's first delivery), whose primary starts a moment later.
+     */
+    private SearchResponse<ObjectNode> search(SearchRequest request) throws IOException {
+        long deadline = System.nanoTime() + NEW_INDEX_WAIT.toNanos();
+        while (true) {
+            try {
+                return client.search(request, ObjectNode.class);
+            } catch (ElasticsearchException e) {
+                if (!shardsStarting(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(NEW_INDEX_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while an index was being created", e);
+            }
+        }
+    }
+
+    private static boolean shardsStarting(ElasticsearchException e) {
+        var causes = e.error().rootCause();
+        return e.status() == 503 && !causes.isEmpty()
+                && causes.stream().allMatch(c -> "no_shard_available_action_exception".equals(c.type()));
     }
 
     private static String reason(ElasticsearchException e) {

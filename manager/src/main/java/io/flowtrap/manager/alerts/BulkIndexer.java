@@ -8,6 +8,8 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.util.BinaryData;
 import co.elastic.clients.util.ContentType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.manager.elasticsearch.ElasticsearchErrors;
+import io.flowtrap.manager.elasticsearch.ElasticsearchErrors.Operation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -51,10 +53,12 @@ public class BulkIndexer {
 
     private final ElasticsearchClient client;
     private final IndexTemplateInstaller template;
+    private final ElasticsearchErrors errors;
 
-    public BulkIndexer(ElasticsearchClient client, IndexTemplateInstaller template) {
+    public BulkIndexer(ElasticsearchClient client, IndexTemplateInstaller template, ElasticsearchErrors errors) {
         this.client = client;
         this.template = template;
+        this.errors = errors;
     }
 
     /**
@@ -71,11 +75,11 @@ public class BulkIndexer {
             pending.add(new Pending(i, documents.get(i), List.of()));
         }
         while (!pending.isEmpty()) {
-            List<ItemError> errors = bulk(pending);
+            List<ItemError> answers = bulk(pending);
             List<Pending> again = new ArrayList<>();
             for (int i = 0; i < pending.size(); i++) {
                 Pending p = pending.get(i);
-                ItemError error = errors.get(i);
+                ItemError error = answers.get(i);
                 if (error == null) {
                     indexed++;
                     if (!p.moved().isEmpty()) {
@@ -128,13 +132,16 @@ public class BulkIndexer {
             response = client.bulk(bulk.build());
         } catch (ElasticsearchException e) {
             if (transientStatus(e.status())) { // overloaded, no master, shards not ready: later
+                errors.count(Operation.BULK, ElasticsearchErrors.Kind.UNAVAILABLE);
                 throw new IOException("elasticsearch cannot index now (" + e.status() + " " + e.getMessage() + ")", e);
             }
             if (e.status() == 401 || e.status() == 403) { // our credentials or role: the batch waits until they are fixed
+                errors.count(Operation.BULK, ElasticsearchErrors.Kind.REFUSED);
                 throw new IOException("elasticsearch refused the manager (" + e.status() + " " + e.getMessage()
                         + "); see GET /rest/health", e);
             }
             if (pending.size() == 1) {
+                errors.count(Operation.BULK, ElasticsearchErrors.Kind.DOCUMENT);
                 return Collections.singletonList(new ItemError(e.status(), e.status() + " " + e.getMessage()));
             }
             // refused whole for what one of them holds: each on its own, so only that one is refused
@@ -143,19 +150,24 @@ public class BulkIndexer {
                 each.addAll(bulk(List.of(p)));
             }
             return each;
+        } catch (IOException e) { // not reachable, or the index template could not be put
+            errors.count(Operation.BULK, ElasticsearchErrors.Kind.UNAVAILABLE);
+            throw e;
         }
-        List<ItemError> errors = new ArrayList<>();
+        List<ItemError> itemErrors = new ArrayList<>();
         List<BulkResponseItem> items = response.items();
         for (BulkResponseItem item : items) {
             if (item.error() == null) {
-                errors.add(null);
+                itemErrors.add(null);
             } else if (transientStatus(item.status())) {
+                errors.count(Operation.BULK, ElasticsearchErrors.Kind.UNAVAILABLE);
                 throw new IOException("elasticsearch cannot index now (" + item.status() + " " + item.error().reason() + ")");
             } else {
-                errors.add(new ItemError(item.status(), item.error().type() + ": " + item.error().reason()));
+                errors.count(Operation.BULK, ElasticsearchErrors.Kind.DOCUMENT);
+                itemErrors.add(new ItemError(item.status(), item.error().type() + ": " + item.error().reason()));
             }
         }
-        return errors;
+        return itemErrors;
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.flowtrap.manager.alerts;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
-import io.flowtrap.manager.ManagerProperties;
 import io.flowtrap.schemas.IndexTemplate;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
@@ -24,7 +23,7 @@ public class IndexTemplateInstaller {
     private final String flowPrefix;
     private volatile boolean installed;
 
-    public IndexTemplateInstaller(ElasticsearchClient client, ManagerProperties properties) {
+    public IndexTemplateInstaller(ElasticsearchClient client, AlertsProperties properties) {
         this.client = client;
         this.alertPrefix = properties.alertIndexPrefix();
         this.flowPrefix = properties.flowIndexPrefix();

@@ -1,5 +1,7 @@
 package io.flowtrap.manager.elasticsearch;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +20,8 @@ import org.springframework.stereotype.Component;
  * is unreachable, it does not trust our TLS (or we its certificate), or it refuses our
  * credentials. Checked every 30 s and on demand (at most every few seconds: the health endpoint
  * needs no token); each change of state is logged once (an error for refused credentials or
- * TLS), not on every check. Thread-safe.
+ * TLS), not on every check. The last check's result is the gauge {@code flowtrap.elasticsearch.up}
+ * (1 usable, 0 not), read without checking again. Thread-safe.
  */
 @Component
 public class ElasticsearchHealth {
@@ -38,12 +41,15 @@ public class ElasticsearchHealth {
     private final RestClient client;
     private final String where;
     private Status last;
+    private volatile State lastState;
     private long checkedAt;
 
-    public ElasticsearchHealth(RestClient client, ElasticsearchProperties properties) {
+    public ElasticsearchHealth(RestClient client, ElasticsearchProperties properties, MeterRegistry meters) {
         this.client = client;
         List<String> uris = properties.getUris();
         this.where = "Elasticsearch at " + String.join(", ", uris);
+        Gauge.builder("flowtrap.elasticsearch.up", this, h -> h.lastState == null ? Double.NaN : h.lastState == State.OK ? 1 : 0)
+                .description("whether the last check (every 30 s) found Elasticsearch usable").register(meters);
     }
 
     /** The last check if it is a few seconds old at most, else a new one. */
@@ -66,6 +72,7 @@ public class ElasticsearchHealth {
             }
         }
         last = now;
+        lastState = now.state();
         checkedAt = System.nanoTime();
     }
 

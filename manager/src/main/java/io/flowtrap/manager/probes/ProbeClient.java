@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.api.tls.PemTls;
-import io.flowtrap.manager.web.ApiException;
+import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.schemas.DocumentSchema;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,25 +24,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.springframework.http.HttpStatus;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The manager's side of one probe's API (see the probe's {@code ProbeApiServer}): HTTPS trusting
  * the configured CA, the probe's key on every call. Probe answers become the REST chain's: a flow
  * the probe does not hold is 404 or 410 as the probe says; a probe that cannot be reached is 502,
- * one that does not answer in time 504. Thread-safe.
+ * one that does not answer in time 504. Each call is timed in {@code flowtrap.probe.requests} (by
+ * probe, operation and outcome). Thread-safe.
  */
 public final class ProbeClient {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String OK = "ok";
+    /** A failure that is not the domain's: the copy into the manager's file failed, or a bug. */
+    private static final String OTHER = "other";
 
     private final String name;
     private final URI base;
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
+    private final MeterRegistry meters;
 
-    ProbeClient(String name, String url, String token, Path caCertificate, Duration timeout) throws IOException {
+    ProbeClient(String name, String url, String token, Path caCertificate, Duration timeout, MeterRegistry meters)
+            throws IOException {
         this.name = name;
+        this.meters = meters;
         this.base = URI.create(url.endsWith("/") ? url : url + "/");
         this.token = token;
         this.timeout = timeout;
@@ -53,6 +64,21 @@ public final class ProbeClient {
 
     /** Asks the probe to carve the flow of {@code alertJson} as {@code job}; its report. */
     public JsonNode carve(String job, String alertJson) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            JsonNode report = carveOnce(job, alertJson);
+            outcome = OK;
+            return report;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("carve", outcome, start);
+        }
+    }
+
+    private JsonNode carveOnce(String job, String alertJson) {
         HttpRequest request = request("api/v1/carves/" + JobName.require(job))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(alertJson, StandardCharsets.UTF_8)).build();
@@ -63,7 +89,7 @@ public final class ProbeClient {
         }
         List<String> violations = DocumentSchema.of(DocumentSchema.Document.PROBE_CARVE_REPORT).validate(body);
         if (!violations.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe error", "probe " + name
+            throw new DomainException(Kind.PROBE_FAILED, "probe error", "probe " + name
                     + " answered a carve report that is not one: " + String.join("; ", violations));
         }
         return body;
@@ -75,6 +101,21 @@ public final class ProbeClient {
      * error (502) and stops the copy. Returns the bytes copied.
      */
     public long fetch(String job, OutputStream out, long announced) throws IOException {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            long copied = fetchOnce(job, out, announced);
+            outcome = OK;
+            return copied;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("fetch", outcome, start);
+        }
+    }
+
+    private long fetchOnce(String job, OutputStream out, long announced) throws IOException {
         HttpRequest request = request("api/v1/carves/" + JobName.require(job)).GET().build();
         HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = response.body()) {
@@ -83,7 +124,7 @@ public final class ProbeClient {
             }
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (length > announced) {
-                throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + name + " announced "
+                throw new DomainException(Kind.PROBE_FAILED, "carve changed in transit", "probe " + name + " announced "
                         + announced + " bytes for " + job + " and sends " + length + "; nothing was stored");
             }
             byte[] buffer = new byte[64 * 1024];
@@ -91,7 +132,7 @@ public final class ProbeClient {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (copied + n > announced) {
-                    throw new ApiException(HttpStatus.BAD_GATEWAY, "carve changed in transit", "probe " + name
+                    throw new DomainException(Kind.PROBE_FAILED, "carve changed in transit", "probe " + name
                             + " announced " + announced + " bytes for " + job + " and sends more; nothing was stored");
                 }
                 out.write(buffer, 0, n);
@@ -103,12 +144,33 @@ public final class ProbeClient {
 
     /** The probe's store status, or why it cannot be had. */
     public JsonNode storeStatus() {
-        HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode body = parse(response.body());
-        if (response.statusCode() == 200) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), body);
+            }
+            outcome = OK;
             return body;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("store", outcome, start);
         }
-        throw fromProbe(response.statusCode(), body);
+    }
+
+    /** Adds one call's time to {@code flowtrap.probe.requests}. */
+    private void record(String operation, String outcome, long startNanos) {
+        Timer.builder("flowtrap.probe.requests").description("calls of the manager to probes' APIs")
+                .tag("probe", name).tag("operation", operation).tag("outcome", outcome).register(meters)
+                .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static String outcome(DomainException e) {
+        return e.kind().name().toLowerCase(Locale.ROOT);
     }
 
     private HttpRequest.Builder request(String path) {
@@ -120,33 +182,33 @@ public final class ProbeClient {
         try {
             return http.send(request, handler);
         } catch (HttpConnectTimeoutException e) {
-            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
+            throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
                     "probe " + name + " (" + base + ") did not accept a connection in time", e);
         } catch (HttpTimeoutException e) {
-            throw new ApiException(HttpStatus.GATEWAY_TIMEOUT, "probe timeout",
+            throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
                     "probe " + name + " did not answer within " + timeout.toSeconds() + " s", e);
         } catch (ConnectException e) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe unreachable",
+            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "cannot connect to probe " + name + " at " + base, e);
         } catch (IOException e) {
-            throw new ApiException(HttpStatus.BAD_GATEWAY, "probe unreachable",
+            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "probe " + name + " at " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "interrupted", "the manager is shutting down", e);
+            throw new DomainException(Kind.UNAVAILABLE, "interrupted", "the manager is shutting down", e);
         }
     }
 
-    private ApiException fromProbe(int status, JsonNode body) {
+    private DomainException fromProbe(int status, JsonNode body) {
         String detail = body.path("detail").asText(body.path("error").asText("no detail"));
         return switch (status) {
-            case 404 -> new ApiException(HttpStatus.NOT_FOUND, body.path("error").asText("not found on the probe"),
+            case 404 -> new DomainException(Kind.NOT_FOUND, body.path("error").asText("not found on the probe"),
                     "probe " + name + ": " + detail);
-            case 410 -> new ApiException(HttpStatus.GONE, "flow rotated out of the store", "probe " + name + ": " + detail);
-            case 400 -> new ApiException(HttpStatus.BAD_REQUEST, "bad alert", "probe " + name + ": " + detail);
-            case 401, 403 -> new ApiException(HttpStatus.BAD_GATEWAY, "probe refused the manager",
+            case 410 -> new DomainException(Kind.GONE, "flow rotated out of the store", "probe " + name + ": " + detail);
+            case 400 -> new DomainException(Kind.INVALID, "bad alert", "probe " + name + ": " + detail);
+            case 401, 403 -> new DomainException(Kind.PROBE_FAILED, "probe refused the manager",
                     "probe " + name + " rejects the manager's key (check flowtrap.probes token-file)");
-            default -> new ApiException(HttpStatus.BAD_GATEWAY, "probe error", "probe " + name + " answered " + status + ": " + detail);
+            default -> new DomainException(Kind.PROBE_FAILED, "probe error", "probe " + name + " answered " + status + ": " + detail);
         };
     }
 

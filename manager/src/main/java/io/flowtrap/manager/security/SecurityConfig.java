@@ -2,44 +2,49 @@ package io.flowtrap.manager.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.auth.ApiToken;
-import io.flowtrap.manager.ManagerProperties;
-import io.flowtrap.manager.tokens.Role;
-import io.flowtrap.manager.tokens.TokenStore;
+import io.flowtrap.manager.users.Role;
+import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.users.UserStore;
+import io.flowtrap.manager.users.UsersProperties;
 import io.flowtrap.manager.web.ApiError;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.authentication.LockedException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 
 /**
  * Who may call what. {@code GET /rest} is open (scripts probe reachability with it); the alert
  * search and the pcap chain need an analyst or admin key; probes deliver alerts with a probe or
- * admin key; the appliance list is for admins. Keys come as {@code Authorization: Token <key>};
- * a missing or bad key is a 401 with {@code WWW-Authenticate: Token} and a JSON body, a key
- * without the role a 403. Stateless: no session, no CSRF (no cookies are ever issued).
+ * admin key; the appliance list and the metrics ({@code GET /actuator/prometheus}) are for admins.
+ * Keys come as {@code Authorization: Token <key>}; a missing or bad key is a 401 with
+ * {@code WWW-Authenticate: Token} and a JSON body, a key without the role a 403. Stateless: no
+ * session, no CSRF (no cookies are ever issued to API calls). The GUI's pages are a second chain
+ * ({@link #gui}): form login, a session, CSRF.
  */
-@Configuration
-public class SecurityConfig {
+@Configuration(proxyBeanMethods = false)
+class SecurityConfig {
     private static final String ANALYST = Role.ANALYST.name();
     private static final String ADMIN = Role.ADMIN.name();
     private static final String PROBE = Role.PROBE.name();
+    /** The GUI's pages and the forms they post to. */
+    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**"};
 
     @Bean
-    TokenStore tokenStore(ManagerProperties properties, ObjectMapper json) throws IOException {
-        return new TokenStore(properties.dataDir(), json);
-    }
-
-    @Bean
+    @Order(1)
     SecurityFilterChain api(HttpSecurity http, TokenStore tokens, ObjectMapper json) throws Exception {
         // every token was already checked by the converter: the manager only passes it on
         AuthenticationManager accept = authentication -> authentication;
@@ -53,7 +58,7 @@ public class SecurityConfig {
             }
         });
         return http
-                .securityMatcher("/rest", "/rest/**", "/api/**")
+                .securityMatcher("/rest", "/rest/**", "/api/**", "/actuator", "/actuator/**")
                 .csrf(AbstractHttpConfigurer::disable)
                 .formLogin(AbstractHttpConfigurer::disable)
                 .httpBasic(AbstractHttpConfigurer::disable)
@@ -66,6 +71,7 @@ public class SecurityConfig {
                         .requestMatchers("/rest/appliances/**").hasRole(ADMIN)
                         .requestMatchers("/rest/**").hasAnyRole(ANALYST, ADMIN)
                         .requestMatchers("/api/ingest/**").hasAnyRole(PROBE, ADMIN)
+                        .requestMatchers("/actuator", "/actuator/**").hasRole(ADMIN)
                         .anyRequest().denyAll())
                 .exceptionHandling(e -> e
                         .authenticationEntryPoint((request, response, ex) ->
@@ -73,6 +79,33 @@ public class SecurityConfig {
                         .accessDeniedHandler((request, response, ex) -> write(json, response,
                                 HttpServletResponse.SC_FORBIDDEN, new ApiError("forbidden",
                                         "this key's role may not " + request.getMethod() + " " + request.getRequestURI()))))
+                .build();
+    }
+
+    /**
+     * The GUI: its pages need a signed-in user (analyst or admin), signed in through the login form.
+     * A session cookie (Secure, HttpOnly, SameSite=Strict: application.yml) with a new id at each
+     * sign-in; a CSRF token on every form, logout included; a lockout after repeated failures
+     * ({@link UserAuthenticationProvider}). Everything else (the REST API above; unknown paths, which
+     * answer the JSON 404) is not this chain's.
+     */
+    @Bean
+    @Order(2)
+    SecurityFilterChain gui(HttpSecurity http, UserStore users, UsersProperties properties) throws Exception {
+        ExceptionMappingAuthenticationFailureHandler failure = new ExceptionMappingAuthenticationFailureHandler();
+        failure.setDefaultFailureUrl("/login?error");
+        failure.setExceptionMappings(Map.of(LockedException.class.getName(), "/login?locked"));
+        return http
+                .securityMatcher(GUI_PATHS)
+                .authenticationProvider(new UserAuthenticationProvider(users, properties.login()))
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .requestCache(AbstractHttpConfigurer::disable)
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers("/login").permitAll()
+                        .anyRequest().hasAnyRole(ANALYST, ADMIN))
+                .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", true).failureHandler(failure))
+                .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
+                .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .build();
     }
 

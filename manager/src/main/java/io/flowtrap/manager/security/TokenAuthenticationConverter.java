@@ -1,7 +1,7 @@
 package io.flowtrap.manager.security;
 
 import io.flowtrap.api.auth.ApiToken;
-import io.flowtrap.manager.tokens.TokenStore;
+import io.flowtrap.manager.users.TokenStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.List;

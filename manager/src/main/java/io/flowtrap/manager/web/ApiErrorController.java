@@ -13,9 +13,9 @@ import org.springframework.web.bind.annotation.RestController;
  * filter) answer in the same {@link ApiError} shape as everything else, not Boot's default page.
  */
 @RestController
-public class ApiErrorController implements ErrorController {
+class ApiErrorController implements ErrorController {
     @RequestMapping("/error")
-    public ResponseEntity<ApiError> error(HttpServletRequest request) {
+    ResponseEntity<ApiError> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         HttpStatus status = HttpStatus.resolve(code instanceof Integer i ? i : 500);
         if (status == null) {

@@ -1,5 +1,8 @@
 package io.flowtrap.manager.web;
 
+import io.flowtrap.manager.errors.DomainException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -17,21 +20,50 @@ import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
-/** Turns every failure of a REST call into its status and an {@link ApiError} body. */
+/**
+ * Turns every failure of a REST call into its status and an {@link ApiError} body. The one place
+ * where the domain's kinds of failure ({@link DomainException.Kind}) become HTTP statuses, and where
+ * {@code Retry-After} is written: each such answer is counted ({@code flowtrap.http.retry.after}).
+ */
 @RestControllerAdvice
-public class ApiExceptionHandler {
+class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
-    @ExceptionHandler(ApiException.class)
-    ResponseEntity<ApiError> api(ApiException e) {
-        if (e.status().is5xxServerError()) {
-            log.warn("{}: {}", e.getMessage(), e.body().detail(), e.getCause());
+    private final MeterRegistry meters;
+
+    ApiExceptionHandler(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    /** The status each kind of failure is answered with (DESIGN.md, "The REST chain"). */
+    static HttpStatus status(DomainException.Kind kind) {
+        return switch (kind) {
+            case INVALID -> HttpStatus.BAD_REQUEST;
+            case FORBIDDEN -> HttpStatus.FORBIDDEN;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT -> HttpStatus.CONFLICT;
+            case GONE -> HttpStatus.GONE;
+            case TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
+            case PROBE_FAILED -> HttpStatus.BAD_GATEWAY;
+            case PROBE_TIMEOUT -> HttpStatus.GATEWAY_TIMEOUT;
+            case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+            case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    @ExceptionHandler(DomainException.class)
+    ResponseEntity<ApiError> domain(DomainException e) {
+        HttpStatus status = status(e.kind());
+        if (status.is5xxServerError()) {
+            log.warn("{}: {}", e.error(), e.detail(), e.getCause());
         }
-        ResponseEntity.BodyBuilder answer = ResponseEntity.status(e.status());
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(status);
         if (e.retryAfterSeconds() >= 0) {
             answer.header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()));
+            Counter.builder("flowtrap.http.retry.after").tag("status", Integer.toString(status.value()))
+                    .description("answers that asked the client to try again later (Retry-After)").register(meters).increment();
         }
-        return answer.body(e.body());
+        return answer.body(new ApiError(e.error(), e.detail()));
     }
 
     @ExceptionHandler(MaxUploadSizeExceededException.class)

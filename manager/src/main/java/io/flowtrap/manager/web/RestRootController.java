@@ -7,9 +7,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** {@code GET /rest}: the reachability check scripts make before anything else; needs no token. */
 @RestController
-public class RestRootController {
+class RestRootController {
     @GetMapping({"/rest", "/rest/"})
-    public Map<String, Object> root() {
+    Map<String, Object> root() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", "flowtrap");
         body.put("alerts_tail", "/rest/rules/es/alerts_tail/");

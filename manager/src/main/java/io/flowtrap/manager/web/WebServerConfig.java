@@ -21,8 +21,8 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
  * (401, 403, 413) closes the connection ({@link RefusalClosesConnection}); the timeouts and size
  * bounds of the connector are in application.yml ({@code server.tomcat.*}).
  */
-@Configuration
-public class WebServerConfig {
+@Configuration(proxyBeanMethods = false)
+class WebServerConfig {
     @Bean
     TomcatConnectorCustomizer encodedSlashesReachTheFirewall() {
         return connector -> connector.setEncodedSolidusHandling(EncodedSolidusHandling.PASS_THROUGH.getValue());

@@ -105,8 +105,8 @@ class BadInputIT {
 
     @Test
     void aRevokedTokenIs401() throws Exception {
-        var tokens = new io.flowtrap.manager.tokens.TokenStore(dir.resolve("manager"), JSON);
-        var created = tokens.create(io.flowtrap.manager.tokens.Role.ANALYST, null, "to revoke");
+        var tokens = new io.flowtrap.manager.users.TokenStore(dir.resolve("manager"), JSON);
+        var created = tokens.create(io.flowtrap.manager.users.Role.ANALYST, null, "to revoke");
         assertThat(system.get("/rest/rules/es/alerts_tail/", created.key()).status()).isEqualTo(200);
         assertThat(tokens.revoke(created.entry().id())).isTrue();
         FlowtrapSystem.expectError(system.get("/rest/rules/es/alerts_tail/", created.key()), 401);

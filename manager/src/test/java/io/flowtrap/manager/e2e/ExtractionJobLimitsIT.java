@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowtrap.manager.jobs.ExtractionJobs;
-import io.flowtrap.manager.jobs.Extractions;
+import io.flowtrap.manager.extraction.ExtractionJobs;
+import io.flowtrap.manager.extraction.Extractions;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;

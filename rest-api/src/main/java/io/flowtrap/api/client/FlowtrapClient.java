@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.api.manager.ExtractionAnswer;
+import io.flowtrap.api.manager.RetrieveAnswer;
+import io.flowtrap.api.manager.StatusAnswer;
+import io.flowtrap.api.manager.UploadAnswer;
 import io.flowtrap.api.tls.PemTls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +31,8 @@ import java.util.UUID;
  * The manager's REST chain from Java (see openapi.yaml next to this package's resources):
  * {@code alertsTail} → {@code upload} → {@code extractPcap} → {@code retrieve} → {@code download},
  * and {@code status}. HTTPS trusting the CA given (PEM, as ops/tls/make-certs writes it; null: the
- * JDK's trust store), {@code Authorization: Token <key>} on every call. Every answer other than
+ * JDK's trust store), {@code Authorization: Token <key>} on every call. Answers are read as the
+ * records of {@code io.flowtrap.api.manager}, the manager's own. Every answer other than
  * the call's success is thrown as a {@link FlowtrapApiException} with its status, error and detail.
  * Thread-safe: one client can serve many threads.
  *
@@ -123,7 +128,8 @@ public final class FlowtrapClient {
         HttpRequest request = request(PCAP_CHAIN + "upload/" + new Query().add("host", host))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        return text(json(send(request, 200)), "filename");
+        UploadAnswer answer = read(send(request, 200), UploadAnswer.class);
+        return required(answer.filename(), "filename", answer);
     }
 
     /**
@@ -137,22 +143,24 @@ public final class FlowtrapClient {
         HttpRequest request = request(PCAP_CHAIN + JobName.require(job) + "/extract_pcap/" + new Query().add("host", host))
                 .POST(HttpRequest.BodyPublishers.noBody()).build();
         HttpResponse<byte[]> response = send(request, 200, 202);
-        JsonNode body = json(response);
+        ExtractionAnswer a = read(response, ExtractionAnswer.class);
         if (response.statusCode() == 202) {
-            return new Extraction(false, text(body, "filename"), 0, 0, null, null, body.path("detail").asText(null));
+            return new Extraction(false, required(a.filename(), "filename", a), 0, 0, null, null, a.detail());
         }
-        return new Extraction(true, text(body, "filename"), number(body, "packets"), number(body, "bytes"),
-                instant(body, "first_ts"), instant(body, "last_ts"), null);
+        return new Extraction(true, required(a.filename(), "filename", a), required(a.packets(), "packets", a),
+                required(a.bytes(), "bytes", a), instant(required(a.firstTs(), "first_ts", a), "first_ts", a),
+                instant(required(a.lastTs(), "last_ts", a), "last_ts", a), null);
     }
 
     /** {@code GET .../<job>/status/}: where the job stands; an unknown job is a 404 (error {@code "unknown job"}). */
     public JobStatus status(String job) throws IOException, InterruptedException {
-        JsonNode body = json(send(request(PCAP_CHAIN + JobName.require(job) + "/status/").GET().build(), 200));
-        String status = text(body, "status");
+        StatusAnswer answer = read(send(request(PCAP_CHAIN + JobName.require(job) + "/status/").GET().build(), 200),
+                StatusAnswer.class);
+        String status = required(answer.status(), "status", answer);
         try {
             return JobStatus.valueOf(status.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IOException("status of " + job + ": the manager answered an unknown status " + body, e);
+            throw new IOException("status of " + job + ": the manager answered an unknown status " + answer, e);
         }
     }
 
@@ -163,9 +171,9 @@ public final class FlowtrapClient {
      * @param host the probe to pull from; null: the one that carved it
      */
     public Retrieved retrieve(String job, String host) throws IOException, InterruptedException {
-        JsonNode body = json(send(request(PCAP_CHAIN + JobName.require(job) + "/retrieve/" + new Query().add("host", host))
-                .GET().build(), 200));
-        return new Retrieved(number(body, "size"), text(body, "sha256"));
+        RetrieveAnswer answer = read(send(request(PCAP_CHAIN + JobName.require(job) + "/retrieve/"
+                + new Query().add("host", host)).GET().build(), 200), RetrieveAnswer.class);
+        return new Retrieved(required(answer.size(), "size", answer), required(answer.sha256(), "sha256", answer));
     }
 
     /** {@code GET .../<job>/download/}: writes the retrieved pcap to {@code out}; returns its bytes. */
@@ -221,31 +229,33 @@ public final class FlowtrapClient {
         }
     }
 
+    /** The answer as the manager's record {@code type}. */
+    private static <T> T read(HttpResponse<byte[]> response, Class<T> type) throws IOException {
+        JsonNode node = json(response);
+        try {
+            return JSON.treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            throw new IOException(what(response) + ": the manager's answer is not " + type.getSimpleName() + ": "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static <T> T required(T value, String field, Object answer) throws IOException {
+        if (value == null) {
+            throw new IOException("the manager's answer has no " + field + ": " + answer);
+        }
+        return value;
+    }
+
     private static String what(HttpResponse<?> response) {
         return response.request().method() + " " + response.request().uri().getRawPath();
     }
 
-    private static String text(JsonNode body, String field) throws IOException {
-        JsonNode value = body.get(field);
-        if (value == null || !value.isTextual()) {
-            throw new IOException("the manager's answer has no " + field + ": " + body);
-        }
-        return value.asText();
-    }
-
-    private static long number(JsonNode body, String field) throws IOException {
-        JsonNode value = body.get(field);
-        if (value == null || !value.canConvertToLong()) {
-            throw new IOException("the manager's answer has no " + field + ": " + body);
-        }
-        return value.asLong();
-    }
-
-    private static Instant instant(JsonNode body, String field) throws IOException {
+    private static Instant instant(String text, String field, Object answer) throws IOException {
         try {
-            return Instant.parse(text(body, field));
+            return Instant.parse(text);
         } catch (DateTimeParseException e) {
-            throw new IOException("the manager's answer has no UTC time in " + field + ": " + body, e);
+            throw new IOException("the manager's answer has no UTC time in " + field + ": " + answer, e);
         }
     }
 

@@ -1,0 +1,27 @@
+package io.flowtrap.manager.users.web;
+
+import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.users.UsersProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.RouterFunctions;
+import org.springframework.web.servlet.function.ServerResponse;
+
+/**
+ * Where the users feature's pages are ({@link UserPages}). Pages are routed functionally, apart
+ * from the REST API's controllers: openapi.yaml documents the API, not the GUI.
+ */
+@Configuration(proxyBeanMethods = false)
+class UserPagesRoutes {
+    @Bean
+    RouterFunction<ServerResponse> userPages(TokenStore tokens, UsersProperties properties) {
+        UserPages pages = new UserPages(tokens, properties);
+        return RouterFunctions.route()
+                .GET("/login", pages::login)
+                .GET("/", pages::home)
+                .POST("/keys", pages::createKey)
+                .POST("/keys/{id}/revoke", pages::revokeKey)
+                .build();
+    }
+}

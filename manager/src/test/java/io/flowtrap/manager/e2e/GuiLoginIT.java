@@ -1,0 +1,231 @@
+package io.flowtrap.manager.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowtrap.api.tls.PemTls;
+import io.flowtrap.manager.ManagerApplication;
+import io.flowtrap.manager.users.Role;
+import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.users.UserStore;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The GUI's sign-in against the manager over HTTPS, as a browser does it (cookies kept by hand,
+ * forms posted with their CSRF token): the pages need a sign-in; the session cookie is Secure,
+ * HttpOnly and SameSite=Strict and changes at sign-in; a form without its CSRF token is refused; a
+ * user makes an API key that then works on the REST API, and revokes it (then 401), but cannot
+ * revoke another's; sign-out ends the session; repeated failures lock a user, even with the right
+ * password; API calls get no cookie. Elasticsearch is not needed and not there.
+ */
+class GuiLoginIT {
+    private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
+    private static final Pattern NEW_KEY = Pattern.compile("id=\"new-key\">([0-9a-f]{40})<");
+    private static final Pattern NEW_KEY_ID = Pattern.compile("id=\"new-key-id\">(tk-[0-9a-f]{12})<");
+    private static Path dir;
+    private static ConfigurableApplicationContext manager;
+    private static String base;
+    private static HttpClient http;
+    private static String anaPassword;
+    private static String bobPassword;
+    private static String otherKeyId;
+    private static TokenStore tokens;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("flowtrap-gui-it");
+        FlowtrapSystem.Run certs = FlowtrapSystem.run(List.of(FlowtrapSystem.REPO.resolve("ops/tls/make-certs").toString(),
+                dir.resolve("tls").toString()));
+        assertThat(certs.exit()).as(certs.err()).isZero();
+        UserStore users = new UserStore(dir.resolve("manager"), new ObjectMapper());
+        anaPassword = users.create("ana", Role.ANALYST).password();
+        bobPassword = users.create("bob", Role.ADMIN).password();
+        tokens = new TokenStore(dir.resolve("manager"), new ObjectMapper());
+        otherKeyId = tokens.createOwn("bob", Role.ADMIN, "bob's").entry().id();
+        manager = new SpringApplicationBuilder(ManagerApplication.class).run(
+                "--server.port=0",
+                "--server.ssl.certificate=" + dir.resolve("tls/server.pem"),
+                "--server.ssl.certificate-private-key=" + dir.resolve("tls/server.key"),
+                "--spring.elasticsearch.uris=http://127.0.0.1:1", // nothing listens there: the GUI's sign-in needs none
+                "--flowtrap.data-dir=" + dir.resolve("manager"),
+                "--flowtrap.login.max-failures=3");
+        base = "https://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
+        http = HttpClient.newBuilder().sslContext(PemTls.client(dir.resolve("tls/ca.pem")))
+                .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    @Test
+    void aSignedInUserMakesAndRevokesTheirOwnKeysAndSignsOut() throws Exception {
+        Browser browser = new Browser();
+        HttpResponse<String> home = browser.get("/");
+        assertThat(home.statusCode()).isEqualTo(302);
+        assertThat(home.headers().firstValue("Location").orElseThrow()).endsWith("/login");
+
+        HttpResponse<String> form = browser.get("/login");
+        assertThat(form.statusCode()).isEqualTo(200);
+        assertThat(form.body()).contains("action=\"/login\"").contains("name=\"_csrf\"");
+        String cookie = form.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("FLOWTRAP_SESSION="))
+                .findFirst().orElseThrow();
+        assertThat(cookie).contains("; Secure").contains("; HttpOnly").contains("; SameSite=Strict");
+        String before = browser.session();
+
+        HttpResponse<String> noToken = browser.post("/login", Map.of("username", "ana", "password", anaPassword));
+        assertThat(noToken.statusCode()).as("a form without its CSRF token").isEqualTo(403);
+
+        HttpResponse<String> signedIn = browser.signIn("ana", anaPassword);
+        assertThat(signedIn.statusCode()).isEqualTo(302);
+        assertThat(signedIn.headers().firstValue("Location").orElseThrow()).endsWith("/");
+        assertThat(browser.session()).as("a new session id at sign-in").isNotEqualTo(before);
+        HttpResponse<String> page = browser.get("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<strong id=\"user\">ana</strong>").contains("<span id=\"role\">analyst</span>")
+                .doesNotContain(otherKeyId);
+
+        HttpResponse<String> made = browser.post("/", "/keys", Map.of("label", "my <script>"));
+        assertThat(made.statusCode()).isEqualTo(200);
+        String key = find(NEW_KEY, made.body());
+        String keyId = find(NEW_KEY_ID, made.body());
+        assertThat(made.body()).as("labels are escaped").contains("my &lt;script&gt;").doesNotContain("my <script>");
+        assertThat(api("/rest/rules/filestore_pcap/no-such-job/status/", key).statusCode()).as("the key works").isEqualTo(404);
+        assertThat(api("/rest/appliances/", key).statusCode()).as("with its maker's role: analyst").isEqualTo(403);
+        assertThat(browser.get("/").body()).as("shown once").doesNotContain(key).contains(keyId);
+
+        HttpResponse<String> notMine = browser.post("/", "/keys/" + otherKeyId + "/revoke", Map.of());
+        assertThat(notMine.body()).contains("You have no active key " + otherKeyId);
+        assertThat(tokens.list().stream().filter(e -> e.id().equals(otherKeyId)).findFirst().orElseThrow().active()).isTrue();
+        HttpResponse<String> revoked = browser.post("/", "/keys/" + keyId + "/revoke", Map.of());
+        assertThat(revoked.body()).contains("Key " + keyId + " revoked.");
+        assertThat(api("/rest/rules/filestore_pcap/no-such-job/status/", key).statusCode()).isEqualTo(401);
+
+        HttpResponse<String> out = browser.post("/", "/logout", Map.of());
+        assertThat(out.statusCode()).isEqualTo(302);
+        assertThat(out.headers().firstValue("Location").orElseThrow()).endsWith("/login?logout");
+        assertThat(browser.get("/").statusCode()).as("the old session is over").isEqualTo(302);
+    }
+
+    @Test
+    void repeatedFailuresLockTheUserEvenWithTheRightPassword() throws Exception {
+        Browser browser = new Browser();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> wrong = browser.signIn("bob", "wrong-" + i);
+            assertThat(wrong.statusCode()).isEqualTo(302);
+            assertThat(wrong.headers().firstValue("Location").orElseThrow()).endsWith(i < 2 ? "/login?error" : "/login?locked");
+        }
+        HttpResponse<String> right = browser.signIn("bob", bobPassword);
+        assertThat(right.headers().firstValue("Location").orElseThrow()).endsWith("/login?locked");
+        assertThat(browser.get("/login?locked").body()).contains("this user is locked for 15 minutes");
+        assertThat(browser.get("/").statusCode()).isEqualTo(302);
+    }
+
+    @Test
+    void theRestApiIssuesNoCookieAndKeepsItsJsonErrors() throws Exception {
+        HttpResponse<String> root = api("/rest", null);
+        assertThat(root.statusCode()).isEqualTo(200);
+        assertThat(root.headers().allValues("Set-Cookie")).isEmpty();
+        HttpResponse<String> noKey = api("/rest/rules/es/alerts_tail/", null);
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(noKey.headers().allValues("Set-Cookie")).isEmpty();
+        assertThat(noKey.body()).startsWith("{\"error\":");
+        HttpResponse<String> elsewhere = api("/no-such-page", null);
+        assertThat(elsewhere.statusCode()).as("not the GUI's: the JSON 404").isEqualTo(404);
+        assertThat(elsewhere.body()).contains("\"error\":\"not found\"");
+    }
+
+    private static HttpResponse<String> api(String path, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (key != null) {
+            b.header("Authorization", "Token " + key);
+        }
+        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String find(Pattern pattern, String body) {
+        Matcher m = pattern.matcher(body);
+        assertThat(m.find()).as("%s in %s", pattern, body).isTrue();
+        return m.group(1);
+    }
+
+    /** One browser: its cookies (the session's) and the CSRF token of the last form it loaded. */
+    private static final class Browser {
+        private final Map<String, String> cookies = new LinkedHashMap<>();
+
+        String session() {
+            return cookies.get("FLOWTRAP_SESSION");
+        }
+
+        HttpResponse<String> signIn(String name, String password) throws Exception {
+            return post("/login", "/login", Map.of("username", name, "password", password));
+        }
+
+        HttpResponse<String> get(String path) throws Exception {
+            return send(request(path).GET().build());
+        }
+
+        /** Loads {@code page}, then posts {@code fields} with its form's CSRF token to {@code path}. */
+        HttpResponse<String> post(String page, String path, Map<String, String> fields) throws Exception {
+            String token = find(CSRF, get(page).body());
+            Map<String, String> all = new LinkedHashMap<>(fields);
+            all.put("_csrf", token);
+            return post(path, all);
+        }
+
+        /** Posts {@code fields} as a form, as they are (no CSRF token added). */
+        HttpResponse<String> post(String path, Map<String, String> fields) throws Exception {
+            String body = fields.entrySet().stream()
+                    .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
+            return send(request(path).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        }
+
+        private HttpRequest.Builder request(String path) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+            if (!cookies.isEmpty()) {
+                b.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(Collectors.joining("; ")));
+            }
+            return b;
+        }
+
+        private HttpResponse<String> send(HttpRequest request) throws Exception {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            for (String c : response.headers().allValues("Set-Cookie")) {
+                String pair = c.split(";", 2)[0];
+                int eq = pair.indexOf('=');
+                String value = pair.substring(eq + 1);
+                if (value.isEmpty() || c.contains("Max-Age=0")) {
+                    cookies.remove(pair.substring(0, eq));
+                } else {
+                    cookies.put(pair.substring(0, eq), value);
+                }
+            }
+            return response;
+        }
+    }
+}
