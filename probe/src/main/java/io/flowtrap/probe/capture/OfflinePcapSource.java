@@ -68,12 +68,6 @@ public final class OfflinePcapSource implements PacketSource {
         }
     }
 
-    /** A packet is a view of a mapped window of the file, which stays mapped while any view refers to it. */
-    @Override
-    public boolean packetsOutliveNext() {
-        return true;
-    }
-
     /** The reader underneath, for its torn-tail and offset state. */
     public PcapFileReader reader() {
         return reader;

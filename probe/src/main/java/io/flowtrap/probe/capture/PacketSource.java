@@ -36,16 +36,6 @@ public interface PacketSource extends AutoCloseable {
         return 0;
     }
 
-    /**
-     * Whether a packet {@link #next} filled stays valid after later calls, for as long as its
-     * record is held (a file mapped in memory: yes; a live ring that hands its blocks back to the
-     * kernel, or a reader that reuses one buffer: no). A caller may then read several packets ahead
-     * before it handles the first.
-     */
-    default boolean packetsOutliveNext() {
-        return false;
-    }
-
     @Override
     void close() throws IOException;
 }

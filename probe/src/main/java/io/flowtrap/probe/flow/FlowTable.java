@@ -98,9 +98,6 @@ public final class FlowTable {
     private final int indexMask;
     private final long[] keyIndex; // tag | slot + 1, 0 = empty
     private final long[] cidIndex; // tag of the keyed hash of the Community ID prefix | slot + 1
-    /** Most hashes one {@link #touch} takes. */
-    public static final int TOUCH_BATCH = 64;
-    private final long[] touchedEntries = new long[TOUCH_BATCH];
 
     private final byte[] keys;
     private final byte[] communityIds;
@@ -241,30 +238,6 @@ public final class FlowTable {
 
     public boolean lastTrackCreated() {
         return lastTrackCreated;
-    }
-
-    /**
-     * Reads, and returns a sum of, the memory a {@link #track} of each of the first {@code n} keyed
-     * hashes will read first: the hash's home index entry, then the record that entry names (all of
-     * the record's cache lines). The table is too large for any cache, so each packet's lookup is a
-     * memory access; touched for a batch of packets in two tight passes, the accesses of a pass are
-     * in flight together instead of one after the other, and tracking the packets then finds them
-     * cached. Changes nothing; at most {@link #TOUCH_BATCH} hashes.
-     */
-    public long touch(long[] hashes, int n) {
-        long[] entries = touchedEntries;
-        for (int i = 0; i < n; i++) {
-            entries[i] = keyIndex[home(hashes[i])];
-        }
-        long sum = 0;
-        for (int i = 0; i < n; i++) {
-            long entry = entries[i];
-            if (entry != 0) {
-                int r = ((int) (entry & SLOT_MASK) - 1) * STRIDE;
-                sum += records[r] + records[r + KEY] + records[r + STRIDE - 1];
-            }
-        }
-        return sum;
     }
 
     /** The slot of the flow with this key, or -1. */

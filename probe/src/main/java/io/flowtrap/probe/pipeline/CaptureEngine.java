@@ -372,14 +372,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     }
 
     /**
-     * The engine's resolver, for a replay that resolves a batch of packets ahead on the capture
-     * thread itself ({@link Replay}); {@link #onResolvedPacket} uses it only for Community IDs.
-     */
-    FlowResolver resolver() {
-        return resolver;
-    }
-
-    /**
      * Lets a live capture's quiet moments count: applies queued alerts and advances the timer clock
      * so idle flows expire and segments seal: to the monotonic clock with {@link
      * #useMonotonicTimers}, else to {@code nowNanos} (wall clock) if it is ahead.

@@ -27,18 +27,8 @@ public final class Replay {
      */
     public static long run(PacketSource source, AlertSchedule schedule, CapturePipeline pipeline, long shiftNanos)
             throws IOException {
-        CaptureEngine engine = pipeline.engine();
-        long packets = source.packetsOutliveNext()
-                ? runInBatches(source, schedule, engine, shiftNanos)
-                : runOneByOne(source, schedule, engine, shiftNanos);
-        schedule.deliverRemaining(engine);
-        engine.finish();
-        return packets;
-    }
-
-    private static long runOneByOne(PacketSource source, AlertSchedule schedule, CaptureEngine engine, long shiftNanos)
-            throws IOException {
         PacketRecord packet = new PacketRecord();
+        CaptureEngine engine = pipeline.engine();
         long packets = 0;
         while (!source.exhausted()) {
             if (!source.next(packet)) {
@@ -51,75 +41,8 @@ public final class Replay {
             schedule.deliverDue(packet.timestampNanos(), engine);
             engine.onPacket(packet);
         }
-        return packets;
-    }
-
-    /**
-     * Packets a batch reads and resolves before it tracks the first: enough for their flows' cache
-     * misses to overlap, few enough for the batch's packets and entries to stay in the first-level cache.
-     */
-    static final int BATCH = 16;
-    /** Where the touches' sum goes, so that the compiler cannot drop them as unused. */
-    @SuppressWarnings("unused")
-    private static long touchSink;
-
-    /**
-     * One thread in two passes per batch of {@link #BATCH} packets: read and resolve each (decode,
-     * fragments, flow key and its hash), touch their flows in the table together ({@link
-     * FlowTable#touch}), then deliver due alerts and track and store each packet in order. The flow
-     * table's records are too many for any cache, so each packet's lookup is a memory access; here a
-     * batch's accesses are in flight together instead of one after the other. The order in which
-     * alerts, packets and flows are applied is that of {@link #runOneByOne}, and so is the store.
-     */
-    private static long runInBatches(PacketSource source, AlertSchedule schedule, CaptureEngine engine,
-            long shiftNanos) throws IOException {
-        ResolvedPacketRing batch = new ResolvedPacketRing(BATCH); // filled, then emptied, by this thread
-        byte[] entries = batch.entries();
-        PacketRecord[] held = new PacketRecord[BATCH];
-        for (int i = 0; i < BATCH; i++) {
-            held[i] = new PacketRecord();
-        }
-        int[] entryAt = new int[BATCH];
-        long[] hashes = new long[BATCH];
-        FlowResolver resolver = engine.resolver();
-        FlowTable flows = engine.flows();
-        long packets = 0;
-        long touched = 0;
-        while (!source.exhausted()) {
-            int n = 0;
-            while (n < BATCH && !source.exhausted()) {
-                PacketRecord packet = held[n];
-                if (!source.next(packet)) {
-                    continue;
-                }
-                if (shiftNanos != 0) {
-                    packet.shiftTimestamp(shiftNanos);
-                }
-                int at = batch.claim();
-                if (resolver.resolve(packet, entries, at)) {
-                    long hash = flows.keyHash(entries, at);
-                    batch.publishResolved(at, packet.capturedLength(), hash, resolver);
-                    hashes[n] = hash;
-                } else {
-                    batch.publishUnresolved(at, packet.capturedLength());
-                    hashes[n] = 0; // touches one entry of the index: harmless
-                }
-                entryAt[n++] = at;
-            }
-            touched += flows.touch(hashes, n);
-            for (int i = 0; i < n; i++) {
-                PacketRecord packet = held[i];
-                int at = batch.next();
-                if (at != entryAt[i]) {
-                    throw new IllegalStateException("batch entry " + at + " where " + entryAt[i] + " was filled");
-                }
-                schedule.deliverDue(packet.timestampNanos(), engine);
-                engine.onResolvedPacket(packet, batch, at);
-                batch.release();
-            }
-            packets += n;
-        }
-        touchSink = touched;
+        schedule.deliverRemaining(engine);
+        engine.finish();
         return packets;
     }
 

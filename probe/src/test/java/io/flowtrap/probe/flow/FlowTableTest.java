@@ -89,21 +89,6 @@ class FlowTableTest {
     }
 
     @Test
-    void touchReadsTheRecordsOfTrackedFlowsAndChangesNothing() {
-        table = new FlowTable(64, timeouts(30, 600, 10, 300));
-        byte[] tracked = key(PacketDecoder.PROTO_UDP, 1, 5353, 2, 53, 0);
-        byte[] other = key(PacketDecoder.PROTO_UDP, 3, 5353, 4, 53, 0);
-        long[] hashes = {table.keyHash(tracked, 0), table.keyHash(other, 0)};
-        assertThat(table.touch(hashes, 2)).as("an empty table: no entry, nothing to read").isZero();
-        int slot = track(tracked, PacketDecoder.PROTO_UDP, 0, true, 5 * SECOND);
-        assertThat(table.touch(hashes, 1)).as("a tracked flow's record is read").isNotZero();
-        assertThat(table.find(tracked, 0)).isEqualTo(slot);
-        assertThat(table.find(other, 0)).isEqualTo(-1);
-        assertThat(table.size()).isEqualTo(1);
-        assertThat(table.lastSeen(slot)).isEqualTo(5 * SECOND);
-    }
-
-    @Test
     void tcpClosesOnFinBothWaysOrRstThenLingersAndANewSynStartsANewFlow() {
         table = new FlowTable(16, timeouts(30, 600, 10, 300));
         byte[] k = key(PacketDecoder.PROTO_TCP, 1, 40000, 2, 80, 0);

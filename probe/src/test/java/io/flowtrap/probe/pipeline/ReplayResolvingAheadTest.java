@@ -7,7 +7,6 @@ import io.flowtrap.pcap.PcapFileReader;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.alert.EveAlertParser;
 import io.flowtrap.probe.capture.OfflinePcapSource;
-import io.flowtrap.probe.capture.PacketSource;
 import io.flowtrap.probe.config.DataSize;
 import io.flowtrap.probe.config.ProbeSettings;
 import io.flowtrap.store.Tcpdump;
@@ -24,13 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every way a replay runs stores exactly what the plain one, a packet at a time, stores: the same
- * packets in the same order, the same counts, with a look-back ring and a flow table small enough
- * that misses and evictions happen too. The ways: in batches resolved ahead on the capture thread
- * (a source whose packets outlive the next read: a file), and with a resolving thread.
+ * A replay with a resolving thread stores exactly what the plain one, a packet at a time, stores:
+ * the same packets in the same order, the same counts, with a look-back ring and a flow table small
+ * enough that misses and evictions happen too.
  */
-class ReplayModesTest {
-    private enum Mode { ONE_BY_ONE, IN_BATCHES, RESOLVING_AHEAD }
+class ReplayResolvingAheadTest {
+    private enum Mode { ONE_BY_ONE, RESOLVING_AHEAD }
 
     private static final Path DEMO = Tcpdump.demoData();
 
@@ -43,8 +41,7 @@ class ReplayModesTest {
             int maxFlows = Integer.parseInt(sizes[0]);
             Outcome alone = replay(tmp.resolve("alone-" + maxFlows), maxFlows, sizes[1], Mode.ONE_BY_ONE);
             assertThat(alone.counters().storedPackets()).isPositive();
-            assertThat(alone.counters().packets()).isGreaterThan(10L * Replay.BATCH);
-            for (Mode mode : List.of(Mode.IN_BATCHES, Mode.RESOLVING_AHEAD)) {
+            for (Mode mode : List.of(Mode.RESOLVING_AHEAD)) {
                 Outcome other = replay(tmp.resolve(mode + "-" + maxFlows), maxFlows, sizes[1], mode);
                 String setup = mode + ", flows " + maxFlows + ", look-back " + sizes[1];
                 assertThat(other.storedPackets()).as("stored packets, " + setup).isEqualTo(alone.storedPackets());
@@ -53,29 +50,6 @@ class ReplayModesTest {
                 assertThat(other.flowEnds()).as("flow ends, " + setup).isEqualTo(alone.flowEnds());
                 assertThat(other.storedFlows()).as("stored flows, " + setup).isEqualTo(alone.storedFlows());
             }
-        }
-    }
-
-    /** A file source that does not say its packets outlive the next read: the replay takes them one at a time. */
-    private record OneAtATime(OfflinePcapSource file) implements PacketSource {
-        @Override
-        public boolean next(PacketRecord into) throws IOException {
-            return file.next(into);
-        }
-
-        @Override
-        public boolean exhausted() {
-            return file.exhausted();
-        }
-
-        @Override
-        public long dropped() {
-            return file.dropped();
-        }
-
-        @Override
-        public void close() throws IOException {
-            file.close();
         }
     }
 
@@ -94,8 +68,7 @@ class ReplayModesTest {
                 OfflinePcapSource twin = OfflinePcapSource.asFastAsPossible(DEMO.resolve("demo.pcap"))) {
             pipeline.engine().onStoredFlow(storedFlows::add);
             long packets = switch (mode) {
-                case ONE_BY_ONE -> Replay.run(new OneAtATime(source), schedule, pipeline);
-                case IN_BATCHES -> Replay.run(source, schedule, pipeline);
+                case ONE_BY_ONE -> Replay.run(source, schedule, pipeline);
                 case RESOLVING_AHEAD -> Replay.runResolvingAhead(source, twin, schedule, pipeline, 0);
             };
             counters = pipeline.engine().counters().snapshot();
