@@ -14,12 +14,8 @@ import io.flowtrap.probe.settings.RuntimeSettings;
 import io.flowtrap.probe.settings.SavedSettings;
 import io.flowtrap.probe.settings.SettingsFile;
 import io.flowtrap.probe.settings.SettingsService;
-import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +39,6 @@ class ProbeApiSettingsTest {
 
     private CapturePipeline pipeline;
     private ProbeApiServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void start() throws Exception {
@@ -69,21 +64,11 @@ class ProbeApiSettingsTest {
     }
 
     private HttpResponse<String> send(String method, String body, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/v1/settings"))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return ProbeApiCalls.send(server.port(), method, "/api/v1/settings", body, authorization);
     }
 
     private static JsonNode body(HttpResponse<String> response, int status, Document document) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
-        JsonNode json = JSON.readTree(response.body());
-        assertThat(DocumentSchema.of(document).validate(json)).as(response.body()).isEmpty();
-        return json;
+        return ProbeApiCalls.body(response, status, document);
     }
 
     @Test

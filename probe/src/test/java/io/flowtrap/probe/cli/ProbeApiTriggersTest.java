@@ -3,7 +3,6 @@ package io.flowtrap.probe.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.probe.alert.AlertIntakeCounters;
 import io.flowtrap.probe.api.CarveJobs;
 import io.flowtrap.probe.api.ProbeApiServer;
@@ -14,12 +13,8 @@ import io.flowtrap.probe.pipeline.CapturePipeline;
 import io.flowtrap.probe.trigger.TriggerService;
 import io.flowtrap.probe.trigger.TriggerSet;
 import io.flowtrap.probe.trigger.TriggersFile;
-import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ProbeApiTriggersTest {
     private static final String TOKEN = "0123456789abcdef0123456789abcdef01234567";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -46,7 +40,6 @@ class ProbeApiTriggersTest {
     private CapturePipeline pipeline;
     private TriggerService triggers;
     private ProbeApiServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void start() throws Exception {
@@ -83,21 +76,11 @@ class ProbeApiTriggersTest {
     }
 
     private HttpResponse<String> send(String method, String path, String body, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return ProbeApiCalls.send(server.port(), method, path, body, authorization);
     }
 
     private static JsonNode body(HttpResponse<String> response, int status, Document document) throws Exception {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
-        JsonNode json = JSON.readTree(response.body());
-        assertThat(DocumentSchema.of(document).validate(json)).as(response.body()).isEmpty();
-        return json;
+        return ProbeApiCalls.body(response, status, document);
     }
 
     @Test
