@@ -17,6 +17,8 @@ import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -94,8 +96,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final PacketRecord scanned = new PacketRecord();
     private StoredFlowListener storedFlowListener; // null: nobody asks, nothing is built
     /** A look-back ring of a new size waiting for the capture thread's next housekeeping (once a second). */
-    private final java.util.concurrent.atomic.AtomicReference<LookbackSwap> lookbackSwap =
-            new java.util.concurrent.atomic.AtomicReference<>();
+    private final AtomicReference<LookbackSwap> lookbackSwap =
+            new AtomicReference<>();
     /** Whether an alert arms its flow (pcap extraction on alerts); read once per alert, never per packet. */
     private volatile boolean pcapExtractionOnAlerts = true;
     private long nextHousekeepingNanos = Long.MIN_VALUE;
@@ -177,7 +179,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         pcapExtractionOnAlerts = on;
     }
 
-    private record LookbackSwap(LookbackRing ring, long[] chain, java.util.concurrent.CompletableFuture<Void> done) {}
+    private record LookbackSwap(LookbackRing ring, long[] chain, CompletableFuture<Void> done) {}
 
     /**
      * Thread-safe: replaces the look-back ring by {@code ring} (of the same flows, allocated by the
@@ -187,8 +189,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      * is stored from its next packet (a look-back miss). The future completes once the new ring is
      * in use.
      */
-    public java.util.concurrent.CompletableFuture<Void> useLookback(LookbackRing ring) {
-        LookbackSwap swap = new LookbackSwap(ring, new long[ring.maxRecords()], new java.util.concurrent.CompletableFuture<>());
+    public CompletableFuture<Void> useLookback(LookbackRing ring) {
+        LookbackSwap swap = new LookbackSwap(ring, new long[ring.maxRecords()], new CompletableFuture<>());
         LookbackSwap replaced = lookbackSwap.getAndSet(swap);
         if (replaced != null) {
             replaced.done().cancel(false); // a later size came first
@@ -216,7 +218,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      * ring holds of such flows; so a trigger reaches back as far as the look-back ring does.
      */
     public void useTriggers(TriggerSet set) {
-        offeredTriggers.set(java.util.Objects.requireNonNull(set, "set"));
+        offeredTriggers.set(Objects.requireNonNull(set, "set"));
     }
 
     /** The triggers in force, or about to be ({@link #useTriggers}). */
