@@ -87,7 +87,10 @@ public class BulkIndexer {
                     }
                     continue;
                 }
-                Pending repaired = p.document() instanceof AlertDocument alert ? moveAside(p, alert, error.reason()) : null;
+                // only a refusal of the content (400: a mapping conflict) can be cured by moving fields aside;
+                // another (403: an index closed to writes) would refuse the same alert again
+                Pending repaired = error.status() == 400 && p.document() instanceof AlertDocument alert
+                        ? moveAside(p, alert, error.reason()) : null;
                 if (repaired == null) {
                     refused.add(new Refused(p.position(), error.reason()));
                 } else {
