@@ -506,18 +506,9 @@ final class StoreWriter implements Runnable {
         if (backingOff()) {
             return; // the disk failed just now: what was readable before still is
         }
-        while (true) {
-            try {
-                segments.activeSegment(active.readable());
-                retryAtNanos = 0;
-                wroteAgainIfSo();
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (!madeRoom(e)) {
-                    failed(e, 0, 0);
-                    return;
-                }
-            }
+        if (withRoom(() -> segments.activeSegment(active.readable()))) {
+            retryAtNanos = 0;
+            wroteAgainIfSo();
         }
     }
 
@@ -564,17 +555,7 @@ final class StoreWriter implements Runnable {
         if (!lastTry && backingOff()) {
             return;
         }
-        while (true) {
-            try {
-                sealActive();
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (!madeRoom(e)) {
-                    failed(e, 0, 0);
-                    return;
-                }
-            }
-        }
+        withRoom(this::sealActive);
     }
 
     private boolean backingOff() {
@@ -582,16 +563,32 @@ final class StoreWriter implements Runnable {
     }
 
     private void flushQuietly() {
-        while (active != null) {
+        if (active != null && withRoom(() -> active.flush())) {
+            retryAtNanos = 0;
+            wroteAgainIfSo();
+        }
+    }
+
+    /** A step of the writer's that may find the disk full. */
+    @FunctionalInterface
+    private interface DiskStep {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step}, and again each time the disk had no room and {@link #madeRoom} freed some;
+     * false, the failure counted (no packet lost by it), when it still fails. For the steps taken
+     * per request or per segment (the per-record append has its own loop: no lambda per packet).
+     */
+    private boolean withRoom(DiskStep step) {
+        while (true) {
             try {
-                active.flush();
-                retryAtNanos = 0;
-                wroteAgainIfSo();
-                return;
+                step.run();
+                return true;
             } catch (IOException | RuntimeException e) {
                 if (!madeRoom(e)) {
                     failed(e, 0, 0);
-                    return;
+                    return false;
                 }
             }
         }
