@@ -54,6 +54,7 @@ class PackageDependencyTest {
             Map.entry("extraction", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", "io.flowtrap.api")),
             Map.entry("probes", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.api", "io.flowtrap.schemas")),
             Map.entry("users", concat(SPRING_DOMAIN, "io.flowtrap.api", "org.springframework.security.crypto")),
+            Map.entry("syslog", concat(SPRING_DOMAIN, "org.springframework.beans.factory.DisposableBean", "com.sun.jna")),
             Map.entry("elasticsearch", concat(SPRING_DOMAIN, "org.springframework.boot.autoconfigure.elasticsearch",
                     "org.elasticsearch.client", "org.apache.http")),
             // each feature's REST part: its own domain (and what it is built on), the errors to throw
