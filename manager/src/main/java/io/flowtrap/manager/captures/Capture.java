@@ -55,7 +55,7 @@ record Capture(String id, String name, String description, String analyst, Strin
     Capture running(Instant at, long windowFrom) {
         require(state == State.QUEUED, "start");
         return new Capture(id, name, description, analyst, filter, probes, durationSeconds, maxPackets, tags, State.RUNNING,
-                created, at.toString(), null, null, windowFrom, null, fileName, maxPackets > 0 ? 0L : null, null, List.of(), null,
+                created, at.toString(), null, null, windowFrom, null, fileName, 0L, null, List.of(), null,
                 null, null);
     }
 

@@ -46,10 +46,10 @@ import org.springframework.stereotype.Component;
  * start until its duration ends, its packet limit is reached or it is stopped; then the triggers
  * are removed and each probe's store searched for exactly the packets the filter keeps inside the
  * capture's window (the probe API's {@code POST /api/v1/searches}), the results fetched (SHA-256
- * checked) and merged by time into one pcap, the earliest {@code max_packets}. The packet limit is
- * watched by a count-only search of each probe every poll interval: it counts exactly what the
- * result will hold (the filter on every packet of the window), where the trigger's armed-flow
- * counter would count flows. One capture per probe at a time: another is refused (409) or queued,
+ * checked) and merged by time into one pcap, the earliest {@code max_packets}. The packets so far
+ * (and so the packet limit) are watched by a count-only search of each probe every poll interval:
+ * it counts exactly what the result will hold (the filter on every packet of the window), where
+ * the trigger's armed-flow counter would count flows. One capture per probe at a time: another is refused (409) or queued,
  * and a queued one starts when its probes are free (first come, first served). Finished captures
  * past the retention limits (count, age, total size) have their pcaps deleted, oldest first, and
  * say when and why. All on disk ({@link CaptureStore}); a capture a restart interrupted is ended
@@ -294,7 +294,17 @@ public class Captures implements AutoCloseable {
         try {
             for (String p : c.probes()) {
                 ProbeClient probe = probes.get(p);
-                probe.addTrigger(trigger(c), c.filter());
+                try {
+                    probe.addTrigger(trigger(c), c.filter());
+                } catch (DomainException e) {
+                    if (e.kind() == Kind.INVALID) {
+                        throw new DomainException(Kind.INVALID, "invalid filter", e.detail(), e);
+                    }
+                    // the name holds this capture's random id: taken, it is this request's, sent again by the HTTP client
+                    if (e.kind() != Kind.CONFLICT || !"trigger exists".equals(e.getMessage())) {
+                        throw e;
+                    }
+                }
                 armed.add(probe);
             }
         } catch (RuntimeException e) {
@@ -437,7 +447,7 @@ public class Captures implements AutoCloseable {
                 Instant now = Instant.now();
                 if (!now.isBefore(Instant.parse(c.started()).plusSeconds(c.durationSeconds()))) {
                     end(c.id(), "duration");
-                } else if (c.maxPackets() > 0) {
+                } else {
                     long seen = seen(c, nanos(now));
                     synchronized (this) {
                         Capture current = captures.get(c.id());
@@ -445,7 +455,7 @@ public class Captures implements AutoCloseable {
                             captures.put(c.id(), current.seen(seen)); // not saved: a restart ends it anyway
                         }
                     }
-                    if (seen >= c.maxPackets()) {
+                    if (c.maxPackets() > 0 && seen >= c.maxPackets()) {
                         end(c.id(), "max_packets");
                     }
                 }
