@@ -194,8 +194,9 @@ class CapturesIT {
         FlowtrapSystem.Run capinfos = FlowtrapSystem.run(List.of("capinfos", "-c", "-d", "-M", pcap.toString()));
         assertThat(capinfos.out()).containsPattern("Number of packets:\\s+" + expected.size())
                 .containsPattern("Data size:\\s+" + summary.path("data_size").asLong() + " bytes");
-        // the triggers are gone from both probes
+        // the trigger was on the live probe, and is gone from it
         assertThat(live.log()).contains("capture-" + id);
+        assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + id);
     }
 
     @Test
@@ -322,7 +323,7 @@ class CapturesIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void retentionDeletesTheOldestFinishedCapturesAndSaysWhy() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i <= MAX_COUNT; i++) {
@@ -347,6 +348,28 @@ class CapturesIT {
         assertThat(deleted.status()).as(deleted.text()).isEqualTo(200);
         assertThat(deleted.json().path("deleted").path("reason").asText()).startsWith("deleted by ");
         expectError(system.get("/rest/captures/" + ids.get(1) + "/", system.analystToken), 404);
+    }
+
+    @Test
+    @Order(8)
+    void aRestartKeepsFinishedCapturesAndEndsARunningOne() throws Exception {
+        JsonNode finished = null;
+        for (JsonNode c : system.get("/rest/captures/?state=done", system.analystToken).json().path("results")) {
+            if (c.has("summary")) {
+                finished = c;
+                break;
+            }
+        }
+        assertThat(finished).as("a finished capture with packets").isNotNull();
+        String running = create(capture("across a restart", "udp", "live-1").put("duration", 300), 201).path("id").asText();
+        system.stopManager();
+        system.startManager();
+        JsonNode again = detail(finished.path("id").asText());
+        assertThat(again.path("summary")).isEqualTo(finished.path("summary"));
+        assertThat(again.path("state").asText()).isEqualTo("done");
+        JsonNode ended = await(running, "ended at the restart", c -> c.path("state").asText().equals("done"));
+        assertThat(ended.path("end_reason").asText()).isEqualTo("manager_restart");
+        assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + running);
     }
 
     private static FlowtrapSystem.Response delete(String path) throws Exception {

@@ -112,6 +112,19 @@ final class LiveProbe implements AutoCloseable {
         must(FlowtrapSystem.run(inside(c.toArray(String[]::new))), "tcpreplay");
     }
 
+    /** The probe's {@code GET /api/v1/triggers} (through the relay, as the manager calls it). */
+    com.fasterxml.jackson.databind.JsonNode triggers() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(io.flowtrap.api.tls.PemTls.client(ca))
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url()
+                + "/api/v1/triggers")).header("Authorization", "Token " + Files.readString(token).strip()).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET /api/v1/triggers: " + r.statusCode() + " " + r.body());
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("triggers");
+    }
+
     String log() throws IOException {
         return Files.readString(dir.resolve("probe.err"));
     }
