@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -67,6 +69,8 @@ public class Captures implements AutoCloseable {
     /** Every capture, by id, in creation order. */
     private final Map<String, Capture> captures = new LinkedHashMap<>();
     private final Map<String, Future<?>> carves = new ConcurrentHashMap<>();
+    /** Queued captures whose triggers are being put on their probes (by a request or the poll): no one else starts them. */
+    private final Set<String> starting = new HashSet<>();
     private final ScheduledExecutorService ticks;
     private final ExecutorService carvers;
 
@@ -143,6 +147,9 @@ public class Captures implements AutoCloseable {
             }
             startNow = busy == null;
             captures.put(id, c);
+            if (startNow) {
+                starting.add(id);
+            }
             store.save(c);
         }
         if (startNow) {
@@ -154,6 +161,10 @@ public class Captures implements AutoCloseable {
                     store.delete(id);
                 }
                 throw e;
+            } finally {
+                synchronized (this) {
+                    starting.remove(id);
+                }
             }
         } else {
             log.info("capture {} ('{}' by {}, filter '{}') queued for {}", id, c.name(), analyst, c.filter(), names);
@@ -297,31 +308,34 @@ public class Captures implements AutoCloseable {
                 try {
                     probe.addTrigger(trigger(c), c.filter());
                 } catch (DomainException e) {
-                    if (e.kind() == Kind.INVALID) {
-                        throw new DomainException(Kind.INVALID, "invalid filter", e.detail(), e);
-                    }
-                    // the name holds this capture's random id: taken, it is this request's, sent again by the HTTP client
-                    if (e.kind() != Kind.CONFLICT || !"trigger exists".equals(e.getMessage())) {
-                        throw e;
-                    }
+                    throw e.kind() == Kind.INVALID ? new DomainException(Kind.INVALID, "invalid filter", e.detail(), e) : e;
                 }
                 armed.add(probe);
             }
         } catch (RuntimeException e) {
-            for (ProbeClient probe : armed) {
-                try {
-                    probe.removeTrigger(trigger(c));
-                } catch (RuntimeException again) {
-                    log.warn("capture {}: trigger left on {}: {}", c.id(), probe.name(), again.getMessage());
-                }
-            }
+            removeTriggers(c, armed);
             throw e;
         }
         synchronized (this) {
-            update(captures.get(c.id()).running(at, nanos(at)));
+            Capture now = captures.get(c.id());
+            if (now == null || now.state() != State.QUEUED) { // stopped while its triggers were being put
+                removeTriggers(c, armed);
+                return;
+            }
+            update(now.running(at, nanos(at)));
         }
         log.info("capture {} ('{}' by {}, filter '{}') started on {} for {} s or {} packets", c.id(), c.name(), c.analyst(),
                 c.filter(), c.probes(), c.durationSeconds(), c.maxPackets() == 0 ? "any number of" : c.maxPackets());
+    }
+
+    private void removeTriggers(Capture c, List<ProbeClient> armed) {
+        for (ProbeClient probe : armed) {
+            try {
+                probe.removeTrigger(trigger(c));
+            } catch (RuntimeException again) {
+                log.warn("capture {}: trigger left on {}: {}", c.id(), probe.name(), again.getMessage());
+            }
+        }
     }
 
     private static String trigger(Capture c) {
@@ -490,11 +504,16 @@ public class Captures implements AutoCloseable {
                 if (c.state() != State.QUEUED) {
                     continue;
                 }
+                if (starting.contains(c.id())) {
+                    ahead.add(c);
+                    continue;
+                }
                 boolean free = captures.values().stream().noneMatch(o -> (o.state() == State.RUNNING || o.state() == State.CARVING)
                         && o.probes().stream().anyMatch(c.probes()::contains))
                         && ahead.stream().noneMatch(o -> o.probes().stream().anyMatch(c.probes()::contains));
                 if (free) {
                     ready.add(c);
+                    starting.add(c.id());
                 }
                 ahead.add(c);
             }
@@ -510,6 +529,10 @@ public class Captures implements AutoCloseable {
                     if (now != null && now.state() == State.QUEUED) {
                         update(now.finished(State.FAILED, "could not start: " + why, List.of(), null));
                     }
+                }
+            } finally {
+                synchronized (this) {
+                    starting.remove(c.id());
                 }
             }
         }
