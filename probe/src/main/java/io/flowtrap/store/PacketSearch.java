@@ -90,6 +90,11 @@ public final class PacketSearch {
                 r.bytesRead(), w.size(), w.sha256());
     }
 
+    /** What {@link #searchTo} would find, counted only: nothing is written (size 0, no SHA-256). */
+    public Result count(Query query) throws IOException {
+        return search(query, OutputStream.nullOutputStream(), (read, of, bytes, total, newest) -> { }, () -> false);
+    }
+
     /** Writes the matches as a pcap to {@code out}, nothing at all if none matched. */
     Result search(Query query, OutputStream out, Progress progress, BooleanSupplier cancelled) throws IOException {
         Segments.View view = store.view();

@@ -36,9 +36,10 @@ class PackageDependencyTest {
             // live capture: libpcap through pcap4j, or the kernel's ring through JNA; the settings pick one
             Map.entry("probe/capture", List.of("io.flowtrap.packet", "io.flowtrap.pcap", "io.flowtrap.probe.config", "org.pcap4j",
                     "com.sun.jna", "org.slf4j")),
-            // the probe API serves carves over the JDK's server; it knows alerts and the store, not the capture path
+            // the probe API serves carves and searches over the JDK's server; it knows alerts, the store and a compiled filter, not the capture path
             Map.entry("probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
                     "io.flowtrap.probe.extraction", "io.flowtrap.probe.settings", "io.flowtrap.probe.trigger", "com.sun.net.httpserver",
+                    "io.flowtrap.packet.BpfProgram", "io.flowtrap.schemas",
                     "com.fasterxml.jackson", "org.slf4j")),
             // run-time settings: their document and file; applied through an interface the running probe implements
             Map.entry("probe/settings", List.of("io.flowtrap.probe.config", "io.flowtrap.schemas", "com.fasterxml.jackson",

@@ -59,7 +59,17 @@ public final class DocumentSchema {
         /** A trigger: the body of the probe API's {@code POST /api/v1/triggers}, and each of its saved triggers. */
         PROBE_TRIGGER("probe-trigger.schema.json"),
         /** The probe API's answer to {@code GET}, {@code POST} and {@code DELETE /api/v1/triggers}. */
-        PROBE_TRIGGERS_ANSWER("probe-triggers-answer.schema.json");
+        PROBE_TRIGGERS_ANSWER("probe-triggers-answer.schema.json"),
+        /** The body of the probe API's {@code POST /api/v1/searches/<job>}. */
+        PROBE_SEARCH_REQUEST("probe-search-request.schema.json"),
+        /** The probe API's answer to it. */
+        PROBE_SEARCH_REPORT("probe-search-report.schema.json"),
+        /** The body of the manager's {@code POST /rest/captures/}. */
+        CAPTURE_REQUEST("capture-request.schema.json"),
+        /** One capture as the manager answers it (create, detail, stop). */
+        CAPTURE("capture.schema.json"),
+        /** {@code GET /rest/captures/}'s answer. */
+        CAPTURES_PAGE("captures-page.schema.json");
 
         private final String file;
 

@@ -116,7 +116,10 @@ public final class ProbeClient {
     }
 
     private long fetchOnce(String job, OutputStream out, long announced) throws IOException {
-        HttpRequest request = request("api/v1/carves/" + JobName.require(job)).GET().build();
+        return copy(request("api/v1/carves/" + JobName.require(job)).GET().build(), job, out, announced);
+    }
+
+    private long copy(HttpRequest request, String job, OutputStream out, long announced) throws IOException {
         HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = response.body()) {
             if (response.statusCode() != 200) {
@@ -139,6 +142,88 @@ public final class ProbeClient {
                 copied += n;
             }
             return copied;
+        }
+    }
+
+    /**
+     * Puts a BPF trigger named {@code trigger} in force on the probe ({@code POST /api/v1/triggers}):
+     * flows whose first packet (or a packet in the look-back) {@code filter} keeps are stored. A
+     * filter libpcap refuses is INVALID with the probe's (libpcap's) words; a name taken, CONFLICT.
+     */
+    public void addTrigger(String trigger, String filter) {
+        String body = JSON.createObjectNode().put("name", trigger).put("kind", "bpf").put("filter", filter).toString();
+        call("trigger-add", request("api/v1/triggers").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(), 201, null);
+    }
+
+    /** Takes the trigger out of force; one the probe does not have (404) is already gone, not an error. */
+    public void removeTrigger(String trigger) {
+        try {
+            call("trigger-remove", request("api/v1/triggers/" + trigger).DELETE().build(), 200, null);
+        } catch (DomainException e) {
+            if (e.kind() != Kind.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Searches the probe's store ({@code POST /api/v1/searches/<job>}, a probe-search-request);
+     * its probe-search-report. A filter libpcap refuses is INVALID with libpcap's words.
+     */
+    public JsonNode search(String job, JsonNode searchRequest) {
+        return call("search", request("api/v1/searches/" + JobName.require(job)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(searchRequest.toString(), StandardCharsets.UTF_8)).build(), 200,
+                DocumentSchema.Document.PROBE_SEARCH_REPORT);
+    }
+
+    /** Streams a search's pcap into {@code out}, at most {@code announced} bytes (as {@link #fetch}). */
+    public long fetchSearch(String job, OutputStream out, long announced) throws IOException {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            long copied = copy(request("api/v1/searches/" + JobName.require(job)).GET().build(), job, out, announced);
+            outcome = OK;
+            return copied;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("search-fetch", outcome, start);
+        }
+    }
+
+    /** One JSON call answered {@code expected}, its body checked against {@code schema} (null: not checked). */
+    private JsonNode call(String operation, HttpRequest request, int expected, DocumentSchema.Document schema) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() != expected) {
+                String detail = "probe " + name + ": " + body.path("detail").asText(body.path("error").asText("no detail"));
+                String error = body.path("error").asText("probe error");
+                throw switch (response.statusCode()) {
+                    case 400 -> new DomainException(Kind.INVALID, error, detail);
+                    case 409 -> new DomainException(Kind.CONFLICT, error, detail);
+                    case 503 -> new DomainException(Kind.UNAVAILABLE, error, detail).retryAfter(1);
+                    default -> fromProbe(response.statusCode(), body);
+                };
+            }
+            if (schema != null) {
+                List<String> violations = DocumentSchema.of(schema).validate(body);
+                if (!violations.isEmpty()) {
+                    throw new DomainException(Kind.PROBE_FAILED, "probe error", "probe " + name + " answered a "
+                            + operation + " that is not one: " + String.join("; ", violations));
+                }
+            }
+            outcome = OK;
+            return body;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record(operation, outcome, start);
         }
     }
 

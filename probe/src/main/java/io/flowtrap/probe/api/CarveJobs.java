@@ -8,6 +8,7 @@ import io.flowtrap.probe.extraction.FlowQueries;
 import io.flowtrap.store.ExtractionResult;
 import io.flowtrap.store.FlowExtractor;
 import io.flowtrap.store.FlowQuery;
+import io.flowtrap.store.PacketSearch;
 import io.flowtrap.store.StoreFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,11 +21,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Carves the flow an alert names into {@code <dir>/<job>.pcap}, where the manager fetches it.
+ * Carves the flow an alert names into {@code <dir>/<job>.pcap}, and the packets a search selects
+ * (filter and time window, {@link PacketSearch}) into {@code <dir>/search-<job>.pcap}, where the
+ * manager fetches them; at most {@link #CONCURRENT_SEARCHES} searches run at once (each reads
+ * every candidate segment), one more is refused ({@link Busy}) rather than queued on a connection.
  * A job name is validated ({@link JobName}) before it touches the file system; a carve is written
  * to a temporary file (mode 0600) and renamed into place, so a reader never sees half a pcap; the
  * directory is 0750. As each carve is made, carves older than the retention are deleted, and then,
@@ -43,6 +48,9 @@ public final class CarveJobs {
         /** True once done, false if it did not happen in time (the carve then reads what was readable). */
         boolean makeReadable() throws InterruptedException;
     }
+
+    /** Searches that may read the store at once. */
+    public static final int CONCURRENT_SEARCHES = 2;
 
     /** No quota: only the retention bounds the directory. */
     public static final long NO_QUOTA = Long.MAX_VALUE;
@@ -80,7 +88,23 @@ public final class CarveJobs {
         }
     }
 
+    /** {@link #CONCURRENT_SEARCHES} searches are running: try again shortly. */
+    public static final class Busy extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Busy() {
+            super(CONCURRENT_SEARCHES + " searches are running on this probe; try again shortly");
+        }
+    }
+
+    /**
+     * What a search found ({@link PacketSearch.Result}) and whether it read the segment still
+     * being written up to every packet handed to the store before it.
+     */
+    public record Search(String job, PacketSearch.Result result, boolean includesActiveSegment) {}
+
     private final Path dir;
+    private final Semaphore searches = new Semaphore(CONCURRENT_SEARCHES);
     private final FlowExtractor extractor;
     private final FreshPackets fresh;
     private final Duration retention;
@@ -151,6 +175,41 @@ public final class CarveJobs {
         }
         times.carved(carved.result().outcome(), System.nanoTime() - start);
         return new Carve(job, carved.result(), carved.size(), carved.sha256(), includesActiveSegment);
+    }
+
+    /**
+     * Searches the store for {@code job} into {@link #searchFile}; {@code countOnly}: counts and
+     * writes nothing (a caller watching a packet limit). No match: no file (an older one under the
+     * name is deleted).
+     */
+    public Search search(String job, PacketSearch.Query query, boolean countOnly, PacketSearch searcher)
+            throws Busy, IOException, InterruptedException {
+        Path target = searchFile(job);
+        if (!searches.tryAcquire()) {
+            throw new Busy();
+        }
+        try {
+            boolean includesActiveSegment = fresh.makeReadable();
+            PacketSearch.Result r;
+            if (countOnly) {
+                r = searcher.count(query);
+            } else {
+                deleteExpired();
+                Files.deleteIfExists(target);
+                r = searcher.searchTo(query, target, (read, of, bytes, total, newest) -> { }, () -> false);
+                if (!r.empty()) {
+                    keepUnderQuota(target);
+                }
+            }
+            return new Search(job, r, includesActiveSegment);
+        } finally {
+            searches.release();
+        }
+    }
+
+    /** The search file of a job, whether or not it exists; IllegalArgumentException for a bad name. */
+    public Path searchFile(String job) {
+        return dir.resolve("search-" + JobName.require(job) + ".pcap");
     }
 
     /** The carve file of a job, whether or not it exists; IllegalArgumentException for a bad name. */

@@ -6,14 +6,18 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.flowtrap.api.JobName;
+import io.flowtrap.packet.BpfProgram;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.probe.settings.SettingsRejected;
 import io.flowtrap.probe.settings.SettingsService;
 import io.flowtrap.probe.trigger.Trigger;
 import io.flowtrap.probe.trigger.TriggerRejected;
 import io.flowtrap.probe.trigger.TriggerService;
+import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.store.ExtractionResult;
+import io.flowtrap.store.PacketSearch;
 import io.flowtrap.store.PcapStore;
 import io.flowtrap.store.StoreStatus;
 import java.io.IOException;
@@ -24,6 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -50,10 +57,13 @@ import org.slf4j.LoggerFactory;
  *   GET  /api/v1/triggers        the triggers in force (if triggers are given)
  *   POST /api/v1/triggers        body: a probe-trigger document → 201, the answer of GET plus what was added
  *   DELETE /api/v1/triggers/{name}  → the answer of GET plus what was removed ({@link TriggerService})
+ *   POST /api/v1/searches/{job}  body: a probe-search-request (filter, from, to, max_packets) → the search's
+ *                                report; the packets the filter keeps in the window, in time order (if filters are given)
+ *   GET  /api/v1/searches/{job}  the search's pcap
  * </pre>
  * Errors are {@code {"error", "detail"}}: 400 bad alert, job name, settings or trigger, 401 token,
  * 404 flow never stored, no such carve or trigger, 409 settings based on a stale version or a
- * trigger name taken, 410 flow rotated out, 413 body too large. The one key may do everything,
+ * trigger name taken, 410 flow rotated out, 413 body too large, 503 searches busy (with {@code Retry-After}). The one key may do everything,
  * settings and triggers included: it is the manager's (the probe knows no roles). Slow, silent and
  * oversized requests are cut by the connection limits of {@link HttpServerLimits}.
  */
@@ -62,6 +72,7 @@ public final class ProbeApiServer implements AutoCloseable {
     private static final String PREFIX = "/api/v1/";
     private static final int MAX_ALERT_BYTES = 1 << 20;
     private static final int MAX_SETTINGS_BYTES = 64 << 10;
+    private static final int MAX_SEARCH_BYTES = 64 << 10;
     /** A watchlist's text (at most 16 MB, as the trigger schema says) and the rest of its document. */
     private static final int MAX_TRIGGER_BYTES = (16 << 20) + (64 << 10);
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
@@ -76,6 +87,7 @@ public final class ProbeApiServer implements AutoCloseable {
     private final MetricsText metrics;
     private final SettingsService settings;
     private final TriggerService triggers;
+    private final SearchFilters searchFilters;
     private final HttpServer server;
     private final ExecutorService workers;
     private final ObjectMapper json = new ObjectMapper();
@@ -83,13 +95,26 @@ public final class ProbeApiServer implements AutoCloseable {
     /** Answers {@code GET /metrics}: the probe's meters, {@code scrape} giving them in {@code contentType}. */
     public record MetricsText(String contentType, Supplier<String> scrape) {}
 
+    /** Compiles a search's tcpdump expression for the store's frames (libpcap); IOException with libpcap's words. */
+    @FunctionalInterface
+    public interface SearchFilters {
+        BpfProgram compile(String expression) throws IOException;
+    }
+
     /**
      * What the server answers besides health, the store and carves, each null for no such endpoint
-     * (404): {@code GET /metrics}, {@code GET}/{@code PUT /api/v1/settings}, and {@code GET}/{@code
-     * POST /api/v1/triggers} with {@code DELETE /api/v1/triggers/<name>}.
+     * (404): {@code GET /metrics}, {@code GET}/{@code PUT /api/v1/settings}, {@code GET}/{@code
+     * POST /api/v1/triggers} with {@code DELETE /api/v1/triggers/<name>}, and {@code POST}/{@code GET
+     * /api/v1/searches/<job>} (filters compiled by {@code searchFilters}).
      */
-    public record Endpoints(MetricsText metrics, SettingsService settings, TriggerService triggers) {
-        public static final Endpoints NONE = new Endpoints(null, null, null);
+    public record Endpoints(MetricsText metrics, SettingsService settings, TriggerService triggers,
+            SearchFilters searchFilters) {
+        public static final Endpoints NONE = new Endpoints(null, null, null, null);
+
+        /** Without searches. */
+        public Endpoints(MetricsText metrics, SettingsService settings, TriggerService triggers) {
+            this(metrics, settings, triggers, null);
+        }
     }
 
     /** Health, the store and carves only. */
@@ -110,6 +135,7 @@ public final class ProbeApiServer implements AutoCloseable {
         this.metrics = endpoints.metrics();
         this.settings = endpoints.settings();
         this.triggers = endpoints.triggers();
+        this.searchFilters = endpoints.searchFilters();
         this.tokenHash = ApiToken.hash(token);
         this.store = store;
         this.carves = carves;
@@ -198,6 +224,19 @@ public final class ProbeApiServer implements AutoCloseable {
                 } else {
                     exchange.getResponseHeaders().set("Allow", "DELETE");
                     error(exchange, 405, "method not allowed", method + " " + path + ": DELETE");
+                }
+            } else if (path.startsWith(PREFIX + "searches/") && searchFilters != null) {
+                String job = path.substring((PREFIX + "searches/").length());
+                if (!JobName.isValid(job)) {
+                    error(exchange, 400, "invalid job name", JobName.MAX_LENGTH + " characters of A-Z a-z 0-9 _ - at most");
+                } else if (method.equals("POST")) {
+                    search(exchange, job);
+                } else if (method.equals("GET")) {
+                    sendPcap(exchange, carves.searchFile(job), "no such search",
+                            "job " + job + " has not been searched here, matched nothing, or its result expired");
+                } else {
+                    exchange.getResponseHeaders().set("Allow", "GET, POST");
+                    error(exchange, 405, "method not allowed", method + " " + path + ": GET or POST");
                 }
             } else if (path.equals(PREFIX + "store") && method.equals("GET")) {
                 send(exchange, 200, storeStatus());
@@ -315,15 +354,95 @@ public final class ProbeApiServer implements AutoCloseable {
         }
     }
 
+    private void search(HttpExchange exchange, String job) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_SEARCH_BYTES + 1);
+        }
+        if (body.length > MAX_SEARCH_BYTES) {
+            error(exchange, 413, "search too large", "at most " + MAX_SEARCH_BYTES + " bytes");
+            return;
+        }
+        JsonNode request;
+        try {
+            request = json.readTree(body);
+        } catch (IOException e) {
+            error(exchange, 400, "malformed JSON", e.getMessage());
+            return;
+        }
+        List<String> violations = request == null ? List.of("$: an object expected, nothing found")
+                : DocumentSchema.of(DocumentSchema.Document.PROBE_SEARCH_REQUEST).validate(request);
+        if (!violations.isEmpty()) {
+            error(exchange, 400, "bad search", String.join("; ", violations));
+            return;
+        }
+        String filter = request.get("filter").asText();
+        BpfProgram program;
+        try {
+            program = searchFilters.compile(filter);
+        } catch (IOException e) {
+            error(exchange, 400, "invalid filter", e.getMessage());
+            return;
+        }
+        PacketSearch.Query query;
+        try {
+            query = new PacketSearch.Query(program, nanos(request.get("from"), 0), nanos(request.get("to"), Long.MAX_VALUE),
+                    request.path("max_packets").asLong(0));
+        } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
+            error(exchange, 400, "bad search", e.getMessage());
+            return;
+        }
+        CarveJobs.Search search;
+        try {
+            search = carves.search(job, query, request.path("count_only").asBoolean(false), store.search());
+        } catch (CarveJobs.Busy e) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            error(exchange, 503, "searches busy", e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(exchange, 503, "probe shutting down", "try again");
+            return;
+        }
+        PacketSearch.Result r = search.result();
+        ObjectNode report = json.createObjectNode().put("job", job).put("filter", filter)
+                .put("outcome", r.empty() ? "none" : "found").put("packets", r.packets()).put("bytes", r.bytes())
+                .put("matched", r.matched()).put("segments_read", r.segmentsRead()).put("bytes_read", r.bytesRead())
+                .put("includes_active_segment", search.includesActiveSegment());
+        if (!r.empty()) {
+            report.put("first_ts", Instant.ofEpochSecond(0, r.firstNanos()).toString()).put("first_ts_ns", r.firstNanos())
+                    .put("last_ts", Instant.ofEpochSecond(0, r.lastNanos()).toString()).put("last_ts_ns", r.lastNanos());
+            if (r.sha256() != null) {
+                report.put("size", r.size()).put("sha256", r.sha256());
+            }
+        }
+        send(exchange, 200, report);
+    }
+
+    /** A window's end: ns since the epoch (a number) or an RFC 3339 time (a string); absent: {@code otherwise}. */
+    private static long nanos(JsonNode value, long otherwise) {
+        if (value == null || value.isNull()) {
+            return otherwise;
+        }
+        if (value.isNumber()) {
+            return value.asLong();
+        }
+        Instant t = Instant.parse(value.asText());
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
     private void download(HttpExchange exchange, String job) throws IOException {
-        Path file = carves.file(job);
+        sendPcap(exchange, carves.file(job), "no such carve", "job " + job + " has not been carved here (or its carve expired)");
+    }
+
+    private void sendPcap(HttpExchange exchange, Path file, String missing, String missingDetail) throws IOException {
         InputStream in;
         long size;
         try {
             in = Files.newInputStream(file);
             size = Files.size(file);
         } catch (NoSuchFileException e) {
-            error(exchange, 404, "no such carve", "job " + job + " has not been carved here (or its carve expired)");
+            error(exchange, 404, missing, missingDetail);
             return;
         }
         try (in) {

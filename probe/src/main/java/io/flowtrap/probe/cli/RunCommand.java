@@ -271,7 +271,7 @@ final class RunCommand implements Callable<Integer> {
         }
         ProbeApiServer server = new ProbeApiServer(settings.name(), address, tls, token, store, carves,
                 new ProbeApiServer.Endpoints(new ProbeApiServer.MetricsText(ProbeMetrics.CONTENT_TYPE, metrics::scrape),
-                        settingsService, triggers));
+                        settingsService, triggers, expression -> BpfCompiler.compile(expression, DLT_EN10MB, SNAPLEN)));
         server.start();
         spec.commandLine().getOut().printf("flowtrap-probe: api %s://%s:%d%n", tls == null ? "http" : "https",
                 address.getHostString(), server.port());

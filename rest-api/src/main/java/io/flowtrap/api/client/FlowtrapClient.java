@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.JobName;
 import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.api.manager.CaptureAnswer;
+import io.flowtrap.api.manager.CaptureRequest;
+import io.flowtrap.api.manager.CapturesPage;
 import io.flowtrap.api.manager.ExtractionAnswer;
 import io.flowtrap.api.manager.RetrieveAnswer;
 import io.flowtrap.api.manager.StatusAnswer;
@@ -30,7 +33,8 @@ import java.util.UUID;
 /**
  * The manager's REST chain from Java (see openapi.yaml next to this package's resources):
  * {@code alertsTail} → {@code upload} → {@code extractPcap} → {@code retrieve} → {@code download},
- * and {@code status}. HTTPS trusting the CA given (PEM, as ops/tls/make-certs writes it; null: the
+ * and {@code status}; and the captures ({@code startCapture}, {@code captures}, {@code capture},
+ * {@code stopCapture}, {@code deleteCapture}, {@code downloadCapture}). HTTPS trusting the CA given (PEM, as ops/tls/make-certs writes it; null: the
  * JDK's trust store), {@code Authorization: Token <key>} on every call. Answers are read as the
  * records of {@code io.flowtrap.api.manager}, the manager's own. Every answer other than
  * the call's success is thrown as a {@link FlowtrapApiException} with its status, error and detail.
@@ -49,6 +53,7 @@ public final class FlowtrapClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PCAP_CHAIN = "/rest/rules/filestore_pcap/";
+    private static final String CAPTURES = "/rest/captures/";
     private static final int MAX_ERROR_BYTES = 64 * 1024;
 
     /** What {@code extract_pcap} answered: the carve ({@code done}), or 202 pending with a detail. */
@@ -186,6 +191,56 @@ public final class FlowtrapClient {
             }
             return in.transferTo(out);
         }
+    }
+
+    /** {@code POST /rest/captures/}: starts (or queues) a capture; the capture as the manager answers it. */
+    public CaptureAnswer startCapture(CaptureRequest capture) throws IOException, InterruptedException {
+        HttpRequest request = request(CAPTURES).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Objects.requireNonNull(capture, "capture"))))
+                .build();
+        return read(send(request, 201), CaptureAnswer.class);
+    }
+
+    /** {@code GET /rest/captures/}: the captures, newest first, of {@code analyst} in {@code state} (null: any). */
+    public CapturesPage captures(String analyst, String state) throws IOException, InterruptedException {
+        return read(send(request(CAPTURES + new Query().add("analyst", analyst).add("state", state)).GET().build(), 200),
+                CapturesPage.class);
+    }
+
+    /** {@code GET /rest/captures/<id>/}. */
+    public CaptureAnswer capture(String id) throws IOException, InterruptedException {
+        return read(send(request(CAPTURES + captureId(id) + "/").GET().build(), 200), CaptureAnswer.class);
+    }
+
+    /** {@code POST /rest/captures/<id>/stop/}: stops it and answers its result (summary, or "no packets matched"). */
+    public CaptureAnswer stopCapture(String id) throws IOException, InterruptedException {
+        return read(send(request(CAPTURES + captureId(id) + "/stop/").POST(HttpRequest.BodyPublishers.noBody()).build(), 200),
+                CaptureAnswer.class);
+    }
+
+    /** {@code DELETE /rest/captures/<id>/}: the capture as it was deleted. */
+    public CaptureAnswer deleteCapture(String id) throws IOException, InterruptedException {
+        return read(send(request(CAPTURES + captureId(id) + "/").DELETE().build(), 200), CaptureAnswer.class);
+    }
+
+    /** {@code GET /rest/captures/<id>/download/} ({@code probe}: that probe's part; null: the merged pcap) into {@code out}. */
+    public long downloadCapture(String id, String probe, OutputStream out) throws IOException, InterruptedException {
+        HttpRequest request = request(CAPTURES + captureId(id) + "/download/" + new Query().add("probe", probe)).GET().build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw error(response.statusCode(), in.readNBytes(MAX_ERROR_BYTES), response);
+            }
+            return in.transferTo(out);
+        }
+    }
+
+    /** A capture id as the manager makes them (12 of a-z 0-9): never a path. */
+    private static String captureId(String id) {
+        if (id == null || !id.matches("[a-z0-9]{12}")) {
+            throw new IllegalArgumentException("a capture id is 12 letters a-z and digits, not '" + id + "'");
+        }
+        return id;
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {
