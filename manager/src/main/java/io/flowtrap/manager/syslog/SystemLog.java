@@ -7,7 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Clock;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,19 +35,13 @@ public class SystemLog implements DisposableBean {
     private final String hostname = hostname();
     private final long pid = ProcessHandle.current().pid();
     private final String sdId;
-    private final Clock clock;
     private final Counter sent;
     private final Counter failed;
     private final Counter truncated;
     private final AtomicBoolean failing = new AtomicBoolean();
 
     public SystemLog(SyslogProperties properties, MeterRegistry meters) {
-        this(properties, meters, Clock.systemUTC());
-    }
-
-    SystemLog(SyslogProperties properties, MeterRegistry meters, Clock clock) {
         this.properties = properties;
-        this.clock = clock;
         Integer code = FACILITIES.get(properties.facility().toLowerCase(Locale.ROOT));
         if (code == null) {
             throw new IllegalArgumentException("flowtrap.syslog.facility must be one of " + new java.util.TreeSet<>(FACILITIES.keySet())
@@ -83,7 +77,7 @@ public class SystemLog implements DisposableBean {
         if (transport == null) {
             return false;
         }
-        SyslogMessage message = SyslogMessage.format(facility, severity, clock.instant(), hostname, properties.appName(), pid,
+        SyslogMessage message = SyslogMessage.format(facility, severity, Instant.now(), hostname, properties.appName(), pid,
                 msgId, sdId, params, text, properties.maxMessageBytes());
         if (message.truncated()) {
             truncated.increment();
