@@ -28,7 +28,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * its own download directory. It signs in through the login form as a user would, saves
  * screenshots under {@code target/screenshots/} (the build's artifacts), and keeps every entry of
  * the browser's console: {@link #assertConsoleClean} fails on any error (a {@code console.error},
- * an uncaught exception, a resource that failed to load, a blocked script).
+ * an uncaught exception, a resource that failed to load or answered an error, a blocked script).
  */
 final class GuiBrowser implements AutoCloseable {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -42,6 +42,8 @@ final class GuiBrowser implements AutoCloseable {
     private final ChromeDriver driver;
     /** Every console entry read so far, in order (the driver hands each out once). */
     private final List<LogEntry> console = new ArrayList<>();
+    /** How many of {@link #console} the last passing {@link #assertConsoleClean} looked at. */
+    private int checked;
 
     /**
      * @param base the manager's URL, {@code https://127.0.0.1:PORT} (its self-signed certificate is accepted)
@@ -146,11 +148,14 @@ final class GuiBrowser implements AutoCloseable {
 
     /**
      * Fails if the console holds an error (level SEVERE: {@code console.error}, an uncaught
-     * exception, a failed load, a policy violation) that matches none of {@code expected}: the
-     * fragments of errors the test caused on purpose (e.g. the URL of a call meant to fail).
+     * exception, a failed load, an answer of 4xx or 5xx, a policy violation) that came since the
+     * last check that passed and matches none of {@code expected}: the fragments of errors the test
+     * caused on purpose (e.g. the URL of a call meant to fail). A check that passes moves past what
+     * it saw, so each error is answered for once.
      */
     void assertConsoleClean(String... expected) {
-        List<String> errors = console().stream()
+        List<LogEntry> all = console();
+        List<String> errors = all.subList(checked, all.size()).stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
                 .map(LogEntry::getMessage)
                 .filter(m -> List.of(expected).stream().noneMatch(m::contains))
@@ -158,6 +163,7 @@ final class GuiBrowser implements AutoCloseable {
         if (!errors.isEmpty()) {
             throw new AssertionError("the browser's console has errors:\n" + String.join("\n", errors));
         }
+        checked = all.size();
     }
 
     @Override
