@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -159,6 +160,33 @@ public final class ProbeClient {
             throw e;
         } finally {
             record("store", outcome, start);
+        }
+    }
+
+    /**
+     * The probe's run-time settings ({@code GET /api/v1/settings}: what it runs with, its version),
+     * or empty if the probe has no settings endpoint (404); why it cannot be had otherwise.
+     */
+    public Optional<JsonNode> settings() {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("api/v1/settings").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() == 404) {
+                outcome = OK;
+                return Optional.empty();
+            }
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), body);
+            }
+            outcome = OK;
+            return Optional.of(body);
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("settings", outcome, start);
         }
     }
 

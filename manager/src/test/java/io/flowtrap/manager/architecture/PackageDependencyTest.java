@@ -58,7 +58,9 @@ class PackageDependencyTest {
                     "org.elasticsearch.client", "org.apache.http")),
             // each feature's REST part: its own domain (and what it is built on), the errors to throw
             Map.entry("alerts/web", concat(SPRING_WEB, BASE + ".alerts", BASE + ".errors", BASE + ".users", "io.flowtrap.api.manager",
-                    "org.springframework.security.core")),
+                    "org.springframework.security.core",
+                    // the Alerts pages: a probe's store and settings for the PCAP section, the navigation bar
+                    BASE + ".probes", BASE + ".web.GuiNavigation", "io.flowtrap.api.JobName", "org.springframework.context.annotation")),
             Map.entry("extraction/web", concat(SPRING_WEB, BASE + ".extraction", BASE + ".probes", BASE + ".errors",
                     "io.flowtrap.api", "io.flowtrap.schemas")),
             Map.entry("probes/web", concat(SPRING_WEB, BASE + ".probes", BASE + ".errors")),

@@ -19,9 +19,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The browser infrastructure of the GUI tests works ({@link GuiBrowser}): headless chromium signs
- * in through the form, lands on a page of the shared layout, takes a screenshot, and its console
+ * in through the form, opens a page of the shared layout, takes a screenshot, and its console
  * is clean; and the console check does see an error when there is one. Elasticsearch is not
- * needed and not there.
+ * there: the alert list a sign-in lands on says so (503).
  */
 class GuiBrowserSmokeIT {
     private static Path dir;
@@ -61,6 +61,11 @@ class GuiBrowserSmokeIT {
             browser.assertConsoleClean();
 
             browser.signIn("ana", password);
+            assertThat(browser.currentUrl()).as("the GUI's home").endsWith("/alerts");
+            assertThat(browser.byId("message").getText()).as("no Elasticsearch here")
+                    .startsWith("The alert search is unavailable: Elasticsearch cannot be reached");
+            browser.assertConsoleClean("/alerts - Failed to load resource: the server responded with a status of 503");
+            browser.open("/keys");
             assertThat(browser.byId("user").getText()).isEqualTo("ana");
             assertThat(browser.byId("nav").getText()).contains("API keys");
             assertThat(browser.byId("nav-keys").getAttribute("class")).contains("active");

@@ -102,28 +102,31 @@ class GuiLoginIT {
         assertThat(signedIn.statusCode()).isEqualTo(302);
         assertThat(signedIn.headers().firstValue("Location").orElseThrow()).endsWith("/");
         assertThat(browser.session()).as("a new session id at sign-in").isNotEqualTo(before);
-        HttpResponse<String> page = browser.get("/");
+        HttpResponse<String> landing = browser.get("/");
+        assertThat(landing.statusCode()).isEqualTo(302);
+        assertThat(landing.headers().firstValue("Location").orElseThrow()).as("the GUI's home").endsWith("/alerts");
+        HttpResponse<String> page = browser.get("/keys");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("<strong id=\"user\">ana</strong>").contains("<span id=\"role\">analyst</span>")
                 .doesNotContain(otherKeyId);
 
-        HttpResponse<String> made = browser.post("/", "/keys", Map.of("label", "my <script>"));
+        HttpResponse<String> made = browser.post("/keys", "/keys", Map.of("label", "my <script>"));
         assertThat(made.statusCode()).isEqualTo(200);
         String key = find(NEW_KEY, made.body());
         String keyId = find(NEW_KEY_ID, made.body());
         assertThat(made.body()).as("labels are escaped").contains("my &lt;script&gt;").doesNotContain("my <script>");
         assertThat(api("/rest/rules/filestore_pcap/no-such-job/status/", key).statusCode()).as("the key works").isEqualTo(404);
         assertThat(api("/rest/appliances/", key).statusCode()).as("with its maker's role: analyst").isEqualTo(403);
-        assertThat(browser.get("/").body()).as("shown once").doesNotContain(key).contains(keyId);
+        assertThat(browser.get("/keys").body()).as("shown once").doesNotContain(key).contains(keyId);
 
-        HttpResponse<String> notMine = browser.post("/", "/keys/" + otherKeyId + "/revoke", Map.of());
+        HttpResponse<String> notMine = browser.post("/keys", "/keys/" + otherKeyId + "/revoke", Map.of());
         assertThat(notMine.body()).contains("You have no active key " + otherKeyId);
         assertThat(tokens.list().stream().filter(e -> e.id().equals(otherKeyId)).findFirst().orElseThrow().active()).isTrue();
-        HttpResponse<String> revoked = browser.post("/", "/keys/" + keyId + "/revoke", Map.of());
+        HttpResponse<String> revoked = browser.post("/keys", "/keys/" + keyId + "/revoke", Map.of());
         assertThat(revoked.body()).contains("Key " + keyId + " revoked.");
         assertThat(api("/rest/rules/filestore_pcap/no-such-job/status/", key).statusCode()).isEqualTo(401);
 
-        HttpResponse<String> out = browser.post("/", "/logout", Map.of());
+        HttpResponse<String> out = browser.post("/keys", "/logout", Map.of());
         assertThat(out.statusCode()).isEqualTo(302);
         assertThat(out.headers().firstValue("Location").orElseThrow()).endsWith("/login?logout");
         assertThat(browser.get("/").statusCode()).as("the old session is over").isEqualTo(302);

@@ -21,7 +21,7 @@ class UserPagesRoutes {
         UserPages pages = new UserPages(tokens, properties);
         return RouterFunctions.route()
                 .GET("/login", pages::login)
-                .GET("/", pages::home)
+                .GET("/keys", pages::keys)
                 .POST("/keys", pages::createKey)
                 .POST("/keys/{id}/revoke", pages::revokeKey)
                 .build();
@@ -29,6 +29,6 @@ class UserPagesRoutes {
 
     @Bean
     GuiNavigation.Link apiKeysLink() {
-        return new GuiNavigation.Link("keys", "API keys", "/", 90);
+        return new GuiNavigation.Link("keys", "API keys", "/keys", 90);
     }
 }
