@@ -12,11 +12,14 @@ import co.elastic.clients.elasticsearch.core.SearchRequest;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import co.elastic.clients.json.JsonData;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.elasticsearch.ElasticsearchErrors;
 import io.flowtrap.manager.elasticsearch.ElasticsearchErrors.Operation;
 import java.io.IOException;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,6 +57,7 @@ public class AlertSearch {
 
     private static final String SIGNATURES = "signatures";
     private static final String PROBES = "probes";
+    private static final Duration ALERT_TIME_GRAIN = Duration.ofNanos(1_000);
     private static final Duration NEW_INDEX_WAIT = Duration.ofSeconds(3);
     private static final Duration NEW_INDEX_POLL = Duration.ofMillis(50);
 
@@ -185,8 +189,10 @@ public class AlertSearch {
 
     /**
      * Adds to each alert what its probe's store holds of its flow ({@code capture}), from the flow
-     * records probes send when alerted flows end; alerts whose flow has no record yet (still open,
-     * or not stored) get none. One query for the whole page.
+     * records probes send when alerted flows end: the record of the alert's probe and Community ID
+     * whose stored packets span the alert's time (a later flow on the same addresses and ports has
+     * a record of its own). Alerts whose flow has no record yet (still open, or not stored) get
+     * none. One query for the whole page.
      */
     private void addCaptures(List<ObjectNode> alerts) throws IOException {
         List<FieldValue> ids = alerts.stream()
@@ -201,15 +207,17 @@ public class AlertSearch {
                 .sort(o -> o.field(f -> f.field("last_ts").order(SortOrder.Desc).unmappedType(
                         FieldType.Date)))
                 .size(Math.min(10_000, ids.size() * 4))));
-        Map<String, ObjectNode> byFlow = new HashMap<>();
+        Map<String, List<ObjectNode>> byFlow = new HashMap<>();
         for (Hit<ObjectNode> hit : flows.hits().hits()) {
             ObjectNode f = hit.source();
             if (f != null) {
-                byFlow.putIfAbsent(f.path("host").asText() + " " + f.path("community_id").asText(), f);
+                byFlow.computeIfAbsent(f.path("host").asText() + " " + f.path("community_id").asText(), k -> new ArrayList<>()).add(f);
             }
         }
         for (ObjectNode alert : alerts) {
-            ObjectNode f = byFlow.get(alert.path("host").asText() + " " + alert.path("community_id").asText());
+            List<ObjectNode> records = byFlow.getOrDefault(alert.path("host").asText() + " " + alert.path("community_id").asText(), List.of());
+            Instant at = alertTime(alert);
+            ObjectNode f = records.stream().filter(r -> at == null || spans(r, at)).findFirst().orElse(null);
             if (f != null) {
                 ObjectNode capture = alert.putObject("capture");
                 capture.put("status", "stored");
@@ -217,6 +225,29 @@ public class AlertSearch {
                     capture.set(field, f.get(field));
                 }
             }
+        }
+    }
+
+    /** The alert's time, or null if it has none that reads. */
+    private static Instant alertTime(JsonNode alert) {
+        try {
+            return AlertDocument.timestamp(alert.path("timestamp").asText()).toInstant();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether the record's stored packets span {@code at}, give or take {@link #ALERT_TIME_GRAIN}:
+     * an alert's time is its packet's, in the whole microseconds of EVE, a record's in nanoseconds.
+     */
+    private static boolean spans(JsonNode record, Instant at) {
+        try {
+            Instant first = Instant.parse(record.path("first_ts").asText());
+            Instant last = Instant.parse(record.path("last_ts").asText());
+            return !at.isBefore(first.minus(ALERT_TIME_GRAIN)) && !at.isAfter(last.plus(ALERT_TIME_GRAIN));
+        } catch (DateTimeException e) {
+            return false;
         }
     }
 

@@ -237,6 +237,19 @@ final class FlowtrapSystem implements AutoCloseable {
         return new Response(r.statusCode(), r.body(), r.headers().map());
     }
 
+    /** A call of the probe's own API ({@code /api/v1/...}) with its key; {@code json} the body, or null for none. */
+    Response probeApi(String method, String path, String json) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + probePort + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Token " + Files.readString(dir.resolve("probe-api.token")).strip());
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<byte[]> r = http.send(b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
     /** Waits until alerts_tail counts {@code expected} alerts over all time. */
     long awaitIndexed(long expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.UserStore;
 import java.io.IOException;
@@ -15,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +36,8 @@ import org.openqa.selenium.WebElement;
  * does a click on a top signature or probe; one alert's pcap downloaded from its PCAP section is
  * byte for byte the probe's own carve of that flow, and tcpdump reads it; an alert whose flow
  * rotated out says "pcap expired" (and the chain agrees: 410); with the probe stopped, the extract
- * step shows the server's own error, and Try again works once the probe is back. A screenshot of
+ * step shows the server's own error, and Try again works once the probe is back; the alerts of a
+ * probe that arms nothing (pcap extraction off, its store does not grow) say "not stored". A screenshot of
  * each page goes to target/screenshots/; no page logs an error to the console. One system and one
  * browser for the class; the probe's outage comes last.
  */
@@ -47,6 +51,8 @@ class GuiAlertsIT {
     private static List<JsonNode> recorded;
     /** Every indexed alert as alerts_tail gives it (with its capture), newest first. */
     private static List<JsonNode> indexed;
+    /** Packets in the probe's store when it stopped arming flows. */
+    private static long storedBefore;
 
     @BeforeAll
     static void start() throws Exception {
@@ -173,6 +179,9 @@ class GuiAlertsIT {
         assertThat(browser.all("#download-pcap")).as("no button").isEmpty();
         assertThat(browser.byId("pcap-warning").isDisplayed()).isTrue();
         browser.screenshot("alert-expired");
+        browser.open("/alerts?range=1h&q=" + URLEncoder.encode("flow_id:" + alert.path("flow_id").asLong() + " AND alert.signature_id:"
+                + alert.path("alert").path("signature_id").asLong(), StandardCharsets.UTF_8));
+        assertThat(browser.visible("#alerts tr[data-id='" + id + "'] .badge").getText()).as("the list says so too").isEqualTo("expired");
         browser.assertConsoleClean();
         // what the page says is what the chain finds: the probe answers that the flow rotated out
         FlowtrapSystem.Response upload = system.post(CHAIN + "upload/?host=" + FlowtrapSystem.PROBE, system.analystToken,
@@ -190,6 +199,13 @@ class GuiAlertsIT {
         String id = alert.path("_id").asText();
         browser.open("/alerts/" + id);
         browser.byId("download-pcap");
+        // the probe stops arming flows (kept across its restart), then goes away
+        JsonNode settings = system.probeApi("GET", "/api/v1/settings", null).json();
+        ObjectNode off = ((ObjectNode) settings.path("settings").deepCopy()).put("pcap_extraction_on_alerts", false);
+        off.put("version", settings.path("version").asLong());
+        FlowtrapSystem.Response put = system.probeApi("PUT", "/api/v1/settings", off.toString());
+        assertThat(put.status()).as(put.text()).isEqualTo(200);
+        storedBefore = storeStatus().path("packets").asLong();
         system.stopProbe();
         // what the chain itself answers for the extract step while the probe is away
         FlowtrapSystem.Response upload = system.post(CHAIN + "upload/?host=" + FlowtrapSystem.PROBE, system.analystToken,
@@ -212,13 +228,8 @@ class GuiAlertsIT {
         browser.screenshot("alert-step-failed");
         browser.assertConsoleClean("/extract_pcap/"); // the 502 the browser saw, on purpose
 
-        Path quiet = dir.resolve("quiet");
-        Files.createDirectories(quiet);
-        Path onePacket = quiet.resolve("one.pcap");
-        FlowtrapSystem.Run cut = FlowtrapSystem.run(List.of("tcpdump", "-r", FlowtrapSystem.REPO.resolve("ops/demo-data/demo.pcap").toString(),
-                "-c", "1", "-w", onePacket.toString()));
-        assertThat(cut.exit()).as(cut.err()).isZero();
-        system.restartProbe(onePacket, Files.writeString(quiet.resolve("eve.json"), "")); // no alert: the store stays as it is
+        // back: it replays the capture and its alerts again (moved to now), arming nothing
+        system.restartProbe(FlowtrapSystem.REPO.resolve("ops/demo-data/demo.pcap"), system.eve);
         tryAgain.click();
         Path downloaded = awaitDownload(id);
         assertThat(stepState("send")).isEqualTo("done");
@@ -229,6 +240,31 @@ class GuiAlertsIT {
         assertThat(tcpdumpPackets(downloaded)).isPositive();
         browser.screenshot("alert-try-again");
         browser.assertConsoleClean("/extract_pcap/");
+    }
+
+    @Test
+    @Order(6)
+    void anAlertOfAProbeThatArmsNothingSaysNotStored() throws Exception {
+        assertThat(storedBefore).as("runs after the outage, which turned arming off").isPositive();
+        system.awaitIndexed(2L * recorded.size(), Duration.ofSeconds(60)); // the replay's alerts, again
+        JsonNode page = system.get("/rest/rules/es/alerts_tail/?from_date=0&page_size=1000", system.analystToken).json();
+        Set<String> before = new HashSet<>();
+        indexed.forEach(a -> before.add(a.path("_id").asText()));
+        JsonNode fresh = null;
+        for (JsonNode a : page.path("results")) {
+            if (!before.contains(a.path("_id").asText())) {
+                fresh = a;
+                break;
+            }
+        }
+        assertThat(fresh).as("an alert of the second replay").isNotNull();
+        assertThat(fresh.has("capture")).as("no flow armed, no flow record: %s", fresh).isFalse();
+        assertThat(storeStatus().path("packets").asLong()).as("the store did not grow").isEqualTo(storedBefore);
+        browser.open("/alerts/" + fresh.path("_id").asText());
+        assertThat(browser.byId("pcap-unavailable").getText()).isEqualTo("not stored: pcap extraction is off on this probe");
+        assertThat(browser.all("#download-pcap")).as("no button").isEmpty();
+        browser.screenshot("alert-not-stored");
+        browser.assertConsoleClean();
     }
 
     /** Clicks Download pcap and waits for the file. */

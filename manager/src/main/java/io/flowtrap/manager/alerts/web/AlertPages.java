@@ -126,7 +126,11 @@ final class AlertPages {
         model.put("pages", pages);
         model.put("previous", page > 1 ? listUrl(q, rangeParam, fromParam, toParam, page - 1) : null);
         model.put("next", page < pages ? listUrl(q, rangeParam, fromParam, toParam, page + 1) : null);
-        model.put("rows", result.hits().stream().map(AlertPages::row).toList());
+        Map<String, Optional<Instant>> oldest = new HashMap<>();
+        for (ObjectNode hit : result.hits()) {
+            oldest.computeIfAbsent(hit.path("host").asText(), this::oldestStored);
+        }
+        model.put("rows", result.hits().stream().map(h -> row(h, oldest.getOrDefault(h.path("host").asText(), Optional.empty()))).toList());
         model.put("topSignatures", summary.signatures().stream().map(t -> new Narrowing(t.value(), t.count(),
                 listUrl(narrow(q, "alert.signature", t.value()), rangeParam, fromParam, toParam, 1))).toList());
         model.put("topProbes", summary.probes().stream().map(t -> new Narrowing(t.value(), t.count(),
@@ -149,7 +153,7 @@ final class AlertPages {
             return detailError(model, HttpStatus.NOT_FOUND, "There is no alert " + id + ".");
         }
         ObjectNode hit = found.get();
-        model.put("row", row(hit));
+        model.put("row", row(hit, Optional.empty()));
         model.put("eve", json.writerWithDefaultPrettyPrinter().writeValueAsString(hit));
         model.put("hit", json.writeValueAsString(hit));
         model.put("pcap", pcap(hit));
@@ -210,6 +214,16 @@ final class AlertPages {
         return new Pcap(host, held, "download", null, problem);
     }
 
+    /** The oldest packet the probe's store holds now; empty if it holds none, or cannot be asked. */
+    private Optional<Instant> oldestStored(String host) {
+        try {
+            long ns = probes.require(host).storeStatus().path("oldest_ts_ns").asLong();
+            return ns > 0 ? Optional.of(Instant.ofEpochSecond(0, ns)) : Optional.empty();
+        } catch (DomainException e) {
+            return Optional.empty();
+        }
+    }
+
     private static Map<String, Object> model(ServerRequest request) {
         Map<String, Object> model = new HashMap<>();
         request.principal().ifPresent(p -> model.put("user", p.getName()));
@@ -245,14 +259,18 @@ final class AlertPages {
      */
     record Pcap(String probe, Map<String, String> held, String state, String reason, String problem) {}
 
-    private static Row row(JsonNode hit) {
+    /** A line of the list; {@code oldest}: the oldest packet in the store of the alert's probe, if known. */
+    private static Row row(JsonNode hit, Optional<Instant> oldest) {
         JsonNode alert = hit.path("alert");
         JsonNode capture = hit.path("capture");
         String state;
         String detail;
         if (capture.isObject()) {
-            state = "stored";
-            detail = capture.path("packets").asText() + " packets, " + capture.path("bytes").asText() + " bytes"
+            Instant last = instant(capture.path("last_ts").asText());
+            boolean expired = last != null && oldest.isPresent() && last.isBefore(oldest.get());
+            state = expired ? "expired" : "stored";
+            detail = (expired ? "rotated out of the store (oldest stored packet: " + oldest.get() + "); it held " : "")
+                    + capture.path("packets").asText() + " packets, " + capture.path("bytes").asText() + " bytes"
                     + (capture.path("from_flow_start").asBoolean() ? ", from the flow's start" : ", not from the flow's start");
         } else {
             state = "no record";
