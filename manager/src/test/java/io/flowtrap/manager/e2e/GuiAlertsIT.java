@@ -96,6 +96,16 @@ class GuiAlertsIT {
         assertThat(browser.byId("nav-alerts").getAttribute("class")).contains("active");
         browser.screenshot("alerts-list");
         browser.assertConsoleClean();
+        // the next page holds the rest, older
+        assertThat(recorded.size()).as("more than a page").isGreaterThan(50);
+        browser.byId("next").click();
+        browser.waitUntil(d -> d.getCurrentUrl().contains("page=2"), "page 2");
+        List<WebElement> second = browser.all("#alerts tbody tr.alert");
+        assertThat(second).hasSize(Math.min(recorded.size() - 50, 50));
+        assertThat(second.get(0).findElement(By.cssSelector("td.time")).getText()).as("older than page 1's last")
+                .isLessThanOrEqualTo(indexed.get(49).path("timestamp").asText());
+        assertThat(browser.all("#previous")).hasSize(1);
+        browser.assertConsoleClean();
     }
 
     @Test
@@ -176,6 +186,7 @@ class GuiAlertsIT {
         String id = alert.path("_id").asText();
         browser.open("/alerts/" + id);
         assertThat(browser.byId("pcap-unavailable").getText()).isEqualTo("pcap expired (oldest stored packet: " + oldest + ")");
+        assertThat(browser.byId("pcap-oldest").getText()).isEqualTo(oldest.toString());
         assertThat(browser.all("#download-pcap")).as("no button").isEmpty();
         assertThat(browser.byId("pcap-warning").isDisplayed()).isTrue();
         browser.screenshot("alert-expired");

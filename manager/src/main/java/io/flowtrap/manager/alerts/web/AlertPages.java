@@ -182,7 +182,7 @@ final class AlertPages {
         try {
             probe = probes.require(host);
         } catch (DomainException e) {
-            return new Pcap(host, held, "unknown-probe", e.detail(), null);
+            return new Pcap(host, held, null, "unknown-probe", e.detail(), null);
         }
         Instant oldest = null;
         long storedPackets = -1;
@@ -202,16 +202,16 @@ final class AlertPages {
             Instant last = capture.isObject() ? instant(capture.path("last_ts").asText()) : instant(hit.path("timestamp").asText());
             boolean empty = storedPackets == 0 || oldest == null;
             if (capture.isObject() && empty) {
-                return new Pcap(host, held, "expired", "pcap expired (oldest stored packet: none, the store is empty)", null);
+                return new Pcap(host, held, null, "expired", "pcap expired (oldest stored packet: none, the store is empty)", null);
             }
             if (last != null && oldest != null && last.isBefore(oldest)) {
-                return new Pcap(host, held, "expired", "pcap expired (oldest stored packet: " + oldest + ")", null);
+                return new Pcap(host, held, oldest, "expired", "pcap expired (oldest stored packet: " + oldest + ")", null);
             }
             if (!capture.isObject() && Boolean.FALSE.equals(arming)) {
-                return new Pcap(host, held, "not-stored", "not stored: pcap extraction is off on this probe", null);
+                return new Pcap(host, held, oldest, "not-stored", "not stored: pcap extraction is off on this probe", null);
             }
         }
-        return new Pcap(host, held, "download", null, problem);
+        return new Pcap(host, held, oldest, "download", null, problem);
     }
 
     /** The oldest packet the probe's store holds now; empty if it holds none, or cannot be asked. */
@@ -252,12 +252,13 @@ final class AlertPages {
     record Narrowing(String value, long count, String href) {}
 
     /**
-     * The PCAP section: the probe, what its store held of the flow, and {@code state}: {@code
+     * The PCAP section: the probe, what its store held of the flow, the oldest packet it holds now
+     * (null: none, or not known), and {@code state}: {@code
      * download} (the button), {@code expired}, {@code not-stored} or {@code unknown-probe}, with
      * {@code reason} saying why there is no button, and {@code problem} a trouble met while asking
      * the probe (the button stays: the chain will say what it finds).
      */
-    record Pcap(String probe, Map<String, String> held, String state, String reason, String problem) {}
+    record Pcap(String probe, Map<String, String> held, Instant oldest, String state, String reason, String problem) {}
 
     /** A line of the list; {@code oldest}: the oldest packet in the store of the alert's probe, if known. */
     private static Row row(JsonNode hit, Optional<Instant> oldest) {
