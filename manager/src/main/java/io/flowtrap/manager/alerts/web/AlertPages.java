@@ -38,11 +38,14 @@ import org.springframework.web.util.UriComponentsBuilder;
  * section: what the probe's store holds of the flow (its flow record), and either the Download pcap
  * button (assets/alert-pcap.js drives the REST chain with the user's session), or why there is none:
  * the flow rotated out of the store (its last packet is older than the store's oldest), or it was
- * not stored because the probe does not arm flows on alerts.
+ * not stored because the probe does not arm flows on alerts. A page waits at most {@code PROBE_WAIT}
+ * for each probe it asks; a probe that does not answer leaves the page without what it would say.
  */
 final class AlertPages {
     static final int PAGE_SIZE = 50;
     private static final int TOP = 10;
+    /** How long a page waits for a probe's store status or settings (not the chain's probe-timeout). */
+    private static final Duration PROBE_WAIT = Duration.ofSeconds(3);
     private static final int MAX_HITS = 10_000;
     /** The ranges offered, by their name in {@code range=}; anything else is {@code custom}. */
     private static final Map<String, Duration> RANGES = rangesInOrder();
@@ -189,11 +192,11 @@ final class AlertPages {
         String problem = null;
         Boolean arming = null;
         try {
-            JsonNode store = probe.storeStatus();
+            JsonNode store = probe.storeStatus(PROBE_WAIT);
             long oldestNs = store.path("oldest_ts_ns").asLong();
             storedPackets = store.path("packets").asLong();
             oldest = oldestNs > 0 ? Instant.ofEpochSecond(0, oldestNs) : null;
-            arming = probe.settings().map(s -> s.path("running").path("pcap_extraction_on_alerts"))
+            arming = probe.settings(PROBE_WAIT).map(s -> s.path("running").path("pcap_extraction_on_alerts"))
                     .filter(JsonNode::isBoolean).map(JsonNode::asBoolean).orElse(null);
         } catch (DomainException e) {
             problem = "The probe cannot tell what its store holds now (" + e.error() + ": " + e.detail() + ").";
@@ -217,7 +220,7 @@ final class AlertPages {
     /** The oldest packet the probe's store holds now; empty if it holds none, or cannot be asked. */
     private Optional<Instant> oldestStored(String host) {
         try {
-            long ns = probes.require(host).storeStatus().path("oldest_ts_ns").asLong();
+            long ns = probes.require(host).storeStatus(PROBE_WAIT).path("oldest_ts_ns").asLong();
             return ns > 0 ? Optional.of(Instant.ofEpochSecond(0, ns)) : Optional.empty();
         } catch (DomainException e) {
             return Optional.empty();
