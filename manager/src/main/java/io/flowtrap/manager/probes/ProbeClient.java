@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -229,10 +230,15 @@ public final class ProbeClient {
 
     /** The probe's store status, or why it cannot be had. */
     public JsonNode storeStatus() {
+        return storeStatus(timeout);
+    }
+
+    /** As {@link #storeStatus()}, waiting at most {@code within} for the answer (a page that must not hang). */
+    public JsonNode storeStatus(Duration within) {
         long start = System.nanoTime();
         String outcome = OTHER;
         try {
-            HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = send(request("api/v1/store", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             JsonNode body = parse(response.body());
             if (response.statusCode() != 200) {
                 throw fromProbe(response.statusCode(), body);
@@ -244,6 +250,34 @@ public final class ProbeClient {
             throw e;
         } finally {
             record("store", outcome, start);
+        }
+    }
+
+    /**
+     * The probe's run-time settings ({@code GET /api/v1/settings}: what it runs with, its version),
+     * or empty if the probe has no settings endpoint (404); why it cannot be had otherwise. Waits at
+     * most {@code within} for the answer.
+     */
+    public Optional<JsonNode> settings(Duration within) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("api/v1/settings", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() == 404) {
+                outcome = OK;
+                return Optional.empty();
+            }
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), body);
+            }
+            outcome = OK;
+            return Optional.of(body);
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("settings", outcome, start);
         }
     }
 
@@ -259,7 +293,11 @@ public final class ProbeClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        return request(path, timeout);
+    }
+
+    private HttpRequest.Builder request(String path, Duration within) {
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(within)
                 .header("Authorization", ApiToken.SCHEME + " " + token);
     }
 
@@ -271,7 +309,7 @@ public final class ProbeClient {
                     "probe " + name + " (" + base + ") did not accept a connection in time", e);
         } catch (HttpTimeoutException e) {
             throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
-                    "probe " + name + " did not answer within " + timeout.toSeconds() + " s", e);
+                    "probe " + name + " did not answer within " + request.timeout().orElse(timeout).toSeconds() + " s", e);
         } catch (ConnectException e) {
             throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "cannot connect to probe " + name + " at " + base, e);

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.security.authentication.AuthenticationManager;
@@ -25,6 +26,10 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.csrf.CsrfException;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.AndRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Who may call what. {@code GET /rest} is open (scripts probe reachability with it); the alert
@@ -33,15 +38,57 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
  * Keys come as {@code Authorization: Token <key>}; a missing or bad key is a 401 with
  * {@code WWW-Authenticate: Token} and a JSON body, a key without the role a 403. Stateless: no
  * session, no CSRF (no cookies are ever issued to API calls). The GUI's pages are a second chain
- * ({@link #gui}): form login, a session, CSRF.
+ * ({@link #gui}): form login, a session, CSRF, a strict Content-Security-Policy. The GUI's own
+ * script drives the pcap chain with the user's session: a third chain ({@link #guiOnThePcapChain})
+ * takes the pcap chain's calls that carry the session cookie and no key, and needs the CSRF token.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfig {
     private static final String ANALYST = Role.ANALYST.name();
     private static final String ADMIN = Role.ADMIN.name();
     private static final String PROBE = Role.PROBE.name();
+    /**
+     * What the GUI's pages may load and do: only what the manager itself serves (scripts from files,
+     * never inline), no framing, forms posted to the manager only.
+     */
+    static final String GUI_CONTENT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     /** The GUI's pages and the forms they post to. */
-    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**"};
+    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**"};
+
+    /**
+     * The pcap chain ({@code /rest/rules/filestore_pcap/...}) called from a GUI page with the signed-in
+     * user's session (the cookie, no {@code Authorization} header): an analyst or admin, as with
+     * keys; every call that changes something (upload, extract) must carry the session's CSRF token
+     * in {@code X-CSRF-TOKEN} (the page's meta tag), or it is a 403. Never makes a session. A call
+     * with a key, or with no session cookie, is not this chain's: the token chain answers it as it
+     * always did.
+     */
+    @Bean
+    @Order(0)
+    SecurityFilterChain guiOnThePcapChain(HttpSecurity http, ObjectMapper json) throws Exception {
+        RequestMatcher pcapChain = PathPatternRequestMatcher.withDefaults().matcher("/rest/rules/filestore_pcap/**");
+        RequestMatcher sessionWithoutKey = request -> request.getHeader(HttpHeaders.AUTHORIZATION) == null
+                && request.getRequestedSessionId() != null;
+        return http
+                .securityMatcher(new AndRequestMatcher(pcapChain, sessionWithoutKey))
+                .formLogin(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .logout(AbstractHttpConfigurer::disable)
+                .requestCache(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
+                .authorizeHttpRequests(auth -> auth.anyRequest().hasAnyRole(ANALYST, ADMIN))
+                .exceptionHandling(e -> e
+                        .authenticationEntryPoint((request, response, ex) -> unauthorized(json, response,
+                                "authentication required", "the session is over: sign in again (or send Authorization: Token <key>)"))
+                        .accessDeniedHandler((request, response, ex) -> write(json, response, HttpServletResponse.SC_FORBIDDEN,
+                                ex instanceof CsrfException
+                                        ? new ApiError("forbidden", "a call with the session cookie needs the page's CSRF token in "
+                                                + "X-CSRF-TOKEN: reload the page")
+                                        : new ApiError("forbidden", "this user's role may not " + request.getMethod() + " "
+                                                + request.getRequestURI()))))
+                .build();
+    }
 
     @Bean
     @Order(1)
@@ -86,7 +133,8 @@ class SecurityConfig {
      * The GUI: its pages need a signed-in user (analyst or admin), signed in through the login form.
      * A session cookie (Secure, HttpOnly, SameSite=Strict: application.yml) with a new id at each
      * sign-in; a CSRF token on every form, logout included; a lockout after repeated failures
-     * ({@link UserAuthenticationProvider}). Everything else (the REST API above; unknown paths, which
+     * ({@link UserAuthenticationProvider}); a Content-Security-Policy that lets a page load only
+     * what the manager serves ({@link #GUI_CONTENT_POLICY}). Everything else (the REST API above; unknown paths, which
      * answer the JSON 404) is not this chain's.
      */
     @Bean
@@ -106,6 +154,7 @@ class SecurityConfig {
                 .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", true).failureHandler(failure))
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(GUI_CONTENT_POLICY)))
                 .build();
     }
 

@@ -52,6 +52,7 @@ final class FlowtrapSystem implements AutoCloseable {
     private int managerPort;
     private List<String> managerArguments;
     private final int probePort;
+    private final ProbeStore probeStore;
     private Process probe;
     final HttpClient http;
 
@@ -65,7 +66,19 @@ final class FlowtrapSystem implements AutoCloseable {
 
     /** As above, with more manager arguments ({@code --key=value}), e.g. more probes. */
     FlowtrapSystem(Path dir, Path pcap, Path eve, List<String> managerArguments) throws Exception {
+        this(dir, pcap, eve, managerArguments, ProbeStore.ROOMY);
+    }
+
+    /** The probe's store size and segment size ({@code store.max-size}, {@code store.segment-size}). */
+    record ProbeStore(String maxSize, String segmentSize) {
+        /** Room for everything the test captures: nothing rotates out. */
+        static final ProbeStore ROOMY = new ProbeStore("4GB", "4MB");
+    }
+
+    /** As above, with the probe's store sized by {@code probeStore} (small: its oldest segments rotate out). */
+    FlowtrapSystem(Path dir, Path pcap, Path eve, List<String> managerArguments, ProbeStore probeStore) throws Exception {
         this.dir = dir;
+        this.probeStore = probeStore;
         this.eve = eve;
         this.elasticsearch = ElasticsearchNode.shared();
         run(List.of(REPO.resolve("ops/tls/make-certs").toString(), dir.resolve("tls").toString()));
@@ -96,7 +109,7 @@ final class FlowtrapSystem implements AutoCloseable {
         this.managerArguments = arguments;
         this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
         this.managerPort = Integer.parseInt(manager.getEnvironment().getProperty("local.server.port"));
-        startProbe(pcap);
+        startProbe(pcap, eve);
     }
 
     /** A new key of role probe that delivers events for {@code probe} only. */
@@ -104,7 +117,23 @@ final class FlowtrapSystem implements AutoCloseable {
         return tokens.create(Role.PROBE, probe, "it probe " + probe).key();
     }
 
-    private void startProbe(Path pcap) throws Exception {
+    /** Stops the probe process (its API goes away), as an outage of it. */
+    void stopProbe() throws InterruptedException {
+        probe.destroy();
+        if (!probe.waitFor(30, TimeUnit.SECONDS)) {
+            probe.destroyForcibly().waitFor();
+        }
+    }
+
+    /**
+     * Starts the probe again on its port, store and spool, replaying {@code pcap} with the alerts of
+     * {@code eve} (give a capture that alerts nothing to leave the store and the alerts as they are).
+     */
+    void restartProbe(Path pcap, Path eve) throws Exception {
+        startProbe(pcap, eve);
+    }
+
+    private void startProbe(Path pcap, Path eve) throws Exception {
         Path config = dir.resolve("probe.yaml");
         Files.writeString(config, String.join("\n",
                 "name: " + PROBE,
@@ -119,8 +148,8 @@ final class FlowtrapSystem implements AutoCloseable {
                 "  size: 64MB",
                 "store:",
                 "  dir: " + store,
-                "  max-size: 4GB",
-                "  segment-size: 4MB",
+                "  max-size: " + probeStore.maxSize(),
+                "  segment-size: " + probeStore.segmentSize(),
                 "api:",
                 "  listen: 127.0.0.1:" + probePort,
                 "  token-file: " + dir.resolve("probe-api.token"),
@@ -205,6 +234,19 @@ final class FlowtrapSystem implements AutoCloseable {
         }
         HttpResponse<byte[]> r = http.send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
+    /** A call of the probe's own API ({@code /api/v1/...}) with its key; {@code json} the body, or null for none. */
+    Response probeApi(String method, String path, String json) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + probePort + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Token " + Files.readString(dir.resolve("probe-api.token")).strip());
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        HttpResponse<byte[]> r = http.send(b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofByteArray());
         return new Response(r.statusCode(), r.body(), r.headers().map());
     }
 

@@ -35,10 +35,14 @@ import org.springframework.context.ConfigurableApplicationContext;
  * HttpOnly and SameSite=Strict and changes at sign-in; a form without its CSRF token is refused; a
  * user makes an API key that then works on the REST API, and revokes it (then 401), but cannot
  * revoke another's; sign-out ends the session; repeated failures lock a user, even with the right
- * password; API calls get no cookie. Elasticsearch is not needed and not there.
+ * password; API calls get no cookie; a session may call the pcap chain (the GUI's download does)
+ * only with its CSRF token on a POST, and nothing else of the REST API. Elasticsearch is not needed
+ * and not there.
  */
 class GuiLoginIT {
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
+    /** The token as the layout gives it to scripts. */
+    private static final Pattern CSRF_META = Pattern.compile("<meta name=\"_csrf\" content=\"([^\"]+)\">");
     private static final Pattern NEW_KEY = Pattern.compile("id=\"new-key\">([0-9a-f]{40})<");
     private static final Pattern NEW_KEY_ID = Pattern.compile("id=\"new-key-id\">(tk-[0-9a-f]{12})<");
     private static Path dir;
@@ -102,31 +106,63 @@ class GuiLoginIT {
         assertThat(signedIn.statusCode()).isEqualTo(302);
         assertThat(signedIn.headers().firstValue("Location").orElseThrow()).endsWith("/");
         assertThat(browser.session()).as("a new session id at sign-in").isNotEqualTo(before);
-        HttpResponse<String> page = browser.get("/");
+        HttpResponse<String> landing = browser.get("/");
+        assertThat(landing.statusCode()).isEqualTo(302);
+        assertThat(landing.headers().firstValue("Location").orElseThrow()).as("the GUI's home").endsWith("/alerts");
+        HttpResponse<String> page = browser.get("/keys");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("<strong id=\"user\">ana</strong>").contains("<span id=\"role\">analyst</span>")
                 .doesNotContain(otherKeyId);
 
-        HttpResponse<String> made = browser.post("/", "/keys", Map.of("label", "my <script>"));
+        HttpResponse<String> made = browser.post("/keys", "/keys", Map.of("label", "my <script>"));
         assertThat(made.statusCode()).isEqualTo(200);
         String key = find(NEW_KEY, made.body());
         String keyId = find(NEW_KEY_ID, made.body());
         assertThat(made.body()).as("labels are escaped").contains("my &lt;script&gt;").doesNotContain("my <script>");
         assertThat(api("/rest/rules/filestore_pcap/no-such-job/status/", key).statusCode()).as("the key works").isEqualTo(404);
         assertThat(api("/rest/appliances/", key).statusCode()).as("with its maker's role: analyst").isEqualTo(403);
-        assertThat(browser.get("/").body()).as("shown once").doesNotContain(key).contains(keyId);
+        assertThat(browser.get("/keys").body()).as("shown once").doesNotContain(key).contains(keyId);
 
-        HttpResponse<String> notMine = browser.post("/", "/keys/" + otherKeyId + "/revoke", Map.of());
+        HttpResponse<String> notMine = browser.post("/keys", "/keys/" + otherKeyId + "/revoke", Map.of());
         assertThat(notMine.body()).contains("You have no active key " + otherKeyId);
         assertThat(tokens.list().stream().filter(e -> e.id().equals(otherKeyId)).findFirst().orElseThrow().active()).isTrue();
-        HttpResponse<String> revoked = browser.post("/", "/keys/" + keyId + "/revoke", Map.of());
+        HttpResponse<String> revoked = browser.post("/keys", "/keys/" + keyId + "/revoke", Map.of());
         assertThat(revoked.body()).contains("Key " + keyId + " revoked.");
         assertThat(api("/rest/rules/filestore_pcap/no-such-job/status/", key).statusCode()).isEqualTo(401);
 
-        HttpResponse<String> out = browser.post("/", "/logout", Map.of());
+        HttpResponse<String> out = browser.post("/keys", "/logout", Map.of());
         assertThat(out.statusCode()).isEqualTo(302);
         assertThat(out.headers().firstValue("Location").orElseThrow()).endsWith("/login?logout");
         assertThat(browser.get("/").statusCode()).as("the old session is over").isEqualTo(302);
+    }
+
+    @Test
+    void aSessionDrivesThePcapChainOnlyWithItsCsrfToken() throws Exception {
+        Browser browser = new Browser();
+        assertThat(browser.signIn("ana", anaPassword).statusCode()).isEqualTo(302);
+        HttpResponse<String> keys = browser.get("/keys");
+        assertThat(keys.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("script-src 'self'").doesNotContain("unsafe-inline");
+        String token = find(CSRF_META, keys.body());
+        String upload = "/rest/rules/filestore_pcap/upload/?host=sensor-1";
+
+        HttpResponse<String> noToken = browser.send(browser.request(upload).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(noToken.statusCode()).as("the session's call without the CSRF token").isEqualTo(403);
+        assertThat(noToken.body()).contains("\"error\":\"forbidden\"").contains("CSRF token");
+        HttpResponse<String> withToken = browser.send(browser.request(upload).header("X-CSRF-TOKEN", token)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(withToken.statusCode()).as("on to the chain, which wants its file: %s", withToken.body()).isEqualTo(400);
+        assertThat(withToken.body()).contains("\"error\":\"no file\"");
+        assertThat(withToken.headers().allValues("Set-Cookie")).as("no new session").isEmpty();
+        HttpResponse<String> status = browser.get("/rest/rules/filestore_pcap/no-such-job/status/");
+        assertThat(status.statusCode()).as("a GET needs no token").isEqualTo(404);
+        assertThat(status.body()).contains("\"status\":\"unknown\"");
+        assertThat(browser.get("/rest/appliances/").statusCode()).as("only the pcap chain takes a session").isEqualTo(401);
+
+        assertThat(browser.post("/keys", "/logout", Map.of()).statusCode()).isEqualTo(302);
+        HttpResponse<String> over = browser.get("/rest/rules/filestore_pcap/no-such-job/status/");
+        assertThat(over.statusCode()).as("signed out").isEqualTo(401);
+        assertThat(over.headers().firstValue("WWW-Authenticate").orElseThrow()).isEqualTo("Token");
     }
 
     @Test

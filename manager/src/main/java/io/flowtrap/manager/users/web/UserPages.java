@@ -15,7 +15,7 @@ import org.springframework.web.servlet.function.ServerResponse;
 
 /**
  * The users feature's pages. {@code GET /login}: the sign-in form (Spring Security checks what it
- * posts), with why the last try failed. {@code GET /}: the signed-in user, and their own API keys,
+ * posts), with why the last try failed. {@code GET /keys}: the signed-in user, and their own API keys,
  * which they make ({@code POST /keys}: the key is shown once, on the page that answers) and revoke
  * ({@code POST /keys/<id>/revoke}). A key has its maker's role; only its maker revokes it here.
  */
@@ -43,7 +43,7 @@ final class UserPages {
         return ServerResponse.ok().render("login", model);
     }
 
-    ServerResponse home(ServerRequest request) throws IOException {
+    ServerResponse keys(ServerRequest request) throws IOException {
         return page(user(request), new HashMap<>());
     }
 
@@ -79,7 +79,7 @@ final class UserPages {
         List<TokenStore.Entry> keys = tokens.ownedBy(user.getName()).stream()
                 .sorted(Comparator.comparing(TokenStore.Entry::created).reversed()).toList();
         model.put("keys", keys);
-        return ServerResponse.ok().render("home", model);
+        return ServerResponse.ok().render("keys", model);
     }
 
     /** The signed-in caller (the security chain lets no one else reach these pages). */
