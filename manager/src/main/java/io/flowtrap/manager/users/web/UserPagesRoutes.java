@@ -2,6 +2,7 @@ package io.flowtrap.manager.users.web;
 
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.users.UsersProperties;
+import io.flowtrap.manager.web.GuiNavigation;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RouterFunction;
@@ -10,7 +11,8 @@ import org.springframework.web.servlet.function.ServerResponse;
 
 /**
  * Where the users feature's pages are ({@link UserPages}). Pages are routed functionally, apart
- * from the REST API's controllers: openapi.yaml documents the API, not the GUI.
+ * from the REST API's controllers: openapi.yaml documents the API, not the GUI. The keys page is in
+ * the navigation bar.
  */
 @Configuration(proxyBeanMethods = false)
 class UserPagesRoutes {
@@ -23,5 +25,10 @@ class UserPagesRoutes {
                 .POST("/keys", pages::createKey)
                 .POST("/keys/{id}/revoke", pages::revokeKey)
                 .build();
+    }
+
+    @Bean
+    GuiNavigation.Link apiKeysLink() {
+        return new GuiNavigation.Link("keys", "API keys", "/", 90);
     }
 }

@@ -1,0 +1,171 @@
+package io.flowtrap.manager.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * A real browser for the GUI's end-to-end tests: Debian's chromium driven through its chromedriver
+ * (both given by path, so Selenium Manager never runs and nothing is downloaded), headless, with
+ * its own download directory. It signs in through the login form as a user would, saves
+ * screenshots under {@code target/screenshots/} (the build's artifacts), and keeps every entry of
+ * the browser's console: {@link #assertConsoleClean} fails on any error (a {@code console.error},
+ * an uncaught exception, a resource that failed to load, a blocked script).
+ */
+final class GuiBrowser implements AutoCloseable {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path SCREENSHOTS = Path.of("target/screenshots").toAbsolutePath();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final String base;
+    private final Path downloads;
+    private final ChromeDriverService service;
+    private final ChromeDriver driver;
+    /** Every console entry read so far, in order (the driver hands each out once). */
+    private final List<LogEntry> console = new ArrayList<>();
+
+    /**
+     * @param base the manager's URL, {@code https://127.0.0.1:PORT} (its self-signed certificate is accepted)
+     * @param downloads where the browser saves downloads, without asking
+     */
+    GuiBrowser(String base, Path downloads) throws IOException {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            throw new IllegalStateException(CHROMIUM + " or " + CHROMEDRIVER + " is missing: run ops/setup-host"
+                    + " (it installs Debian's chromium and chromium-driver)");
+        }
+        this.base = base;
+        this.downloads = Files.createDirectories(downloads).toAbsolutePath();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--ignore-certificate-errors",
+                "--window-size=1400,1000", "--disable-gpu", "--no-first-run", "--disable-extensions",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync");
+        options.setExperimentalOption("prefs", Map.of(
+                "download.default_directory", this.downloads.toString(),
+                "download.prompt_for_download", false,
+                "download.directory_upgrade", true,
+                "safebrowsing.enabled", false));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
+        Files.createDirectories(SCREENSHOTS);
+        this.service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .withLogFile(SCREENSHOTS.resolve("chromedriver-" + ProcessHandle.current().pid() + ".log").toFile())
+                .build();
+        this.driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(WAIT);
+    }
+
+    /** Opens {@code path} (relative to the manager's URL) and waits for the page to have loaded. */
+    GuiBrowser open(String path) {
+        driver.get(base + path);
+        return this;
+    }
+
+    /** Signs in through the login form ({@code /login}) and waits for the page the manager sends the user to. */
+    GuiBrowser signIn(String name, String password) {
+        open("/login");
+        driver.findElement(By.id("username")).sendKeys(name);
+        driver.findElement(By.id("password")).sendKeys(password);
+        driver.findElement(By.cssSelector("#login button[type=submit]")).click();
+        waitUntil(d -> !d.getCurrentUrl().contains("/login"), "leaving the login page after signing in as " + name);
+        return this;
+    }
+
+    /** The element with this id, once it is there. */
+    WebElement byId(String id) {
+        return new WebDriverWait(driver, WAIT).until(ExpectedConditions.presenceOfElementLocated(By.id(id)));
+    }
+
+    /** The visible element matched by {@code css}, once it is there. */
+    WebElement visible(String css) {
+        return new WebDriverWait(driver, WAIT).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+    }
+
+    List<WebElement> all(String css) {
+        return driver.findElements(By.cssSelector(css));
+    }
+
+    /** Waits (up to 30 s) until {@code condition} holds; {@code what} names it in the failure. */
+    void waitUntil(Predicate<ChromeDriver> condition, String what) {
+        new WebDriverWait(driver, WAIT).withMessage(what).until(d -> condition.test(driver));
+    }
+
+    String currentUrl() {
+        return driver.getCurrentUrl();
+    }
+
+    String title() {
+        return driver.getTitle();
+    }
+
+    ChromeDriver driver() {
+        return driver;
+    }
+
+    Path downloads() {
+        return downloads;
+    }
+
+    /** Saves what the browser shows as {@code target/screenshots/<name>.png}; the file. */
+    Path screenshot(String name) throws IOException {
+        Path to = SCREENSHOTS.resolve(name + ".png");
+        Path shot = driver.getScreenshotAs(OutputType.FILE).toPath();
+        Files.move(shot, to, StandardCopyOption.REPLACE_EXISTING);
+        return to;
+    }
+
+    /** Every console entry so far (each read once from the driver, kept here). */
+    List<LogEntry> console() {
+        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
+            console.add(e);
+        }
+        return List.copyOf(console);
+    }
+
+    /**
+     * Fails if the console holds an error (level SEVERE: {@code console.error}, an uncaught
+     * exception, a failed load, a policy violation) that matches none of {@code expected}: the
+     * fragments of errors the test caused on purpose (e.g. the URL of a call meant to fail).
+     */
+    void assertConsoleClean(String... expected) {
+        List<String> errors = console().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage)
+                .filter(m -> List.of(expected).stream().noneMatch(m::contains))
+                .toList();
+        if (!errors.isEmpty()) {
+            throw new AssertionError("the browser's console has errors:\n" + String.join("\n", errors));
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            driver.quit();
+        } finally {
+            service.stop();
+        }
+    }
+}
