@@ -59,7 +59,17 @@ public final class DocumentSchema {
         /** A trigger: the body of the probe API's {@code POST /api/v1/triggers}, and each of its saved triggers. */
         PROBE_TRIGGER("probe-trigger.schema.json"),
         /** The probe API's answer to {@code GET}, {@code POST} and {@code DELETE /api/v1/triggers}. */
-        PROBE_TRIGGERS_ANSWER("probe-triggers-answer.schema.json");
+        PROBE_TRIGGERS_ANSWER("probe-triggers-answer.schema.json"),
+        /** A probe the manager reaches, as kept in Elasticsearch (the key included, never shown back). */
+        MANAGED_PROBE("managed-probe.schema.json"),
+        /** A named set of probe settings, as kept in Elasticsearch. */
+        SETTINGS_TEMPLATE("settings-template.schema.json"),
+        /** The template a probe follows, its overrides and what it last reported, as kept in Elasticsearch. */
+        PROBE_ASSIGNMENT("probe-assignment.schema.json"),
+        /** One probe's task of an Apply changes, as kept in Elasticsearch. */
+        APPLY_TASK("apply-task.schema.json"),
+        /** One entry of the audit trail, as kept in Elasticsearch. */
+        AUDIT_EVENT("audit-event.schema.json");
 
         private final String file;
 

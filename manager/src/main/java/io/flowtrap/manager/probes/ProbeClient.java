@@ -39,6 +39,7 @@ public final class ProbeClient {
     private static final String OK = "ok";
     /** A failure that is not the domain's: the copy into the manager's file failed, or a bug. */
     private static final String OTHER = "other";
+    private static final String UNREACHABLE = "probe unreachable";
 
     private final String name;
     private final URI base;
@@ -162,6 +163,92 @@ public final class ProbeClient {
         }
     }
 
+    /** The probe's store status within {@code within}, or why it cannot be had. */
+    public JsonNode storeStatus(Duration within) {
+        return getJson("api/v1/store", "store", within);
+    }
+
+    /** The probe's run-time settings ({@code GET /api/v1/settings}) within {@code within}. */
+    public JsonNode settings(Duration within) {
+        return getJson("api/v1/settings", "settings", within);
+    }
+
+    /** The probe's counters ({@code GET /metrics}, Prometheus text) within {@code within}. */
+    public String metrics(Duration within) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("metrics", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), parse(response.body()));
+            }
+            outcome = OK;
+            return new String(response.body(), StandardCharsets.UTF_8);
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("metrics", outcome, start);
+        }
+    }
+
+    /**
+     * {@code PUT /api/v1/settings} with a probe-settings document; the probe's answer. A refusal is a
+     * DomainException with the probe's own {@code error} and {@code detail}: CONFLICT for a stale
+     * version (409), INVALID for settings it does not take (400, e.g. a BPF filter libpcap refuses),
+     * PROBE_FAILED otherwise.
+     */
+    public JsonNode putSettings(JsonNode document) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpRequest request = request("api/v1/settings").header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(document.toString(), StandardCharsets.UTF_8)).build();
+            HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() != 200) {
+                String error = body.path("error").asText("probe error");
+                String detail = "probe " + name + ": " + error + ": " + body.path("detail").asText("no detail");
+                throw switch (response.statusCode()) {
+                    case 409 -> new DomainException(Kind.CONFLICT, error, detail);
+                    case 400 -> new DomainException(Kind.INVALID, error, detail);
+                    default -> fromProbe(response.statusCode(), body);
+                };
+            }
+            outcome = OK;
+            return body;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("put_settings", outcome, start);
+        }
+    }
+
+    /** Whether {@code e} (from this client) says the probe could not be reached or did not answer in time. */
+    public static boolean isUnreachable(DomainException e) {
+        return e.kind() == Kind.PROBE_TIMEOUT || (e.kind() == Kind.PROBE_FAILED && UNREACHABLE.equals(e.getMessage()));
+    }
+
+    private JsonNode getJson(String path, String operation, Duration within) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request(path, within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), body);
+            }
+            outcome = OK;
+            return body;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record(operation, outcome, start);
+        }
+    }
+
     /** Adds one call's time to {@code flowtrap.probe.requests}. */
     private void record(String operation, String outcome, long startNanos) {
         Timer.builder("flowtrap.probe.requests").description("calls of the manager to probes' APIs")
@@ -174,7 +261,11 @@ public final class ProbeClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        return request(path, timeout);
+    }
+
+    private HttpRequest.Builder request(String path, Duration within) {
+        return HttpRequest.newBuilder(base.resolve(path)).timeout(within)
                 .header("Authorization", ApiToken.SCHEME + " " + token);
     }
 
@@ -186,12 +277,12 @@ public final class ProbeClient {
                     "probe " + name + " (" + base + ") did not accept a connection in time", e);
         } catch (HttpTimeoutException e) {
             throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
-                    "probe " + name + " did not answer within " + timeout.toSeconds() + " s", e);
+                    "probe " + name + " did not answer within " + request.timeout().orElse(timeout).toMillis() + " ms", e);
         } catch (ConnectException e) {
-            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
+            throw new DomainException(Kind.PROBE_FAILED, UNREACHABLE,
                     "cannot connect to probe " + name + " at " + base, e);
         } catch (IOException e) {
-            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
+            throw new DomainException(Kind.PROBE_FAILED, UNREACHABLE,
                     "probe " + name + " at " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

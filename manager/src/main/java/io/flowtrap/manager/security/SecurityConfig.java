@@ -41,7 +41,10 @@ class SecurityConfig {
     private static final String ADMIN = Role.ADMIN.name();
     private static final String PROBE = Role.PROBE.name();
     /** The GUI's pages and the forms they post to. */
-    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**"};
+    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/appliances", "/appliances/**", "/templates",
+        "/templates/**", "/changes", "/changes/**", "/audit", "/audit/**"};
+    /** The pages' forms that change probes and settings: admins only (an analyst's POST is a 403, not only a hidden button). */
+    static final String[] ADMIN_FORMS = {"/appliances", "/appliances/**", "/templates", "/templates/**", "/changes/**"};
 
     @Bean
     @Order(1)
@@ -86,7 +89,9 @@ class SecurityConfig {
      * The GUI: its pages need a signed-in user (analyst or admin), signed in through the login form.
      * A session cookie (Secure, HttpOnly, SameSite=Strict: application.yml) with a new id at each
      * sign-in; a CSRF token on every form, logout included; a lockout after repeated failures
-     * ({@link UserAuthenticationProvider}). Everything else (the REST API above; unknown paths, which
+     * ({@link UserAuthenticationProvider}). Analysts see the Appliances, Templates and Pending
+     * modifications pages; changing probes or settings ({@link #ADMIN_FORMS}) and the Audit page are
+     * for admins. Everything else (the REST API above; unknown paths, which
      * answer the JSON 404) is not this chain's.
      */
     @Bean
@@ -102,6 +107,8 @@ class SecurityConfig {
                 .requestCache(AbstractHttpConfigurer::disable)
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers("/login").permitAll()
+                        .requestMatchers("/audit", "/audit/**", "/appliances/*/edit").hasRole(ADMIN)
+                        .requestMatchers(HttpMethod.POST, ADMIN_FORMS).hasRole(ADMIN)
                         .anyRequest().hasAnyRole(ANALYST, ADMIN))
                 .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", true).failureHandler(failure))
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))

@@ -1,5 +1,6 @@
 package io.flowtrap.manager.users.web;
 
+import io.flowtrap.manager.audit.AuditTrail;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.users.UsersProperties;
@@ -24,10 +25,12 @@ final class UserPages {
 
     private final TokenStore tokens;
     private final UsersProperties properties;
+    private final AuditTrail audit;
 
-    UserPages(TokenStore tokens, UsersProperties properties) {
+    UserPages(TokenStore tokens, UsersProperties properties, AuditTrail audit) {
         this.tokens = tokens;
         this.properties = properties;
+        this.audit = audit;
     }
 
     ServerResponse login(ServerRequest request) {
@@ -56,6 +59,8 @@ final class UserPages {
             return page(user, model);
         }
         TokenStore.Created created = tokens.createOwn(user.getName(), role(user), label);
+        audit.record(user.getName(), "key.create", Map.of("key", created.entry().id(), "label", label,
+                "role", created.entry().role().name().toLowerCase(Locale.ROOT)));
         model.put("newKey", created.key());
         model.put("newKeyId", created.entry().id());
         return page(user, model);
@@ -66,6 +71,7 @@ final class UserPages {
         String id = request.pathVariable("id");
         Map<String, Object> model = new HashMap<>();
         if (tokens.revokeOwn(user.getName(), id)) {
+            audit.record(user.getName(), "key.revoke", Map.of("key", id));
             model.put("notice", "Key " + id + " revoked.");
         } else {
             model.put("message", "You have no active key " + id + ".");
