@@ -26,9 +26,10 @@ import org.springframework.stereotype.Component;
 /**
  * Apply changes: one {@link ApplyTask} per probe with pending modifications, run on a pool of
  * {@code flowtrap.apply.workers} threads, so a probe that does not answer delays only its own task.
- * A try reads the probe's settings (for its version), sends the effective settings with that
- * version, and on a 409 (someone changed them in between) reads again once and sends again, noting
- * it. A probe that cannot be reached is tried again after a backoff that doubles up to
+ * A try sends the effective settings with the version the probe last reported or accepted (read
+ * first from the probe if it never did); on a 409 (the probe's settings changed since: another
+ * manager, a restart with a new config file) it reads the probe's version and sends again once,
+ * noting it in the task. A probe that cannot be reached is tried again after a backoff that doubles up to
  * {@code max-backoff}, {@code retries} times, then the task finishes {@code unreachable}; a probe
  * that refuses the settings finishes {@code failed} with its own error text (e.g. libpcap's words
  * on a bad filter). A probe with a task in flight gets no second one: {@link #apply} reports it.
@@ -123,7 +124,10 @@ public class ApplyChanges implements AutoCloseable {
             ProbeClient client = probes.require(task.probe());
             String note = "";
             JsonNode answer;
-            long version = client.settings(properties.timeout()).path("version").asLong();
+            // the version the probe last reported or accepted; a probe changed since (or never heard) answers 409: read it then
+            ProbeAssignment known = catalog.assignment(task.probe());
+            long version = known.reported().isEmpty() ? client.settings(properties.timeout()).path("version").asLong()
+                    : known.reportedVersion();
             try {
                 answer = client.putSettings(SettingsCatalog.document(task.settings(), version));
             } catch (DomainException e) {

@@ -259,8 +259,16 @@ class SettingsGuiIT {
             assertThat(browser.byId("d-" + LIVE + "-store-segment_age").findElement(By.className("to")).getText()).isEqualTo("5m");
             assertThat(browser.byId("d-" + FlowtrapSystem.PROBE + "-store-segment_age").findElement(By.className("to")).getText())
                     .isEqualTo("20m");
+            // someone changes the live probe's settings behind the manager's back: its version moves on
+            JsonNode current = probeGet(LIVE, "/api/v1/settings");
+            JsonNode behindTheBack = probePut(LIVE, ((com.fasterxml.jackson.databind.node.ObjectNode) current.get("settings").deepCopy())
+                    .put("version", current.get("version").asLong()));
+            assertThat(behindTheBack.get("version").asLong()).isEqualTo(current.get("version").asLong() + 1);
             browser.byId("apply-changes").click();
-            awaitTask(browser, LIVE, "finished", "success");
+            WebElement liveTask = awaitTask(browser, LIVE, "finished", "success");
+            assertThat(liveTask.findElement(By.className("note")).getText()).as("the 409 is re-read and reported")
+                    .contains("version " + current.get("version").asLong() + " was stale (409")
+                    .contains("read again: version " + behindTheBack.get("version").asLong());
             awaitTask(browser, FlowtrapSystem.PROBE, "finished", "success");
             JsonNode running = probeGet(LIVE, "/api/v1/settings").get("running");
             assertThat(running.get("store").get("segment_age").asText()).isEqualTo("5m");
@@ -359,6 +367,43 @@ class SettingsGuiIT {
         }
     }
 
+    @Test
+    @Order(5)
+    void anElasticsearchOutageIsSaidOnThePageAndLosesNoEdit() throws Exception {
+        try (GuiBrowser browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"))) {
+            browser.signIn("bob", adminPassword);
+            browser.open("/templates/default");
+            system.elasticsearch.stop();
+            try {
+                WebElement lookback = browser.byId("v-lookback-size");
+                lookback.clear();
+                lookback.sendKeys("32MB");
+                browser.byId("save-template").click();
+                assertThat(browser.byId("message").getText()).contains("Elasticsearch unavailable").contains("nothing was changed");
+                assertThat(browser.byId("v-lookback-size").getAttribute("value")).as("what was typed is still there").isEqualTo("32MB");
+                browser.screenshot("settings-template-elasticsearch-down");
+                browser.open("/appliances");
+                assertThat(browser.byId("probe-" + LIVE).findElement(By.className("state")).getText())
+                        .as("the probes are known through the outage").isEqualTo("reachable");
+                browser.open("/changes");
+                assertThat(browser.byId("message").getText()).contains("Elasticsearch unavailable");
+            } finally {
+                system.elasticsearch.start();
+            }
+            browser.open("/templates/default");
+            assertThat(browser.byId("v-lookback-size").getAttribute("value")).as("the refused edit was not half-made").isEqualTo("64MB");
+            WebElement lookback = browser.byId("v-lookback-size");
+            lookback.clear();
+            lookback.sendKeys("32MB");
+            browser.byId("save-template").click();
+            assertThat(browser.byId("notice").getText()).contains("saved");
+            browser.open("/changes");
+            assertThat(browser.byId("d-" + FlowtrapSystem.PROBE + "-lookback-size").findElement(By.className("to")).getText())
+                    .isEqualTo("32MB");
+            browser.assertConsoleClean();
+        }
+    }
+
     // ---- the pages
 
     private static String badge(GuiBrowser browser, String key) {
@@ -439,6 +484,17 @@ class SettingsGuiIT {
                 .header("Authorization", "Token " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return r.body();
+    }
+
+    /** A PUT of a probe's settings with its key, as another manager would; the answer (200 expected). */
+    private static JsonNode probePut(String probe, JsonNode document) throws Exception {
+        assertThat(probe).isEqualTo(LIVE);
+        HttpResponse<String> r = system.http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + livePort + "/api/v1/settings"))
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Token " + Files.readString(dir.resolve("live-api.token")).strip())
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(document.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
     }
 
     /** One sample of a probe's GET /metrics (0 when it is not there yet). */
