@@ -329,6 +329,11 @@ class SettingsGuiIT {
     @Order(4)
     void analystsSeeThePagesButTheirFormsAreRefusedAndTheAuditIsForAdmins() throws Exception {
         try (GuiBrowser browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"))) {
+            browser.open("/login");
+            browser.byId("username").sendKeys("ana");
+            browser.byId("password").sendKeys("not her password");
+            browser.byId("login").findElement(By.cssSelector("button[type=submit]")).click();
+            browser.waitUntil(d -> d.getCurrentUrl().endsWith("/login?error"), "the refused sign-in");
             browser.signIn("ana", analystPassword);
             browser.open("/templates/default");
             assertThat(browser.all("#save-template")).as("no Save for analysts").isEmpty();
@@ -400,6 +405,97 @@ class SettingsGuiIT {
             browser.open("/changes");
             assertThat(browser.byId("d-" + FlowtrapSystem.PROBE + "-lookback-size").findElement(By.className("to")).getText())
                     .isEqualTo("32MB");
+            browser.assertConsoleClean();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void adminsAddEditAndRemoveProbesKeptAcrossARestartAndKeysAndDownloadsAreAudited() throws Exception {
+        String liveKey = Files.readString(dir.resolve("live-api.token")).strip();
+        try (GuiBrowser browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"))) {
+            browser.signIn("bob", adminPassword);
+            browser.open("/appliances");
+            browser.byId("name").sendKeys("sensor-extra");
+            browser.byId("url").sendKeys("https://127.0.0.1:" + livePort);
+            browser.byId("token").sendKeys(liveKey);
+            browser.byId("ca").sendKeys(Files.readString(system.ca));
+            browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")).click();
+            assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-extra added.");
+            assertThat(browser.byId("probe-sensor-extra").findElement(By.className("state")).getText()).isEqualTo("reachable");
+            browser.byId("name").sendKeys("bad name!");
+            browser.byId("url").sendKeys("ftp://x");
+            browser.byId("token").sendKeys("12345678");
+            browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")).click();
+            assertThat(browser.byId("message").getText()).contains("invalid probe name");
+            assertThat(browser.byId("url").getAttribute("value")).as("what was typed is kept").isEqualTo("ftp://x");
+
+            browser.byId("edit-sensor-extra").click();
+            WebElement url = browser.byId("url");
+            url.clear();
+            url.sendKeys("https://127.0.0.1:1");
+            browser.byId("edit-probe").findElement(By.cssSelector("button[type=submit]")).click();
+            assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-extra saved.");
+            assertThat(browser.byId("probe-sensor-extra").findElement(By.className("state")).getText())
+                    .as("the key was kept, the URL changed").isEqualTo("unreachable");
+
+            // API keys made and revoked in the GUI
+            browser.open("/");
+            browser.byId("label").sendKeys("audit test");
+            browser.byId("new-key-form").findElement(By.cssSelector("button[type=submit]")).click();
+            String keyId = browser.byId("new-key-id").getText();
+            browser.byId("key-" + keyId).findElement(By.cssSelector("button[type=submit]")).click();
+            assertThat(browser.byId("notice").getText()).contains("revoked");
+            browser.assertConsoleClean();
+        }
+
+        // a download through the REST chain
+        String job = null;
+        for (JsonNode hit : system.get("/rest/rules/es/alerts_tail/?from_date=0&page_size=50&qfilter="
+                + URLEncoder.encode("host:\"" + FlowtrapSystem.PROBE + "\"", StandardCharsets.UTF_8),
+                system.analystToken).json().path("results")) {
+            com.fasterxml.jackson.databind.node.ObjectNode alert = hit.deepCopy();
+            alert.remove("_id");
+            FlowtrapSystem.Response up = system.post("/rest/rules/filestore_pcap/upload/?host=" + FlowtrapSystem.PROBE, system.analystToken,
+                    "multipart/form-data; boundary=flowtrapboundary", FlowtrapSystem.multipart(alert.toString().getBytes(StandardCharsets.UTF_8)));
+            String candidate = up.json().path("filename").asText();
+            if (system.post("/rest/rules/filestore_pcap/" + candidate + "/extract_pcap/?host=" + FlowtrapSystem.PROBE,
+                    system.analystToken, "application/json", new byte[0]).status() == 200) {
+                job = candidate;
+                break;
+            }
+        }
+        assertThat(job).as("one alert of sensor-1 with a stored flow").isNotNull();
+        assertThat(system.get("/rest/rules/filestore_pcap/" + job + "/retrieve/?host=" + FlowtrapSystem.PROBE, system.analystToken)
+                .status()).isEqualTo(200);
+        assertThat(system.get("/rest/rules/filestore_pcap/" + job + "/download/", system.analystToken).status()).isEqualTo(200);
+
+        // the manager restarts: what the GUI added and changed is still there
+        system.stopManager();
+        system.startManager();
+        try (GuiBrowser browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"))) {
+            browser.signIn("bob", adminPassword);
+            browser.open("/appliances");
+            assertThat(browser.byId("probe-sensor-extra").findElement(By.className("state")).getText()).isEqualTo("unreachable");
+            browser.open("/templates/default");
+            assertThat(browser.byId("v-lookback-size").getAttribute("value")).isEqualTo("32MB");
+            browser.open("/appliances/" + LIVE + "/settings");
+            assertThat(value(browser, "store.segment_age")).isEqualTo("5m");
+            assertThat(badge(browser, "store.segment_age")).isEqualTo("overridden");
+            browser.open("/appliances");
+            browser.byId("remove-sensor-extra").click();
+            assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-extra removed.");
+            assertThat(browser.all("#probe-sensor-extra")).isEmpty();
+
+            browser.open("/audit");
+            StringBuilder pages = new StringBuilder(browser.byId("audit").getText());
+            while (!browser.all("#older").isEmpty()) {
+                browser.byId("older").click();
+                pages.append('\n').append(browser.byId("audit").getText());
+            }
+            String audit = pages.toString();
+            assertThat(audit).contains("probe.add").contains("probe.edit").contains("probe.remove").contains("key.create")
+                    .contains("key.revoke").contains("download").contains("login.failure").doesNotContain(liveKey);
             browser.assertConsoleClean();
         }
     }
