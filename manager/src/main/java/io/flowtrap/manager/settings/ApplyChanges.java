@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,8 +34,9 @@ import org.springframework.stereotype.Component;
  * {@code max-backoff}, {@code retries} times, then the task finishes {@code unreachable}; a probe
  * that refuses the settings finishes {@code failed} with its own error text (e.g. libpcap's words
  * on a bad filter). A probe with a task in flight gets no second one: {@link #apply} reports it.
- * Every state of a task is written to Elasticsearch; a task's own progress lives in this manager
- * (tasks in flight when it stops are not resumed at its next start: Apply again). Thread-safe.
+ * Every state of a task is written to Elasticsearch; a task's own progress lives in this manager:
+ * tasks in flight when it stops are not resumed, its next start finishes them as failed, saying so
+ * (Apply again). Thread-safe.
  */
 @Component
 public class ApplyChanges implements AutoCloseable {
@@ -49,6 +51,7 @@ public class ApplyChanges implements AutoCloseable {
     private final ScheduledExecutorService workers;
     /** The task in flight per probe. */
     private final Map<String, ApplyTask> inFlight = new ConcurrentHashMap<>();
+    private volatile boolean abandonedClosed;
 
     ApplyChanges(SettingsCatalog catalog, ProbeRegistry probes, ApplyTasks tasks, StateIndices indices, AuditTrail audit,
             SettingsProperties properties) {
@@ -101,6 +104,31 @@ public class ApplyChanges implements AutoCloseable {
                     busy.stream().map(ApplyTask::probe).toList());
         }
         return new Report(scheduled, busy);
+    }
+
+    /**
+     * Finishes, as failed, the tasks a previous run of this manager left scheduled or running (their
+     * tries lived in that run), once Elasticsearch answers: at start, then every 10 s until done.
+     */
+    @Scheduled(initialDelay = 0, fixedDelay = 10_000)
+    void finishAbandoned() {
+        if (abandonedClosed) {
+            return;
+        }
+        try {
+            List<ApplyTask> left = indices.call(Document.APPLY_TASK, ApplyTask.KIND, "read the apply tasks",
+                    () -> tasks.findAll(PageRequest.of(0, 1000, Sort.by(Sort.Direction.DESC, "createdMs"))).getContent());
+            for (ApplyTask t : left) {
+                if (t.inFlight() && !inFlight.containsKey(t.probe())) {
+                    ApplyTask done = t.abandoned("the manager stopped before this task finished: Apply changes again");
+                    indices.call(Document.APPLY_TASK, ApplyTask.KIND, "save apply task " + t.id(), () -> tasks.save(done));
+                    log.info("apply: task {} of {} left in flight by the previous run: finished as failed", t.id(), t.probe());
+                }
+            }
+            abandonedClosed = true;
+        } catch (DomainException e) {
+            log.debug("apply: tasks left by a previous run not checked yet: {}", e.detail());
+        }
     }
 
     /** The most recent tasks, newest first. */

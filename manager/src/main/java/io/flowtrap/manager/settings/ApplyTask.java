@@ -70,6 +70,15 @@ public record ApplyTask(@Id String id, String probe, @Field(name = "requested_by
                 System.currentTimeMillis(), newVersion);
     }
 
+    /** A task a previous run of the manager left in flight: finished as failed, saying so. */
+    ApplyTask abandoned(String why) {
+        if (state.equals(FINISHED)) {
+            throw new IllegalStateException("task " + id + " is finished already");
+        }
+        return new ApplyTask(id, probe, requestedBy, settings, FINISHED, FAILED, retries, why, note, createdMs, startedMs, 0,
+                System.currentTimeMillis(), version);
+    }
+
     private void requireRunning() {
         if (!state.equals(RUNNING)) {
             throw new IllegalStateException("task " + id + " is " + state + ", not running");

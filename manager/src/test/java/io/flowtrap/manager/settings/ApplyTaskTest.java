@@ -39,5 +39,16 @@ class ApplyTaskTest {
         assertThatThrownBy(() -> t.retryAt(0, "x")).isInstanceOf(IllegalStateException.class);
         ApplyTask done = t.running().finished(ApplyTask.FAILED, "invalid capture filter", "", 0);
         assertThatThrownBy(done::running).isInstanceOf(IllegalStateException.class).hasMessageContaining("finished");
+        assertThatThrownBy(() -> done.abandoned("x")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aTaskLeftInFlightByAStoppedManagerFinishesAsFailedSayingSo() {
+        ApplyTask left = ApplyTask.scheduled("sensor-1", "bob", Map.of()).running();
+        ApplyTask closed = left.abandoned("the manager stopped");
+        assertThat(closed.state()).isEqualTo(ApplyTask.FINISHED);
+        assertThat(closed.result()).isEqualTo(ApplyTask.FAILED);
+        assertThat(closed.error()).isEqualTo("the manager stopped");
+        assertThat(closed.inFlight()).isFalse();
     }
 }
