@@ -439,6 +439,26 @@ class SettingsGuiIT {
             assertThat(browser.byId("probe-sensor-extra").findElement(By.className("state")).getText())
                     .as("the key was kept, the URL changed").isEqualTo("unreachable");
 
+            // a probe that takes connections and never answers costs the page its status timeout, once
+            try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+                browser.open("/appliances");
+                browser.byId("name").sendKeys("sensor-silent");
+                browser.byId("url").sendKeys("https://127.0.0.1:" + silent.getLocalPort());
+                browser.byId("token").sendKeys(liveKey);
+                long start = System.nanoTime();
+                browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")).click();
+                assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-silent added.");
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                WebElement silentRow = browser.byId("probe-sensor-silent");
+                assertThat(silentRow.findElement(By.className("state")).getText()).isEqualTo("unreachable");
+                assertThat(browser.byId("probe-" + LIVE).findElement(By.className("state")).getText()).isEqualTo("reachable");
+                assertThat(took).as("bounded by flowtrap.status-timeout (2s), not one wait per call or probe")
+                        .isLessThan(Duration.ofSeconds(8));
+                browser.screenshot("settings-appliances-silent-probe");
+                browser.byId("remove-sensor-silent").click();
+                assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-silent removed.");
+            }
+
             // API keys made and revoked in the GUI
             browser.open("/");
             browser.byId("label").sendKeys("audit test");
