@@ -19,6 +19,7 @@ import org.springframework.web.servlet.function.ServerResponse;
  * posts), with why the last try failed. {@code GET /}: the signed-in user, and their own API keys,
  * which they make ({@code POST /keys}: the key is shown once, on the page that answers) and revoke
  * ({@code POST /keys/<id>/revoke}). A key has its maker's role; only its maker revokes it here.
+ * Both go into the audit trail ({@code key.create}, {@code key.revoke}).
  */
 final class UserPages {
     private static final int MAX_LABEL = 100;
