@@ -85,7 +85,7 @@ public class ApplianceStatusBoard implements AutoCloseable {
         }
         long version = -1;
         try {
-            version = client.settings(within).path("version").asLong(-1);
+            version = client.settings(within).map(s -> s.path("version").asLong(-1)).orElse(-1L);
         } catch (DomainException e) {
             // a probe without run-time settings
         }

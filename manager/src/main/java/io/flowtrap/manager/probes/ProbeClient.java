@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +40,7 @@ public final class ProbeClient {
     private static final String OK = "ok";
     /** A failure that is not the domain's: the copy into the manager's file failed, or a bug. */
     private static final String OTHER = "other";
+    /** {@link #send}'s error for a probe it cannot connect to. */
     private static final String UNREACHABLE = "probe unreachable";
 
     private final String name;
@@ -143,37 +145,7 @@ public final class ProbeClient {
         }
     }
 
-    /** The probe's store status, or why it cannot be had. */
-    public JsonNode storeStatus() {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
-            HttpResponse<byte[]> response = send(request("api/v1/store").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode body = parse(response.body());
-            if (response.statusCode() != 200) {
-                throw fromProbe(response.statusCode(), body);
-            }
-            outcome = OK;
-            return body;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("store", outcome, start);
-        }
-    }
-
-    /** The probe's store status within {@code within}, or why it cannot be had. */
-    public JsonNode storeStatus(Duration within) {
-        return getJson("api/v1/store", "store", within);
-    }
-
-    /** The probe's run-time settings ({@code GET /api/v1/settings}) within {@code within}. */
-    public JsonNode settings(Duration within) {
-        return getJson("api/v1/settings", "settings", within);
-    }
-
-    /** The probe's counters ({@code GET /metrics}, Prometheus text) within {@code within}. */
+    /** The probe's counters ({@code GET /metrics}, Prometheus text), waiting at most {@code within}. */
     public String metrics(Duration within) {
         long start = System.nanoTime();
         String outcome = OTHER;
@@ -225,16 +197,22 @@ public final class ProbeClient {
         }
     }
 
-    /** Whether {@code e} (from this client) says the probe could not be reached or did not answer in time. */
+    /** Whether {@code e} (from a client of this class) says the probe could not be reached or did not answer in time. */
     public static boolean isUnreachable(DomainException e) {
         return e.kind() == Kind.PROBE_TIMEOUT || (e.kind() == Kind.PROBE_FAILED && UNREACHABLE.equals(e.getMessage()));
     }
 
-    private JsonNode getJson(String path, String operation, Duration within) {
+    /** The probe's store status, or why it cannot be had. */
+    public JsonNode storeStatus() {
+        return storeStatus(timeout);
+    }
+
+    /** As {@link #storeStatus()}, waiting at most {@code within} for the answer (a page that must not hang). */
+    public JsonNode storeStatus(Duration within) {
         long start = System.nanoTime();
         String outcome = OTHER;
         try {
-            HttpResponse<byte[]> response = send(request(path, within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = send(request("api/v1/store", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             JsonNode body = parse(response.body());
             if (response.statusCode() != 200) {
                 throw fromProbe(response.statusCode(), body);
@@ -245,7 +223,35 @@ public final class ProbeClient {
             outcome = outcome(e);
             throw e;
         } finally {
-            record(operation, outcome, start);
+            record("store", outcome, start);
+        }
+    }
+
+    /**
+     * The probe's run-time settings ({@code GET /api/v1/settings}: what it runs with, its version),
+     * or empty if the probe has no settings endpoint (404); why it cannot be had otherwise. Waits at
+     * most {@code within} for the answer.
+     */
+    public Optional<JsonNode> settings(Duration within) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("api/v1/settings", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() == 404) {
+                outcome = OK;
+                return Optional.empty();
+            }
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), body);
+            }
+            outcome = OK;
+            return Optional.of(body);
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("settings", outcome, start);
         }
     }
 
@@ -277,12 +283,12 @@ public final class ProbeClient {
                     "probe " + name + " (" + base + ") did not accept a connection in time", e);
         } catch (HttpTimeoutException e) {
             throw new DomainException(Kind.PROBE_TIMEOUT, "probe timeout",
-                    "probe " + name + " did not answer within " + request.timeout().orElse(timeout).toMillis() + " ms", e);
+                    "probe " + name + " did not answer within " + request.timeout().orElse(timeout).toSeconds() + " s", e);
         } catch (ConnectException e) {
-            throw new DomainException(Kind.PROBE_FAILED, UNREACHABLE,
+            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "cannot connect to probe " + name + " at " + base, e);
         } catch (IOException e) {
-            throw new DomainException(Kind.PROBE_FAILED, UNREACHABLE,
+            throw new DomainException(Kind.PROBE_FAILED, "probe unreachable",
                     "probe " + name + " at " + base + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -154,15 +154,14 @@ public class ApplyChanges implements AutoCloseable {
             JsonNode answer;
             // the version the probe last reported or accepted; a probe changed since (or never heard) answers 409: read it then
             ProbeAssignment known = catalog.assignment(task.probe());
-            long version = known.reported().isEmpty() ? client.settings(properties.timeout()).path("version").asLong()
-                    : known.reportedVersion();
+            long version = known.reported().isEmpty() ? version(client) : known.reportedVersion();
             try {
                 answer = client.putSettings(SettingsCatalog.document(task.settings(), version));
             } catch (DomainException e) {
                 if (e.kind() != Kind.CONFLICT) {
                     throw e;
                 }
-                long again = client.settings(properties.timeout()).path("version").asLong();
+                long again = version(client);
                 note = "version " + version + " was stale (409: " + e.detail() + "); read again: version " + again + "; ";
                 answer = client.putSettings(SettingsCatalog.document(task.settings(), again));
             }
@@ -196,6 +195,13 @@ public class ApplyChanges implements AutoCloseable {
             log.error("apply: task {} failed", task.id(), e);
             finish(task.finished(ApplyTask.FAILED, "the manager failed: " + e, "", 0));
         }
+    }
+
+    /** The probe's settings version now; a probe without run-time settings (404) cannot take any. */
+    private long version(ProbeClient client) {
+        return client.settings(properties.timeout()).orElseThrow(() -> new DomainException(Kind.NOT_FOUND,
+                "no run-time settings", "probe " + client.name() + " has no GET/PUT /api/v1/settings (an older probe, or its"
+                        + " API runs without settings): it cannot take Apply changes")).path("version").asLong();
     }
 
     private void track(ApplyTask task) {

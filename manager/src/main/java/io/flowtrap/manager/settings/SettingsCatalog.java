@@ -230,9 +230,13 @@ public class SettingsCatalog {
         Map<String, String> reported = Map.of();
         long version = 0;
         try {
-            JsonNode answer = probes.require(probe).settings(properties.timeout());
-            reported = read(answer.path("settings"));
-            version = answer.path("version").asLong();
+            JsonNode answer = probes.require(probe).settings(properties.timeout()).orElse(null);
+            if (answer == null) {
+                log.info("settings: {} has no run-time settings API: it follows {} without overrides", probe, DEFAULT_TEMPLATE);
+            } else {
+                reported = read(answer.path("settings"));
+                version = answer.path("version").asLong();
+            }
         } catch (DomainException e) {
             log.info("settings: {} not heard at first sight ({}): it follows {} without overrides", probe, e.detail(), DEFAULT_TEMPLATE);
         }
