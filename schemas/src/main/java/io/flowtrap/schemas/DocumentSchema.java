@@ -69,7 +69,17 @@ public final class DocumentSchema {
         /** One capture as the manager answers it (create, detail, stop). */
         CAPTURE("capture.schema.json"),
         /** {@code GET /rest/captures/}'s answer. */
-        CAPTURES_PAGE("captures-page.schema.json");
+        CAPTURES_PAGE("captures-page.schema.json"),
+        /** A probe the manager reaches, as kept in Elasticsearch (the key included, never shown back). */
+        MANAGED_PROBE("managed-probe.schema.json"),
+        /** A named set of probe settings, as kept in Elasticsearch. */
+        SETTINGS_TEMPLATE("settings-template.schema.json"),
+        /** The template a probe follows, its overrides and what it last reported, as kept in Elasticsearch. */
+        PROBE_ASSIGNMENT("probe-assignment.schema.json"),
+        /** One probe's task of an Apply changes, as kept in Elasticsearch. */
+        APPLY_TASK("apply-task.schema.json"),
+        /** One entry of the audit trail, as kept in Elasticsearch. */
+        AUDIT_EVENT("audit-event.schema.json");
 
         private final String file;
 

@@ -63,7 +63,8 @@ public class Captures implements AutoCloseable {
     static final String NO_PACKETS = "no packets matched";
 
     private final CaptureStore store;
-    private final Map<String, ProbeClient> probes = new LinkedHashMap<>();
+    /** The probes, looked up at each use: admins add and remove them at run time (the GUI). */
+    private final ProbeRegistry registry;
     private final CapturesProperties.Captures settings;
     private final ObjectMapper json;
     /** Every capture, by id, in creation order. */
@@ -78,9 +79,7 @@ public class Captures implements AutoCloseable {
         this.settings = properties.captures();
         this.json = json;
         this.store = new CaptureStore(properties.dataDir().resolve("captures"), json);
-        for (ProbeClient p : registry.all()) {
-            probes.put(p.name(), p);
-        }
+        this.registry = registry;
         this.ticks = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "flowtrap-captures"));
         this.carvers = Executors.newFixedThreadPool(2, r -> daemon(r, "flowtrap-capture-carve"));
         List<Capture> interrupted = new ArrayList<>();
@@ -113,12 +112,12 @@ public class Captures implements AutoCloseable {
      * (INVALID, libpcap's words) or a probe that cannot be reached fails the request, and nothing is kept.
      */
     public CaptureAnswer create(CaptureRequest request, String analyst) throws IOException {
-        List<String> names = request.probes() == null || request.probes().isEmpty() ? List.copyOf(probes.keySet())
-                : request.probes();
+        List<String> registered = registry.all().stream().map(ProbeClient::name).toList();
+        List<String> names = request.probes() == null || request.probes().isEmpty() ? registered : request.probes();
         for (String p : names) {
-            if (!probes.containsKey(p)) {
+            if (!registered.contains(p)) {
                 throw new DomainException(Kind.INVALID, "unknown probe", "no probe named '" + p + "' is registered; registered: "
-                        + String.join(", ", probes.keySet()));
+                        + String.join(", ", registered));
             }
         }
         if (names.isEmpty()) {
@@ -304,7 +303,7 @@ public class Captures implements AutoCloseable {
         List<ProbeClient> armed = new ArrayList<>();
         try {
             for (String p : c.probes()) {
-                ProbeClient probe = probes.get(p);
+                ProbeClient probe = registry.require(p);
                 try {
                     probe.addTrigger(trigger(c), c.filter());
                 } catch (DomainException e) {
@@ -360,7 +359,7 @@ public class Captures implements AutoCloseable {
         try {
             for (String p : c.probes()) {
                 try {
-                    probes.get(p).removeTrigger(trigger(c));
+                    registry.require(p).removeTrigger(trigger(c));
                 } catch (RuntimeException e) {
                     log.warn("capture {}: cannot remove its trigger from {}: {}", c.id(), p, e.getMessage());
                 }
@@ -407,9 +406,9 @@ public class Captures implements AutoCloseable {
     /** One probe's part: its search, fetched into probe-<i>.pcap (added to {@code inputs} when it has packets). */
     private CaptureAnswer.ProbeResult carveOne(Capture c, int index, List<Path> inputs) {
         String name = c.probes().get(index);
-        ProbeClient probe = probes.get(name);
         Path file = store.probeResult(c.id(), index);
         try {
+            ProbeClient probe = registry.require(name); // NOT_FOUND if an admin removed it meanwhile: this part's error
             JsonNode report = probe.search("cap-" + c.id() + "-" + index, window(c, c.windowToNanos(), false));
             if (!"found".equals(report.path("outcome").asText())) {
                 return new CaptureAnswer.ProbeResult(name, 0, 0, null, null, null, null);
@@ -486,7 +485,7 @@ public class Captures implements AutoCloseable {
         long total = 0;
         for (String p : c.probes()) {
             try {
-                total += probes.get(p).search("cap-" + c.id() + "-count", window(c, nowNanos, true)).path("matched").asLong();
+                total += registry.require(p).search("cap-" + c.id() + "-count", window(c, nowNanos, true)).path("matched").asLong();
             } catch (DomainException e) {
                 log.debug("capture {}: no count from {} this time: {}", c.id(), p, e.detail());
                 return -1;

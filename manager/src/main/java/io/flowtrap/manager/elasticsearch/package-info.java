@@ -1,6 +1,8 @@
 /**
  * The manager's connection to Elasticsearch: how it authenticates (an API key besides Boot's
- * username/password and TLS settings) and whether the connection works ({@link
- * io.flowtrap.manager.elasticsearch.ElasticsearchHealth}), for the health endpoint and the log.
+ * username/password and TLS settings), whether the connection works ({@link
+ * io.flowtrap.manager.elasticsearch.ElasticsearchHealth}), for the health endpoint and the log, and
+ * the indices of the manager's own state with their templates from schemas/ ({@link
+ * io.flowtrap.manager.elasticsearch.StateIndices}).
  */
 package io.flowtrap.manager.elasticsearch;

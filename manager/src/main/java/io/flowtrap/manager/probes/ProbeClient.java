@@ -40,6 +40,8 @@ public final class ProbeClient {
     private static final String OK = "ok";
     /** A failure that is not the domain's: the copy into the manager's file failed, or a bug. */
     private static final String OTHER = "other";
+    /** {@link #send}'s error for a probe it cannot connect to. */
+    private static final String UNREACHABLE = "probe unreachable";
 
     private final String name;
     private final URI base;
@@ -226,6 +228,63 @@ public final class ProbeClient {
         } finally {
             record(operation, outcome, start);
         }
+    }
+
+    /** The probe's counters ({@code GET /metrics}, Prometheus text), waiting at most {@code within}. */
+    public String metrics(Duration within) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpResponse<byte[]> response = send(request("metrics", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw fromProbe(response.statusCode(), parse(response.body()));
+            }
+            outcome = OK;
+            return new String(response.body(), StandardCharsets.UTF_8);
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("metrics", outcome, start);
+        }
+    }
+
+    /**
+     * {@code PUT /api/v1/settings} with a probe-settings document; the probe's answer. A refusal is a
+     * DomainException with the probe's own {@code error} and {@code detail}: CONFLICT for a stale
+     * version (409), INVALID for settings it does not take (400, e.g. a BPF filter libpcap refuses),
+     * PROBE_FAILED otherwise.
+     */
+    public JsonNode putSettings(JsonNode document) {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            HttpRequest request = request("api/v1/settings").header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(document.toString(), StandardCharsets.UTF_8)).build();
+            HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body = parse(response.body());
+            if (response.statusCode() != 200) {
+                String error = body.path("error").asText("probe error");
+                String detail = "probe " + name + ": " + error + ": " + body.path("detail").asText("no detail");
+                throw switch (response.statusCode()) {
+                    case 409 -> new DomainException(Kind.CONFLICT, error, detail);
+                    case 400 -> new DomainException(Kind.INVALID, error, detail);
+                    default -> fromProbe(response.statusCode(), body);
+                };
+            }
+            outcome = OK;
+            return body;
+        } catch (DomainException e) {
+            outcome = outcome(e);
+            throw e;
+        } finally {
+            record("put_settings", outcome, start);
+        }
+    }
+
+    /** Whether {@code e} (from a client of this class) says the probe could not be reached or did not answer in time. */
+    public static boolean isUnreachable(DomainException e) {
+        return e.kind() == Kind.PROBE_TIMEOUT || (e.kind() == Kind.PROBE_FAILED && UNREACHABLE.equals(e.getMessage()));
     }
 
     /** The probe's store status, or why it cannot be had. */

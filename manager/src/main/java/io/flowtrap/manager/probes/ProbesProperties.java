@@ -11,9 +11,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param probes the registered probes: the REST chain's {@code host} parameter names one of them
  * @param probeTimeout how long an extraction or retrieval may take on the probe (then 504)
+ * @param statusTimeout how long the Appliances page waits for each probe's status, metrics and
+ *     settings (asked of all probes at once): a probe slower than this shows as unreachable
  */
 @ConfigurationProperties(prefix = "flowtrap")
-public record ProbesProperties(@DefaultValue List<Probe> probes, @DefaultValue("30s") Duration probeTimeout) {
+public record ProbesProperties(@DefaultValue List<Probe> probes, @DefaultValue("30s") Duration probeTimeout,
+        @DefaultValue("2s") Duration statusTimeout) {
 
     public ProbesProperties {
         probes = List.copyOf(probes);

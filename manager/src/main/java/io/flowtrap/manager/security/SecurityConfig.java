@@ -54,7 +54,10 @@ class SecurityConfig {
     static final String GUI_CONTENT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     /** The GUI's pages and the forms they post to. */
-    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**"};
+    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**", "/appliances",
+        "/appliances/**", "/templates", "/templates/**", "/changes", "/changes/**", "/audit", "/audit/**"};
+    /** The pages' forms that change probes and settings: admins only (an analyst's POST is a 403, not only a hidden button). */
+    static final String[] ADMIN_FORMS = {"/appliances", "/appliances/**", "/templates", "/templates/**", "/changes/**"};
 
     /**
      * The pcap chain ({@code /rest/rules/filestore_pcap/...}) called from a GUI page with the signed-in
@@ -134,7 +137,9 @@ class SecurityConfig {
      * A session cookie (Secure, HttpOnly, SameSite=Strict: application.yml) with a new id at each
      * sign-in; a CSRF token on every form, logout included; a lockout after repeated failures
      * ({@link UserAuthenticationProvider}); a Content-Security-Policy that lets a page load only
-     * what the manager serves ({@link #GUI_CONTENT_POLICY}). Everything else (the REST API above; unknown paths, which
+     * what the manager serves ({@link #GUI_CONTENT_POLICY}). Analysts see the Appliances, Templates and Pending
+     * modifications pages; changing probes or settings ({@link #ADMIN_FORMS}) and the Audit page are
+     * for admins. Everything else (the REST API above; unknown paths, which
      * answer the JSON 404) is not this chain's.
      */
     @Bean
@@ -150,6 +155,8 @@ class SecurityConfig {
                 .requestCache(AbstractHttpConfigurer::disable)
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers("/login").permitAll()
+                        .requestMatchers("/audit", "/audit/**", "/appliances/*/edit").hasRole(ADMIN)
+                        .requestMatchers(HttpMethod.POST, ADMIN_FORMS).hasRole(ADMIN)
                         .anyRequest().hasAnyRole(ANALYST, ADMIN))
                 .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", true).failureHandler(failure))
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))

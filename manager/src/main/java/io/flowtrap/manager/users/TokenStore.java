@@ -33,6 +33,12 @@ public final class TokenStore {
         Entry revokedAt(Instant at) {
             return new Entry(id, sha256, role, probe, label, created, at, owner);
         }
+
+        /** Who calls with this key, as logs and the audit trail name the caller (never the key's hash). */
+        @Override
+        public String toString() {
+            return owner != null ? owner + " (key " + id + ")" : "key " + id;
+        }
     }
 
     /** A key just made: the only moment its clear text exists. */

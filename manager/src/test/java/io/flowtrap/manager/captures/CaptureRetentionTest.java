@@ -42,8 +42,9 @@ class CaptureRetentionTest {
     private Captures start(Duration maxAge, long maxTotalBytes) throws Exception {
         CapturesProperties properties = new CapturesProperties(data, new CapturesProperties.Captures(Duration.ofSeconds(300), 100,
                 Duration.ofDays(7), Duration.ofMillis(50), Duration.ofSeconds(10), 100, maxAge, DataSize.ofBytes(maxTotalBytes)));
-        return new Captures(properties, new ProbeRegistry(new ProbesProperties(List.of(), Duration.ofSeconds(5)),
-                new SimpleMeterRegistry()), JSON);
+        // no probe, and no Elasticsearch: the registry reads its store only when Spring's schedule loads it
+        return new Captures(properties, new ProbeRegistry(new ProbesProperties(List.of(), Duration.ofSeconds(5), Duration.ofSeconds(2)),
+                new SimpleMeterRegistry(), null, null), JSON);
     }
 
     private static CaptureAnswer awaitState(Captures captures, String id, String state) throws Exception {

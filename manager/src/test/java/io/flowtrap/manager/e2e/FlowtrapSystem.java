@@ -101,6 +101,7 @@ final class FlowtrapSystem implements AutoCloseable {
                 "--flowtrap.data-dir=" + dir.resolve("manager"),
                 "--flowtrap.alert-index-prefix=" + indexPrefix,
                 "--flowtrap.flow-index-prefix=" + indexPrefix.replace("-alerts-", "-flows-"),
+                "--flowtrap.state-index-prefix=" + indexPrefix.replace("-alerts-", "-state-"),
                 "--flowtrap.probes[0].name=" + PROBE,
                 "--flowtrap.probes[0].url=https://127.0.0.1:" + probePort,
                 "--flowtrap.probes[0].token-file=" + dir.resolve("probe-api.token"),
@@ -345,7 +346,9 @@ final class FlowtrapSystem implements AutoCloseable {
         // this system's indices only (its own prefixes); a shared node keeps no leftovers between runs
         if (elasticsearch.kind() != ElasticsearchNode.Kind.EXTERNAL) {
             try {
-                elasticsearch.request("DELETE", "/" + indexPrefix + "*," + indexPrefix.replace("-alerts-", "-flows-") + "*", null);
+                elasticsearch.request("DELETE", "/" + indexPrefix + "*," + indexPrefix.replace("-alerts-", "-flows-") + "*,"
+                        + indexPrefix.replace("-alerts-", "-state-") + "*", null);
+                elasticsearch.request("DELETE", "/_index_template/" + indexPrefix.replace("-alerts-", "-state-") + "*", null);
             } catch (IllegalStateException e) {
                 // the node is down (a test took it down and failed): nothing to clean
             }

@@ -11,6 +11,7 @@ import io.flowtrap.api.manager.ExtractionAnswer;
 import io.flowtrap.api.manager.RetrieveAnswer;
 import io.flowtrap.api.manager.StatusAnswer;
 import io.flowtrap.api.manager.UploadAnswer;
+import io.flowtrap.manager.audit.AuditTrail;
 import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.extraction.Extractions;
 import io.flowtrap.manager.extraction.Job;
@@ -25,9 +26,12 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Principal;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.core.io.FileSystemResource;
@@ -60,9 +64,11 @@ class FilestorePcapController {
     private final ObjectMapper json;
     private final ExtractionJobs jobs;
     private final ProbeRegistry probes;
+    private final AuditTrail audit;
     private final Extractions extractions;
 
-    FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions) {
+    FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions, AuditTrail audit) {
+        this.audit = audit;
         this.json = json;
         this.jobs = jobs;
         this.probes = probes;
@@ -147,7 +153,7 @@ class FilestorePcapController {
     }
 
     @GetMapping({"/rest/rules/filestore_pcap/{filename}/download/", "/rest/rules/filestore_pcap/{filename}/download"})
-    ResponseEntity<Resource> download(@PathVariable("filename") String filename) throws IOException {
+    ResponseEntity<Resource> download(@PathVariable("filename") String filename, Principal caller) throws IOException {
         Job job = jobs.require(filename);
         if (job.expired() != null) {
             throw new DomainException(Kind.GONE, "expired", "the pcap of " + job.id() + " expired at " + job.expired()
@@ -160,9 +166,16 @@ class FilestorePcapController {
         if (!Files.isRegularFile(pcap)) {
             throw new DomainException(Kind.GONE, "expired", "the pcap of " + job.id() + " is gone; retrieve it again");
         }
+        long size = Files.size(pcap);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("job", job.id());
+        details.put("host", job.carve() != null ? job.carve().host() : job.host());
+        details.put("bytes", size);
+        details.put("sha256", job.retrieved().sha256());
+        audit.record(caller == null ? null : caller.getName(), "download", details);
         return ResponseEntity.ok()
                 .contentType(PCAP)
-                .contentLength(Files.size(pcap))
+                .contentLength(size)
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(job.id() + ".pcap").build().toString())
                 .body(new FileSystemResource(pcap));
     }

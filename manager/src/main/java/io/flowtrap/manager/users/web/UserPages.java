@@ -1,5 +1,6 @@
 package io.flowtrap.manager.users.web;
 
+import io.flowtrap.manager.audit.AuditTrail;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.users.UsersProperties;
@@ -18,16 +19,19 @@ import org.springframework.web.servlet.function.ServerResponse;
  * posts), with why the last try failed. {@code GET /keys}: the signed-in user, and their own API keys,
  * which they make ({@code POST /keys}: the key is shown once, on the page that answers) and revoke
  * ({@code POST /keys/<id>/revoke}). A key has its maker's role; only its maker revokes it here.
+ * Both go into the audit trail ({@code key.create}, {@code key.revoke}).
  */
 final class UserPages {
     private static final int MAX_LABEL = 100;
 
     private final TokenStore tokens;
     private final UsersProperties properties;
+    private final AuditTrail audit;
 
-    UserPages(TokenStore tokens, UsersProperties properties) {
+    UserPages(TokenStore tokens, UsersProperties properties, AuditTrail audit) {
         this.tokens = tokens;
         this.properties = properties;
+        this.audit = audit;
     }
 
     ServerResponse login(ServerRequest request) {
@@ -56,6 +60,8 @@ final class UserPages {
             return page(user, model);
         }
         TokenStore.Created created = tokens.createOwn(user.getName(), role(user), label);
+        audit.record(user.getName(), "key.create", Map.of("key", created.entry().id(), "label", label,
+                "role", created.entry().role().name().toLowerCase(Locale.ROOT)));
         model.put("newKey", created.key());
         model.put("newKeyId", created.entry().id());
         return page(user, model);
@@ -66,6 +72,7 @@ final class UserPages {
         String id = request.pathVariable("id");
         Map<String, Object> model = new HashMap<>();
         if (tokens.revokeOwn(user.getName(), id)) {
+            audit.record(user.getName(), "key.revoke", Map.of("key", id));
             model.put("notice", "Key " + id + " revoked.");
         } else {
             model.put("message", "You have no active key " + id + ".");

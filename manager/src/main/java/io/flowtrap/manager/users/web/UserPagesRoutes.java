@@ -1,5 +1,6 @@
 package io.flowtrap.manager.users.web;
 
+import io.flowtrap.manager.audit.AuditTrail;
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.users.UsersProperties;
 import io.flowtrap.manager.web.GuiNavigation;
@@ -17,8 +18,8 @@ import org.springframework.web.servlet.function.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 class UserPagesRoutes {
     @Bean
-    RouterFunction<ServerResponse> userPages(TokenStore tokens, UsersProperties properties) {
-        UserPages pages = new UserPages(tokens, properties);
+    RouterFunction<ServerResponse> userPages(TokenStore tokens, UsersProperties properties, AuditTrail audit) {
+        UserPages pages = new UserPages(tokens, properties, audit);
         return RouterFunctions.route()
                 .GET("/login", pages::login)
                 .GET("/keys", pages::keys)
