@@ -10,6 +10,7 @@ import io.flowtrap.api.manager.CapturesPage;
 import io.flowtrap.manager.captures.Capture.State;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.probes.ProbeClient;
 import io.flowtrap.manager.probes.ProbeRegistry;
 import java.io.IOException;
@@ -41,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -61,10 +63,14 @@ import org.springframework.stereotype.Component;
 public class Captures implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Captures.class);
     static final String NO_PACKETS = "no packets matched";
+    /** Who acts when a capture ends by its limits, finishes or is deleted by retention. */
+    static final String SYSTEM = "system";
 
     private final CaptureStore store;
     /** The probes, looked up at each use: admins add and remove them at run time (the GUI). */
     private final ProbeRegistry registry;
+    /** Where what captures do on their own (start, refusal, end, result, deletion) is told, for the audit trail; never under the lock. */
+    private final ApplicationEventPublisher events;
     private final CapturesProperties.Captures settings;
     private final ObjectMapper json;
     /** Every capture, by id, in creation order. */
@@ -75,7 +81,9 @@ public class Captures implements AutoCloseable {
     private final ScheduledExecutorService ticks;
     private final ExecutorService carvers;
 
-    public Captures(CapturesProperties properties, ProbeRegistry registry, ObjectMapper json) throws IOException {
+    public Captures(CapturesProperties properties, ProbeRegistry registry, ObjectMapper json, ApplicationEventPublisher events)
+            throws IOException {
+        this.events = events;
         this.settings = properties.captures();
         this.json = json;
         this.store = new CaptureStore(properties.dataDir().resolve("captures"), json);
@@ -137,19 +145,23 @@ public class Captures implements AutoCloseable {
                 null, null, null, CaptureFileName.of(analyst, description.isBlank() ? request.name() : description, now),
                 null, null, List.of(), null, null, null);
         boolean startNow;
+        Capture busy;
         synchronized (this) {
-            Capture busy = conflicting(c);
-            if (busy != null && !Boolean.TRUE.equals(request.queue())) {
-                throw new DomainException(Kind.CONFLICT, "capture running", "capture " + busy.id() + " ('" + busy.name()
-                        + "' by " + busy.analyst() + ") is " + busy.state().wire() + " on " + shared(busy, c)
-                        + "; stop it, or send \"queue\": true to start when it ends");
-            }
+            busy = conflicting(c);
             startNow = busy == null;
-            captures.put(id, c);
-            if (startNow) {
-                starting.add(id);
+            if (startNow || Boolean.TRUE.equals(request.queue())) {
+                captures.put(id, c);
+                if (startNow) {
+                    starting.add(id);
+                }
+                store.save(c);
             }
-            store.save(c);
+        }
+        if (busy != null && !Boolean.TRUE.equals(request.queue())) {
+            audit(analyst, "capture.refused", "filter", c.filter(), "probes", names, "running", busy.id());
+            throw new DomainException(Kind.CONFLICT, "capture running", "capture " + busy.id() + " ('" + busy.name()
+                    + "' by " + busy.analyst() + ") is " + busy.state().wire() + " on " + shared(busy, c)
+                    + "; stop it, or send \"queue\": true to start when it ends");
         }
         if (startNow) {
             try {
@@ -168,6 +180,8 @@ public class Captures implements AutoCloseable {
         } else {
             log.info("capture {} ('{}' by {}, filter '{}') queued for {}", id, c.name(), analyst, c.filter(), names);
         }
+        audit(analyst, "capture.start", "id", id, "name", c.name(), "description", description, "filter", c.filter(), "probes", names,
+                "duration", duration, "max_packets", maxPackets, "tags", c.tags(), "queued", !startNow);
         return get(id);
     }
 
@@ -232,20 +246,26 @@ public class Captures implements AutoCloseable {
     }
 
     /** Deletes a finished capture and its pcaps (an active one must be stopped first); what it was, deleted by {@code user}. */
-    public synchronized CaptureAnswer delete(String id, String user) throws IOException {
-        Capture c = require(id);
-        if (c.state().active()) {
-            throw new DomainException(Kind.CONFLICT, "capture " + c.state().wire(), "capture " + id + " is " + c.state().wire()
-                    + "; stop it first");
+    public CaptureAnswer delete(String id, String user) throws IOException {
+        Capture c;
+        synchronized (this) {
+            c = require(id);
+            if (c.state().active()) {
+                throw new DomainException(Kind.CONFLICT, "capture " + c.state().wire(), "capture " + id + " is " + c.state().wire()
+                        + "; stop it first");
+            }
+            store.delete(id);
+            captures.remove(id);
         }
-        store.delete(id);
-        captures.remove(id);
         log.info("capture {} ('{}' by {}) deleted by {}", id, c.name(), c.analyst(), user);
+        audit(user, "capture.delete", "id", id, "analyst", c.analyst(), "reason", "deleted by " + user,
+                "packets", c.summary() == null ? 0 : c.summary().packets(), "sha256", c.summary() == null ? null : c.summary().sha256());
         return answer(c.state() == State.DELETED ? c : c.deleted(Instant.now(), "deleted by " + user));
     }
 
     /** A finished capture's pcap to download: the merged one, or one probe's ({@code probe} non-null). */
-    public record Download(Path file, String fileName) {}
+    /** A capture's pcap to hand over: the file, the name to give it, its SHA-256 (null when not known: a probe's part). */
+    public record Download(Path file, String fileName, String sha256) {}
 
     public synchronized Download download(String id, String probe) {
         Capture c = require(id);
@@ -261,7 +281,7 @@ public class Captures implements AutoCloseable {
             throw new DomainException(Kind.NOT_FOUND, NO_PACKETS, "capture " + id + " holds no packet: nothing to download");
         }
         if (probe == null || probe.isBlank()) {
-            return new Download(store.result(id), c.fileName());
+            return new Download(store.result(id), c.fileName(), c.summary().sha256());
         }
         int index = c.probes().indexOf(probe);
         if (index < 0) {
@@ -271,7 +291,7 @@ public class Captures implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new DomainException(Kind.NOT_FOUND, NO_PACKETS, "probe " + probe + " gave capture " + id + " no packet");
         }
-        return new Download(file, c.fileName().replaceFirst("\\.pcap$", "") + "." + probe + ".pcap");
+        return new Download(file, c.fileName().replaceFirst("\\.pcap$", "") + "." + probe + ".pcap", c.probeResults().get(index).sha256());
     }
 
     private Capture require(String id) {
@@ -356,6 +376,7 @@ public class Captures implements AutoCloseable {
 
     /** Removes the triggers, searches each probe's store in the window, fetches and merges: the capture's result. */
     private void carve(Capture c) {
+        audit(SYSTEM, "capture.end", "id", c.id(), "reason", c.endReason(), "from_ns", c.windowFromNanos(), "to_ns", c.windowToNanos());
         try {
             for (String p : c.probes()) {
                 try {
@@ -388,6 +409,11 @@ public class Captures implements AutoCloseable {
             }
             log.info("capture {} ('{}' by {}) {}: {} packets, sha256 {}", c.id(), c.name(), c.analyst(), done.state().wire(),
                     merged == null ? 0 : merged.packets(), merged == null ? "-" : merged.sha256());
+            audit(SYSTEM, "capture.finished", "id", c.id(), "analyst", c.analyst(), "filter", c.filter(), "probes", c.probes(),
+                    "state", done.state().wire(), "packets", merged == null ? 0 : merged.packets(),
+                    "bytes", merged == null ? 0 : merged.bytes(), "sha256", merged == null ? null : merged.sha256(),
+                    "message", done.message(), "per_probe", results.stream().map(r -> r.probe() + ": " + r.packets() + " packets"
+                            + (r.error() == null ? "" : " (" + r.error() + ")")).toList());
             startQueued();
             applyRetention();
         } catch (IOException | RuntimeException e) {
@@ -537,20 +563,31 @@ public class Captures implements AutoCloseable {
         }
     }
 
-    /** Deletes the pcaps of finished captures past the age, count and total-size limits, oldest first. */
-    private synchronized void applyRetention() throws IOException {
+    /** Deletes the pcaps of finished captures past the age, count and total-size limits, oldest first; tells each deletion. */
+    private void applyRetention() throws IOException {
+        List<Capture> deleted = new ArrayList<>();
+        synchronized (this) {
+            deleteOverRetention(deleted);
+        }
+        for (Capture c : deleted) {
+            audit(SYSTEM, "capture.delete", "id", c.id(), "analyst", c.analyst(), "reason", c.deletedReason(),
+                    "packets", c.summary() == null ? 0 : c.summary().packets(), "sha256", c.summary() == null ? null : c.summary().sha256());
+        }
+    }
+
+    private void deleteOverRetention(List<Capture> deleted) throws IOException {
         Instant now = Instant.now();
         List<Capture> kept = new ArrayList<>(captures.values().stream().filter(c -> c.state().finished())
                 .sorted(Comparator.comparing(Capture::finishedAt)).toList());
         for (Capture c : List.copyOf(kept)) {
             if (c.finishedAt().plus(settings.maxAge()).isBefore(now)) {
-                deleteForRetention(c, now, "older than flowtrap.captures.max-age (" + settings.maxAge() + ")");
+                deleted.add(deleteForRetention(c, now, "older than flowtrap.captures.max-age (" + settings.maxAge() + ")"));
                 kept.remove(c);
             }
         }
         while (kept.size() > settings.maxCount()) {
-            deleteForRetention(kept.remove(0), now, "more than flowtrap.captures.max-count (" + settings.maxCount()
-                    + ") finished captures");
+            deleted.add(deleteForRetention(kept.remove(0), now, "more than flowtrap.captures.max-count (" + settings.maxCount()
+                    + ") finished captures"));
         }
         long total = 0;
         Map<String, Long> bytes = new LinkedHashMap<>();
@@ -562,8 +599,8 @@ public class Captures implements AutoCloseable {
         while (total > settings.maxTotalSize().toBytes() && !kept.isEmpty()) {
             Capture oldest = kept.remove(0);
             total -= bytes.get(oldest.id());
-            deleteForRetention(oldest, now, "the captures' pcaps over flowtrap.captures.max-total-size ("
-                    + settings.maxTotalSize().toBytes() + " bytes)");
+            deleted.add(deleteForRetention(oldest, now, "the captures' pcaps over flowtrap.captures.max-total-size ("
+                    + settings.maxTotalSize().toBytes() + " bytes)"));
         }
         // what was deleted says so for as long as a capture is kept; then it is forgotten
         for (Capture c : List.copyOf(captures.values())) {
@@ -574,10 +611,21 @@ public class Captures implements AutoCloseable {
         }
     }
 
-    private void deleteForRetention(Capture c, Instant now, String reason) throws IOException {
+    private Capture deleteForRetention(Capture c, Instant now, String reason) throws IOException {
         store.deletePcaps(c.id());
-        update(c.deleted(now, reason));
+        Capture deleted = c.deleted(now, reason);
+        update(deleted);
         log.info("capture {} ('{}' by {}): pcaps deleted, {}", c.id(), c.name(), c.analyst(), reason);
+        return deleted;
+    }
+
+    /** Tells the audit trail of an action (fields as name, value pairs); callers hold no lock (the trail writes to Elasticsearch). */
+    private void audit(String user, String action, Object... fields) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (int i = 0; i < fields.length; i += 2) {
+            details.put((String) fields[i], fields[i + 1]);
+        }
+        events.publishEvent(new Audited(user, action, details));
     }
 
     private long totalBytes() throws IOException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.CaptureAnswer;
 import io.flowtrap.api.manager.CaptureSummary;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.probes.ProbeRegistry;
 import io.flowtrap.manager.probes.ProbesProperties;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
@@ -44,7 +46,23 @@ class CaptureRetentionTest {
                 Duration.ofDays(7), Duration.ofMillis(50), Duration.ofSeconds(10), 100, maxAge, DataSize.ofBytes(maxTotalBytes)));
         // no probe, and no Elasticsearch: the registry reads its store only when Spring's schedule loads it
         return new Captures(properties, new ProbeRegistry(new ProbesProperties(List.of(), Duration.ofSeconds(5), Duration.ofSeconds(2)),
-                new SimpleMeterRegistry(), null, null), JSON);
+                new SimpleMeterRegistry(), null, null), JSON, event -> told.add((Audited) event));
+    }
+
+    /** What the captures told the audit trail of, in order. */
+    private final List<Audited> told = new CopyOnWriteArrayList<>();
+
+    private Audited awaitTold(String action, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            for (Audited a : told) {
+                if (a.action().equals(action) && id.equals(a.details().get("id"))) {
+                    return a;
+                }
+            }
+            assertThat(System.nanoTime()).as("%s of %s told the audit trail", action, id).isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     private static CaptureAnswer awaitState(Captures captures, String id, String state) throws Exception {
@@ -70,6 +88,10 @@ class CaptureRetentionTest {
             assertThat(young.state()).isEqualTo("done");
             assertThat(Instant.parse(young.expires())).isAfter(Instant.now());
             assertThat(captures.list(null, null).retention().totalBytes()).isEqualTo(1000);
+            Audited deletion = awaitTold("capture.delete", "aaaaaaaaaaa1");
+            assertThat(deletion.user()).isEqualTo("system");
+            assertThat((String) deletion.details().get("reason")).contains("flowtrap.captures.max-age (PT1H)");
+            assertThat(told).noneMatch(a -> "aaaaaaaaaaa2".equals(a.details().get("id")));
         }
     }
 
@@ -84,6 +106,7 @@ class CaptureRetentionTest {
             assertThat(captures.get("bbbbbbbbbbb2").state()).isEqualTo("done");
             assertThat(captures.get("bbbbbbbbbbb3").state()).isEqualTo("done");
             assertThat(captures.list(null, null).retention().totalBytes()).isEqualTo(8000);
+            assertThat((String) awaitTold("capture.delete", "bbbbbbbbbbb1").details().get("reason")).contains("max-total-size");
         }
     }
 }

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,11 +54,29 @@ class CapturesIT {
 
     private static LiveProbe live;
     private static FlowtrapSystem system;
+    /** The manager's syslog copy of the audit trail: a UDP collector on the loopback, every datagram kept. */
+    private static DatagramSocket syslog;
+    private static final List<String> syslogged = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
+        syslog = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        Thread collector = new Thread(() -> {
+            DatagramPacket d = new DatagramPacket(new byte[8192], 8192);
+            while (!syslog.isClosed()) {
+                try {
+                    syslog.receive(d);
+                    syslogged.add(new String(d.getData(), 0, d.getLength(), StandardCharsets.UTF_8));
+                } catch (java.io.IOException closed) {
+                    return;
+                }
+            }
+        }, "syslog-collector");
+        collector.setDaemon(true);
+        collector.start();
         live = new LiveProbe("live-1", dir.resolve("live"));
         List<String> args = new ArrayList<>(live.managerArguments(1));
+        args.add("--flowtrap.syslog.target=udp:127.0.0.1:" + syslog.getLocalPort());
         args.add("--flowtrap.captures.poll-interval=200ms");
         args.add("--flowtrap.captures.max-count=" + MAX_COUNT);
         system = new FlowtrapSystem(dir.resolve("system"), TRAFFIC, DEMO.resolve("demo-eve.json"), args);
@@ -68,6 +90,45 @@ class CapturesIT {
         }
         if (live != null) {
             live.close();
+        }
+        if (syslog != null) {
+            syslog.close();
+        }
+    }
+
+    /** The audit trail's entries (Elasticsearch) about capture {@code id}, once it holds each of {@code actions}. */
+    private static List<JsonNode> awaitAudit(String id, String... actions) throws Exception {
+        String index = system.indexPrefix.replace("-alerts-", "-state-") + "audit";
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            system.elasticsearch.request("POST", "/" + index + "/_refresh", null);
+            var r = system.elasticsearch.request("GET", "/" + index + "/_search?size=1000", null);
+            List<JsonNode> about = new ArrayList<>();
+            for (JsonNode hit : JSON.readTree(r.body()).path("hits").path("hits")) {
+                if (hit.path("_source").path("details").path("id").asText().equals(id)) {
+                    about.add(hit.path("_source"));
+                }
+            }
+            List<String> seen = about.stream().map(e -> e.path("action").asText()).toList();
+            if (seen.containsAll(List.of(actions))) {
+                return about;
+            }
+            assertThat(System.nanoTime()).as("audit entries of %s: %s, want %s", id, seen, List.of(actions)).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    /** The syslog message of {@code action} about capture {@code id}, once it has come. */
+    private static String awaitSyslog(String action, String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            for (String m : syslogged) {
+                if (m.contains(" " + action + " [flowtrap@32473 ") && m.contains(" id=\"" + id + "\"")) {
+                    return m;
+                }
+            }
+            assertThat(System.nanoTime()).as("syslog %s of %s in %s", action, id, syslogged).isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 
@@ -197,6 +258,19 @@ class CapturesIT {
         // the trigger was on the live probe, and is gone from it
         assertThat(live.log()).contains("capture-" + id);
         assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + id);
+
+        // the audit trail: who started it, how it ended, what it holds, who downloaded it; and its syslog copy
+        List<JsonNode> audit = awaitAudit(id, "capture.start", "capture.end", "capture.finished", "capture.download");
+        JsonNode start = audit.stream().filter(e -> e.path("action").asText().equals("capture.start")).findFirst().orElseThrow();
+        assertThat(start.path("user").asText()).isEqualTo("grant");
+        assertThat(start.path("details").path("filter").asText()).isEqualTo(filter);
+        JsonNode result = audit.stream().filter(e -> e.path("action").asText().equals("capture.finished")).findFirst().orElseThrow();
+        assertThat(result.path("details").path("packets").asLong()).isEqualTo(expected.size());
+        assertThat(result.path("details").path("sha256").asText()).isEqualTo(summary.path("sha256").asText());
+        assertThat(awaitSyslog("capture.start", id)).contains("user=\"grant\"", "filter=\"tcp port 80\"");
+        assertThat(awaitSyslog("capture.finished", id)).contains("user=\"system\"", "packets=\"" + expected.size() + "\"",
+                "sha256=\"" + summary.path("sha256").asText() + "\"");
+        assertThat(awaitSyslog("capture.download", id)).contains("sha256=\"" + summary.path("sha256").asText() + "\"");
     }
 
     @Test

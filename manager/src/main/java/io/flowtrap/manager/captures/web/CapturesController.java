@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.CaptureAnswer;
 import io.flowtrap.api.manager.CaptureRequest;
 import io.flowtrap.api.manager.CapturesPage;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.captures.Captures;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
@@ -13,7 +14,10 @@ import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
@@ -44,10 +48,12 @@ class CapturesController {
 
     private final Captures captures;
     private final ObjectMapper json;
+    private final ApplicationEventPublisher events;
 
-    CapturesController(Captures captures, ObjectMapper json) {
+    CapturesController(Captures captures, ObjectMapper json, ApplicationEventPublisher events) {
         this.captures = captures;
         this.json = json;
+        this.events = events;
     }
 
     @PostMapping({"/rest/captures/", "/rest/captures"})
@@ -86,7 +92,8 @@ class CapturesController {
     }
 
     @PostMapping({"/rest/captures/{id}/stop/", "/rest/captures/{id}/stop"})
-    CaptureAnswer stop(@PathVariable("id") String id) {
+    CaptureAnswer stop(@PathVariable("id") String id, Authentication caller) {
+        events.publishEvent(new Audited(analyst(caller, null), "capture.stop", Map.of("id", id)));
         return captures.stop(id);
     }
 
@@ -97,11 +104,17 @@ class CapturesController {
 
     @GetMapping({"/rest/captures/{id}/download/", "/rest/captures/{id}/download"})
     ResponseEntity<Resource> download(@PathVariable("id") String id,
-            @RequestParam(name = "probe", required = false) String probe) throws IOException {
+            @RequestParam(name = "probe", required = false) String probe, Authentication caller) throws IOException {
         Captures.Download d = captures.download(id, probe);
         if (!Files.isRegularFile(d.file())) {
             throw new DomainException(Kind.GONE, "capture deleted", "the pcap of capture " + id + " is gone");
         }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("id", id);
+        details.put("probe", probe); // null: the merged result
+        details.put("file", d.fileName());
+        details.put("sha256", d.sha256());
+        events.publishEvent(new Audited(analyst(caller, null), "capture.download", details));
         return ResponseEntity.ok().contentType(PCAP).contentLength(Files.size(d.file()))
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(d.fileName()).build().toString())
                 .body(new FileSystemResource(d.file()));
