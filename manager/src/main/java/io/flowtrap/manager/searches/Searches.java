@@ -44,7 +44,8 @@ import org.springframework.stereotype.Component;
  * request whose window is longer than {@code max-window}, or whose window a probe's manifest says
  * covers more than {@code max-bytes} of that probe's store, is refused before anything is read. A
  * part whose probe is busy or unreachable is tried again, {@code max-attempts} calls at most, each
- * reason kept; a part that fails fails alone (the search is done with the others' packets, and
+ * reason kept (one whose probe did not answer within {@code flowtrap.probe-timeout} is told to stop
+ * and fails: the bound is what keeps parts short enough); a part that fails fails alone (the search is done with the others' packets, and
  * says which probe failed and why), the search fails only when every part failed. While a part
  * runs its probe is asked how far it has come ({@code GET .../progress}) every progress interval;
  * a cancel drops the queued parts and asks the probes to stop the running ones ({@code DELETE}).
@@ -328,7 +329,12 @@ public class Searches implements AutoCloseable {
                     report = probe.search(part.job, body);
                 } catch (DomainException e) {
                     String why = e.getMessage() + ": " + e.detail();
-                    boolean again = e.kind() == Kind.PROBE_FAILED || e.kind() == Kind.PROBE_TIMEOUT || e.kind() == Kind.UNAVAILABLE;
+                    if (e.kind() == Kind.PROBE_TIMEOUT) {
+                        // it may still be searching: stop it rather than ask again under the same name
+                        stopQuietly(probe, part.job);
+                        why += " (flowtrap.probe-timeout; narrow the window, or lower flowtrap.searches.max-bytes)";
+                    }
+                    boolean again = e.kind() == Kind.PROBE_FAILED || e.kind() == Kind.UNAVAILABLE;
                     synchronized (this) {
                         if (s.cancelled) {
                             end(part, State.CANCELLED, "cancelled while it ran");
@@ -382,6 +388,14 @@ public class Searches implements AutoCloseable {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         } finally {
             finishIfEnded(s.id);
+        }
+    }
+
+    private static void stopQuietly(ProbeClient probe, String job) {
+        try {
+            probe.cancelSearch(job);
+        } catch (DomainException e) {
+            log.debug("search part {}: {} not told to stop: {}", job, probe.name(), e.detail());
         }
     }
 
