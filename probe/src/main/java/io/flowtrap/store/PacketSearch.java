@@ -90,6 +90,28 @@ public final class PacketSearch {
                 r.bytesRead(), w.size(), w.sha256());
     }
 
+    /** What a search of a window would read, as the manifest says: candidate segments and their pcap bytes. */
+    public record Coverage(int segments, long bytes) {}
+
+    /** The segments (sealed ones and the active one) a search of [fromNanos, toNanos] would read, and their bytes; nothing is read. */
+    public Coverage cover(long fromNanos, long toNanos) {
+        Segments.View view = store.view();
+        int segments = 0;
+        long bytes = 0;
+        for (Segment s : view.manifest().segments()) {
+            if (s.overlaps(fromNanos, toNanos) && s.packets() > 0) {
+                segments++;
+                bytes += s.pcapBytes();
+            }
+        }
+        Segments.ActiveSegment active = view.active();
+        if (active != null && active.segment().packets() > 0 && active.segment().overlaps(fromNanos, toNanos)) {
+            segments++;
+            bytes += active.segment().pcapBytes();
+        }
+        return new Coverage(segments, bytes);
+    }
+
     /** What {@link #searchTo} would find, counted only: nothing is written (size 0, no SHA-256). */
     public Result count(Query query) throws IOException {
         return search(query, OutputStream.nullOutputStream(), (read, of, bytes, total, newest) -> { }, () -> false);

@@ -64,6 +64,10 @@ public final class DocumentSchema {
         PROBE_SEARCH_REQUEST("probe-search-request.schema.json"),
         /** The probe API's answer to it. */
         PROBE_SEARCH_REPORT("probe-search-report.schema.json"),
+        /** The probe API's answer to {@code GET /api/v1/searches/<job>/progress}: how far a running search has come. */
+        PROBE_SEARCH_PROGRESS("probe-search-progress.schema.json"),
+        /** The probe API's answer to {@code GET /api/v1/store/coverage}: what a search of a window would read. */
+        PROBE_STORE_COVERAGE("probe-store-coverage.schema.json"),
         /** The body of the manager's {@code POST /rest/captures/}. */
         CAPTURE_REQUEST("capture-request.schema.json"),
         /** One capture as the manager answers it (create, detail, stop). */
@@ -79,7 +83,21 @@ public final class DocumentSchema {
         /** One probe's task of an Apply changes, as kept in Elasticsearch. */
         APPLY_TASK("apply-task.schema.json"),
         /** One entry of the audit trail, as kept in Elasticsearch. */
-        AUDIT_EVENT("audit-event.schema.json");
+        AUDIT_EVENT("audit-event.schema.json"),
+        /** The body of the manager's {@code POST /rest/searches/}. */
+        SEARCH_REQUEST("search-request.schema.json"),
+        /** One search as the manager answers it (create, detail, cancel), with each probe's part and progress. */
+        SEARCH("search.schema.json"),
+        /** {@code GET /rest/searches/}'s answer. */
+        SEARCHES_PAGE("searches-page.schema.json"),
+        /** The body of the manager's {@code POST /rest/merges/}. */
+        MERGE_REQUEST("merge-request.schema.json"),
+        /** The body of the manager's {@code POST /rest/filters/}. */
+        FILTER_REQUEST("filter-request.schema.json"),
+        /** A merge or a filter as the manager answers it. */
+        RESULT("result.schema.json"),
+        /** {@code GET /rest/results/}'s answer. */
+        RESULTS_PAGE("results-page.schema.json");
 
         private final String file;
 

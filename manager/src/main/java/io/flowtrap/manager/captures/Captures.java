@@ -9,6 +9,7 @@ import io.flowtrap.api.manager.CaptureSummary;
 import io.flowtrap.api.manager.CapturesPage;
 import io.flowtrap.manager.captures.Capture.State;
 import io.flowtrap.manager.errors.DomainException;
+import io.flowtrap.manager.pcap.PcapMerge;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.probes.ProbeClient;

@@ -196,6 +196,37 @@ public final class ProbeClient {
         }
     }
 
+    /**
+     * A running search's progress ({@code GET /api/v1/searches/<job>/progress}, a
+     * probe-search-progress); NOT_FOUND when none of that name runs there.
+     */
+    public JsonNode searchProgress(String job) {
+        return call("search-progress", request("api/v1/searches/" + JobName.require(job) + "/progress").GET().build(), 200,
+                DocumentSchema.Document.PROBE_SEARCH_PROGRESS);
+    }
+
+    /** Asks the probe to stop running search {@code job} (its search call is then answered CONFLICT); false if none runs. */
+    public boolean cancelSearch(String job) {
+        try {
+            call("search-cancel", request("api/v1/searches/" + JobName.require(job)).DELETE().build(), 202, null);
+            return true;
+        } catch (DomainException e) {
+            if (e.kind() == Kind.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * What the probe's manifest says a search of [from, to] (ns) would read, without reading it
+     * ({@code GET /api/v1/store/coverage}, a probe-store-coverage): segments and bytes.
+     */
+    public JsonNode storeCoverage(long fromNanos, long toNanos) {
+        return call("store-coverage", request("api/v1/store/coverage?from=" + fromNanos + "&to=" + toNanos).GET().build(), 200,
+                DocumentSchema.Document.PROBE_STORE_COVERAGE);
+    }
+
     /** One JSON call answered {@code expected}, its body checked against {@code schema} (null: not checked). */
     private JsonNode call(String operation, HttpRequest request, int expected, DocumentSchema.Document schema) {
         long start = System.nanoTime();

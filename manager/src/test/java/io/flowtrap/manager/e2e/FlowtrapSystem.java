@@ -196,7 +196,13 @@ final class FlowtrapSystem implements AutoCloseable {
 
     /** Starts the manager again on the port it had. */
     void startManager() {
+        startManager(List.of());
+    }
+
+    /** Starts the manager again on the port it had, with {@code more} arguments after the first ones (later ones win). */
+    void startManager(List<String> more) {
         List<String> arguments = new ArrayList<>(managerArguments);
+        arguments.addAll(more);
         arguments.removeIf(a -> a.startsWith("--server.port="));
         arguments.add("--server.port=" + managerPort);
         manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));

@@ -106,7 +106,7 @@ class OpenApiContractTest {
             documented.add(op.method() + " " + normalized(op.path()));
         }
 
-        assertThat(documented).hasSize(16);
+        assertThat(documented).hasSize(28);
         assertThat(served).isEqualTo(documented);
     }
 
@@ -179,7 +179,8 @@ class OpenApiContractTest {
         assertThat(documented).containsExactlyInAnyOrder("GET /api/v1/health", "GET /api/v1/store",
                 "GET /api/v1/settings", "PUT /api/v1/settings", "GET /api/v1/triggers", "POST /api/v1/triggers",
                 "DELETE /api/v1/triggers/{name}", "POST /api/v1/carves/{job}", "GET /api/v1/carves/{job}",
-                "POST /api/v1/searches/{job}", "GET /api/v1/searches/{job}");
+                "POST /api/v1/searches/{job}", "GET /api/v1/searches/{job}", "DELETE /api/v1/searches/{job}",
+                "GET /api/v1/searches/{job}/progress", "GET /api/v1/store/coverage");
     }
 
     @Test

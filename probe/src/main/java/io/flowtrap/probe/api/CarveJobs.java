@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -103,6 +104,25 @@ public final class CarveJobs {
      */
     public record Search(String job, PacketSearch.Result result, boolean includesActiveSegment) {}
 
+    /**
+     * How far a running search has come: segments and bytes read of those it will read, the newest
+     * packet time met so far (0 before the first segment is read), and whether it was asked to stop.
+     */
+    public record Progress(String job, int segmentsRead, int segments, long bytesRead, long bytes, long packetTimeNanos,
+            boolean cancelling) {}
+
+    /** A search being made: its progress as the search reports it, and a stop asked by {@link #cancel}. */
+    private static final class Running {
+        volatile Progress progress;
+        volatile boolean cancelled;
+
+        Running(String job) {
+            progress = new Progress(job, 0, 0, 0, 0, 0, false);
+        }
+    }
+
+    private final ConcurrentHashMap<String, Running> running = new ConcurrentHashMap<>();
+
     private final Path dir;
     private final Semaphore searches = new Semaphore(CONCURRENT_SEARCHES);
     private final FlowExtractor extractor;
@@ -180,7 +200,9 @@ public final class CarveJobs {
     /**
      * Searches the store for {@code job} into {@link #searchFile}; {@code countOnly}: counts and
      * writes nothing (a caller watching a packet limit). No match: no file (an older one under the
-     * name is deleted).
+     * name is deleted). A full search is tracked by its name while it runs: its {@link #progress},
+     * and a stop ({@link #cancel}: {@link PacketSearch.Cancelled}); a second one of a name already
+     * running is an IllegalStateException.
      */
     public Search search(String job, PacketSearch.Query query, boolean countOnly, PacketSearch searcher)
             throws Busy, IOException, InterruptedException {
@@ -188,23 +210,65 @@ public final class CarveJobs {
         if (!searches.tryAcquire()) {
             throw new Busy();
         }
+        Running tracked = countOnly ? null : new Running(job);
+        if (tracked != null && running.putIfAbsent(job, tracked) != null) {
+            searches.release();
+            throw new IllegalStateException("search " + job + " is already running");
+        }
         try {
             boolean includesActiveSegment = fresh.makeReadable();
             PacketSearch.Result r;
-            if (countOnly) {
+            if (tracked == null) {
                 r = searcher.count(query);
             } else {
                 deleteExpired();
                 Files.deleteIfExists(target);
-                r = searcher.searchTo(query, target, (read, of, bytes, total, newest) -> { }, () -> false);
+                r = searcher.searchTo(query, target, (read, of, bytes, total, newest) -> tracked.progress =
+                        new Progress(job, read, of, bytes, total, newest == Long.MIN_VALUE ? 0 : newest, tracked.cancelled),
+                        () -> tracked.cancelled);
                 if (!r.empty()) {
                     keepUnderQuota(target);
                 }
             }
             return new Search(job, r, includesActiveSegment);
         } finally {
+            if (tracked != null) {
+                running.remove(job, tracked);
+            }
             searches.release();
         }
+    }
+
+    /**
+     * What a search of [from, to] would read ({@link PacketSearch#cover}), once the packets handed
+     * to the store so far are readable (the segment being written counts only then).
+     */
+    public PacketSearch.Coverage coverage(long fromNanos, long toNanos, PacketSearch searcher) throws InterruptedException {
+        fresh.makeReadable();
+        return searcher.cover(fromNanos, toNanos);
+    }
+
+    /** The progress of search {@code job} while it runs; null when none of that name is running. */
+    public Progress progress(String job) {
+        Running r = running.get(JobName.require(job));
+        if (r == null) {
+            return null;
+        }
+        Progress p = r.progress;
+        return new Progress(p.job(), p.segmentsRead(), p.segments(), p.bytesRead(), p.bytes(), p.packetTimeNanos(), r.cancelled);
+    }
+
+    /**
+     * Asks running search {@code job} to stop (it stops between segments or within 65,536 packets,
+     * and its request is answered {@link PacketSearch.Cancelled}); false when none of that name runs.
+     */
+    public boolean cancel(String job) {
+        Running r = running.get(JobName.require(job));
+        if (r == null) {
+            return false;
+        }
+        r.cancelled = true;
+        return true;
     }
 
     /** The search file of a job, whether or not it exists; IllegalArgumentException for a bad name. */

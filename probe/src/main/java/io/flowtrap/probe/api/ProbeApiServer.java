@@ -60,6 +60,9 @@ import org.slf4j.LoggerFactory;
  *   POST /api/v1/searches/{job}  body: a probe-search-request (filter, from, to, max_packets) → the search's
  *                                report; the packets the filter keeps in the window, in time order (if filters are given)
  *   GET  /api/v1/searches/{job}  the search's pcap
+ *   GET  /api/v1/searches/{job}/progress  a running search's progress (segments, bytes read, packet time reached)
+ *   GET  /api/v1/store/coverage?from=&to=  the segments and bytes a search of that window (ns) would read
+ *   DELETE /api/v1/searches/{job}  cancels a running search (202; its POST is then answered 409 search cancelled)
  * </pre>
  * Errors are {@code {"error", "detail"}}: 400 bad alert, job name, settings or trigger, 401 token,
  * 404 flow never stored, no such carve or trigger, 409 settings based on a stale version or a
@@ -227,17 +230,38 @@ public final class ProbeApiServer implements AutoCloseable {
                 }
             } else if (path.startsWith(PREFIX + "searches/") && searchFilters != null) {
                 String job = path.substring((PREFIX + "searches/").length());
+                boolean progress = job.endsWith("/progress");
+                if (progress) {
+                    job = job.substring(0, job.length() - "/progress".length());
+                }
                 if (!JobName.isValid(job)) {
                     error(exchange, 400, "invalid job name", JobName.MAX_LENGTH + " characters of A-Z a-z 0-9 _ - at most");
+                } else if (progress) {
+                    if (method.equals("GET")) {
+                        searchProgress(exchange, job);
+                    } else {
+                        exchange.getResponseHeaders().set("Allow", "GET");
+                        error(exchange, 405, "method not allowed", method + " " + path + ": GET");
+                    }
                 } else if (method.equals("POST")) {
                     search(exchange, job);
                 } else if (method.equals("GET")) {
                     sendPcap(exchange, carves.searchFile(job), "no such search",
                             "job " + job + " has not been searched here, matched nothing, or its result expired");
+                } else if (method.equals("DELETE")) {
+                    if (carves.cancel(job)) {
+                        CarveJobs.Progress p = carves.progress(job);
+                        send(exchange, 202, p != null ? progress(p) : json.createObjectNode().put("job", job).put("segments_read", 0)
+                                .put("segments", 0).put("bytes_read", 0).put("bytes", 0).put("cancelling", true));
+                    } else {
+                        error(exchange, 404, "no such search", "no search " + job + " is running here");
+                    }
                 } else {
-                    exchange.getResponseHeaders().set("Allow", "GET, POST");
-                    error(exchange, 405, "method not allowed", method + " " + path + ": GET or POST");
+                    exchange.getResponseHeaders().set("Allow", "GET, POST, DELETE");
+                    error(exchange, 405, "method not allowed", method + " " + path + ": GET, POST or DELETE");
                 }
+            } else if (path.equals(PREFIX + "store/coverage") && method.equals("GET") && searchFilters != null) {
+                storeCoverage(exchange);
             } else if (path.equals(PREFIX + "store") && method.equals("GET")) {
                 send(exchange, 200, storeStatus());
             } else if (path.startsWith(PREFIX + "carves/")) {
@@ -399,6 +423,12 @@ public final class ProbeApiServer implements AutoCloseable {
             exchange.getResponseHeaders().set("Retry-After", "1");
             error(exchange, 503, "searches busy", e.getMessage());
             return;
+        } catch (PacketSearch.Cancelled e) {
+            error(exchange, 409, "search cancelled", "search " + job + " was cancelled (DELETE) before it ended; nothing kept");
+            return;
+        } catch (IllegalStateException e) {
+            error(exchange, 409, "search running", e.getMessage());
+            return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error(exchange, 503, "probe shutting down", "try again");
@@ -417,6 +447,60 @@ public final class ProbeApiServer implements AutoCloseable {
             }
         }
         send(exchange, 200, report);
+    }
+
+    /** What a search of {@code ?from=&to=} (ns since the epoch) would read, as the manifest says (probe-store-coverage). */
+    private void storeCoverage(HttpExchange exchange) throws IOException {
+        long from = 0;
+        long to = Long.MAX_VALUE;
+        String query = exchange.getRequestURI().getRawQuery();
+        try {
+            for (String pair : query == null ? new String[0] : query.split("&")) {
+                if (pair.startsWith("from=")) {
+                    from = Long.parseLong(pair.substring(5));
+                } else if (pair.startsWith("to=")) {
+                    to = Long.parseLong(pair.substring(3));
+                }
+            }
+        } catch (NumberFormatException e) {
+            error(exchange, 400, "bad window", "from and to are ns since the epoch: " + e.getMessage());
+            return;
+        }
+        if (to < from) {
+            error(exchange, 400, "bad window", "the window ends before it starts: " + from + ".." + to);
+            return;
+        }
+        PacketSearch.Coverage c;
+        try {
+            c = carves.coverage(from, to, store.search());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(exchange, 503, "probe shutting down", "try again");
+            return;
+        }
+        send(exchange, 200, json.createObjectNode().put("from_ns", from).put("to_ns", to).put("segments", c.segments())
+                .put("bytes", c.bytes()));
+    }
+
+    /** A running search's progress (probe-search-progress); 404 when none of that name runs. */
+    private void searchProgress(HttpExchange exchange, String job) throws IOException {
+        CarveJobs.Progress p = carves.progress(job);
+        if (p == null) {
+            error(exchange, 404, "no such search", "no search " + job + " is running here (it ended, or never began)");
+            return;
+        }
+        send(exchange, 200, progress(p));
+    }
+
+    /** A probe-search-progress. */
+    private ObjectNode progress(CarveJobs.Progress p) {
+        ObjectNode node = json.createObjectNode().put("job", p.job()).put("segments_read", p.segmentsRead())
+                .put("segments", p.segments()).put("bytes_read", p.bytesRead()).put("bytes", p.bytes())
+                .put("cancelling", p.cancelling());
+        if (p.packetTimeNanos() > 0) {
+            node.put("packet_ts", Instant.ofEpochSecond(0, p.packetTimeNanos()).toString()).put("packet_ts_ns", p.packetTimeNanos());
+        }
+        return node;
     }
 
     /** A window's end: ns since the epoch (a number) or an RFC 3339 time (a string); absent: {@code otherwise}. */

@@ -161,6 +161,7 @@ class ProbeApiSearchTest {
             assertThat(refused.statusCode()).as(bad).isEqualTo(400);
         }
         assertThat(call("POST", "/api/v1/searches/..%2Fx", "{\"filter\": \"tcp\"}").statusCode()).isEqualTo(400);
-        assertThat(call("DELETE", "/api/v1/searches/x", null).statusCode()).isEqualTo(405);
+        assertThat(call("DELETE", "/api/v1/searches/x", null).statusCode()).as("no search x runs").isEqualTo(404);
+        assertThat(call("PUT", "/api/v1/searches/x", null).statusCode()).isEqualTo(405);
     }
 }

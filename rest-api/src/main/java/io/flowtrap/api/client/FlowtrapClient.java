@@ -9,7 +9,13 @@ import io.flowtrap.api.manager.CaptureAnswer;
 import io.flowtrap.api.manager.CaptureRequest;
 import io.flowtrap.api.manager.CapturesPage;
 import io.flowtrap.api.manager.ExtractionAnswer;
+import io.flowtrap.api.manager.FilterRequest;
+import io.flowtrap.api.manager.MergeRequest;
+import io.flowtrap.api.manager.ResultAnswer;
 import io.flowtrap.api.manager.RetrieveAnswer;
+import io.flowtrap.api.manager.SearchAnswer;
+import io.flowtrap.api.manager.SearchRequest;
+import io.flowtrap.api.manager.SearchesPage;
 import io.flowtrap.api.manager.StatusAnswer;
 import io.flowtrap.api.manager.UploadAnswer;
 import io.flowtrap.api.tls.PemTls;
@@ -34,7 +40,10 @@ import java.util.UUID;
  * The manager's REST chain from Java (see openapi.yaml next to this package's resources):
  * {@code alertsTail} → {@code upload} → {@code extractPcap} → {@code retrieve} → {@code download},
  * and {@code status}; and the captures ({@code startCapture}, {@code captures}, {@code capture},
- * {@code stopCapture}, {@code deleteCapture}, {@code downloadCapture}). HTTPS trusting the CA given (PEM, as ops/tls/make-certs writes it; null: the
+ * {@code stopCapture}, {@code deleteCapture}, {@code downloadCapture}); the searches ({@code
+ * startSearch}, {@code searches}, {@code search}, {@code cancelSearch}, {@code deleteSearch},
+ * {@code downloadSearch}); merges and filters of results ({@code merge}, {@code filter}, {@code
+ * result}, {@code downloadResult}). HTTPS trusting the CA given (PEM, as ops/tls/make-certs writes it; null: the
  * JDK's trust store), {@code Authorization: Token <key>} on every call. Answers are read as the
  * records of {@code io.flowtrap.api.manager}, the manager's own. Every answer other than
  * the call's success is thrown as a {@link FlowtrapApiException} with its status, error and detail.
@@ -54,6 +63,8 @@ public final class FlowtrapClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PCAP_CHAIN = "/rest/rules/filestore_pcap/";
     private static final String CAPTURES = "/rest/captures/";
+    private static final String SEARCHES = "/rest/searches/";
+    private static final String RESULTS = "/rest/results/";
     private static final int MAX_ERROR_BYTES = 64 * 1024;
 
     /** What {@code extract_pcap} answered: the carve ({@code done}), or 202 pending with a detail. */
@@ -235,10 +246,77 @@ public final class FlowtrapClient {
         }
     }
 
-    /** A capture id as the manager makes them (12 of a-z 0-9): never a path. */
+    /** {@code POST /rest/searches/}: starts a search of the probes' stores; the search as the manager answers it (201). */
+    public SearchAnswer startSearch(SearchRequest search) throws IOException, InterruptedException {
+        return read(send(request(SEARCHES).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Objects.requireNonNull(search, "search"))))
+                .build(), 201), SearchAnswer.class);
+    }
+
+    /** {@code GET /rest/searches/}: every search, newest first. */
+    public SearchesPage searches() throws IOException, InterruptedException {
+        return read(send(request(SEARCHES).GET().build(), 200), SearchesPage.class);
+    }
+
+    /** {@code GET /rest/searches/<id>/}: each probe's part, its queue position and progress. */
+    public SearchAnswer search(String id) throws IOException, InterruptedException {
+        return read(send(request(SEARCHES + captureId(id) + "/").GET().build(), 200), SearchAnswer.class);
+    }
+
+    /** {@code POST /rest/searches/<id>/cancel/}. */
+    public SearchAnswer cancelSearch(String id) throws IOException, InterruptedException {
+        return read(send(request(SEARCHES + captureId(id) + "/cancel/").POST(HttpRequest.BodyPublishers.noBody()).build(), 200),
+                SearchAnswer.class);
+    }
+
+    /** {@code DELETE /rest/searches/<id>/}. */
+    public SearchAnswer deleteSearch(String id) throws IOException, InterruptedException {
+        return read(send(request(SEARCHES + captureId(id) + "/").DELETE().build(), 200), SearchAnswer.class);
+    }
+
+    /** {@code GET /rest/searches/<id>/download/} ({@code probe}: that probe's part; null: the merged pcap) into {@code out}. */
+    public long downloadSearch(String id, String probe, OutputStream out) throws IOException, InterruptedException {
+        return pcap(request(SEARCHES + captureId(id) + "/download/" + new Query().add("probe", probe)).GET().build(), out);
+    }
+
+    /** {@code POST /rest/merges/}: results merged by time (dropping duplicates when asked); the result (201). */
+    public ResultAnswer merge(MergeRequest merge) throws IOException, InterruptedException {
+        return read(send(request("/rest/merges/").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Objects.requireNonNull(merge, "merge"))))
+                .build(), 201), ResultAnswer.class);
+    }
+
+    /** {@code POST /rest/filters/}: the packets of one result a tcpdump filter keeps; the result (201). */
+    public ResultAnswer filter(FilterRequest filter) throws IOException, InterruptedException {
+        return read(send(request("/rest/filters/").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(Objects.requireNonNull(filter, "filter"))))
+                .build(), 201), ResultAnswer.class);
+    }
+
+    /** {@code GET /rest/results/<id>/}. */
+    public ResultAnswer result(String id) throws IOException, InterruptedException {
+        return read(send(request(RESULTS + captureId(id) + "/").GET().build(), 200), ResultAnswer.class);
+    }
+
+    /** {@code GET /rest/results/<id>/download/} into {@code out}. */
+    public long downloadResult(String id, OutputStream out) throws IOException, InterruptedException {
+        return pcap(request(RESULTS + captureId(id) + "/download/").GET().build(), out);
+    }
+
+    private long pcap(HttpRequest request, OutputStream out) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw error(response.statusCode(), in.readNBytes(MAX_ERROR_BYTES), response);
+            }
+            return in.transferTo(out);
+        }
+    }
+
+    /** A capture, search or result id as the manager makes them (12 of a-z 0-9): never a path. */
     private static String captureId(String id) {
         if (id == null || !id.matches("[a-z0-9]{12}")) {
-            throw new IllegalArgumentException("a capture id is 12 letters a-z and digits, not '" + id + "'");
+            throw new IllegalArgumentException("an id is 12 letters a-z and digits, not '" + id + "'");
         }
         return id;
     }

@@ -1,0 +1,2 @@
+/** {@code /rest/searches/}: the searches' REST part. */
+package io.flowtrap.manager.searches.web;
