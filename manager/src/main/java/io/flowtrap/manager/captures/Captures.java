@@ -172,6 +172,11 @@ public class Captures implements AutoCloseable {
         return get(id);
     }
 
+    /** The registered probes a capture may name, in their configured order. */
+    public List<String> probeNames() {
+        return List.copyOf(probes.keySet());
+    }
+
     /** The captures, newest first, of {@code analyst} and in {@code state} (null: any). */
     public synchronized CapturesPage list(String analyst, String state) throws IOException {
         State wanted = null;

@@ -54,7 +54,7 @@ class SecurityConfig {
     static final String GUI_CONTENT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     /** The GUI's pages and the forms they post to. */
-    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**"};
+    static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**", "/captures", "/captures/**"};
 
     /**
      * The pcap chain ({@code /rest/rules/filestore_pcap/...}) called from a GUI page with the signed-in
