@@ -186,6 +186,11 @@ public class Captures implements AutoCloseable {
         return get(id);
     }
 
+    /** The registered probes a capture may name, now (admins add and remove them at run time). */
+    public List<String> probeNames() {
+        return registry.all().stream().map(ProbeClient::name).toList();
+    }
+
     /** The captures, newest first, of {@code analyst} and in {@code state} (null: any). */
     public synchronized CapturesPage list(String analyst, String state) throws IOException {
         State wanted = null;

@@ -181,7 +181,7 @@ class CapturesIT {
     }
 
     /** tcpdump's lines (no time, every byte in hex) for the packets of {@code pcap} that {@code filter} keeps. */
-    private static List<String> packets(Path pcap, String filter) throws Exception {
+    static List<String> packets(Path pcap, String filter) throws Exception {
         List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-t", "-xx", "-r", pcap.toString()));
         if (!filter.isEmpty()) {
             command.add(filter);
@@ -214,7 +214,7 @@ class CapturesIT {
         return Files.write(dir.resolve(id + (probe == null ? "" : "-" + probe) + ".pcap"), r.body());
     }
 
-    private static String sha256(Path file) throws Exception {
+    static String sha256(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
