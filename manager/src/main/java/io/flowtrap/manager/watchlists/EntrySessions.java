@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * deleted). Only entries that had an event or were removed are held; pending ones are counted from
  * the list. The state is worked out when asked, from when the manager took the entry's last event
  * (the probe's clock, and a replay's times, do not decide it); {@code first_seen}/{@code last_seen}
- * are the flows' times as the probe saw them. Not thread-safe: {@link Watchlists} holds its lock around every call.
+ * are the flows' times as the probe saw them. Thread-safe: each method holds this object's lock.
  */
 final class EntrySessions {
     /** Sessions an answer lists; all are counted. */
@@ -38,7 +38,7 @@ final class EntrySessions {
     private final Map<String, Tracked> byEntry = new HashMap<>();
 
     /** A watchlist event of {@code entry} (an entry of the list in force) for a flow seen until {@code seen}. */
-    void event(String entry, String probe, Instant seen, Instant now) {
+    synchronized void event(String entry, String probe, Instant seen, Instant now) {
         Tracked t = byEntry.computeIfAbsent(entry, e -> new Tracked());
         t.flows++;
         t.lastEvent = now;
@@ -51,7 +51,7 @@ final class EntrySessions {
      * A reload replaced {@code before} by {@code after}: the sessions of entries it dropped end
      * (removed, pending ones too); an entry that returns starts pending again.
      */
-    void reloaded(Collection<String> before, Collection<String> after, Instant now) {
+    synchronized void reloaded(Collection<String> before, Collection<String> after, Instant now) {
         Set<String> kept = Set.copyOf(after);
         for (String entry : before) {
             if (!kept.contains(entry)) {
@@ -64,7 +64,7 @@ final class EntrySessions {
         byEntry.entrySet().removeIf(e -> kept.contains(e.getKey()) && e.getValue().removedAt != null);
     }
 
-    SessionCounts counts(int entriesInForce, Instant now, Duration idle) {
+    synchronized SessionCounts counts(int entriesInForce, Instant now, Duration idle) {
         long active = 0;
         long expired = 0;
         long removed = 0;
@@ -83,7 +83,7 @@ final class EntrySessions {
     }
 
     /** The sessions that are not pending, most recently seen (or removed) first, at most {@link #SHOWN}. */
-    List<Session> list(Instant now, Duration idle) {
+    synchronized List<Session> list(Instant now, Duration idle) {
         List<Map.Entry<String, Tracked>> all = new ArrayList<>(byEntry.entrySet());
         all.sort(Comparator.comparing((Map.Entry<String, Tracked> e) -> latest(e.getValue())).reversed()
                 .thenComparing(Map.Entry::getKey));

@@ -25,11 +25,11 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +45,8 @@ import org.springframework.stereotype.Component;
  * each probe (its trigger removed, then added with the new list: flows that start in between are
  * not armed by it) and ends the sessions of entries it dropped; a delete removes the triggers.
  * Held in memory: a manager restart forgets the watchlists (the probes keep their triggers; load
- * them again to manage them). Thread-safe: one lock; probe calls are made under it (loads are rare).
+ * them again to manage them). Thread-safe: loads, reloads and deletes are serialised (probe calls are
+ * made under that lock; they are rare), reads and the ingest's events never wait for them.
  */
 @Component
 public class Watchlists implements WatchlistEventListener {
@@ -61,14 +62,14 @@ public class Watchlists implements WatchlistEventListener {
 
     private static final class Watchlist {
         final String name;
-        String source;
-        String text;
-        WatchlistText read;
-        Set<String> inForce; // read's entries, for the lookup of each event
+        volatile String source;
+        volatile String text;
+        volatile WatchlistText read;
+        volatile Set<String> inForce; // read's entries, for the lookup of each event
         final List<String> probes;
-        final Map<String, ProbeTrigger> triggers = new LinkedHashMap<>();
+        final Map<String, ProbeTrigger> triggers = new ConcurrentHashMap<>();
         final Instant loaded;
-        Instant reloaded;
+        volatile Instant reloaded;
         final EntrySessions sessions = new EntrySessions();
 
         Watchlist(String name, List<String> probes, Instant loaded) {
@@ -81,7 +82,7 @@ public class Watchlists implements WatchlistEventListener {
     private final ProbeRegistry registry;
     private final WatchlistsProperties properties;
     private final Clock clock;
-    private final Map<String, Watchlist> byName = new TreeMap<>();
+    private final Map<String, Watchlist> byName = new ConcurrentHashMap<>();
 
     public Watchlists(ProbeRegistry registry, WatchlistsProperties properties) {
         this.registry = registry;
@@ -111,12 +112,12 @@ public class Watchlists implements WatchlistEventListener {
         w.text = source.text();
         w.read = source.read();
         w.inForce = new HashSet<>(w.read.entries());
+        byName.put(name, w); // first: events of flows armed as soon as a probe has it count
         for (String probe : probes) {
             w.triggers.put(probe, put(registry.require(probe), name, w.text, false));
         }
-        byName.put(name, w);
         log.info("watchlist '{}' loaded from {}: {} entries, {} lines refused, on {}", name, w.source, w.read.entries().size(),
-                w.read.refusedCount(), w.triggers.values());
+                w.read.refusedCount(), triggers(w));
         return answer(w, true);
     }
 
@@ -138,7 +139,7 @@ public class Watchlists implements WatchlistEventListener {
             w.triggers.put(probe, put(registry.require(probe), name, w.text, true));
         }
         log.info("watchlist '{}' reloaded from {}: {} entries ({} before), {} lines refused, on {}", name, w.source,
-                w.read.entries().size(), before.size(), w.read.refusedCount(), w.triggers.values());
+                w.read.entries().size(), before.size(), w.read.refusedCount(), triggers(w));
         return answer(w, true);
     }
 
@@ -154,17 +155,17 @@ public class Watchlists implements WatchlistEventListener {
             }
         }
         byName.remove(name);
-        log.info("watchlist '{}' deleted: {}", name, w.triggers.values());
+        log.info("watchlist '{}' deleted: {}", name, triggers(w));
         return answer(w, true);
     }
 
-    public synchronized WatchlistAnswer get(String name) {
+    public WatchlistAnswer get(String name) {
         return answer(require(name), true);
     }
 
-    public synchronized WatchlistsPage list() {
+    public WatchlistsPage list() {
         List<WatchlistAnswer> all = new ArrayList<>();
-        for (Watchlist w : byName.values()) {
+        for (Watchlist w : new TreeMap<>(byName).values()) {
             all.add(answer(w, false));
         }
         return new WatchlistsPage(all.size(), all);
@@ -172,7 +173,7 @@ public class Watchlists implements WatchlistEventListener {
 
     /** A watchlist event indexed: counts in the session of its entry, if the watchlist and entry are in force here. */
     @Override
-    public synchronized void watchlistEventIndexed(String probe, JsonNode event) {
+    public void watchlistEventIndexed(String probe, JsonNode event) {
         String name = event.path("watchlist").path("name").asText();
         String entry = event.path("watchlist").path("entry").asText();
         Watchlist w = byName.get(name);
@@ -291,6 +292,18 @@ public class Watchlists implements WatchlistEventListener {
         return out;
     }
 
+    /** Each probe's trigger, in the watchlist's order of probes. */
+    private static List<ProbeTrigger> triggers(Watchlist w) {
+        List<ProbeTrigger> out = new ArrayList<>();
+        for (String probe : w.probes) {
+            ProbeTrigger t = w.triggers.get(probe);
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
     private Watchlist require(String name) {
         Watchlist w = byName.get(name);
         if (w == null) {
@@ -302,7 +315,7 @@ public class Watchlists implements WatchlistEventListener {
     private WatchlistAnswer answer(Watchlist w, boolean detail) {
         Instant now = clock.instant();
         return new WatchlistAnswer(w.name, w.source, w.read.entries().size(), w.read.refusedCount(),
-                detail ? w.read.refusedShown() : null, List.copyOf(w.triggers.values()), w.loaded.toString(),
+                detail ? w.read.refusedShown() : null, triggers(w), w.loaded.toString(),
                 w.reloaded == null ? null : w.reloaded.toString(), properties.sessionIdle().toSeconds(),
                 w.sessions.counts(w.read.entries().size(), now, properties.sessionIdle()),
                 detail ? w.sessions.list(now, properties.sessionIdle()) : null);

@@ -142,6 +142,32 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                     backlogLostPackets, end, armedBy, null, null);
         }
 
+        /**
+         * Equal by value, the key by its bytes (a record compares arrays by reference); {@code armedUnder}, a
+         * lookup aid whose names {@code armedBy} already holds, is not compared.
+         */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StoredFlow f && communityId.equals(f.communityId) && firstStoredNanos == f.firstStoredNanos
+                    && lastSeenNanos == f.lastSeenNanos && storedPackets == f.storedPackets && storedBytes == f.storedBytes
+                    && flowPackets == f.flowPackets && fromFlowStart == f.fromFlowStart
+                    && backlogLostPackets == f.backlogLostPackets && end == f.end && armedBy.equals(f.armedBy)
+                    && Arrays.equals(flowKey, f.flowKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(communityId, firstStoredNanos, lastSeenNanos, storedPackets, armedBy) * 31 + Arrays.hashCode(flowKey);
+        }
+
+        @Override
+        public String toString() {
+            return "StoredFlow[" + communityId + " " + (flowKey == null ? "" : FlowKey.toString(flowKey, 0)) + " first "
+                    + firstStoredNanos + " last " + lastSeenNanos + " stored " + storedPackets + "/" + flowPackets + " packets "
+                    + storedBytes + " bytes, from start " + fromFlowStart + ", backlog lost " + backlogLostPackets + ", " + end
+                    + ", armed by " + armedBy + "]";
+        }
+
         /** From its first packet, with no packet lost to the store backlog after it. */
         public boolean whole() {
             return fromFlowStart && backlogLostPackets == 0;
