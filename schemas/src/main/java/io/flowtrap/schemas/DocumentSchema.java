@@ -26,6 +26,8 @@ public final class DocumentSchema {
         INGEST_EVENT("ingest-event.schema.json"),
         /** What a probe's store holds of an alerted flow that ended: an ingest event of kind {@code flow}. */
         FLOW_RECORD("flow-record.schema.json"),
+        /** A flow a probe's watchlist armed and the entry it matched, shaped as an EVE alert: an ingest event of kind {@code watchlist}. */
+        WATCHLIST_EVENT("watchlist-event.schema.json"),
         /** The manager's answer to {@code POST /api/ingest/events}. */
         INGEST_REPORT("ingest-report.schema.json"),
         /** {@code alerts_tail}'s answer: {@code count}, {@code next}, {@code previous}, {@code results}. */
@@ -97,7 +99,13 @@ public final class DocumentSchema {
         /** A merge or a filter as the manager answers it. */
         RESULT("result.schema.json"),
         /** {@code GET /rest/results/}'s answer. */
-        RESULTS_PAGE("results-page.schema.json");
+        RESULTS_PAGE("results-page.schema.json"),
+        /** The body of the manager's {@code POST /rest/watchlists/} and of a reload. */
+        WATCHLIST_REQUEST("watchlist-request.schema.json"),
+        /** One watchlist as the manager answers it (load, reload, detail, delete). */
+        WATCHLIST("watchlist.schema.json"),
+        /** {@code GET /rest/watchlists/}'s answer. */
+        WATCHLISTS_PAGE("watchlists-page.schema.json");
 
         private final String file;
 

@@ -148,7 +148,9 @@ class AlertSchemaTest {
                 bad("empty _id", a -> a.put("_id", ""), "$._id: does not match the regex pattern ^[A-Za-z0-9_-]{1,128}$"),
                 bad("host with a slash", a -> a.put("host", "sensor/01"),
                         "$.host: does not match the regex pattern ^[A-Za-z0-9._-]{1,64}$"),
-                bad("event_type flow", a -> a.put("event_type", "flow"), "$.event_type: must be the constant value 'alert'"),
+                bad("a watchlist event without its watchlist", a -> a.put("event_type", "watchlist"),
+                        "$: required property 'watchlist' not found"),
+                bad("event_type flow", a -> a.put("event_type", "flow"), "$.event_type: does not have a value in the enumeration [\"alert\", \"watchlist\"]"),
                 bad("vlan id 4096", a -> a.putArray("vlan").add(100).add(4096), "$.vlan[1]: must have a maximum value of 4095"),
                 bad("proto 256", a -> a.put("proto", "256"), "$.proto: does not match the regex pattern "
                         + AlertSchema.document().at("/properties/proto/pattern").asText()),
@@ -219,7 +221,8 @@ class AlertSchemaTest {
     void loadedOnceAndDocumentIsACopy() {
         assertThat(AlertSchema.get()).isSameAs(schema);
         JsonNode doc = AlertSchema.document();
-        assertThat(doc.at("/required").toString()).contains("src_ip", "dest_ip", "proto", "alert");
+        assertThat(doc.at("/required").toString()).contains("src_ip", "dest_ip", "proto");
+        assertThat(doc.at("/else/required").toString()).contains("alert"); // a watchlist event has watchlist instead
         ((ObjectNode) doc).remove("required");
         assertThat(AlertSchema.document().has("required")).isTrue();
     }

@@ -49,8 +49,9 @@ class DocumentSchemaTest {
         List<JsonNode> alerts = AlertSchemaTest.examples().map(line -> (JsonNode) AlertSchemaTest.parse(line)).toList();
         return switch (d) {
             case EVE_ALERT -> alerts;
-            case INGEST_EVENT -> Stream.concat(alerts.stream().map(DocumentSchemaTest::envelope),
-                    samples(Document.FLOW_RECORD).stream().map(DocumentSchemaTest::flowEnvelope)).toList();
+            case INGEST_EVENT -> Stream.of(alerts.stream().map(DocumentSchemaTest::envelope),
+                    samples(Document.FLOW_RECORD).stream().map(r -> envelope("flow", r)),
+                    samples(Document.WATCHLIST_EVENT).stream().map(r -> envelope("watchlist", r))).flatMap(s -> s).toList();
             default -> {
                 String resource = "samples/" + d.file().replace(".schema.json", ".json");
                 try (InputStream in = DocumentSchemaTest.class.getResourceAsStream(resource)) {
@@ -72,9 +73,9 @@ class DocumentSchemaTest {
         return line;
     }
 
-    /** What the probe's shipper sends for a flow record. */
-    private static JsonNode flowEnvelope(JsonNode record) {
-        ObjectNode line = JSON.createObjectNode().put("kind", "flow").put("probe", "sensor-1");
+    /** What the probe's shipper sends for a flow record or a watchlist event. */
+    private static JsonNode envelope(String kind, JsonNode record) {
+        ObjectNode line = JSON.createObjectNode().put("kind", kind).put("probe", "sensor-1");
         line.set("event", record);
         return line;
     }
@@ -102,7 +103,7 @@ class DocumentSchemaTest {
         return Stream.of(
                 // ingest events: the envelope, then the alert inside it, paths from the line's root
                 bad(Document.INGEST_EVENT, "kind unknown", o -> o.put("kind", "metric"),
-                        "$.kind: does not have a value in the enumeration [\"alert\", \"flow\"]"),
+                        "$.kind: does not have a value in the enumeration [\"alert\", \"flow\", \"watchlist\"]"),
                 bad(Document.INGEST_EVENT, (int) AlertSchemaTest.examples().count(), "a flow record sent as an alert", o -> o.put("kind", "alert"),
                         "$.event: required property 'timestamp' not found", "$.event: required property 'event_type' not found",
                         "$.event: required property 'src_ip' not found", "$.event: required property 'dest_ip' not found",
@@ -156,7 +157,7 @@ class DocumentSchemaTest {
                 bad(Document.ALERTS_PAGE, 1, "hit _id as a path", o -> obj(arr(o, "results").get(1)).put("_id", "../x"),
                         "$.results[1]._id: does not match the regex pattern " + JOB_PATTERN),
                 bad(Document.ALERTS_PAGE, 1, "hit not an alert", o -> obj(arr(o, "results").get(0)).put("event_type", "flow"),
-                        "$.results[0].event_type: must be the constant value 'alert'"),
+                        "$.results[0].event_type: does not have a value in the enumeration [\"alert\", \"watchlist\"]"),
                 bad(Document.ALERTS_PAGE, 1, "next not a URI", o -> o.put("next", "page 3"),
                         "$.next: does not match the uri pattern must be a valid RFC 3986 URI"),
                 bad(Document.ALERTS_PAGE, "previous as a page number", o -> o.put("previous", 1),

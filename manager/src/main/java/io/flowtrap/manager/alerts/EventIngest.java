@@ -32,7 +32,9 @@ import org.springframework.stereotype.Service;
 /**
  * What probes' shippers deliver ({@code POST /api/ingest/events}), NDJSON, one event per line:
  * {@code {"kind": "alert", "probe": name, "event": <EVE alert>}}, or {@code "kind": "flow"} with a
- * flow record (what the probe's store holds of an alerted flow that ended). Valid events are indexed; an
+ * flow record (what the probe's store holds of an alerted flow that ended), or {@code "kind": "watchlist"}
+ * with a watchlist event (a flow a watchlist armed: indexed with the alerts, told to the {@link
+ * WatchlistEventListener}s once indexed). Valid events are indexed; an
  * invalid line (schema, or a timestamp that names no real time) or one that cannot be made into a
  * document is reported back (and logged) without holding up the rest, since sending it again
  * cannot make it valid. With Elasticsearch down the answer is 503 and nothing is taken, so the
@@ -103,9 +105,12 @@ public class EventIngest {
     private final Counter batchesTaken;
     private final Counter batchesUnavailable;
     private final Counter batchesTooLarge;
+    private final List<WatchlistEventListener> watchlistListeners;
 
-    public EventIngest(ObjectMapper json, BulkIndexer indexer, AlertsProperties properties, MeterRegistry meters) {
+    public EventIngest(ObjectMapper json, BulkIndexer indexer, AlertsProperties properties, MeterRegistry meters,
+            List<WatchlistEventListener> watchlistListeners) {
         this.json = json;
+        this.watchlistListeners = List.copyOf(watchlistListeners);
         this.indexer = indexer;
         this.alertIndexPrefix = properties.alertIndexPrefix();
         this.flowIndexPrefix = properties.flowIndexPrefix();
@@ -202,6 +207,7 @@ public class EventIngest {
             refusedPositions.add(r.position());
         }
         countIndexed(documents, documentProbes, refusedPositions);
+        tellWatchlistEvents(documents, documentProbes, refusedPositions);
         batchesTaken.increment();
         reasons.forEach((reason, n) -> rejectedLines.get(reason).increment(n));
         rejected.sort((a, b) -> Integer.compare(a.line(), b.line()));
@@ -221,12 +227,31 @@ public class EventIngest {
         Map<List<String>, Integer> counts = new HashMap<>();
         for (int i = 0; i < documents.size(); i++) {
             if (!refused.contains(i)) {
-                String kind = documents.get(i) instanceof FlowRecordDocument ? "flow" : "alert";
+                String kind = documents.get(i) instanceof FlowRecordDocument ? "flow" : isWatchlistEvent(documents.get(i)) ? "watchlist"
+                        : "alert";
                 counts.merge(List.of(probes.get(i), kind), 1, Integer::sum);
             }
         }
         counts.forEach((key, n) -> Counter.builder("flowtrap.ingest.events").tag("probe", key.get(0)).tag("kind", key.get(1))
                 .description("events indexed from probes' deliveries").register(meters).increment(n));
+    }
+
+    private static boolean isWatchlistEvent(IndexedDocument d) {
+        return d instanceof AlertDocument a && "watchlist".equals(a.source().path("event_type").asText());
+    }
+
+    private void tellWatchlistEvents(List<IndexedDocument> documents, List<String> probes, Set<Integer> refused) {
+        for (int i = 0; i < documents.size(); i++) {
+            if (!refused.contains(i) && isWatchlistEvent(documents.get(i))) {
+                for (WatchlistEventListener l : watchlistListeners) {
+                    try {
+                        l.watchlistEventIndexed(probes.get(i), ((AlertDocument) documents.get(i)).source());
+                    } catch (RuntimeException e) { // the event is indexed; a listener's bug must not fail the batch
+                        log.error("ingest: a watchlist event listener failed", e);
+                    }
+                }
+            }
+        }
     }
 
     /** The indexed lines with parts unindexed: moved for the schema here, or for the mapping by the indexer. */
@@ -278,7 +303,7 @@ public class EventIngest {
         try {
             return envelope.path("kind").asText().equals("flow")
                     ? new Parsed(FlowRecordDocument.of(flowIndexPrefix, probe, event), probe, List.of())
-                    : new Parsed(AlertDocument.of(alertIndexPrefix, probe, event), probe, moved);
+                    : new Parsed(AlertDocument.of(alertIndexPrefix, probe, event), probe, moved); // an alert, or a watchlist event
         } catch (IllegalArgumentException e) { // what the documents refuse: a time that does not exist
             throw new LineRejected(Reason.BAD_TIME, e.getMessage());
         }

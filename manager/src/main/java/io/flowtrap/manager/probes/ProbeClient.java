@@ -159,6 +159,17 @@ public final class ProbeClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(), 201, null);
     }
 
+    /**
+     * Puts a watchlist trigger named {@code trigger} in force on the probe ({@code POST
+     * /api/v1/triggers}): flows with an endpoint in {@code entries} (the list's text) are stored. A
+     * list the probe refuses (no entry it could read, over its 16 MiB) is INVALID; a name taken, CONFLICT.
+     */
+    public void addWatchlist(String trigger, String entries) {
+        String body = JSON.createObjectNode().put("name", trigger).put("kind", "watchlist").put("entries", entries).toString();
+        call("trigger-add", request("api/v1/triggers").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(), 201, null);
+    }
+
     /** Takes the trigger out of force; one the probe does not have (404) is already gone, not an error. */
     public void removeTrigger(String trigger) {
         try {

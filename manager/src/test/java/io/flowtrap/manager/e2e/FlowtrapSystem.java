@@ -257,6 +257,13 @@ final class FlowtrapSystem implements AutoCloseable {
         return new Response(r.statusCode(), r.body(), r.headers().map());
     }
 
+    /** DELETE with a token. */
+    Response delete(String path, String token) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(managerUrl() + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Token " + token).DELETE().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
     /** Waits until alerts_tail counts {@code expected} alerts over all time. */
     long awaitIndexed(long expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -47,6 +47,8 @@ final class LiveProbe implements AutoCloseable {
     private final String netns;
     private final int apiPort;
     private final ServerSocket relay;
+    /** The relay the probe's shipper reaches the manager through ({@link #startShipping}), or null. */
+    private ServerSocket outbound;
     private Process probe;
 
     /** Makes the namespace, the veth pair, the probe's certificates and key, and the relay; {@link #start} runs the probe. */
@@ -85,7 +87,46 @@ final class LiveProbe implements AutoCloseable {
 
     /** Starts the probe on {@link #CAPTURE} and waits for it to say it is ready. */
     void start() throws Exception {
-        Files.writeString(dir.resolve("probe.yaml"), String.join("\n",
+        start("");
+    }
+
+    /**
+     * As {@link #start()}, the probe also shipping its events (flow records, watchlist events) to
+     * the manager of {@code system} with a probe key of its own, its flows ending after {@code idle}
+     * without a packet (whatever the protocol), so that what they make reaches the manager soon.
+     * The manager's port is on this JVM's loopback, which the namespace cannot reach: a second relay
+     * carries the shipper's connections out.
+     */
+    void startShipping(FlowtrapSystem system, String idle) throws Exception {
+        Path shipperToken = Files.writeString(dir.resolve("shipper.token"), system.probeKeyFor(name));
+        int port = FlowtrapSystem.freePort();
+        ServerSocket inside = inNamespace(() -> new ServerSocket(port, 50, InetAddress.getLoopbackAddress()));
+        int managerPort = Integer.parseInt(system.managerUrl().substring(system.managerUrl().lastIndexOf(':') + 1));
+        Thread accept = new Thread(() -> {
+            while (!inside.isClosed()) {
+                try {
+                    Socket in = inside.accept();
+                    Socket out = new Socket(InetAddress.getLoopbackAddress(), managerPort);
+                    pump(in, out);
+                    pump(out, in);
+                } catch (IOException e) {
+                    if (!inside.isClosed()) {
+                        System.err.println("relay out of " + name + ": " + e);
+                    }
+                }
+            }
+        }, "relay-out-" + name);
+        accept.setDaemon(true);
+        accept.start();
+        outbound = inside;
+        start(String.join("\n", "manager:", "  url: https://127.0.0.1:" + port, "  token-file: " + shipperToken,
+                "  ca-certificate: " + system.ca, "  spool-dir: " + dir.resolve("spool"),
+                "flows:", "  tcp-new: " + idle, "  tcp-established: " + idle, "  tcp-closed: " + idle, "  udp: " + idle,
+                "  icmp: " + idle, "  other: " + idle, ""));
+    }
+
+    private void start(String moreYaml) throws Exception {
+        Files.writeString(dir.resolve("probe.yaml"), moreYaml + String.join("\n",
                 "name: " + name, "capture:", "  interface-name: " + CAPTURE, "store:", "  dir: " + dir.resolve("store"),
                 "  max-size: 1GB", "  segment-size: 16MB", "api:", "  listen: 127.0.0.1:" + apiPort,
                 "  token-file: " + token, "  tls-certificate: " + dir.resolve("tls/server.pem"),
@@ -210,6 +251,9 @@ final class LiveProbe implements AutoCloseable {
                 }
             }
             relay.close();
+            if (outbound != null) {
+                outbound.close();
+            }
             FlowtrapSystem.run(List.of("ip", "netns", "del", netns));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

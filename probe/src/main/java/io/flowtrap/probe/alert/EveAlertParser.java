@@ -64,6 +64,19 @@ public final class EveAlertParser {
      *     missing or bad field
      */
     public Optional<EveAlert> parse(String line) throws MalformedAlertException {
+        return parse(line, false);
+    }
+
+    /**
+     * As {@link #parse(String)}, and a watchlist event (the probe's own, event_type "watchlist", as
+     * the alert search returns it) is taken too, as an alert of signature 0: what a carve names its
+     * flow by. Only the carve asks for this; the EVE intake from Suricata never arms on one.
+     */
+    public Optional<EveAlert> parseAlertOrWatchlistEvent(String line) throws MalformedAlertException {
+        return parse(line, true);
+    }
+
+    private Optional<EveAlert> parse(String line, boolean watchlistEvents) throws MalformedAlertException {
         if (line == null || line.isBlank()) {
             throw new MalformedAlertException("line", "empty");
         }
@@ -86,13 +99,15 @@ public final class EveAlertParser {
             eve = source;
         }
         String eventType = requireText(eve, "event_type");
-        if (!eventType.equals("alert")) {
+        boolean watchlistEvent = watchlistEvents && eventType.equals("watchlist");
+        if (!eventType.equals("alert") && !watchlistEvent) {
             return Optional.empty();
         }
-        return Optional.of(alert(eve, root, line));
+        return Optional.of(alert(eve, root, line, watchlistEvent));
     }
 
-    private static EveAlert alert(JsonNode eve, JsonNode root, String line) throws MalformedAlertException {
+    private static EveAlert alert(JsonNode eve, JsonNode root, String line, boolean watchlistEvent)
+            throws MalformedAlertException {
         long timestampNanos = timestamp(requireText(eve, "timestamp"));
         String srcIp = requireText(eve, "src_ip");
         String destIp = requireText(eve, "dest_ip");
@@ -111,15 +126,19 @@ public final class EveAlertParser {
             destPort = port(eve, "dest_port");
         }
         int[] vlans = vlans(eve.get("vlan"));
-        JsonNode alert = eve.get("alert");
-        if (alert == null || alert.isNull()) {
-            throw new MalformedAlertException("alert", "missing");
+        long signatureId = 0;
+        String signature = null;
+        if (!watchlistEvent) {
+            JsonNode alert = eve.get("alert");
+            if (alert == null || alert.isNull()) {
+                throw new MalformedAlertException("alert", "missing");
+            }
+            if (!alert.isObject()) {
+                throw new MalformedAlertException("alert", "not an object");
+            }
+            signatureId = requireLong(alert.get("signature_id"), "alert.signature_id");
+            signature = optionalText(alert, "signature", "alert.signature");
         }
-        if (!alert.isObject()) {
-            throw new MalformedAlertException("alert", "not an object");
-        }
-        long signatureId = requireLong(alert.get("signature_id"), "alert.signature_id");
-        String signature = optionalText(alert, "signature", "alert.signature");
         String communityId = optionalText(eve, "community_id", "community_id");
         if (communityId == null) {
             // Suricata leaves it out now and then (alerts on packets it handled without a flow, under

@@ -168,7 +168,7 @@ public final class CarveJobs {
         this.times = Objects.requireNonNull(times, "times");
     }
 
-    /** Carves the flow of {@code alertJson} (one EVE alert) for job {@code job}. */
+    /** Carves the flow of {@code alertJson} (one EVE alert, or a watchlist event) for job {@code job}. */
     public Carve carve(String job, String alertJson) throws BadRequest, IOException, InterruptedException {
         try {
             JobName.require(job);
@@ -177,8 +177,8 @@ public final class CarveJobs {
         }
         FlowQuery query;
         try {
-            EveAlert alert = parser.parse(alertJson.strip())
-                    .orElseThrow(() -> new BadRequest("the document is an EVE event but not an alert", null));
+            EveAlert alert = parser.parseAlertOrWatchlistEvent(alertJson.strip())
+                    .orElseThrow(() -> new BadRequest("the document is an EVE event but not an alert (nor a watchlist event)", null));
             query = FlowQueries.forAlert(alert, longestFlowIdle);
         } catch (MalformedAlertException | IllegalArgumentException e) {
             throw new BadRequest(e.getMessage(), e);

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>Flow records are told on the capture thread as flows end; that thread must never wait on a disk
  * (the spool's queue is a memory-mapped file, and each write first asks the file system for room),
  * so it only puts the record in a bounded inbox, and a thread of its own builds the JSON and spools
- * it. A record the inbox has no room for is counted as unspooled, never waited for.
+ * it. A record the inbox has no room for is counted as unspooled, never waited for. A flow a
+ * watchlist armed also makes a watchlist event ({@link WatchlistEvents}) on that thread, spooled
+ * after its flow record.
  */
 final class AlertForwarding implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlertForwarding.class);
@@ -219,6 +221,9 @@ final class AlertForwarding implements AutoCloseable {
         ArrayNode armedBy = record.putArray("armed_by");
         flow.armedBy().forEach(armedBy::add);
         append(EventSpool.FLOW, record.toString());
+        for (String event : WatchlistEvents.of(flow)) {
+            append(EventSpool.WATCHLIST, event);
+        }
     }
 
     private static String instant(long nanos) {

@@ -15,6 +15,7 @@ import io.flowtrap.probe.lookback.LookbackRing;
 import io.flowtrap.probe.trigger.TriggerSet;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.List;
 import java.util.Objects;
@@ -123,13 +124,48 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     /**
      * What the store holds of one armed flow, told when the flow ends: the packets and bytes it
      * took, whether they start at the flow's first packet, how many packets of the armed flow it
-     * could not take (store backlog), and what armed it ("alert", and the names of triggers).
+     * could not take (store backlog), and what armed it ("alert", and the names of triggers); its key
+     * ({@link FlowKey}, a copy) and the trigger set that armed it, so that whoever hears it can find,
+     * off the capture thread, the watchlist entry an endpoint fell in.
      */
     public record StoredFlow(String communityId, long firstStoredNanos, long lastSeenNanos, long storedPackets,
             long storedBytes, long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end,
-            List<String> armedBy) {
+            List<String> armedBy, byte[] flowKey, TriggerSet armedUnder) {
         public StoredFlow {
             armedBy = List.copyOf(armedBy);
+        }
+
+        /** Without the key and the triggers (a flow told by something other than the engine, a test). */
+        public StoredFlow(String communityId, long firstStoredNanos, long lastSeenNanos, long storedPackets, long storedBytes,
+                long flowPackets, boolean fromFlowStart, long backlogLostPackets, FlowEndReason end, List<String> armedBy) {
+            this(communityId, firstStoredNanos, lastSeenNanos, storedPackets, storedBytes, flowPackets, fromFlowStart,
+                    backlogLostPackets, end, armedBy, null, null);
+        }
+
+        /**
+         * Equal by value, the key by its bytes (a record compares arrays by reference); {@code armedUnder}, a
+         * lookup aid whose names {@code armedBy} already holds, is not compared.
+         */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StoredFlow f && communityId.equals(f.communityId) && firstStoredNanos == f.firstStoredNanos
+                    && lastSeenNanos == f.lastSeenNanos && storedPackets == f.storedPackets && storedBytes == f.storedBytes
+                    && flowPackets == f.flowPackets && fromFlowStart == f.fromFlowStart
+                    && backlogLostPackets == f.backlogLostPackets && end == f.end && armedBy.equals(f.armedBy)
+                    && Arrays.equals(flowKey, f.flowKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(communityId, firstStoredNanos, lastSeenNanos, storedPackets, armedBy) * 31 + Arrays.hashCode(flowKey);
+        }
+
+        @Override
+        public String toString() {
+            return "StoredFlow[" + communityId + " " + (flowKey == null ? "" : FlowKey.toString(flowKey, 0)) + " first "
+                    + firstStoredNanos + " last " + lastSeenNanos + " stored " + storedPackets + "/" + flowPackets + " packets "
+                    + storedBytes + " bytes, from start " + fromFlowStart + ", backlog lost " + backlogLostPackets + ", " + end
+                    + ", armed by " + armedBy + "]";
         }
 
         /** From its first packet, with no packet lost to the store backlog after it. */
@@ -605,7 +641,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             flows.copyCommunityId(slot, endedDigest, 0);
             storedFlowListener.flowStored(new StoredFlow(CommunityId.format(endedDigest, 0), firstStoredNanos[slot],
                     flows.lastSeen(slot), storedPackets[slot], storedBytes[slot], flows.packets(slot),
-                    storedFromStart[slot], backlogLost[slot], reason, armedUnder[slot].names(armedBy[slot])));
+                    storedFromStart[slot], backlogLost[slot], reason, armedUnder[slot].names(armedBy[slot]),
+                    Arrays.copyOfRange(flows.keys(), flows.keyOffset(slot), flows.keyOffset(slot) + FlowKey.SIZE),
+                    armedUnder[slot]));
         }
     }
 

@@ -43,6 +43,8 @@ public final class EventSpool implements AutoCloseable {
     public static final String ALERT = "alert";
     /** Kind of a flow record (what the store holds for a flow). */
     public static final String FLOW = "flow";
+    /** Kind of a watchlist event (a flow a watchlist armed, and the entry it matched). */
+    public static final String WATCHLIST = "watchlist";
 
     static final String KIND_FIELD = "kind";
     static final String JSON_FIELD = "json";
@@ -115,7 +117,7 @@ public final class EventSpool implements AutoCloseable {
      * Appends one event durably (to the memory-mapped queue file; the OS writes it out), or answers
      * false when its file system has no room for it (the event is lost and counted in {@link #lost()}).
      *
-     * @param kind {@link #ALERT} or {@link #FLOW}
+     * @param kind {@link #ALERT}, {@link #FLOW} or {@link #WATCHLIST}
      * @param json one JSON document; a trailing line end is dropped and any other CR or LF becomes a
      *             space (outside JSON strings they are whitespace, inside they are not allowed raw), so
      *             the event stays one NDJSON line
@@ -123,8 +125,8 @@ public final class EventSpool implements AutoCloseable {
      * @throws IllegalStateException    once closed
      */
     public synchronized boolean append(String kind, String json) {
-        if (!ALERT.equals(kind) && !FLOW.equals(kind)) {
-            throw new IllegalArgumentException("kind must be \"alert\" or \"flow\", not " + kind);
+        if (!ALERT.equals(kind) && !FLOW.equals(kind) && !WATCHLIST.equals(kind)) {
+            throw new IllegalArgumentException("kind must be \"alert\", \"flow\" or \"watchlist\", not " + kind);
         }
         String line = oneLine(Objects.requireNonNull(json, "json"));
         if (line.isBlank()) {

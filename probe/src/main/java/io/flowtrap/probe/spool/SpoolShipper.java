@@ -88,6 +88,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
     private final HttpClient client;
     private final String linePrefixAlert;
     private final String linePrefixFlow;
+    private final String linePrefixWatchlist;
     private final String authorization;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
@@ -123,6 +124,7 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
         String probe = new String(JsonStringEncoder.getInstance().quoteAsString(config.probeName()));
         this.linePrefixAlert = "{\"kind\":\"" + EventSpool.ALERT + "\",\"probe\":\"" + probe + "\",\"event\":";
         this.linePrefixFlow = "{\"kind\":\"" + EventSpool.FLOW + "\",\"probe\":\"" + probe + "\",\"event\":";
+        this.linePrefixWatchlist = "{\"kind\":\"" + EventSpool.WATCHLIST + "\",\"probe\":\"" + probe + "\",\"event\":";
         this.authorization = "Token " + config.token();
         this.thread = new Thread(this, "spool-shipper");
         this.thread.setDaemon(true);
@@ -234,7 +236,8 @@ public final class SpoolShipper implements Runnable, AutoCloseable {
                     }
                     String kind = dc.wire().read(EventSpool.KIND_FIELD).text();
                     String json = dc.wire().read(EventSpool.JSON_FIELD).text();
-                    body.append(EventSpool.FLOW.equals(kind) ? linePrefixFlow : linePrefixAlert)
+                    body.append(EventSpool.FLOW.equals(kind) ? linePrefixFlow
+                            : EventSpool.WATCHLIST.equals(kind) ? linePrefixWatchlist : linePrefixAlert)
                             .append(json).append("}\n");
                     batch.add(new Event(dc.index(), kind, json));
                 }
