@@ -86,6 +86,7 @@ class PackageDependencyTest {
             Map.entry("searches/web", concat(SPRING_WEB, BASE + ".searches", BASE + ".errors", BASE + ".users.TokenStore",
                     "io.flowtrap.api.manager", "io.flowtrap.schemas", "org.springframework.security.core")),
             Map.entry("watchlists/web", concat(SPRING_WEB, BASE + ".watchlists", BASE + ".errors", "io.flowtrap.api.manager",
+                    BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher",
                     "io.flowtrap.schemas")),
             Map.entry("results/web", concat(SPRING_WEB, BASE + ".results", BASE + ".errors", BASE + ".users.TokenStore",
                     "io.flowtrap.api.manager", "io.flowtrap.schemas", "org.springframework.security.core")),

@@ -6,12 +6,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.WatchlistAnswer;
 import io.flowtrap.api.manager.WatchlistRequest;
 import io.flowtrap.api.manager.WatchlistsPage;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.watchlists.Watchlists;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
+import java.security.Principal;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -34,19 +39,34 @@ class WatchlistsController {
 
     private final Watchlists watchlists;
     private final ObjectMapper json;
+    private final ApplicationEventPublisher events;
 
-    WatchlistsController(Watchlists watchlists, ObjectMapper json) {
+    WatchlistsController(Watchlists watchlists, ObjectMapper json, ApplicationEventPublisher events) {
         this.watchlists = watchlists;
         this.json = json;
+        this.events = events;
+    }
+
+    /** Tells the audit trail what a load, reload or delete did: the list, where from, its entries, each probe's outcome. */
+    private WatchlistAnswer audited(Principal caller, String action, WatchlistAnswer answer) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("name", answer.name());
+        details.put("source", answer.source());
+        details.put("entries", answer.entries());
+        details.put("refused_count", answer.refusedCount());
+        details.put("probes", answer.probes().stream().map(p -> p.probe() + ": " + p.state()
+                + (p.error() == null ? "" : " (" + p.error() + ")")).toList());
+        events.publishEvent(new Audited(caller == null ? null : caller.getName(), action, details));
+        return answer;
     }
 
     @PostMapping({"/rest/watchlists/", "/rest/watchlists"})
-    ResponseEntity<WatchlistAnswer> load(@RequestBody(required = false) byte[] body) throws IOException {
+    ResponseEntity<WatchlistAnswer> load(@RequestBody(required = false) byte[] body, Principal caller) throws IOException {
         if (body == null || body.length == 0) {
             throw new DomainException(Kind.INVALID, "no watchlist",
                     "send a watchlist request as JSON: {\"name\", \"probes\", \"entries\" or \"file\"}");
         }
-        return ResponseEntity.status(HttpStatus.CREATED).body(watchlists.load(request(body)));
+        return ResponseEntity.status(HttpStatus.CREATED).body(audited(caller, "watchlist.load", watchlists.load(request(body))));
     }
 
     @GetMapping({"/rest/watchlists/", "/rest/watchlists"})
@@ -60,7 +80,8 @@ class WatchlistsController {
     }
 
     @PostMapping({"/rest/watchlists/{name}/reload/", "/rest/watchlists/{name}/reload"})
-    WatchlistAnswer reload(@PathVariable("name") String name, @RequestBody(required = false) byte[] body) throws IOException {
+    WatchlistAnswer reload(@PathVariable("name") String name, @RequestBody(required = false) byte[] body, Principal caller)
+            throws IOException {
         WatchlistRequest request = body == null || body.length == 0 ? null : request(body);
         if (request != null && request.name() != null && !request.name().equals(name)) {
             throw new DomainException(Kind.INVALID, "name differs", "the body names '" + request.name() + "', the path '" + name + "'");
@@ -69,12 +90,12 @@ class WatchlistsController {
             throw new DomainException(Kind.INVALID, "probes are kept", "a reload keeps the watchlist's probes:"
                     + " delete and load it again for others");
         }
-        return watchlists.reload(name, request);
+        return audited(caller, "watchlist.reload", watchlists.reload(name, request));
     }
 
     @DeleteMapping({"/rest/watchlists/{name}/", "/rest/watchlists/{name}"})
-    WatchlistAnswer delete(@PathVariable("name") String name) {
-        return watchlists.delete(name);
+    WatchlistAnswer delete(@PathVariable("name") String name, Principal caller) {
+        return audited(caller, "watchlist.delete", watchlists.delete(name));
     }
 
     private WatchlistRequest request(byte[] body) throws IOException {
