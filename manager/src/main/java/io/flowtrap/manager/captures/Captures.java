@@ -186,9 +186,9 @@ public class Captures implements AutoCloseable {
         return get(id);
     }
 
-    /** The registered probes a capture may name, now (admins add and remove them at run time). */
+    /** The registered probes a capture may name, now (admins add and remove them at run time), by name. */
     public List<String> probeNames() {
-        return registry.all().stream().map(ProbeClient::name).toList();
+        return registry.all().stream().map(ProbeClient::name).sorted().toList();
     }
 
     /** The captures, newest first, of {@code analyst} and in {@code state} (null: any). */

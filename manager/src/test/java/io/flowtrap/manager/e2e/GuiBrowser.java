@@ -110,6 +110,16 @@ final class GuiBrowser implements AutoCloseable {
     }
 
     /** Waits (up to 30 s) until {@code condition} holds; {@code what} names it in the failure. */
+    /**
+     * Clicks what submits a form (or follows a link) and waits until the next page has replaced
+     * this one, so that what is read next is the new page's, not the old one's same element.
+     */
+    void submit(WebElement button) {
+        WebElement page = driver.findElement(By.tagName("html"));
+        button.click();
+        new WebDriverWait(driver, WAIT).withMessage("the page after the click").until(ExpectedConditions.stalenessOf(page));
+    }
+
     void waitUntil(Predicate<ChromeDriver> condition, String what) {
         new WebDriverWait(driver, WAIT).withMessage(what).until(d -> condition.test(driver));
     }

@@ -87,7 +87,7 @@ class GuiCapturesIT {
         assertThat(browser.byId("duration").getAttribute("value")).isEqualTo("300");
         assertThat(browser.byId("max_packets").getAttribute("value")).isEqualTo("100");
         assertThat(browser.all("#probes input[type=checkbox]")).extracting(e -> e.getAttribute("value"))
-                .containsExactly(FlowtrapSystem.PROBE, LIVE);
+                .containsExactly(LIVE, FlowtrapSystem.PROBE); // by name
         fill("web", "traffic to grantstavely.com", filter, LIVE);
         browser.byId("tags").sendKeys("case-7, web");
         browser.screenshot("capture-new");

@@ -176,7 +176,7 @@ class SettingsGuiIT {
             WebElement box = browser.byId("v-pcap_extraction_on_alerts");
             assertThat(box.isSelected()).isTrue();
             box.click();
-            browser.byId("save-template").click();
+            browser.submit(browser.byId("save-template"));
             assertThat(browser.byId("notice").getText()).contains("Template default saved");
             assertThat(browser.byId("v-pcap_extraction_on_alerts").isSelected()).isFalse();
             browser.assertConsoleClean();
@@ -189,7 +189,7 @@ class SettingsGuiIT {
             }
             browser.screenshot("settings-pending");
             long liveVersion = probeGet(LIVE, "/api/v1/settings").get("version").asLong();
-            browser.byId("apply-changes").click();
+            browser.submit(browser.byId("apply-changes"));
             assertThat(browser.byId("notice").getText()).contains("a task for").contains(LIVE).contains(FlowtrapSystem.PROBE);
             awaitTask(browser, LIVE, "finished", "success");
             awaitTask(browser, FlowtrapSystem.PROBE, "finished", "success");
@@ -232,7 +232,7 @@ class SettingsGuiIT {
             WebElement input = row.findElement(By.className("override-value"));
             input.clear();
             input.sendKeys("300s");
-            row.findElement(By.className("override")).click();
+            browser.submit(row.findElement(By.className("override")));
             assertThat(browser.byId("notice").getText()).contains("Segment age overridden on " + LIVE);
             assertThat(value(browser, "store.segment_age")).as("written the probe's way").isEqualTo("5m");
             assertThat(badge(browser, "store.segment_age")).isEqualTo("overridden");
@@ -243,7 +243,7 @@ class SettingsGuiIT {
             age.clear();
             age.sendKeys("20m");
             browser.byId("v-pcap_extraction_on_alerts").click(); // extraction on again
-            browser.byId("save-template").click();
+            browser.submit(browser.byId("save-template"));
             assertThat(browser.byId("notice").getText()).contains("saved");
 
             browser.open("/appliances/" + LIVE + "/settings");
@@ -297,7 +297,7 @@ class SettingsGuiIT {
 
             browser.open("/templates/default");
             browser.byId("v-pcap_extraction_on_alerts").click(); // off
-            browser.byId("save-template").click();
+            browser.submit(browser.byId("save-template"));
             assertThat(browser.byId("notice").getText()).contains("saved");
             browser.open("/changes");
             browser.byId("apply-changes").click();
@@ -383,7 +383,7 @@ class SettingsGuiIT {
                 WebElement lookback = browser.byId("v-lookback-size");
                 lookback.clear();
                 lookback.sendKeys("32MB");
-                browser.byId("save-template").click();
+                browser.submit(browser.byId("save-template"));
                 assertThat(browser.byId("message").getText()).contains("Elasticsearch unavailable").contains("nothing was changed");
                 assertThat(browser.byId("v-lookback-size").getAttribute("value")).as("what was typed is still there").isEqualTo("32MB");
                 browser.screenshot("settings-template-elasticsearch-down");
@@ -400,7 +400,7 @@ class SettingsGuiIT {
             WebElement lookback = browser.byId("v-lookback-size");
             lookback.clear();
             lookback.sendKeys("32MB");
-            browser.byId("save-template").click();
+            browser.submit(browser.byId("save-template"));
             assertThat(browser.byId("notice").getText()).contains("saved");
             browser.open("/changes");
             assertThat(browser.byId("d-" + FlowtrapSystem.PROBE + "-lookback-size").findElement(By.className("to")).getText())
@@ -420,13 +420,13 @@ class SettingsGuiIT {
             browser.byId("url").sendKeys("https://127.0.0.1:" + livePort);
             browser.byId("token").sendKeys(liveKey);
             browser.byId("ca").sendKeys(Files.readString(system.ca));
-            browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")).click();
+            browser.submit(browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")));
             assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-extra added.");
             assertThat(browser.byId("probe-sensor-extra").findElement(By.className("state")).getText()).isEqualTo("reachable");
             browser.byId("name").sendKeys("bad name!");
             browser.byId("url").sendKeys("ftp://x");
             browser.byId("token").sendKeys("12345678");
-            browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")).click();
+            browser.submit(browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")));
             assertThat(browser.byId("message").getText()).contains("invalid probe name");
             assertThat(browser.byId("url").getAttribute("value")).as("what was typed is kept").isEqualTo("ftp://x");
 
@@ -434,7 +434,7 @@ class SettingsGuiIT {
             WebElement url = browser.byId("url");
             url.clear();
             url.sendKeys("https://127.0.0.1:1");
-            browser.byId("edit-probe").findElement(By.cssSelector("button[type=submit]")).click();
+            browser.submit(browser.byId("edit-probe").findElement(By.cssSelector("button[type=submit]")));
             assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-extra saved.");
             assertThat(browser.byId("probe-sensor-extra").findElement(By.className("state")).getText())
                     .as("the key was kept, the URL changed").isEqualTo("unreachable");
@@ -446,7 +446,7 @@ class SettingsGuiIT {
                 browser.byId("url").sendKeys("https://127.0.0.1:" + silent.getLocalPort());
                 browser.byId("token").sendKeys(liveKey);
                 long start = System.nanoTime();
-                browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")).click();
+                browser.submit(browser.byId("add-probe").findElement(By.cssSelector("button[type=submit]")));
                 assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-silent added.");
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 WebElement silentRow = browser.byId("probe-sensor-silent");
@@ -455,16 +455,16 @@ class SettingsGuiIT {
                 assertThat(took).as("bounded by flowtrap.status-timeout (2s), not one wait per call or probe")
                         .isLessThan(Duration.ofSeconds(8));
                 browser.screenshot("settings-appliances-silent-probe");
-                browser.byId("remove-sensor-silent").click();
+                browser.submit(browser.byId("remove-sensor-silent"));
                 assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-silent removed.");
             }
 
             // API keys made and revoked in the GUI
-            browser.open("/");
+            browser.open("/keys");
             browser.byId("label").sendKeys("audit test");
-            browser.byId("new-key-form").findElement(By.cssSelector("button[type=submit]")).click();
+            browser.submit(browser.byId("new-key-form").findElement(By.cssSelector("button[type=submit]")));
             String keyId = browser.byId("new-key-id").getText();
-            browser.byId("key-" + keyId).findElement(By.cssSelector("button[type=submit]")).click();
+            browser.submit(browser.byId("key-" + keyId).findElement(By.cssSelector("button[type=submit]")));
             assertThat(browser.byId("notice").getText()).contains("revoked");
             browser.assertConsoleClean();
         }
@@ -503,14 +503,14 @@ class SettingsGuiIT {
             assertThat(value(browser, "store.segment_age")).isEqualTo("5m");
             assertThat(badge(browser, "store.segment_age")).isEqualTo("overridden");
             browser.open("/appliances");
-            browser.byId("remove-sensor-extra").click();
+            browser.submit(browser.byId("remove-sensor-extra"));
             assertThat(browser.byId("notice").getText()).isEqualTo("Probe sensor-extra removed.");
             assertThat(browser.all("#probe-sensor-extra")).isEmpty();
 
             browser.open("/audit");
             StringBuilder pages = new StringBuilder(browser.byId("audit").getText());
             while (!browser.all("#older").isEmpty()) {
-                browser.byId("older").click();
+                browser.submit(browser.byId("older"));
                 pages.append('\n').append(browser.byId("audit").getText());
             }
             String audit = pages.toString();
