@@ -12,6 +12,7 @@ import java.util.function.Predicate;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -117,7 +118,16 @@ final class GuiBrowser implements AutoCloseable {
     void submit(WebElement button) {
         WebElement page = driver.findElement(By.tagName("html"));
         button.click();
-        new WebDriverWait(driver, WAIT).withMessage("the page after the click").until(ExpectedConditions.stalenessOf(page));
+        // gone once the browser no longer knows it: a stale reference, or (mid-navigation) chromium's
+        // "node does not belong to the document", which ExpectedConditions.stalenessOf does not take for gone
+        new WebDriverWait(driver, WAIT).withMessage("the page after the click").until(d -> {
+            try {
+                page.isEnabled();
+                return false;
+            } catch (WebDriverException gone) {
+                return true;
+            }
+        });
     }
 
     void waitUntil(Predicate<ChromeDriver> condition, String what) {
