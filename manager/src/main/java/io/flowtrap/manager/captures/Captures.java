@@ -43,7 +43,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -91,12 +93,22 @@ public class Captures implements AutoCloseable {
         this.registry = registry;
         this.ticks = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "flowtrap-captures"));
         this.carvers = Executors.newFixedThreadPool(2, r -> daemon(r, "flowtrap-capture-carve"));
-        List<Capture> interrupted = new ArrayList<>();
         for (Capture c : store.load()) {
             captures.put(c.id(), c);
-            if (c.state() == State.RUNNING || c.state() == State.CARVING) {
-                interrupted.add(c);
-            }
+        }
+    }
+
+    /**
+     * Ends the captures a restart interrupted and starts the poll: once the application is up, not
+     * in the constructor, because what this does is audited, and an event published while the context
+     * is still creating its beans reaches no listener (the audit trail's is registered after them).
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    public void resume() {
+        List<Capture> interrupted;
+        synchronized (this) {
+            interrupted = captures.values().stream()
+                    .filter(c -> c.state() == State.RUNNING || c.state() == State.CARVING).toList();
         }
         for (Capture c : interrupted) {
             log.info("capture {} was {} when the manager stopped: it ends now", c.id(), c.state().wire());

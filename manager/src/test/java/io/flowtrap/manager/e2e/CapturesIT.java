@@ -443,6 +443,9 @@ class CapturesIT {
         assertThat(again.path("state").asText()).isEqualTo("done");
         JsonNode ended = await(running, "ended at the restart", c -> c.path("state").asText().equals("done"));
         assertThat(ended.path("end_reason").asText()).isEqualTo("manager_restart");
+        JsonNode end = awaitAudit(running, "capture.end").stream()
+                .filter(e -> e.path("action").asText().equals("capture.end")).findFirst().orElseThrow();
+        assertThat(end.path("details").path("reason").asText()).as("the restart's end, audited").isEqualTo("manager_restart");
         assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + running);
     }
 
