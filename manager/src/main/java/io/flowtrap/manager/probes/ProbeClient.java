@@ -67,18 +67,7 @@ public final class ProbeClient {
 
     /** Asks the probe to carve the flow of {@code alertJson} as {@code job}; its report. */
     public JsonNode carve(String job, String alertJson) {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
-            JsonNode report = carveOnce(job, alertJson);
-            outcome = OK;
-            return report;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("carve", outcome, start);
-        }
+        return measured("carve", () -> carveOnce(job, alertJson));
     }
 
     private JsonNode carveOnce(String job, String alertJson) {
@@ -104,22 +93,7 @@ public final class ProbeClient {
      * error (502) and stops the copy. Returns the bytes copied.
      */
     public long fetch(String job, OutputStream out, long announced) throws IOException {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
-            long copied = fetchOnce(job, out, announced);
-            outcome = OK;
-            return copied;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("fetch", outcome, start);
-        }
-    }
-
-    private long fetchOnce(String job, OutputStream out, long announced) throws IOException {
-        return copy(request("api/v1/carves/" + JobName.require(job)).GET().build(), job, out, announced);
+        return measured("fetch", () -> copy(request("api/v1/carves/" + JobName.require(job)).GET().build(), job, out, announced));
     }
 
     private long copy(HttpRequest request, String job, OutputStream out, long announced) throws IOException {
@@ -193,18 +167,8 @@ public final class ProbeClient {
 
     /** Streams a search's pcap into {@code out}, at most {@code announced} bytes (as {@link #fetch}). */
     public long fetchSearch(String job, OutputStream out, long announced) throws IOException {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
-            long copied = copy(request("api/v1/searches/" + JobName.require(job)).GET().build(), job, out, announced);
-            outcome = OK;
-            return copied;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("search-fetch", outcome, start);
-        }
+        return measured("search-fetch",
+                () -> copy(request("api/v1/searches/" + JobName.require(job)).GET().build(), job, out, announced));
     }
 
     /**
@@ -240,9 +204,7 @@ public final class ProbeClient {
 
     /** One JSON call answered {@code expected}, its body checked against {@code schema} (null: not checked). */
     private JsonNode call(String operation, HttpRequest request, int expected, DocumentSchema.Document schema) {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
+        return measured(operation, () -> {
             HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
             JsonNode body = parse(response.body());
             if (response.statusCode() != expected) {
@@ -262,33 +224,19 @@ public final class ProbeClient {
                             + operation + " that is not one: " + String.join("; ", violations));
                 }
             }
-            outcome = OK;
             return body;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record(operation, outcome, start);
-        }
+        });
     }
 
     /** The probe's counters ({@code GET /metrics}, Prometheus text), waiting at most {@code within}. */
     public String metrics(Duration within) {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
+        return measured("metrics", () -> {
             HttpResponse<byte[]> response = send(request("metrics", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
                 throw fromProbe(response.statusCode(), parse(response.body()));
             }
-            outcome = OK;
             return new String(response.body(), StandardCharsets.UTF_8);
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("metrics", outcome, start);
-        }
+        });
     }
 
     /**
@@ -298,9 +246,7 @@ public final class ProbeClient {
      * PROBE_FAILED otherwise.
      */
     public JsonNode putSettings(JsonNode document) {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
+        return measured("put_settings", () -> {
             HttpRequest request = request("api/v1/settings").header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofString(document.toString(), StandardCharsets.UTF_8)).build();
             HttpResponse<byte[]> response = send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -314,14 +260,8 @@ public final class ProbeClient {
                     default -> fromProbe(response.statusCode(), body);
                 };
             }
-            outcome = OK;
             return body;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("put_settings", outcome, start);
-        }
+        });
     }
 
     /** Whether {@code e} (from a client of this class) says the probe could not be reached or did not answer in time. */
@@ -336,22 +276,14 @@ public final class ProbeClient {
 
     /** As {@link #storeStatus()}, waiting at most {@code within} for the answer (a page that must not hang). */
     public JsonNode storeStatus(Duration within) {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
+        return measured("store", () -> {
             HttpResponse<byte[]> response = send(request("api/v1/store", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             JsonNode body = parse(response.body());
             if (response.statusCode() != 200) {
                 throw fromProbe(response.statusCode(), body);
             }
-            outcome = OK;
             return body;
-        } catch (DomainException e) {
-            outcome = outcome(e);
-            throw e;
-        } finally {
-            record("store", outcome, start);
-        }
+        });
     }
 
     /**
@@ -360,25 +292,41 @@ public final class ProbeClient {
      * most {@code within} for the answer.
      */
     public Optional<JsonNode> settings(Duration within) {
-        long start = System.nanoTime();
-        String outcome = OTHER;
-        try {
+        return measured("settings", () -> {
             HttpResponse<byte[]> response = send(request("api/v1/settings", within).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             JsonNode body = parse(response.body());
             if (response.statusCode() == 404) {
-                outcome = OK;
                 return Optional.empty();
             }
             if (response.statusCode() != 200) {
                 throw fromProbe(response.statusCode(), body);
             }
-            outcome = OK;
             return Optional.of(body);
+        });
+    }
+
+    /** One call to the probe, as {@link #measured} times it. */
+    @FunctionalInterface
+    private interface ProbeCall<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    /**
+     * Runs {@code call} and adds its time to {@code flowtrap.probe.requests} under {@code operation},
+     * with its outcome: ok, the kind of the DomainException it threw, or other.
+     */
+    private <T, E extends Exception> T measured(String operation, ProbeCall<T, E> call) throws E {
+        long start = System.nanoTime();
+        String outcome = OTHER;
+        try {
+            T result = call.run();
+            outcome = OK;
+            return result;
         } catch (DomainException e) {
             outcome = outcome(e);
             throw e;
         } finally {
-            record("settings", outcome, start);
+            record(operation, outcome, start);
         }
     }
 
