@@ -217,6 +217,11 @@ public class Searches implements AutoCloseable {
         return get(id);
     }
 
+    /** The probes a search may name (the registry's when the manager started), by name. */
+    public List<String> probeNames() {
+        return probes.keySet().stream().sorted().toList();
+    }
+
     /** Every search, newest first (every analyst's: progress is for all to see). */
     public synchronized SearchesPage list() {
         List<SearchAnswer> all = new ArrayList<>();
