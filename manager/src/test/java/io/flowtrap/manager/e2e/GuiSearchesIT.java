@@ -149,7 +149,11 @@ class GuiSearchesIT {
         browser.open("/searches");
         fill("udp", from, to, SENSOR, DOWN);
         String id = submit();
+        browser.waitUntil(d -> "running".equals(state()), "the search running");
+        browser.driver().executeScript("window.flowtrapNotReloaded = true;");
         longWait(d -> "done".equals(state()), "the search done once down-1's retries ran out");
+        assertThat(browser.driver().executeScript("return window.flowtrapNotReloaded === true;"))
+                .as("the page swapped its live part in, it did not reload").isEqualTo(true);
         assertThat(browser.byId("search-message").getText()).startsWith("1 of 2 probes failed: " + DOWN + ": probe unreachable");
         assertThat(browser.byId("summary-packets").getText()).isEqualTo(Integer.toString(expected.size()));
         WebElement down = part(DOWN);
@@ -224,7 +228,7 @@ class GuiSearchesIT {
         String first = create(now, DOWN);
         String second = create(now, DOWN);
         browser.open("/searches/" + first);
-        assertThat(state()).isEqualTo("running");
+        browser.waitUntil(d -> "running".equals(state()), "the first search running");
         assertThat(browser.byId("analyst").getText()).isEqualTo("grant");
         click("#cancel");
         // cancelled as soon as its probe's call (the retry delay) is over; meanwhile it holds down-1
