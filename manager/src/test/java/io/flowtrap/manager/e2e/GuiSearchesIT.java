@@ -298,11 +298,14 @@ class GuiSearchesIT {
         new WebDriverWait(browser.driver(), Duration.ofSeconds(90)).withMessage(what).until(condition::test);
     }
 
-    /** Clicks what {@code css} finds, again if the page's refresh replaced it under the click. */
+    /**
+     * Clicks the button {@code css} finds (again if the page's refresh replaced it under the click)
+     * and waits for the page its form leads to.
+     */
     private static void click(String css) {
         browser.waitUntil(d -> {
             try {
-                d.findElement(By.cssSelector(css)).click();
+                browser.submit(d.findElement(By.cssSelector(css)));
                 return true;
             } catch (StaleElementReferenceException e) {
                 return false;
