@@ -217,11 +217,6 @@ public class Searches implements AutoCloseable {
         return get(id);
     }
 
-    /** The probes a search may name (the registry's when the manager started), by name. */
-    public List<String> probeNames() {
-        return probes.keySet().stream().sorted().toList();
-    }
-
     /** Every search, newest first (every analyst's: progress is for all to see). */
     public synchronized SearchesPage list() {
         List<SearchAnswer> all = new ArrayList<>();
@@ -533,6 +528,11 @@ public class Searches implements AutoCloseable {
 
     private static long nanos(Instant t) {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
+    /** The probes a search may name (the registry's when the manager started), by name. */
+    public List<String> probeNames() {
+        return probes.keySet().stream().sorted().toList();
     }
 
     @Override
