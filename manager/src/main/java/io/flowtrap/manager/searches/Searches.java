@@ -530,6 +530,11 @@ public class Searches implements AutoCloseable {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
     }
 
+    /** The probes a search may name (the registry's when the manager started), by name. */
+    public List<String> probeNames() {
+        return probes.keySet().stream().sorted().toList();
+    }
+
     @Override
     public void close() {
         ticks.shutdownNow();

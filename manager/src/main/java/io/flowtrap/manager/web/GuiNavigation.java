@@ -8,7 +8,7 @@ import java.util.Objects;
  * The GUI's navigation bar: the pages that exist, each contributed by its feature as a
  * {@link Link} bean, so the bar never shows a page that is not there. The shared layout
  * (templates/fragments/layout.html) renders {@link #links()} in their order: Alerts 10,
- * Appliances 20, Templates 30, Audit 40, Captures 50, API keys 90 (a new page picks a free number).
+ * Appliances 20, Templates 30, Audit 40, Captures 50, Searches 60, API keys 90 (a new page picks a free number).
  */
 public final class GuiNavigation {
     /**

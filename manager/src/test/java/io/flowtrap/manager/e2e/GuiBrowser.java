@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.logging.Level;
+import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriverException;
@@ -148,6 +149,30 @@ final class GuiBrowser implements AutoCloseable {
 
     Path downloads() {
         return downloads;
+    }
+
+    /** Waits for the browser to have saved the download {@code name} in full (no partial file left); the file. */
+    Path awaitDownload(String name) {
+        Path file = downloads.resolve(name);
+        waitUntil(d -> Files.isRegularFile(file) && !downloading(), "the browser saving " + name);
+        return file;
+    }
+
+    private boolean downloading() {
+        try (Stream<Path> files = Files.list(downloads)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".crdownload"));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Deletes what was downloaded so far (so the next download's name is its own, not "name (1)"). */
+    void clearDownloads() throws IOException {
+        try (Stream<Path> files = Files.list(downloads)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     /** Saves what the browser shows as {@code target/screenshots/<name>.png}; the file. */

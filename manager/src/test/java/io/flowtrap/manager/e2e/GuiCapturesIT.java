@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -248,24 +247,10 @@ class GuiCapturesIT {
     }
 
     private static Path awaitDownload(String name) {
-        Path file = browser.downloads().resolve(name);
-        browser.waitUntil(d -> Files.isRegularFile(file) && !partial(), "the browser saving " + name);
-        return file;
-    }
-
-    private static boolean partial() {
-        try (Stream<Path> files = Files.list(browser.downloads())) {
-            return files.anyMatch(f -> f.getFileName().toString().endsWith(".crdownload"));
-        } catch (IOException e) {
-            return true;
-        }
+        return browser.awaitDownload(name);
     }
 
     private static void clearDownloads() throws IOException {
-        try (Stream<Path> files = Files.list(browser.downloads())) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
+        browser.clearDownloads();
     }
 }

@@ -17,13 +17,9 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,8 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SearchesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path DEMO = FlowtrapSystem.REPO.resolve("ops/demo-data");
-    private static final Pattern SEGMENT = Pattern.compile("\\.?segment-(\\d{16})\\.pcap(\\.active)?");
-    private static final Pattern TIME = Pattern.compile("^(\\d+)\\.(\\d{9}) ");
     private static final String DOWN = "down-1";
 
     @TempDir
@@ -57,12 +51,9 @@ class SearchesIT {
     @BeforeAll
     static void start() throws Exception {
         Path system1 = dir.resolve("system");
-        List<String> args = List.of("--flowtrap.probes[1].name=" + DOWN,
-                "--flowtrap.probes[1].url=https://127.0.0.1:" + FlowtrapSystem.freePort(),
-                "--flowtrap.probes[1].token-file=" + system1.resolve("probe-api.token"),
-                "--flowtrap.probes[1].ca-certificate=" + system1.resolve("tls/ca.pem"),
-                "--flowtrap.searches.max-attempts=2", "--flowtrap.searches.retry-delay=2s",
-                "--flowtrap.searches.progress-interval=100ms");
+        List<String> args = new ArrayList<>(StoreOracle.unservedProbe(system1, 1, DOWN));
+        args.addAll(List.of("--flowtrap.searches.max-attempts=2", "--flowtrap.searches.retry-delay=2s",
+                "--flowtrap.searches.progress-interval=100ms"));
         system = new FlowtrapSystem(system1, DEMO.resolve("demo.pcap"), DEMO.resolve("demo-eve.json"), args);
         system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(120));
     }
@@ -126,63 +117,17 @@ class SearchesIT {
         return new FlowtrapSystem.Response(r.statusCode(), r.body(), r.headers().map());
     }
 
-    /** tcpdump's packets of {@code pcap} that {@code filter} keeps: the time to the ns, then every byte. */
     private static List<String> packets(Path pcap, String filter) throws Exception {
-        // -S: absolute TCP sequence numbers (tcpdump makes them relative to a SYN it saw earlier in the same file)
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-S", "-tt", "--time-stamp-precision=nano", "-xx", "-r",
-                pcap.toString()));
-        if (!filter.isEmpty()) {
-            command.add(filter);
-        }
-        FlowtrapSystem.Run r = FlowtrapSystem.run(command);
-        assertThat(r.exit()).as(r.err()).isZero();
-        List<String> packets = new ArrayList<>();
-        for (String p : r.out().split("\n(?!\t)")) {
-            if (!p.isBlank()) {
-                packets.add(p);
-            }
-        }
-        return packets;
+        return StoreOracle.packets(pcap, filter);
     }
 
-    private static long nanos(String packet) {
-        Matcher m = TIME.matcher(packet);
-        assertThat(m.find()).as(packet).isTrue();
-        return Long.parseLong(m.group(1)) * 1_000_000_000L + Long.parseLong(m.group(2));
-    }
-
-    /** sensor-1's store segments, in the store's order (by sequence; the one being written last of its number). */
-    private static List<Path> segments() throws Exception {
-        try (Stream<Path> files = Files.walk(system.store)) {
-            List<Path> found = files.filter(f -> SEGMENT.matcher(f.getFileName().toString()).matches())
-                    .sorted(Comparator.comparing(f -> {
-                        Matcher m = SEGMENT.matcher(f.getFileName().toString());
-                        m.matches();
-                        return m.group(1);
-                    })).toList();
-            assertThat(found).as("segments under " + system.store).isNotEmpty();
-            return found;
-        }
-    }
-
-    /** What tcpdump -r of each segment keeps with {@code filter}, inside [from, to], in time order (stable: segment, then file order). */
+    /** What tcpdump -r of each of sensor-1's segments keeps with {@code filter}, inside [from, to], in time order. */
     private static List<String> oracle(String filter, long from, long to) throws Exception {
-        List<String> kept = new ArrayList<>();
-        for (Path segment : segments()) {
-            for (String p : packets(segment, filter)) {
-                long t = nanos(p);
-                if (t >= from && t <= to) {
-                    kept.add(p);
-                }
-            }
-        }
-        kept.sort(Comparator.comparingLong(SearchesIT::nanos));
-        return kept;
+        return StoreOracle.kept(system.store, filter, from, to);
     }
 
-    /** Every packet time the store holds, sorted. */
     private static List<Long> storeTimes() throws Exception {
-        return oracle("", 0, Long.MAX_VALUE).stream().map(SearchesIT::nanos).toList();
+        return StoreOracle.times(system.store);
     }
 
     private static Path download(String id, String probe) throws Exception {
