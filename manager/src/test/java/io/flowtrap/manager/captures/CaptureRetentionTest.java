@@ -45,8 +45,10 @@ class CaptureRetentionTest {
         CapturesProperties properties = new CapturesProperties(data, new CapturesProperties.Captures(Duration.ofSeconds(300), 100,
                 Duration.ofDays(7), Duration.ofMillis(50), Duration.ofSeconds(10), 100, maxAge, DataSize.ofBytes(maxTotalBytes)));
         // no probe, and no Elasticsearch: the registry reads its store only when Spring's schedule loads it
-        return new Captures(properties, new ProbeRegistry(new ProbesProperties(List.of(), Duration.ofSeconds(5), Duration.ofSeconds(2)),
-                new SimpleMeterRegistry(), null, null), JSON, event -> told.add((Audited) event));
+        Captures captures = new Captures(properties, new ProbeRegistry(new ProbesProperties(List.of(), Duration.ofSeconds(5),
+                Duration.ofSeconds(2)), new SimpleMeterRegistry(), null, null), JSON, event -> told.add((Audited) event));
+        captures.resume(); // what the application's start does once it is up
+        return captures;
     }
 
     /** What the captures told the audit trail of, in order. */
