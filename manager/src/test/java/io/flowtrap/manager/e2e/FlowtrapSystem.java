@@ -118,6 +118,11 @@ final class FlowtrapSystem implements AutoCloseable {
         return tokens.create(Role.PROBE, probe, "it probe " + probe).key();
     }
 
+    /** A new key that user {@code owner} owns (as one made on the Keys page), of {@code role}. */
+    String ownKey(String owner, Role role) throws IOException {
+        return tokens.createOwn(owner, role, "it " + owner).key();
+    }
+
     /** Stops the probe process (its API goes away), as an outage of it. */
     void stopProbe() throws InterruptedException {
         probe.destroy();
