@@ -25,7 +25,8 @@ import org.openqa.selenium.WebElement;
  * live probe {@code live-1} ({@link LiveProbe}, shipping, flows ending after 2 s idle) beside the
  * replaying {@code sensor-1}. A list uploaded from the form with a line that is no address shows
  * its counts and the refused line with its reason, and its trigger in force on the probe; a name
- * taken shows the 409's words, keeping what was typed; when tcpreplay sends the demo traffic into
+ * taken shows the 409's words, keeping what was typed, and a file over the upload limit is stopped
+ * in the page with a message; when tcpreplay sends the demo traffic into
  * the live probe, the listed entry's session appears (the page read again until it does); the
  * entries page; Delete asks first, removes the trigger, and the list says so. Screenshots under
  * target/screenshots/; no console error but the 4xx caused on purpose.
@@ -147,6 +148,16 @@ class GuiWatchlistsIT {
         browser.submit(browser.byId("load"));
         assertThat(browser.byId("message").getText()).startsWith("file outside the watchlist directory: ");
         browser.assertConsoleClean("status of 400");
+
+        // over the upload limit (1MB): stopped in the page, saying so, nothing sent
+        Path big = Files.writeString(dir.resolve("too-big.txt"), "10.0.0.1\n".repeat(150_000));
+        browser.byId("file").clear();
+        browser.byId("upload").sendKeys(big.toString());
+        browser.byId("load").click();
+        assertThat(browser.byId("upload-too-large").getText()).isEqualTo("too-big.txt is 1350000 bytes: at most 1048576 can be"
+                + " uploaded. Put it in the watchlist directory and name it instead.");
+        browser.screenshot("watchlist-too-large");
+        browser.assertConsoleClean();
         assertThat(system.get("/rest/watchlists/", system.analystToken).json().path("count").asLong()).isEqualTo(1);
     }
 

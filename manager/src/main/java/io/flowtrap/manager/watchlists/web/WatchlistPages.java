@@ -20,6 +20,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.util.MultiValueMap;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 import org.springframework.web.util.UriComponentsBuilder;
@@ -28,7 +29,8 @@ import org.springframework.web.util.UriComponentsBuilder;
  * The Watchlists pages, calling {@link Watchlists} directly (what the REST API does, audited the
  * same way, the signed-in user as who loads). {@code GET /watchlists}: every watchlist (entries
  * loaded, lines refused, each probe's trigger) and the load form: a name, the probes, and an
- * uploaded file (Emerging Threats or FireHOL format, at most 1 MB: spring.servlet.multipart) or the
+ * uploaded file (Emerging Threats or FireHOL format, at most spring.servlet.multipart.max-file-size:
+ * assets/watchlist-upload.js stops a larger one with a message, as the manager refuses it unread) or the
  * bare name of a file of the watchlist directory; a refusal shows its words and keeps what was
  * typed. {@code GET /watchlists/<name>?from=}: its refused lines with their reasons, its entries
  * ({@value #PAGE} a page) and each entry's session (state, flows, times, probes); Reload (from its
@@ -39,10 +41,13 @@ final class WatchlistPages {
 
     private final Watchlists watchlists;
     private final ApplicationEventPublisher events;
+    /** The largest file a form may upload (spring.servlet.multipart.max-file-size): the pages' script stops larger ones. */
+    private final DataSize maxUpload;
 
-    WatchlistPages(Watchlists watchlists, ApplicationEventPublisher events) {
+    WatchlistPages(Watchlists watchlists, ApplicationEventPublisher events, DataSize maxUpload) {
         this.watchlists = watchlists;
         this.events = events;
+        this.maxUpload = maxUpload;
     }
 
     ServerResponse list(ServerRequest request) {
@@ -221,9 +226,11 @@ final class WatchlistPages {
         };
     }
 
-    private static Map<String, Object> model(ServerRequest request) {
+    private Map<String, Object> model(ServerRequest request) {
         Map<String, Object> model = new HashMap<>();
         request.principal().ifPresent(p -> model.put("user", p.getName()));
+        model.put("maxUploadBytes", maxUpload.toBytes());
+        model.put("maxUpload", maxUpload.toBytes() >= 1 << 20 ? maxUpload.toMegabytes() + " MB" : maxUpload.toKilobytes() + " KB");
         return model;
     }
 

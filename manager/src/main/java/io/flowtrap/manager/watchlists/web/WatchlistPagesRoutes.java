@@ -2,6 +2,7 @@ package io.flowtrap.manager.watchlists.web;
 
 import io.flowtrap.manager.watchlists.Watchlists;
 import io.flowtrap.manager.web.GuiNavigation;
+import org.springframework.boot.autoconfigure.web.servlet.MultipartProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,8 +14,8 @@ import org.springframework.web.servlet.function.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 class WatchlistPagesRoutes {
     @Bean
-    RouterFunction<ServerResponse> watchlistPages(Watchlists watchlists, ApplicationEventPublisher events) {
-        WatchlistPages pages = new WatchlistPages(watchlists, events);
+    RouterFunction<ServerResponse> watchlistPages(Watchlists watchlists, ApplicationEventPublisher events, MultipartProperties multipart) {
+        WatchlistPages pages = new WatchlistPages(watchlists, events, multipart.getMaxFileSize());
         return RouterFunctions.route()
                 .GET("/watchlists", pages::list)
                 .POST("/watchlists", pages::load)
