@@ -55,8 +55,9 @@ import org.springframework.stereotype.Component;
  * Kept in Elasticsearch ({@link StoredWatchlist}, {@link StoredWatchlistSession}: written before
  * memory is changed, so a write that fails changes nothing; sessions stored every 2 s) and read
  * back at start; until they have been read, loads, reloads, deletes and reads answer UNAVAILABLE.
- * Thread-safe: loads, reloads and deletes are serialised (probe calls are
- * made under that lock; they are rare), reads and the ingest's events never wait for them.
+ * Thread-safe: loads, reloads, deletes and the sessions' store are serialised (probe and
+ * Elasticsearch calls are made under that lock; they are rare); once the stored watchlists have
+ * been read, reads and the ingest's events never wait for them.
  */
 @Component
 public class Watchlists implements WatchlistEventListener, AutoCloseable {
