@@ -105,7 +105,11 @@ public final class DocumentSchema {
         /** One watchlist as the manager answers it (load, reload, detail, delete). */
         WATCHLIST("watchlist.schema.json"),
         /** {@code GET /rest/watchlists/}'s answer. */
-        WATCHLISTS_PAGE("watchlists-page.schema.json");
+        WATCHLISTS_PAGE("watchlists-page.schema.json"),
+        /** A watchlist as kept in Elasticsearch: its text, source, probes and their triggers, who loaded it when. */
+        STORED_WATCHLIST("stored-watchlist.schema.json"),
+        /** The capture session of one watchlist entry, as kept in Elasticsearch. */
+        STORED_WATCHLIST_SESSION("stored-watchlist-session.schema.json");
 
         private final String file;
 

@@ -234,8 +234,13 @@ public class Captures implements AutoCloseable {
      * Stops a running capture (or drops a queued one) and waits for its result, at most
      * {@code flowtrap.captures.stop-wait}; answers the capture as it then stands.
      */
-    public CaptureAnswer stop(String id) {
+    public CaptureAnswer stop(String id, Caller caller) {
         Capture c;
+        synchronized (this) {
+            c = require(id);
+        }
+        requireAnalystOrAdmin(c, caller, "stop");
+        audit(caller.name(), "capture.stop", "id", id);
         synchronized (this) {
             c = require(id);
             if (c.state() == State.QUEUED) {
@@ -263,9 +268,17 @@ public class Captures implements AutoCloseable {
         return get(id);
     }
 
-    /** Deletes a finished capture and its pcaps (an active one must be stopped first); what it was, deleted by {@code user}. */
-    public CaptureAnswer delete(String id, String user) throws IOException {
+    /**
+     * Deletes a finished capture and its pcaps (an active one must be stopped first); what it was,
+     * deleted by {@code caller} (its analyst or an admin: others are FORBIDDEN).
+     */
+    public CaptureAnswer delete(String id, Caller caller) throws IOException {
+        String user = caller.name();
         Capture c;
+        synchronized (this) {
+            c = require(id);
+        }
+        requireAnalystOrAdmin(c, caller, "delete");
         synchronized (this) {
             c = require(id);
             if (c.state().active()) {
@@ -310,6 +323,29 @@ public class Captures implements AutoCloseable {
             throw new DomainException(Kind.NOT_FOUND, NO_PACKETS, "probe " + probe + " gave capture " + id + " no packet");
         }
         return new Download(file, c.fileName().replaceFirst("\\.pcap$", "") + "." + probe + ".pcap", c.probeResults().get(index).sha256());
+    }
+
+    /**
+     * Who asks to stop or delete a capture: the user (or {@code key-<id>}), and whether they may
+     * change anyone's captures (an admin; or a key no user owns, made by the token command, which
+     * names the analyst of the captures it starts and so speaks for every analyst).
+     */
+    public record Caller(String name, boolean anyCapture) {
+        /** Whether this caller may stop or delete a capture of {@code analyst}: its own analyst may, and those who may change any. */
+        public boolean mayChange(String analyst) {
+            return anyCapture || name.equals(analyst);
+        }
+    }
+
+    /** FORBIDDEN, audited as {@code capture.refused}, unless {@code caller} may change {@code c}; never called under the lock. */
+    private void requireAnalystOrAdmin(Capture c, Caller caller, String action) {
+        if (caller.mayChange(c.analyst())) {
+            return;
+        }
+        audit(caller.name(), "capture.refused", "id", c.id(), "action", action, "analyst", c.analyst(),
+                "reason", "neither its analyst nor an admin");
+        throw new DomainException(Kind.FORBIDDEN, "forbidden", "capture " + c.id() + " is " + c.analyst()
+                + "'s: only its analyst or an admin may " + action + " it");
     }
 
     private Capture require(String id) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +21,9 @@ import java.util.TreeSet;
  * deleted). Only entries that had an event or were removed are held; pending ones are counted from
  * the list. The state is worked out when asked, from when the manager took the entry's last event
  * (the probe's clock, and a replay's times, do not decide it); {@code first_seen}/{@code last_seen}
- * are the flows' times as the probe saw them. Thread-safe: each method holds this object's lock.
+ * are the flows' times as the probe saw them. What changed is kept as unsaved until {@link Watchlists}
+ * stores it ({@link #takeUnsaved}); a start restores what was stored. Thread-safe: each method holds
+ * this object's lock.
  */
 final class EntrySessions {
     /** Sessions an answer lists; all are counted. */
@@ -36,6 +39,45 @@ final class EntrySessions {
     }
 
     private final Map<String, Tracked> byEntry = new HashMap<>();
+    /** Entries whose session changed (or went) since it was last stored. */
+    private final Set<String> unsaved = new HashSet<>();
+
+    /** A session as stored (read back at a start). */
+    synchronized void restore(StoredWatchlistSession stored) {
+        Tracked t = new Tracked();
+        t.flows = stored.flows();
+        t.firstSeen = stored.firstSeen().isEmpty() ? null : Instant.parse(stored.firstSeen());
+        t.lastSeen = stored.lastSeen().isEmpty() ? null : Instant.parse(stored.lastSeen());
+        t.lastEvent = instant(stored.lastEventMs());
+        t.removedAt = instant(stored.removedMs());
+        t.probes.addAll(stored.probes());
+        byEntry.put(stored.entry(), t);
+    }
+
+    /** What changed since the last call, to store: each changed session, or null for one that went; taken off the unsaved. */
+    synchronized Map<String, StoredWatchlistSession> takeUnsaved(String watchlist) {
+        Map<String, StoredWatchlistSession> out = new HashMap<>();
+        for (String entry : unsaved) {
+            Tracked t = byEntry.get(entry);
+            out.put(entry, t == null ? null : new StoredWatchlistSession(StoredWatchlistSession.id(watchlist, entry), watchlist, entry,
+                    t.flows, List.copyOf(t.probes), text(t.firstSeen), text(t.lastSeen), millis(t.lastEvent), millis(t.removedAt)));
+        }
+        unsaved.clear();
+        return out;
+    }
+
+    /** {@code entries} could not be stored: they are stored at the next try. */
+    synchronized void unsaved(Collection<String> entries) {
+        unsaved.addAll(entries);
+    }
+
+    private static Instant instant(long ms) {
+        return ms == 0 ? null : Instant.ofEpochMilli(ms);
+    }
+
+    private static long millis(Instant t) {
+        return t == null ? 0 : t.toEpochMilli();
+    }
 
     /** A watchlist event of {@code entry} (an entry of the list in force) for a flow seen until {@code seen}. */
     synchronized void event(String entry, String probe, Instant seen, Instant now) {
@@ -45,6 +87,7 @@ final class EntrySessions {
         t.probes.add(probe);
         t.firstSeen = t.firstSeen == null || seen.isBefore(t.firstSeen) ? seen : t.firstSeen;
         t.lastSeen = t.lastSeen == null || seen.isAfter(t.lastSeen) ? seen : t.lastSeen;
+        unsaved.add(entry);
     }
 
     /**
@@ -58,10 +101,17 @@ final class EntrySessions {
                 Tracked t = byEntry.computeIfAbsent(entry, e -> new Tracked());
                 if (t.removedAt == null) {
                     t.removedAt = now;
+                    unsaved.add(entry);
                 }
             }
         }
-        byEntry.entrySet().removeIf(e -> kept.contains(e.getKey()) && e.getValue().removedAt != null);
+        byEntry.entrySet().removeIf(e -> {
+            boolean returns = kept.contains(e.getKey()) && e.getValue().removedAt != null;
+            if (returns) {
+                unsaved.add(e.getKey());
+            }
+            return returns;
+        });
     }
 
     synchronized SessionCounts counts(int entriesInForce, Instant now, Duration idle) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.manager.users.Role;
 import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
 import java.net.DatagramPacket;
@@ -447,6 +448,48 @@ class CapturesIT {
                 .filter(e -> e.path("action").asText().equals("capture.end")).findFirst().orElseThrow();
         assertThat(end.path("details").path("reason").asText()).as("the restart's end, audited").isEqualTo("manager_restart");
         assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + running);
+    }
+
+    @Test
+    @Order(10)
+    void onlyItsAnalystOrAnAdminStopsOrDeletesACaptureAndARefusalIsAudited() throws Exception {
+        String ana = system.ownKey("ana", Role.ANALYST);
+        String bob = system.ownKey("bob", Role.ANALYST);
+        FlowtrapSystem.Response started = system.post("/rest/captures/", ana, "application/json",
+                JSON.writeValueAsBytes(JSON.createObjectNode().put("name", "ana's").put("filter", "icmp").put("duration", 300)
+                        .set("probes", JSON.createArrayNode().add("live-1"))));
+        assertThat(started.status()).as(started.text()).isEqualTo(201);
+        String id = started.json().path("id").asText();
+        assertThat(started.json().path("analyst").asText()).isEqualTo("ana");
+
+        JsonNode refused = expectError(system.post("/rest/captures/" + id + "/stop/", bob, "application/json", new byte[0]), 403);
+        assertThat(refused.path("detail").asText()).contains("ana").contains("only its analyst or an admin may stop");
+        assertThat(detail(id).path("state").asText()).isEqualTo("running");
+        FlowtrapSystem.Response stopped = system.post("/rest/captures/" + id + "/stop/", ana, "application/json", new byte[0]);
+        assertThat(stopped.status()).as(stopped.text()).isEqualTo(200);
+
+        JsonNode notDeleted = expectError(system.delete("/rest/captures/" + id + "/", bob), 403);
+        assertThat(notDeleted.path("detail").asText()).contains("only its analyst or an admin may delete");
+        assertThat(detail(id).path("state").asText()).isEqualTo("done");
+        List<JsonNode> audit = awaitAudit(id, "capture.start", "capture.stop", "capture.refused");
+        List<JsonNode> refusals = audit.stream().filter(e -> e.path("action").asText().equals("capture.refused")).toList();
+        assertThat(refusals).hasSize(2).allSatisfy(e -> {
+            assertThat(e.path("user").asText()).isEqualTo("bob");
+            assertThat(e.path("details").path("analyst").asText()).isEqualTo("ana");
+        });
+        assertThat(refusals.stream().map(e -> e.path("details").path("action").asText())).containsExactlyInAnyOrder("stop", "delete");
+        assertThat(audit.stream().filter(e -> e.path("action").asText().equals("capture.stop")).map(e -> e.path("user").asText()))
+                .containsExactly("ana");
+
+        // an admin's key may stop and delete anyone's
+        String other = system.post("/rest/captures/", bob, "application/json", JSON.writeValueAsBytes(JSON.createObjectNode()
+                .put("name", "bob's").put("filter", "icmp").put("duration", 300).set("probes", JSON.createArrayNode().add("live-1"))))
+                .json().path("id").asText();
+        assertThat(system.post("/rest/captures/" + other + "/stop/", system.adminToken, "application/json", new byte[0]).status())
+                .isEqualTo(200);
+        assertThat(system.delete("/rest/captures/" + other + "/", system.adminToken).status()).isEqualTo(200);
+        assertThat(system.delete("/rest/captures/" + id + "/", ana).status()).isEqualTo(200);
+        expectError(system.get("/rest/captures/" + id + "/", ana), 404);
     }
 
     private static FlowtrapSystem.Response delete(String path) throws Exception {

@@ -118,6 +118,11 @@ final class FlowtrapSystem implements AutoCloseable {
         return tokens.create(Role.PROBE, probe, "it probe " + probe).key();
     }
 
+    /** A new key that user {@code owner} owns (as one made on the Keys page), of {@code role}. */
+    String ownKey(String owner, Role role) throws IOException {
+        return tokens.createOwn(owner, role, "it " + owner).key();
+    }
+
     /** Stops the probe process (its API goes away), as an outage of it. */
     void stopProbe() throws InterruptedException {
         probe.destroy();
@@ -199,9 +204,13 @@ final class FlowtrapSystem implements AutoCloseable {
         startManager(List.of());
     }
 
-    /** Starts the manager again on the port it had, with {@code more} arguments after the first ones (later ones win). */
+    /** Starts the manager again on the port it had, with {@code more} arguments in place of the first ones of the same key. */
     void startManager(List<String> more) {
         List<String> arguments = new ArrayList<>(managerArguments);
+        for (String m : more) { // a key given twice would be a list of both: drop the first
+            String key = m.contains("=") ? m.substring(0, m.indexOf('=') + 1) : m;
+            arguments.removeIf(a -> a.startsWith(key));
+        }
         arguments.addAll(more);
         arguments.removeIf(a -> a.startsWith("--server.port="));
         arguments.add("--server.port=" + managerPort);

@@ -31,7 +31,8 @@ import org.openqa.selenium.WebElement;
  * the traffic with that filter selects, and so is the per-probe one; a capture that matches nothing
  * says "no packets matched" and offers no download; a second capture on a busy probe shows the
  * 409's text and queues when asked, starting when the first is stopped; a filter the probe refuses
- * shows libpcap's words; the list filters by analyst and state, newest first; Delete asks first.
+ * shows libpcap's words; the list filters by analyst and state, newest first; Delete asks first;
+ * another analyst's capture shows neither Stop nor Delete, and says who may.
  * Screenshots under target/screenshots/; no console error but the 4xx caused on purpose.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -217,6 +218,28 @@ class GuiCapturesIT {
         assertThat(browser.byId("notice").getText()).contains(id);
         assertThat(browser.all("#captures tr.capture")).extracting(r -> r.getAttribute("data-id")).doesNotContain(id);
         assertThat(system.get("/rest/captures/" + id + "/", system.analystToken).status()).isEqualTo(404);
+        browser.assertConsoleClean();
+    }
+
+    @Test
+    @Order(6)
+    void anotherAnalystsCaptureShowsNoStopNorDeleteAndSaysWhoMay() throws Exception {
+        String bob = system.ownKey("bob", Role.ANALYST);
+        FlowtrapSystem.Response started = system.post("/rest/captures/", bob, "application/json", JSON.writeValueAsBytes(
+                JSON.createObjectNode().put("name", "bob's").put("filter", "icmp").put("duration", 300).put("queue", true)
+                        .set("probes", JSON.createArrayNode().add(FlowtrapSystem.PROBE))));
+        assertThat(started.status()).as(started.text()).isEqualTo(201);
+        String id = started.json().path("id").asText();
+        browser.open("/captures/" + id);
+        assertThat(browser.byId("not-yours").getText()).isEqualTo("Only bob (its analyst) or an admin may stop or delete this capture.");
+        assertThat(browser.all("#stop")).isEmpty();
+        assertThat(browser.all("#delete")).isEmpty();
+        browser.screenshot("capture-not-yours");
+        browser.open("/captures/" + id + "/delete");
+        browser.byId("not-yours");
+        assertThat(browser.all("#confirm-delete")).isEmpty();
+        assertThat(system.post("/rest/captures/" + id + "/stop/", system.adminToken, "application/json", new byte[0]).status())
+                .isEqualTo(200);
         browser.assertConsoleClean();
     }
 

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code live-1} ({@link LiveProbe}, shipping to the manager, flows ending after 2 s idle) that
  * the manager puts a watchlist on before tcpreplay sends the demo traffic into it. Ground truth is
  * tshark's reading of the pcap: the flows with a listed endpoint. Waits are on what the system says
- * (hits in alert search, the watchlist's sessions), never sleeps.
+ * (hits in alert search, the watchlist's sessions), never sleeps. The manager is restarted once (and
+ * once more with Elasticsearch out of reach) and finds the lists and sessions it stored.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WatchlistsIT {
@@ -351,6 +352,37 @@ class WatchlistsIT {
 
     @Test
     @Order(5)
+    void aRestartedManagerFindsTheListsAndTheirSessionsAndAnElasticsearchOutageAtStartLosesNothing() throws Exception {
+        ObjectNode upload = JSON.createObjectNode().put("name", "uploaded").put("entries", "203.0.113.0/24\nnot-an-address\n");
+        upload.putArray("probes").add("live-1");
+        valid(post("/rest/watchlists/", upload), 201);
+        JsonNode emerging = detail("emerging");
+        JsonNode uploaded = detail("uploaded");
+        assertThat(emerging.path("sessions")).hasSize(2);
+        assertThat(emerging.path("loaded_by").asText()).isNotEmpty();
+        assertThat(uploaded.path("refused_lines").get(0).path("text").asText()).isEqualTo("not-an-address");
+
+        // Elasticsearch out of reach as the manager starts: a clear 503, nothing stored is touched
+        system.stopManager();
+        system.startManager(List.of("--spring.elasticsearch.uris=http://127.0.0.1:" + FlowtrapSystem.freePort()));
+        JsonNode down = expectError(system.get("/rest/watchlists/", system.analystToken), 503);
+        assertThat(down.path("detail").asText()).contains("could not read the watchlists").contains("Elasticsearch")
+                .contains("nothing was changed");
+        expectError(post("/rest/watchlists/", JSON.createObjectNode().put("name", "meanwhile").put("entries", "192.0.2.200")), 503);
+        expectError(system.delete("/rest/watchlists/uploaded/", system.analystToken), 503);
+
+        system.stopManager();
+        system.startManager();
+        JsonNode page = system.get("/rest/watchlists/", system.analystToken).json();
+        assertThat(page.path("results").findValuesAsText("name")).containsExactly("emerging", "uploaded");
+        assertThat(detail("emerging")).isEqualTo(emerging); // entries, source, probes' outcome, times, who, every session
+        assertThat(detail("uploaded")).isEqualTo(uploaded);
+        assertThat(live.triggers().findValuesAsText("name")).contains("emerging", "uploaded"); // the probe kept its own
+        valid(system.delete("/rest/watchlists/uploaded/", system.analystToken), 200);
+    }
+
+    @Test
+    @Order(6)
     void aReloadThatDropsAnEntryEndsItsSessionAndADeleteRemovesTheTrigger() throws Exception {
         Files.writeString(lists.resolve("emerging-block.txt"), "# Emerging Threats - refreshed\n192.0.2.16/31\n198.51.100.0/24\n");
         JsonNode reloaded = valid(post("/rest/watchlists/emerging/reload/", null), 200);

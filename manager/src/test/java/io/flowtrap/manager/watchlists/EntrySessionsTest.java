@@ -7,6 +7,7 @@ import io.flowtrap.api.manager.WatchlistAnswer.SessionCounts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Sessions through their states, the times given as the manager's clock would give them. */
@@ -46,5 +47,34 @@ class EntrySessionsTest {
                 .satisfies(x -> assertThat(x.flows()).isEqualTo(1));
         sessions.reloaded(List.of("203.0.113.0/24"), List.of("203.0.113.0/24", "192.0.2.0/24"), T0.plusSeconds(120));
         assertThat(sessions.counts(2, T0.plusSeconds(121), IDLE)).isEqualTo(new SessionCounts(2, 0, 0, 1));
+    }
+
+    @Test
+    void whatChangedIsTakenOnceToStoreAndWhatIsStoredRestoresTheSameSessions() {
+        EntrySessions sessions = new EntrySessions();
+        Instant seen = Instant.parse("2026-12-01T16:59:59.123456Z"); // the probe's microseconds
+        sessions.event("192.0.2.0/24", "sensor-1", seen, T0);
+        sessions.reloaded(List.of("192.0.2.0/24", "198.51.100.7/32"), List.of("192.0.2.0/24"), T0.plusSeconds(60));
+        Map<String, StoredWatchlistSession> changed = sessions.takeUnsaved("et");
+        assertThat(changed).containsOnlyKeys("192.0.2.0/24", "198.51.100.7/32");
+        assertThat(changed.get("198.51.100.7/32").removedMs()).isEqualTo(T0.plusSeconds(60).toEpochMilli());
+        assertThat(changed.get("192.0.2.0/24").id()).isEqualTo("et|192.0.2.0/24");
+        assertThat(sessions.takeUnsaved("et")).isEmpty(); // taken once
+
+        EntrySessions restored = new EntrySessions();
+        changed.values().forEach(restored::restore);
+        Instant now = T0.plusSeconds(61);
+        assertThat(restored.list(now, IDLE)).isEqualTo(sessions.list(now, IDLE));
+        assertThat(restored.counts(1, now, IDLE)).isEqualTo(sessions.counts(1, now, IDLE));
+        assertThat(restored.takeUnsaved("et")).as("restored is stored").isEmpty();
+
+        // an entry a reload brings back starts pending again: its stored session goes (null)
+        restored.reloaded(List.of("192.0.2.0/24"), List.of("192.0.2.0/24", "198.51.100.7/32"), now);
+        Map<String, StoredWatchlistSession> back = restored.takeUnsaved("et");
+        assertThat(back).containsOnlyKeys("198.51.100.7/32");
+        assertThat(back.get("198.51.100.7/32")).isNull();
+        // a failed store: the entries come back at the next take
+        restored.unsaved(back.keySet());
+        assertThat(restored.takeUnsaved("et")).containsOnlyKeys("198.51.100.7/32");
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
  * shown, all counted), each probe's trigger, and the capture sessions of its entries.
  *
  * @param source {@code "upload"} or {@code "file:<name>"}
+ * @param loadedBy who loaded it (a user, or {@code key-<id>}); {@code reloadedBy} who reloaded it last
  * @param probes per probe: {@code in_force}, {@code removed} or {@code failed} (with the probe's words)
  * @param sessionCounts sessions by state (pending: entries with no event yet)
  * @param sessions the sessions that are not pending, most recently seen first (at most 1,000); null in a list
@@ -19,7 +20,8 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WatchlistAnswer(String name, String source, long entries,
         @JsonProperty("refused_count") long refusedCount, @JsonProperty("refused_lines") List<RefusedLine> refusedLines,
-        List<ProbeTrigger> probes, String loaded, String reloaded, @JsonProperty("session_idle_s") long sessionIdleSeconds,
+        List<ProbeTrigger> probes, String loaded, @JsonProperty("loaded_by") String loadedBy, String reloaded,
+        @JsonProperty("reloaded_by") String reloadedBy, @JsonProperty("session_idle_s") long sessionIdleSeconds,
         @JsonProperty("session_counts") SessionCounts sessionCounts, List<Session> sessions) {
 
     /** A line not loaded: its number (from 1), its text (at most 200 characters) and why. */

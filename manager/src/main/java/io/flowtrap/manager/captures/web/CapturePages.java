@@ -33,9 +33,10 @@ import org.springframework.web.util.UriComponentsBuilder;
  * {@code GET /captures/new}, {@code POST /captures}: the start form; a probe busy with another
  * capture (409) shows which and offers to queue, a filter a probe refuses shows the probe's words.
  * {@code GET /captures/<id>}: the summary, per-probe results, Download (whole, per probe), Stop
- * while it runs; {@code GET /captures/<id>/state} is its state for assets/capture-state.js, which
+ * while it runs (Stop and Delete shown to the capture's analyst and admins only; to others the
+ * refusal reads on the page); {@code GET /captures/<id>/state} is its state for assets/capture-state.js, which
  * reloads the page when it changes. {@code POST /captures/<id>/stop}; {@code GET /captures/<id>/delete}
- * asks to confirm, {@code POST} deletes (the capture's analyst or an admin);
+ * asks to confirm, {@code POST} deletes;
  * {@code GET /captures/<id>/download?probe=} hands the pcap over.
  */
 final class CapturePages {
@@ -139,8 +140,8 @@ final class CapturePages {
         }
         model.put("c", c);
         model.put("active", List.of("queued", "running", "carving").contains(c.state()));
-        model.put("mayDelete", mayDelete(request, c));
-        model.put("confirmDelete", confirmDelete && mayDelete(request, c));
+        model.put("mayChange", mayChange(request, c));
+        model.put("confirmDelete", confirmDelete && mayChange(request, c));
         request.param("error").ifPresent(e -> model.put("message", e));
         return ServerResponse.ok().render("capture", model);
     }
@@ -162,7 +163,7 @@ final class CapturePages {
     ServerResponse stop(ServerRequest request) {
         String id = request.pathVariable("id");
         try {
-            captures.stop(id);
+            captures.stop(id, caller(request));
         } catch (DomainException e) {
             return back(id, e.detail());
         }
@@ -171,13 +172,8 @@ final class CapturePages {
 
     ServerResponse delete(ServerRequest request) throws IOException {
         String id = request.pathVariable("id");
-        CaptureAnswer c;
         try {
-            c = captures.get(id);
-            if (!mayDelete(request, c)) {
-                return back(id, "Only " + c.analyst() + " (its analyst) or an admin may delete this capture.");
-            }
-            captures.delete(id, user(request));
+            captures.delete(id, caller(request));
         } catch (DomainException e) {
             return back(id, e.detail());
         }
@@ -216,13 +212,15 @@ final class CapturePages {
                 error == null ? to.buildAndExpand(id).encode().toUriString() : to.buildAndExpand(id, error).encode().toUriString()).build();
     }
 
-    private static boolean mayDelete(ServerRequest request, CaptureAnswer c) {
-        Principal p = request.principal().orElse(null);
-        if (p == null) {
-            return false;
-        }
+    /** Whether the signed-in user may stop or delete {@code c} (its analyst or an admin): the buttons are shown to them only. */
+    private static boolean mayChange(ServerRequest request, CaptureAnswer c) {
+        return request.principal().isPresent() && caller(request).mayChange(c.analyst());
+    }
+
+    private static Captures.Caller caller(ServerRequest request) {
+        Principal p = request.principal().orElseThrow();
         boolean admin = p instanceof Authentication a && a.getAuthorities().stream().anyMatch(g -> "ROLE_ADMIN".equals(g.getAuthority()));
-        return admin || p.getName().equals(c.analyst());
+        return new Captures.Caller(p.getName(), admin);
     }
 
     private static String user(ServerRequest request) {

@@ -38,7 +38,7 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code /rest/captures/}: {@code POST} starts one (201; 409 when a capture runs on one of its
  * probes and it does not ask to queue), {@code GET} lists ({@code ?analyst=}, {@code ?state=}),
  * {@code GET <id>/} details, {@code POST <id>/stop/} stops and answers the result, {@code DELETE
- * <id>/} deletes, {@code GET <id>/download/} ({@code ?probe=}) hands the pcap over. The analyst is
+ * <id>/} deletes (stop and delete: the capture's analyst, an admin or a key no user owns; others 403), {@code GET <id>/download/} ({@code ?probe=}) hands the pcap over. The analyst is
  * the key's user or the login; a key no user owns names one in the request.
  */
 @RestController
@@ -93,13 +93,12 @@ class CapturesController {
 
     @PostMapping({"/rest/captures/{id}/stop/", "/rest/captures/{id}/stop"})
     CaptureAnswer stop(@PathVariable("id") String id, Authentication caller) {
-        events.publishEvent(new Audited(analyst(caller, null), "capture.stop", Map.of("id", id)));
-        return captures.stop(id);
+        return captures.stop(id, captures(caller));
     }
 
     @DeleteMapping({"/rest/captures/{id}/", "/rest/captures/{id}"})
     CaptureAnswer delete(@PathVariable("id") String id, Authentication caller) throws IOException {
-        return captures.delete(id, analyst(caller, null));
+        return captures.delete(id, captures(caller));
     }
 
     @GetMapping({"/rest/captures/{id}/download/", "/rest/captures/{id}/download"})
@@ -118,6 +117,13 @@ class CapturesController {
         return ResponseEntity.ok().contentType(PCAP).contentLength(Files.size(d.file()))
                 .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(d.fileName()).build().toString())
                 .body(new FileSystemResource(d.file()));
+    }
+
+    /** Who asks to stop or delete: the analyst a capture of theirs would name; admins and keys no user owns may change any. */
+    private static Captures.Caller captures(Authentication caller) {
+        boolean admin = caller.getAuthorities().stream().anyMatch(a -> "ROLE_ADMIN".equals(a.getAuthority()));
+        boolean sharedKey = caller.getPrincipal() instanceof TokenStore.Entry key && key.owner() == null;
+        return new Captures.Caller(analyst(caller, null), admin || sharedKey);
     }
 
     /**

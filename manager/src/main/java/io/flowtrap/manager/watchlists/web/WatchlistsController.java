@@ -6,16 +6,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.WatchlistAnswer;
 import io.flowtrap.api.manager.WatchlistRequest;
 import io.flowtrap.api.manager.WatchlistsPage;
-import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.watchlists.Watchlists;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.security.Principal;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -47,17 +44,8 @@ class WatchlistsController {
         this.events = events;
     }
 
-    /** Tells the audit trail what a load, reload or delete did: the list, where from, its entries, each probe's outcome. */
     private WatchlistAnswer audited(Principal caller, String action, WatchlistAnswer answer) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("name", answer.name());
-        details.put("source", answer.source());
-        details.put("entries", answer.entries());
-        details.put("refused_count", answer.refusedCount());
-        details.put("probes", answer.probes().stream().map(p -> p.probe() + ": " + p.state()
-                + (p.error() == null ? "" : " (" + p.error() + ")")).toList());
-        events.publishEvent(new Audited(caller == null ? null : caller.getName(), action, details));
-        return answer;
+        return WatchlistAudit.audited(events, caller == null ? null : caller.getName(), action, answer);
     }
 
     @PostMapping({"/rest/watchlists/", "/rest/watchlists"})
@@ -66,7 +54,7 @@ class WatchlistsController {
             throw new DomainException(Kind.INVALID, "no watchlist",
                     "send a watchlist request as JSON: {\"name\", \"probes\", \"entries\" or \"file\"}");
         }
-        return ResponseEntity.status(HttpStatus.CREATED).body(audited(caller, "watchlist.load", watchlists.load(request(body))));
+        return ResponseEntity.status(HttpStatus.CREATED).body(audited(caller, "watchlist.load", watchlists.load(request(body), user(caller))));
     }
 
     @GetMapping({"/rest/watchlists/", "/rest/watchlists"})
@@ -90,12 +78,16 @@ class WatchlistsController {
             throw new DomainException(Kind.INVALID, "probes are kept", "a reload keeps the watchlist's probes:"
                     + " delete and load it again for others");
         }
-        return audited(caller, "watchlist.reload", watchlists.reload(name, request));
+        return audited(caller, "watchlist.reload", watchlists.reload(name, request, user(caller)));
     }
 
     @DeleteMapping({"/rest/watchlists/{name}/", "/rest/watchlists/{name}"})
     WatchlistAnswer delete(@PathVariable("name") String name, Principal caller) {
         return audited(caller, "watchlist.delete", watchlists.delete(name));
+    }
+
+    private static String user(Principal caller) {
+        return caller == null ? "anonymous" : caller.getName();
     }
 
     private WatchlistRequest request(byte[] body) throws IOException {
