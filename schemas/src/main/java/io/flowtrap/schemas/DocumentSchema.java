@@ -69,7 +69,19 @@ public final class DocumentSchema {
         /** One capture as the manager answers it (create, detail, stop). */
         CAPTURE("capture.schema.json"),
         /** {@code GET /rest/captures/}'s answer. */
-        CAPTURES_PAGE("captures-page.schema.json");
+        CAPTURES_PAGE("captures-page.schema.json"),
+        /** One result as {@code /rest/results/} answers it. */
+        RESULT("result.schema.json"),
+        /** {@code GET /rest/results/}'s answer. */
+        RESULTS_PAGE("results-page.schema.json"),
+        /** The body of {@code PATCH /rest/results/<kind>/<id>/}. */
+        RESULT_LABELS("result-labels.schema.json"),
+        /** A share link as the manager answers it. */
+        SHARE_LINK("share-link.schema.json"),
+        /** {@code GET /rest/shares/}'s answer. */
+        SHARE_LINKS_PAGE("share-links-page.schema.json"),
+        /** A Slack message: the slash command's answer, the result posted to its response URL. */
+        CHAT_REPLY("chat-reply.schema.json");
 
         private final String file;
 

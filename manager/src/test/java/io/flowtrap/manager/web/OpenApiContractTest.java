@@ -106,7 +106,7 @@ class OpenApiContractTest {
             documented.add(op.method() + " " + normalized(op.path()));
         }
 
-        assertThat(documented).hasSize(16);
+        assertThat(documented).hasSize(25);
         assertThat(served).isEqualTo(documented);
     }
 
