@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 /**
  * The captures' results: kind {@code capture}, id {@code <capture id>} for the merged pcap and
  * {@code <capture id>:<probe>} for one probe's part (what chat-ops shares, one link per probe).
- * Only finished captures with packets have one.
+ * Only finished captures with packets have one, and only the probes that gave packets have a part.
  */
 @Component
 class CaptureResults implements ResultSource {
@@ -43,11 +43,19 @@ class CaptureResults implements ResultSource {
             if (c.summary() == null) {
                 continue;
             }
-            try {
-                all.add(find(c.id()));
-            } catch (DomainException e) { // deleted since the list was made
-                if (e.kind() != Kind.NOT_FOUND && e.kind() != Kind.GONE) {
-                    throw e;
+            List<String> ids = new ArrayList<>(List.of(c.id()));
+            for (CaptureAnswer.ProbeResult r : c.probeResults() == null ? List.<CaptureAnswer.ProbeResult>of() : c.probeResults()) {
+                if (r.packets() > 0 && r.error() == null) {
+                    ids.add(c.id() + ":" + r.probe());
+                }
+            }
+            for (String id : ids) {
+                try {
+                    all.add(find(id));
+                } catch (DomainException e) { // deleted since the list was made
+                    if (e.kind() != Kind.NOT_FOUND && e.kind() != Kind.GONE) {
+                        throw e;
+                    }
                 }
             }
         }
