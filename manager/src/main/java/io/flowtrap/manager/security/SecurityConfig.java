@@ -57,7 +57,7 @@ class SecurityConfig {
     /** The GUI's pages and the forms they post to. */
     static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**", "/appliances",
         "/appliances/**", "/templates", "/templates/**", "/changes", "/changes/**", "/audit", "/audit/**",
-        "/captures", "/captures/**"};
+        "/captures", "/captures/**", "/results", "/results/**"};
     /** The pages' forms that change probes and settings: admins only (an analyst's POST is a 403, not only a hidden button). */
     static final String[] ADMIN_FORMS = {"/appliances", "/appliances/**", "/templates", "/templates/**", "/changes/**"};
 

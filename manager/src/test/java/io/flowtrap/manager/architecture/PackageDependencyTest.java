@@ -94,8 +94,10 @@ class PackageDependencyTest {
                     BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher",
                     "io.flowtrap.schemas")),
             Map.entry("results/web", concat(SPRING_WEB, BASE + ".results", BASE + ".errors", BASE + ".security.Callers",
-                    BASE + ".sharing.SharingProperties", BASE + ".web.PcapResponses", "io.flowtrap.api.manager", "io.flowtrap.schemas",
-                    "org.springframework.security.core")),
+                    BASE + ".sharing", BASE + ".web.PcapResponses", "io.flowtrap.api.manager", "io.flowtrap.schemas",
+                    "org.springframework.security.core",
+                    // the Results pages: share links on a result's page, the navigation bar
+                    BASE + ".web.GuiNavigation", "org.springframework.context.annotation")),
             Map.entry("sharing/web", concat(SPRING_WEB, BASE + ".sharing", BASE + ".errors", BASE + ".security.Callers",
                     BASE + ".web.PcapResponses", "io.flowtrap.api.manager", "org.springframework.security.core")),
             Map.entry("chatops/web", concat(SPRING_WEB, BASE + ".chatops", BASE + ".errors", "io.flowtrap.api.manager",
