@@ -87,19 +87,25 @@ class DerivedResults implements ResultSource {
         return new Slot(id, Files.createDirectories(dir.resolve(id)).resolve("result.pcap"));
     }
 
-    /** Keeps a made result (the oldest past {@code max-kept} deleted); its pcap is in its slot already, when it has packets. */
-    synchronized void keep(Derivation r) throws IOException {
+    /**
+     * Keeps a made result (the oldest past {@code max-kept} deleted); its pcap is in its slot already,
+     * when it has packets. The keys ({@code kind/id}) of those deleted to make room.
+     */
+    synchronized List<String> keep(Derivation r) throws IOException {
         Path d = Files.createDirectories(dir.resolve(r.id()));
         Path temp = d.resolve("result.json.tmp");
         json.writeValue(temp.toFile(), r);
         Files.move(temp, d.resolve("result.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         results.put(r.id(), r);
+        List<String> deleted = new ArrayList<>();
         while (results.size() > maxKept) {
-            String oldest = results.keySet().iterator().next();
-            deleteFiles(oldest);
-            results.remove(oldest);
-            log.info("result {} deleted: more than flowtrap.results.max-kept ({})", oldest, maxKept);
+            Derivation oldest = results.values().iterator().next();
+            deleteFiles(oldest.id());
+            results.remove(oldest.id());
+            deleted.add(oldest.kind() + "/" + oldest.id());
+            log.info("result {} deleted: more than flowtrap.results.max-kept ({})", oldest.id(), maxKept);
         }
+        return deleted;
     }
 
     /** Deletes one and its pcap; what it was. */

@@ -177,7 +177,7 @@ public class Results {
                 m == null ? null : CaptureSummary.of(fileName(slot.id()), m.size(), m.packets(), m.bytes(), m.firstNanos(),
                         m.lastNanos(), m.sha256()),
                 List.copyOf(probes));
-        derived.keep(d);
+        forget(derived.keep(d));
         log.info("result {} by {}: merge of {} ({} packets in, {} out{})", d.id(), analyst, inputs, in, d.packetsOut(),
                 dedup ? ", " + d.duplicates() + " duplicates within " + windowMicros + " us dropped" : "");
         audit(analyst, "result.merge", details("id", d.id(), "inputs", refs(inputs), "dedup", dedup, "packets_in", in,
@@ -205,7 +205,7 @@ public class Results {
                 none ? null : CaptureSummary.of(fileName(slot.id()), f.size(), f.packets(), f.bytes(), f.firstNanos(),
                         f.lastNanos(), f.sha256()),
                 input.probes());
-        derived.keep(d);
+        forget(derived.keep(d));
         log.info("result {} by {}: filter '{}' of {} ({} packets in, {} out)", d.id(), analyst, request.filter(), request.input(),
                 f.read(), d.packetsOut());
         audit(analyst, "result.filter", details("id", d.id(), "input", refs(List.of(request.input())).get(0), "filter",
@@ -223,17 +223,21 @@ public class Results {
         }
         ResultAnswer was = get(kind, id);
         derived.delete(kind, id);
-        synchronized (this) {
-            if (labels.containsKey(kind + "/" + id)) {
-                Map<String, Label> next = new LinkedHashMap<>(labels);
-                next.remove(kind + "/" + id);
-                file.write(next);
-                labels.remove(kind + "/" + id);
-            }
-        }
+        forget(List.of(kind + "/" + id));
         log.info("result {} {} deleted by {}", kind, id, user);
         audit(user, "result.delete", details("kind", kind, "id", id, "sha256", was.sha256()));
         return was;
+    }
+
+    /** Drops the labels of results deleted (keys {@code kind/id}). */
+    private synchronized void forget(List<String> keys) throws IOException {
+        if (keys.stream().noneMatch(labels::containsKey)) {
+            return;
+        }
+        Map<String, Label> next = new LinkedHashMap<>(labels);
+        keys.forEach(next::remove);
+        file.write(next);
+        keys.forEach(labels::remove);
     }
 
     static List<String> validTags(List<String> tags) {
