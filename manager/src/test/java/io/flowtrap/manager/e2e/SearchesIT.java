@@ -447,7 +447,13 @@ class SearchesIT {
         expectError(system.get("/rest/results/merge/" + empty.path("id").asText() + "/", system.analystToken), 404); // a filter's
         expectError(system.get("/rest/results/filter/" + empty.path("id").asText() + "/download/", system.analystToken), 404);
         assertThat(call("DELETE", "/rest/results/search/" + tcp + "/").status()).isEqualTo(409);
+        assertThat(call("PATCH", "/rest/results/filter/" + empty.path("id").asText() + "/", "{\"comment\": \"nothing\"}")
+                .status()).isEqualTo(200);
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("filter/" + empty.path("id").asText());
         assertThat(call("DELETE", "/rest/results/filter/" + empty.path("id").asText() + "/").status()).isEqualTo(200);
+        assertThat(Files.readString(labels)).as("a deleted result's labels go with it")
+                .doesNotContain("filter/" + empty.path("id").asText()).contains("merge/" + deduped.path("id").asText());
         expectError(system.get("/rest/results/filter/" + empty.path("id").asText() + "/", system.analystToken), 404);
 
         // the audit trail: the merge with its inputs and counts, the filter of it, the tag, the delete
