@@ -96,7 +96,7 @@ public final class DocumentSchema {
         MERGE_REQUEST("merge-request.schema.json"),
         /** The body of the manager's {@code POST /rest/filters/}. */
         FILTER_REQUEST("filter-request.schema.json"),
-        /** A merge or a filter as the manager answers it. */
+        /** One result of any kind (capture, search, merge, filter) as {@code /rest/results/} answers it. */
         RESULT("result.schema.json"),
         /** {@code GET /rest/results/}'s answer. */
         RESULTS_PAGE("results-page.schema.json"),
@@ -109,7 +109,15 @@ public final class DocumentSchema {
         /** A watchlist as kept in Elasticsearch: its text, source, probes and their triggers, who loaded it when. */
         STORED_WATCHLIST("stored-watchlist.schema.json"),
         /** The capture session of one watchlist entry, as kept in Elasticsearch. */
-        STORED_WATCHLIST_SESSION("stored-watchlist-session.schema.json");
+        STORED_WATCHLIST_SESSION("stored-watchlist-session.schema.json"),
+        /** The body of {@code PATCH /rest/results/<kind>/<id>/}. */
+        RESULT_LABELS("result-labels.schema.json"),
+        /** A share link as the manager answers it. */
+        SHARE_LINK("share-link.schema.json"),
+        /** {@code GET /rest/shares/}'s answer. */
+        SHARE_LINKS_PAGE("share-links-page.schema.json"),
+        /** A Slack message: the slash command's answer, the result posted to its response URL. */
+        CHAT_REPLY("chat-reply.schema.json");
 
         private final String file;
 

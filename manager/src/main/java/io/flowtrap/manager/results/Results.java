@@ -5,74 +5,152 @@ import io.flowtrap.api.manager.CaptureSummary;
 import io.flowtrap.api.manager.FilterRequest;
 import io.flowtrap.api.manager.MergeRequest;
 import io.flowtrap.api.manager.ResultAnswer;
+import io.flowtrap.api.manager.ResultLabels;
 import io.flowtrap.api.manager.ResultRef;
 import io.flowtrap.api.manager.ResultsPage;
-import io.flowtrap.manager.captures.Captures;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.pcap.PcapFilter;
 import io.flowtrap.manager.pcap.PcapMerge;
-import io.flowtrap.manager.searches.Searches;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.stream.Stream;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
- * Merges and filters of results, made at once on the request's thread: the inputs' pcaps (a
- * capture's, a search's, an earlier result's, or one probe's part) are merged by time ({@link
- * PcapMerge}, with duplicates dropped on request) or filtered by libpcap ({@link PcapFilter}) into
- * {@code <data-dir>/results/<id>/result.pcap}, the answer kept beside it in {@code result.json}
- * (written through a temporary file and a rename; read back at start, an unreadable one logged and
- * skipped). The newest {@code max-kept} are kept. Thread-safe.
+ * Every result of every kind in one list (the {@link ResultSource}s: captures, searches, merges and
+ * filters), and what analysts do with any of them: tags and a comment ({@code
+ * <data-dir>/results/labels.json}, by {@code kind/id}; a result never labelled shows the tags it was
+ * made with), a merge of several by packet time ({@link PcapMerge}, duplicates dropped on request),
+ * a filter of one by a tcpdump expression ({@link PcapFilter}), both made at once on the caller's
+ * thread and kept by {@link DerivedResults}. Tags: at most {@value #MAX_TAGS}, each 1 to {@value
+ * #MAX_TAG} of letters, digits and {@code . _ : -}; a comment at most {@value #MAX_COMMENT}
+ * characters. Each change is audited (an {@link Audited} event, published outside the lock).
+ * Thread-safe.
  */
 @Component
 public class Results {
     private static final Logger log = LoggerFactory.getLogger(Results.class);
+    static final int MAX_TAGS = 30;
+    static final int MAX_TAG = 64;
+    static final int MAX_COMMENT = 4000;
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_TAG + "}");
 
-    private final Path dir;
-    private final ObjectMapper json;
+    /** What analysts set on one result. */
+    record Label(List<String> tags, String comment, String by, String at) {}
+
+    private final Map<String, ResultSource> sources = new LinkedHashMap<>();
+    private final DerivedResults derived;
     private final ResultsProperties.Results settings;
-    private final Captures captures;
-    private final Searches searches;
-    private final Map<String, ResultAnswer> results = new LinkedHashMap<>();
+    private final ApplicationEventPublisher events;
+    private final JsonFile<Map<String, Label>> file;
+    private final Map<String, Label> labels;
 
-    public Results(ResultsProperties properties, Captures captures, Searches searches, ObjectMapper json) throws IOException {
-        this.dir = Files.createDirectories(properties.dataDir().resolve("results"));
+    public Results(List<ResultSource> sources, DerivedResults derived, ResultsProperties properties, ObjectMapper json,
+            ApplicationEventPublisher events) throws IOException {
+        for (ResultSource s : sources) {
+            for (String kind : s.kinds()) {
+                this.sources.put(kind, s);
+            }
+        }
+        this.derived = derived;
         this.settings = properties.results();
-        this.captures = captures;
-        this.searches = searches;
-        this.json = json;
-        List<ResultAnswer> kept = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir, Files::isDirectory)) {
-            for (Path d : dirs) {
-                Path file = d.resolve("result.json");
-                if (Files.isRegularFile(file)) {
-                    try {
-                        kept.add(json.readValue(file.toFile(), ResultAnswer.class));
-                    } catch (IOException e) {
-                        log.warn("result {} is skipped: {} cannot be read: {}", d.getFileName(), file, e.getMessage());
-                    }
+        this.events = events;
+        this.file = new JsonFile<>(properties.dataDir().resolve("results/labels.json"), json,
+                json.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Label.class));
+        this.labels = new LinkedHashMap<>(file.read(Map.of()));
+    }
+
+    /** The kinds there are, e.g. for a form. */
+    public List<String> kinds() {
+        return List.copyOf(sources.keySet());
+    }
+
+    /** The results of {@code kind} (null: all) carrying {@code tag} (null: any), newest first. */
+    public ResultsPage list(String kind, String tag) {
+        List<ResultAnswer> answers = new ArrayList<>();
+        for (ResultSource s : kind == null || kind.isBlank() ? new LinkedHashSet<>(sources.values()) : List.of(source(kind))) {
+            for (Result r : s.all()) {
+                if (kind != null && !kind.isBlank() && !r.kind().equals(kind)) {
+                    continue;
+                }
+                ResultAnswer a = answer(r);
+                if (tag == null || tag.isBlank() || a.tags().contains(tag.strip())) {
+                    answers.add(a);
                 }
             }
         }
-        kept.sort(Comparator.comparing(ResultAnswer::created));
-        for (ResultAnswer r : kept) {
-            results.put(r.id(), r);
+        answers.sort(Comparator.comparing(ResultAnswer::created, Comparator.nullsLast(Comparator.naturalOrder())).reversed());
+        return new ResultsPage(answers.size(), answers);
+    }
+
+    /** One result; NOT_FOUND for an unknown kind or id. */
+    public Result find(String kind, String id) {
+        if (id == null || id.isBlank()) {
+            throw new DomainException(Kind.NOT_FOUND, "no such result", "no " + kind + " result without an id");
         }
+        return source(kind).find(kind, id);
+    }
+
+    public ResultAnswer get(String kind, String id) {
+        return answer(find(kind, id));
+    }
+
+    /** A result's pcap to hand over to {@code user}: NOT_FOUND when it holds no packet, GONE when its file is. Audited. */
+    public Result download(String kind, String id, String user) {
+        Result r = find(kind, id);
+        if (r.file() == null) {
+            throw new DomainException(Kind.NOT_FOUND, "no packets", kind + " " + id + " holds no packet: nothing to download");
+        }
+        if (!Files.isRegularFile(r.file())) {
+            throw new DomainException(Kind.GONE, "result gone", "the file of " + kind + " " + id + " is gone");
+        }
+        audit(user, "result.download", details("kind", kind, "id", id, "file_name", r.fileName(), "sha256", r.sha256()));
+        return r;
+    }
+
+    /** Sets a result's tags and/or comment ({@link ResultLabels}), as {@code user}. */
+    public ResultAnswer label(String kind, String id, ResultLabels change, String user) throws IOException {
+        Result r = find(kind, id);
+        List<String> tags = change.tags() == null ? null : validTags(change.tags());
+        String comment = change.comment();
+        if (comment != null && comment.length() > MAX_COMMENT) {
+            throw new DomainException(Kind.INVALID, "comment too long", "a comment is at most " + MAX_COMMENT + " characters");
+        }
+        List<String> oldTags;
+        String oldComment;
+        synchronized (this) {
+            Label old = labels.get(r.key());
+            oldTags = old != null ? old.tags() : r.tags();
+            oldComment = old != null ? old.comment() : null;
+            List<String> newTags = tags != null ? tags : oldTags;
+            String newComment = comment != null ? (comment.isBlank() ? null : comment.strip()) : oldComment;
+            Label label = new Label(newTags, newComment, user, Instant.now().toString());
+            Map<String, Label> next = new LinkedHashMap<>(labels);
+            next.put(r.key(), label);
+            file.write(next);
+            labels.put(r.key(), label);
+        }
+        ResultAnswer answer = answer(r);
+        if (tags != null) {
+            audit(user, "result.tag", details("kind", kind, "id", id, "tags", answer.tags(), "was", oldTags));
+        }
+        if (comment != null) {
+            audit(user, "result.comment", details("kind", kind, "id", id, "comment", answer.comment(), "was", oldComment));
+        }
+        return answer;
     }
 
     /** Merges the inputs by time (dropping duplicates when asked): 201's answer. */
@@ -82,25 +160,29 @@ public class Results {
             throw new DomainException(Kind.INVALID, "no inputs", "name the results to merge: \"inputs\": [{\"kind\", \"id\"}, ...]");
         }
         List<Path> files = new ArrayList<>();
+        LinkedHashSet<String> probes = new LinkedHashSet<>();
         for (ResultRef ref : inputs) {
-            files.add(pcap(ref));
+            Result r = input(ref);
+            files.add(r.file());
+            probes.addAll(r.probes());
         }
         boolean dedup = Boolean.TRUE.equals(request.dedup());
         long windowMicros = request.dedupWindowMicros() != null ? request.dedupWindowMicros() : settings.dedupWindow().toNanos() / 1000;
-        String id = newId();
-        Path out = Files.createDirectories(dir.resolve(id)).resolve("result.pcap");
-        PcapMerge.Merged m = PcapMerge.merge(files, out, 0, dedup ? windowMicros * 1000 : PcapMerge.NO_DEDUP);
+        DerivedResults.Slot slot = derived.newSlot();
+        PcapMerge.Merged m = PcapMerge.merge(files, slot.pcap(), 0, dedup ? windowMicros * 1000 : PcapMerge.NO_DEDUP);
         long in = m == null ? 0 : m.read();
-        ResultAnswer r = new ResultAnswer(id, "merge", analyst, Instant.now().toString(), List.copyOf(inputs), null, dedup,
+        Derivation d = new Derivation(slot.id(), "merge", analyst, Instant.now().toString(), List.copyOf(inputs), null, dedup,
                 dedup ? windowMicros : null, in, m == null ? 0 : m.packets(), dedup ? (m == null ? 0 : m.duplicates()) : null,
                 m == null || m.otherLinkType() == 0 ? null : m.otherLinkType(), m == null ? "no packets in the inputs" : null,
-                m == null ? null : CaptureSummary.of(fileName(id), m.size(), m.packets(), m.bytes(), m.firstNanos(), m.lastNanos(),
-                        m.sha256()),
-                m == null ? null : downloadPath(id));
-        keep(r);
-        log.info("result {} by {}: merge of {} ({} packets in, {} out{})", id, analyst, inputs, in, r.packetsOut(),
-                dedup ? ", " + r.duplicates() + " duplicates within " + windowMicros + " us dropped" : "");
-        return r;
+                m == null ? null : CaptureSummary.of(fileName(slot.id()), m.size(), m.packets(), m.bytes(), m.firstNanos(),
+                        m.lastNanos(), m.sha256()),
+                List.copyOf(probes));
+        forget(derived.keep(d));
+        log.info("result {} by {}: merge of {} ({} packets in, {} out{})", d.id(), analyst, inputs, in, d.packetsOut(),
+                dedup ? ", " + d.duplicates() + " duplicates within " + windowMicros + " us dropped" : "");
+        audit(analyst, "result.merge", details("id", d.id(), "inputs", refs(inputs), "dedup", dedup, "packets_in", in,
+                "packets", d.packetsOut(), "duplicates", d.duplicates(), "sha256", d.summary() == null ? null : d.summary().sha256()));
+        return get("merge", d.id());
     }
 
     /** The packets of one result that a tcpdump filter keeps: 201's answer; a filter libpcap refuses is INVALID with its words. */
@@ -108,116 +190,129 @@ public class Results {
         if (request.input() == null) {
             throw new DomainException(Kind.INVALID, "no input", "name the result to filter: \"input\": {\"kind\", \"id\"}");
         }
-        Path input = pcap(request.input());
-        String id = newId();
-        Path out = Files.createDirectories(dir.resolve(id)).resolve("result.pcap");
+        Result input = input(request.input());
+        DerivedResults.Slot slot = derived.newSlot();
         PcapFilter.Filtered f;
         try {
-            f = PcapFilter.filter(input, out, request.filter());
+            f = PcapFilter.filter(input.file(), slot.pcap(), request.filter());
         } catch (PcapFilter.InvalidFilter e) {
-            deleteFiles(id);
+            derived.drop(slot);
             throw new DomainException(Kind.INVALID, "invalid filter", e.getMessage(), e);
         }
-        long read = f.read();
         boolean none = f.packets() == 0;
-        ResultAnswer r = new ResultAnswer(id, "filter", analyst, Instant.now().toString(), List.of(request.input()),
-                request.filter(), null, null, read, f.packets(), null, null, none ? "no packets matched" : null,
-                none ? null : CaptureSummary.of(fileName(id), f.size(), f.packets(), f.bytes(), f.firstNanos(), f.lastNanos(),
-                        f.sha256()),
-                none ? null : downloadPath(id));
-        keep(r);
-        log.info("result {} by {}: filter '{}' of {} ({} packets in, {} out)", id, analyst, request.filter(), request.input(),
-                read, r.packetsOut());
-        return r;
+        Derivation d = new Derivation(slot.id(), "filter", analyst, Instant.now().toString(), List.of(request.input()),
+                request.filter(), null, null, f.read(), f.packets(), null, null, none ? "no packets matched" : null,
+                none ? null : CaptureSummary.of(fileName(slot.id()), f.size(), f.packets(), f.bytes(), f.firstNanos(),
+                        f.lastNanos(), f.sha256()),
+                input.probes());
+        forget(derived.keep(d));
+        log.info("result {} by {}: filter '{}' of {} ({} packets in, {} out)", d.id(), analyst, request.filter(), request.input(),
+                f.read(), d.packetsOut());
+        audit(analyst, "result.filter", details("id", d.id(), "input", refs(List.of(request.input())).get(0), "filter",
+                request.filter(), "packets_in", f.read(), "packets", d.packetsOut(), "sha256", d.summary() == null ? null
+                        : d.summary().sha256()));
+        return get("filter", d.id());
     }
 
-    public synchronized ResultsPage list() {
-        List<ResultAnswer> all = new ArrayList<>(results.values());
-        Collections.reverse(all);
-        return new ResultsPage(all.size(), all);
-    }
-
-    public synchronized ResultAnswer get(String id) {
-        ResultAnswer r = id == null ? null : results.get(id);
-        if (r == null) {
-            throw new DomainException(Kind.NOT_FOUND, "no such result", "no result " + id + " (deleted, or never made)");
+    /** Deletes a merge or a filter (captures and searches are deleted where they are made), with its labels. */
+    public ResultAnswer delete(String kind, String id, String user) throws IOException {
+        if (!DerivedResults.KINDS.contains(kind)) {
+            source(kind);
+            throw new DomainException(Kind.CONFLICT, "not deleted here", "a " + kind + " is deleted at DELETE /rest/"
+                    + (kind.equals("capture") ? "captures" : "searches") + "/<id>/; here only merges and filters");
         }
-        return r;
+        ResultAnswer was = get(kind, id);
+        derived.delete(kind, id);
+        forget(List.of(kind + "/" + id));
+        log.info("result {} {} deleted by {}", kind, id, user);
+        audit(user, "result.delete", details("kind", kind, "id", id, "sha256", was.sha256()));
+        return was;
     }
 
-    public synchronized ResultAnswer delete(String id, String user) throws IOException {
-        ResultAnswer r = get(id);
-        deleteFiles(id);
-        results.remove(id);
-        log.info("result {} deleted by {}", id, user);
-        return r;
-    }
-
-    /** A result's pcap to download, and its file name. */
-    public record Download(Path file, String fileName) {}
-
-    public synchronized Download download(String id) {
-        ResultAnswer r = get(id);
-        if (r.summary() == null) {
-            throw new DomainException(Kind.NOT_FOUND, "no packets", "result " + id + " holds no packet: nothing to download");
-        }
-        return new Download(dir.resolve(id).resolve("result.pcap"), fileName(id));
-    }
-
-    /** The pcap an input names. */
-    private Path pcap(ResultRef ref) {
-        if (ref == null || ref.kind() == null || ref.id() == null) {
-            throw new DomainException(Kind.INVALID, "bad input", "each input is {\"kind\": capture|search|result, \"id\"}");
-        }
-        return switch (ref.kind()) {
-            case "capture" -> captures.download(ref.id(), ref.probe()).file();
-            case "search" -> searches.download(ref.id(), ref.probe()).file();
-            case "result" -> {
-                if (ref.probe() != null) {
-                    throw new DomainException(Kind.INVALID, "bad input", "a result has no probe parts");
-                }
-                yield download(ref.id()).file();
-            }
-            default -> throw new DomainException(Kind.INVALID, "bad input", "kind is capture, search or result, not " + ref.kind());
-        };
-    }
-
-    private synchronized void keep(ResultAnswer r) throws IOException {
-        Path d = Files.createDirectories(dir.resolve(r.id()));
-        Path temp = d.resolve("result.json.tmp");
-        json.writeValue(temp.toFile(), r);
-        Files.move(temp, d.resolve("result.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        results.put(r.id(), r);
-        while (results.size() > settings.maxKept()) {
-            String oldest = results.keySet().iterator().next();
-            deleteFiles(oldest);
-            results.remove(oldest);
-            log.info("result {} deleted: more than flowtrap.results.max-kept ({})", oldest, settings.maxKept());
-        }
-    }
-
-    private void deleteFiles(String id) throws IOException {
-        Path d = dir.resolve(id);
-        if (!Files.isDirectory(d)) {
+    /** Drops the labels of results deleted (keys {@code kind/id}). */
+    private synchronized void forget(List<String> keys) throws IOException {
+        if (keys.stream().noneMatch(labels::containsKey)) {
             return;
         }
-        try (Stream<Path> files = Files.list(d)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-        Files.deleteIfExists(d);
+        Map<String, Label> next = new LinkedHashMap<>(labels);
+        keys.forEach(next::remove);
+        file.write(next);
+        keys.forEach(labels::remove);
     }
 
-    private static String newId() {
-        return UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    static List<String> validTags(List<String> tags) {
+        LinkedHashSet<String> unique = new LinkedHashSet<>();
+        for (String t : tags) {
+            String tag = t == null ? "" : t.strip();
+            if (!TAG.matcher(tag).matches()) {
+                throw new DomainException(Kind.INVALID, "invalid tag", "'" + t + "': a tag is 1 to " + MAX_TAG
+                        + " letters, digits, '.', '_', ':' or '-'");
+            }
+            unique.add(tag);
+        }
+        if (unique.size() > MAX_TAGS) {
+            throw new DomainException(Kind.INVALID, "too many tags", unique.size() + " tags: a result has at most " + MAX_TAGS);
+        }
+        return List.copyOf(unique);
+    }
+
+    /** The result an input of a merge or a filter names, which must hold packets. */
+    private Result input(ResultRef ref) {
+        if (ref == null || ref.kind() == null || ref.id() == null) {
+            throw new DomainException(Kind.INVALID, "bad input", "each input is {\"kind\": " + String.join("|", sources.keySet())
+                    + ", \"id\"[, \"probe\"]}");
+        }
+        if (ref.probe() != null && DerivedResults.KINDS.contains(ref.kind())) {
+            throw new DomainException(Kind.INVALID, "bad input", "a " + ref.kind() + " has no probe parts");
+        }
+        Result r = find(ref.kind(), ref.probe() == null ? ref.id() : ref.id() + ":" + ref.probe());
+        if (r.file() == null) {
+            throw new DomainException(Kind.NOT_FOUND, "no packets", ref.kind() + " " + ref.id() + " holds no packet");
+        }
+        return r;
+    }
+
+    private ResultSource source(String kind) {
+        ResultSource s = kind == null ? null : sources.get(kind);
+        if (s == null) {
+            throw new DomainException(Kind.NOT_FOUND, "unknown kind", "no results of kind '" + kind + "'; kinds: "
+                    + String.join(", ", sources.keySet()));
+        }
+        return s;
+    }
+
+    private ResultAnswer answer(Result r) {
+        Label label;
+        synchronized (this) {
+            label = labels.get(r.key());
+        }
+        Derivation d = r.derivation();
+        return new ResultAnswer(r.kind(), r.id(), r.name(), r.analyst(), r.created(), r.probes(), r.fileName(), r.size(),
+                r.packets(), r.bytes(), r.sha256(), label != null ? label.tags() : r.tags(), label != null ? label.comment() : null,
+                label != null ? label.by() : null, r.file() == null ? null : "/rest/results/" + r.kind() + "/" + r.id() + "/download/",
+                d == null ? null : d.inputs(), d == null ? null : d.filter(), d == null ? null : d.dedup(),
+                d == null ? null : d.dedupWindowMicros(), d == null ? null : d.packetsIn(), d == null ? null : d.duplicates(),
+                d == null ? null : d.otherLinkType(), d == null ? null : d.message());
+    }
+
+    private void audit(String user, String action, Map<String, Object> details) {
+        events.publishEvent(new Audited(user, action, details));
+    }
+
+    /** Details from pairs; null values kept (left out downstream). */
+    private static Map<String, Object> details(Object... pairs) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            d.put((String) pairs[i], pairs[i + 1]);
+        }
+        return d;
+    }
+
+    private static List<String> refs(List<ResultRef> refs) {
+        return refs.stream().map(r -> r.kind() + " " + r.id() + (r.probe() == null ? "" : ":" + r.probe())).toList();
     }
 
     private static String fileName(String id) {
         return "result-" + id + ".pcap";
-    }
-
-    private static String downloadPath(String id) {
-        return "/rest/results/" + id + "/download/";
     }
 }

@@ -1,9 +1,10 @@
 /**
- * Results made of results: any set of captures, searches and earlier merges or filters (or one
- * probe's part of a capture or search) merged by packet time into one pcap, with duplicates (the
- * same frame captured on two sensors) dropped on request and counted; one result filtered by a
- * tcpdump expression into a smaller one. Kept on disk under {@code <data-dir>/results/<id>/}. May use
- * {@code captures} and {@code searches} (their pcaps), {@code pcap}, the domain exception, rest-api's
- * records; no web part.
+ * Results: every finished file an analyst works with, of every kind, in one list: a capture's or a
+ * search's merged pcap and each probe's part of it ({@link io.flowtrap.manager.results.ResultSource}s
+ * over {@code captures} and {@code searches}), and results made of results, kept on disk under
+ * {@code <data-dir>/results/<id>/}: merges by packet time (duplicates, the same frame captured on two
+ * sensors, dropped on request and counted) and filters by a tcpdump expression. Tags and a comment
+ * on any of them. May use {@code captures} and {@code searches} (their pcaps), {@code pcap}, the
+ * audit event, the domain exception, rest-api's records; no web part.
  */
 package io.flowtrap.manager.results;

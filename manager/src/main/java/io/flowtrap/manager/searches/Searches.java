@@ -6,6 +6,7 @@ import io.flowtrap.api.manager.CaptureSummary;
 import io.flowtrap.api.manager.SearchAnswer;
 import io.flowtrap.api.manager.SearchRequest;
 import io.flowtrap.api.manager.SearchesPage;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.pcap.PcapMerge;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,7 +52,8 @@ import org.springframework.stereotype.Component;
  * runs its probe is asked how far it has come ({@code GET .../progress}) every progress interval;
  * a cancel drops the queued parts and asks the probes to stop the running ones ({@code DELETE}).
  * The searches are kept in memory (a restart forgets them) and their pcaps under {@code
- * <data-dir>/searches/<id>/}, the newest {@code max-kept} finished ones. Thread-safe.
+ * <data-dir>/searches/<id>/}, the newest {@code max-kept} finished ones. Each start, cancel, end
+ * (finished, failed) and delete is audited ({@link Audited}, published outside the lock). Thread-safe.
  */
 @Component
 public class Searches implements AutoCloseable {
@@ -131,8 +134,11 @@ public class Searches implements AutoCloseable {
     private final Map<String, List<Part>> lines = new LinkedHashMap<>();
     private final Map<String, Search> searches = new LinkedHashMap<>();
     private final ScheduledExecutorService ticks;
+    private final ApplicationEventPublisher events;
 
-    public Searches(SearchesProperties properties, ProbeRegistry registry, ObjectMapper json) throws IOException {
+    public Searches(SearchesProperties properties, ProbeRegistry registry, ObjectMapper json, ApplicationEventPublisher events)
+            throws IOException {
+        this.events = events;
         this.settings = properties.searches();
         this.json = json;
         this.dir = Files.createDirectories(properties.dataDir().resolve("searches"));
@@ -214,6 +220,7 @@ public class Searches implements AutoCloseable {
             }
         }
         log.info("search {} by {}: '{}' from {} to {} on {}", id, analyst, s.filter, request.from(), request.to(), names);
+        audit(analyst, "search.start", "id", id, "filter", s.filter, "from", request.from(), "to", request.to(), "probes", names);
         return get(id);
     }
 
@@ -248,6 +255,7 @@ public class Searches implements AutoCloseable {
             }
             log.info("search {} cancelled by {}", id, user);
         }
+        audit(user, "search.cancel", "id", id, "parts_running", running.stream().map(p -> p.probe).toList());
         for (Part p : running) {
             try {
                 probes.get(p.probe).cancelSearch(p.job);
@@ -260,16 +268,20 @@ public class Searches implements AutoCloseable {
     }
 
     /** Deletes an ended search and its pcaps. */
-    public synchronized SearchAnswer delete(String id, String user) throws IOException {
-        Search s = require(id);
-        if (!s.state.ended()) {
-            throw new DomainException(Kind.CONFLICT, "search " + s.state.wire(), "search " + id + " is " + s.state.wire()
-                    + "; cancel it first");
+    public SearchAnswer delete(String id, String user) throws IOException {
+        SearchAnswer was;
+        synchronized (this) {
+            Search s = require(id);
+            if (!s.state.ended()) {
+                throw new DomainException(Kind.CONFLICT, "search " + s.state.wire(), "search " + id + " is " + s.state.wire()
+                        + "; cancel it first");
+            }
+            was = answer(s);
+            deleteFiles(id);
+            searches.remove(id);
+            log.info("search {} deleted by {}", id, user);
         }
-        SearchAnswer was = answer(s);
-        deleteFiles(id);
-        searches.remove(id);
-        log.info("search {} deleted by {}", id, user);
+        audit(user, "search.delete", "id", id, "filter", was.filter(), "sha256", was.summary() == null ? null : was.summary().sha256());
         return was;
     }
 
@@ -445,6 +457,18 @@ public class Searches implements AutoCloseable {
                     s.message != null ? " (" + s.message + ")" : "");
             keepNewest();
         }
+        audit(s.analyst, s.state == State.FAILED ? "search.failed" : "search.finished", "id", id, "state", s.state.wire(),
+                "filter", s.filter, "probes", s.probes, "packets", merged == null ? 0 : merged.packets(),
+                "sha256", merged == null ? null : merged.sha256(), "message", s.message,
+                "failed_parts", s.parts.stream().filter(p -> p.state == State.FAILED).map(p -> p.probe + ": " + p.error).toList());
+    }
+
+    private void audit(String user, String action, Object... pairs) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            details.put((String) pairs[i], pairs[i + 1]);
+        }
+        events.publishEvent(new Audited(user, action, details));
     }
 
     /** Deletes the oldest ended searches past {@code max-kept}. Callers hold the lock. */

@@ -37,7 +37,8 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * admin key; the appliance list and the metrics ({@code GET /actuator/prometheus}) are for admins.
  * Keys come as {@code Authorization: Token <key>}; a missing or bad key is a 401 with
  * {@code WWW-Authenticate: Token} and a JSON body, a key without the role a 403. Stateless: no
- * session, no CSRF (no cookies are ever issued to API calls). The GUI's pages are a second chain
+ * session, no CSRF (no cookies are ever issued to API calls). Open without a key: {@code GET
+ * /share/<token>} (the token is the authority) and the signed chat-ops and webhook calls. The GUI's pages are a second chain
  * ({@link #gui}): form login, a session, CSRF, a strict Content-Security-Policy. The GUI's own
  * script drives the pcap chain with the user's session: a third chain ({@link #guiOnThePcapChain})
  * takes the pcap chain's calls that carry the session cookie and no key, and needs the CSRF token.
@@ -56,7 +57,7 @@ class SecurityConfig {
     /** The GUI's pages and the forms they post to. */
     static final String[] GUI_PATHS = {"/", "/login", "/logout", "/keys", "/keys/**", "/alerts", "/alerts/**", "/appliances",
         "/appliances/**", "/templates", "/templates/**", "/changes", "/changes/**", "/audit", "/audit/**",
-        "/captures", "/captures/**", "/searches", "/searches/**", "/watchlists", "/watchlists/**"};
+        "/captures", "/captures/**", "/searches", "/searches/**", "/watchlists", "/watchlists/**", "/results", "/results/**"};
     /** The pages' forms that change probes and settings: admins only (an analyst's POST is a 403, not only a hidden button). */
     static final String[] ADMIN_FORMS = {"/appliances", "/appliances/**", "/templates", "/templates/**", "/changes/**"};
 
@@ -109,7 +110,7 @@ class SecurityConfig {
             }
         });
         return http
-                .securityMatcher("/rest", "/rest/**", "/api/**", "/actuator", "/actuator/**")
+                .securityMatcher("/rest", "/rest/**", "/api/**", "/actuator", "/actuator/**", "/share/**")
                 .csrf(AbstractHttpConfigurer::disable)
                 .formLogin(AbstractHttpConfigurer::disable)
                 .httpBasic(AbstractHttpConfigurer::disable)
@@ -119,6 +120,10 @@ class SecurityConfig {
                 .addFilterBefore(tokenFilter, BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers(HttpMethod.GET, "/rest", "/rest/", "/rest/health", "/rest/health/").permitAll()
+                        // a share link's token is its own authority (sharing.ShareLinks); chat-ops and the
+                        // webhook are signed with their secrets (chatops.RequestSignature), not keyed
+                        .requestMatchers(HttpMethod.GET, "/share/*").permitAll()
+                        .requestMatchers(HttpMethod.POST, "/rest/chatops/slack", "/rest/webhooks/capture").permitAll()
                         .requestMatchers("/rest/appliances/**").hasRole(ADMIN)
                         .requestMatchers("/rest/**").hasAnyRole(ANALYST, ADMIN)
                         .requestMatchers("/api/ingest/**").hasAnyRole(PROBE, ADMIN)

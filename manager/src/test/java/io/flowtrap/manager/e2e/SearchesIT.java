@@ -111,8 +111,13 @@ class SearchesIT {
     }
 
     private static FlowtrapSystem.Response call(String method, String path) throws Exception {
+        return call(method, path, null);
+    }
+
+    private static FlowtrapSystem.Response call(String method, String path, String json) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(system.managerUrl() + path)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Token " + system.analystToken).method(method, HttpRequest.BodyPublishers.noBody()).build();
+                .header("Authorization", "Token " + system.analystToken).header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)).build();
         HttpResponse<byte[]> r = system.http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         return new FlowtrapSystem.Response(r.statusCode(), r.body(), r.headers().map());
     }
@@ -226,6 +231,16 @@ class SearchesIT {
         JsonNode all = ended(create(search("udp", from, to, DOWN), 201).path("id").asText());
         assertThat(all.path("state").asText()).isEqualTo("failed");
         assertThat(all.has("download")).isFalse();
+
+        // the audit trail: each start, the one done with its failed part named, the one failed
+        JsonNode finished = AuditEntries.of(AuditEntries.await(system, "id", done.path("id").asText(), "search.start",
+                "search.finished"), "search.finished");
+        assertThat(finished.at("/details/packets").asLong()).isEqualTo(expected.size());
+        assertThat(finished.at("/details/failed_parts/0").asText()).startsWith(DOWN + ": probe unreachable");
+        JsonNode start = AuditEntries.of(AuditEntries.await(system, "id", all.path("id").asText(), "search.start", "search.failed"),
+                "search.start");
+        assertThat(start.at("/details/filter").asText()).isEqualTo("udp");
+        assertThat(start.at("/details/probes").toString()).isEqualTo("[\"" + DOWN + "\"]");
     }
 
     @Test
@@ -257,6 +272,9 @@ class SearchesIT {
 
         assertThat(call("DELETE", "/rest/searches/" + firstId + "/").status()).isEqualTo(200);
         expectError(system.get("/rest/searches/" + firstId + "/", system.analystToken), 404);
+        JsonNode cancel = AuditEntries.of(AuditEntries.await(system, "id", firstId, "search.cancel", "search.finished",
+                "search.delete"), "search.cancel");
+        assertThat(cancel.path("user").asText()).isEqualTo(stopped.path("analyst").asText());
     }
 
     @Test
@@ -288,7 +306,7 @@ class SearchesIT {
         FlowtrapSystem.Response r = system.get(result.path("download").asText(), system.analystToken);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         Path file = Files.write(dir.resolve("result-" + result.path("id").asText() + ".pcap"), r.body());
-        assertThat(sha256(file)).isEqualTo(result.path("summary").path("sha256").asText());
+        assertThat(sha256(file)).isEqualTo(result.path("sha256").asText());
         return file;
     }
 
@@ -314,7 +332,7 @@ class SearchesIT {
         List<String> all = packets(mergecap, "");
         assertThat(packets(downloadResult(merged), "")).containsExactlyElementsOf(all);
         assertThat(merged.path("packets_in").asLong()).isEqualTo(all.size());
-        assertThat(merged.path("packets_out").asLong()).isEqualTo(all.size());
+        assertThat(merged.path("packets").asLong()).isEqualTo(all.size());
 
         // port 80 is in both: the same frames at the same times, one copy kept
         merge.put("dedup", true).put("dedup_window_us", 1000);
@@ -325,13 +343,13 @@ class SearchesIT {
         List<String> unique = packets(editcap, "");
         assertThat(packets(downloadResult(deduped), "")).containsExactlyElementsOf(unique);
         assertThat(deduped.path("packets_in").asLong()).isEqualTo(all.size());
-        assertThat(deduped.path("packets_out").asLong()).isEqualTo(unique.size());
+        assertThat(deduped.path("packets").asLong()).isEqualTo(unique.size());
         assertThat(deduped.path("duplicates").asLong()).isEqualTo(all.size() - unique.size())
                 .isGreaterThanOrEqualTo(packets(a, "tcp port 80").size());
 
         // the merge filtered into a smaller result: what tcpdump -r -w keeps
         ObjectNode filter = JSON.createObjectNode().put("filter", "tcp port 80 and tcp[tcpflags] & tcp-syn != 0");
-        filter.putObject("input").put("kind", "result").put("id", deduped.path("id").asText());
+        filter.putObject("input").put("kind", "merge").put("id", deduped.path("id").asText());
         JsonNode filtered = result("/rest/filters/", filter, 201);
         Path tcpdump = dir.resolve("tcpdump.pcap");
         Path dedupedFile = dir.resolve("result-" + deduped.path("id").asText() + ".pcap");
@@ -344,7 +362,7 @@ class SearchesIT {
 
         ObjectNode none = filter.deepCopy().put("filter", "host 203.0.113.99");
         JsonNode empty = result("/rest/filters/", none, 201);
-        assertThat(empty.path("packets_out").asLong()).isZero();
+        assertThat(empty.path("packets").asLong()).isZero();
         assertThat(empty.path("message").asText()).isEqualTo("no packets matched");
         assertThat(empty.has("download")).isFalse();
         assertThat(result("/rest/filters/", filter.deepCopy().put("filter", "tcp port eleventy"), 400).path("error").asText())
@@ -353,11 +371,45 @@ class SearchesIT {
         missing.putObject("input").put("kind", "search").put("id", "000000000000");
         assertThat(result("/rest/filters/", missing, 404).path("error").asText()).isEqualTo("no such search");
 
+        // one list of every kind: the searches (and their probe's part) beside the merges and filters
         FlowtrapSystem.Response list = system.get("/rest/results/", system.analystToken);
         assertThat(DocumentSchema.of(Document.RESULTS_PAGE).validate(list.json())).as(list.text()).isEmpty();
-        assertThat(list.json().path("count").asLong()).isEqualTo(4);
-        assertThat(call("DELETE", "/rest/results/" + empty.path("id").asText() + "/").status()).isEqualTo(200);
-        expectError(system.get("/rest/results/" + empty.path("id").asText() + "/", system.analystToken), 404);
+        assertThat(list.json().path("results").findValuesAsText("id")).contains(tcp, web, web + ":" + FlowtrapSystem.PROBE,
+                merged.path("id").asText(), deduped.path("id").asText(), filtered.path("id").asText(), empty.path("id").asText());
+        assertThat(system.get("/rest/results/?kind=merge", system.analystToken).json().path("count").asLong()).isEqualTo(2);
+        assertThat(system.get("/rest/results/?kind=filter", system.analystToken).json().path("count").asLong()).isEqualTo(2);
+        JsonNode webPart = system.get("/rest/results/search/" + web + ":" + FlowtrapSystem.PROBE + "/", system.analystToken).json();
+        assertThat(webPart.path("probes").toString()).isEqualTo("[\"" + FlowtrapSystem.PROBE + "\"]");
+        assertThat(webPart.path("packets").asLong()).isEqualTo(packets(b, "").size());
+        assertThat(deduped.path("probes").toString()).isEqualTo("[\"" + FlowtrapSystem.PROBE + "\"]");
+        // tags on a merge, and the list by tag
+        FlowtrapSystem.Response tagged = call("PATCH", "/rest/results/merge/" + deduped.path("id").asText() + "/",
+                "{\"tags\": [\"dedup\"]}");
+        assertThat(tagged.status()).as(tagged.text()).isEqualTo(200);
+        JsonNode byTag = system.get("/rest/results/?tag=dedup", system.analystToken).json();
+        assertThat(byTag.path("count").asLong()).isEqualTo(1);
+        assertThat(byTag.at("/results/0/id").asText()).isEqualTo(deduped.path("id").asText());
+        expectError(system.get("/rest/results/merge/" + empty.path("id").asText() + "/", system.analystToken), 404); // a filter's
+        expectError(system.get("/rest/results/filter/" + empty.path("id").asText() + "/download/", system.analystToken), 404);
+        assertThat(call("DELETE", "/rest/results/search/" + tcp + "/").status()).isEqualTo(409);
+        assertThat(call("PATCH", "/rest/results/filter/" + empty.path("id").asText() + "/", "{\"comment\": \"nothing\"}")
+                .status()).isEqualTo(200);
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("filter/" + empty.path("id").asText());
+        assertThat(call("DELETE", "/rest/results/filter/" + empty.path("id").asText() + "/").status()).isEqualTo(200);
+        assertThat(Files.readString(labels)).as("a deleted result's labels go with it")
+                .doesNotContain("filter/" + empty.path("id").asText()).contains("merge/" + deduped.path("id").asText());
+        expectError(system.get("/rest/results/filter/" + empty.path("id").asText() + "/", system.analystToken), 404);
+
+        // the audit trail: the merge with its inputs and counts, the filter of it, the tag, the delete
+        JsonNode mergeAudit = AuditEntries.of(AuditEntries.await(system, "id", deduped.path("id").asText(), "result.merge",
+                "result.tag", "result.download"), "result.merge");
+        assertThat(mergeAudit.at("/details/inputs").toString()).isEqualTo("[\"search " + tcp + "\",\"search " + web + ":"
+                + FlowtrapSystem.PROBE + "\"]");
+        assertThat(mergeAudit.at("/details/duplicates").asLong()).isEqualTo(all.size() - unique.size());
+        assertThat(AuditEntries.of(AuditEntries.await(system, "id", filtered.path("id").asText(), "result.filter"), "result.filter")
+                .at("/details/input").asText()).isEqualTo("merge " + deduped.path("id").asText());
+        AuditEntries.await(system, "id", empty.path("id").asText(), "result.filter", "result.delete");
     }
 
     @Test

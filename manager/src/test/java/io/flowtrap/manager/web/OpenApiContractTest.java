@@ -106,7 +106,7 @@ class OpenApiContractTest {
             documented.add(op.method() + " " + normalized(op.path()));
         }
 
-        assertThat(documented).hasSize(33);
+        assertThat(documented).hasSize(40);
         assertThat(served).isEqualTo(documented);
     }
 

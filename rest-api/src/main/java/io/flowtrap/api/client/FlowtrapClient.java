@@ -293,14 +293,26 @@ public final class FlowtrapClient {
                 .build(), 201), ResultAnswer.class);
     }
 
-    /** {@code GET /rest/results/<id>/}. */
-    public ResultAnswer result(String id) throws IOException, InterruptedException {
-        return read(send(request(RESULTS + captureId(id) + "/").GET().build(), 200), ResultAnswer.class);
+    /** {@code GET /rest/results/<kind>/<id>/}: one result of any kind (capture, search, merge, filter). */
+    public ResultAnswer result(String kind, String id) throws IOException, InterruptedException {
+        return read(send(request(RESULTS + resultPath(kind, id) + "/").GET().build(), 200), ResultAnswer.class);
     }
 
-    /** {@code GET /rest/results/<id>/download/} into {@code out}. */
-    public long downloadResult(String id, OutputStream out) throws IOException, InterruptedException {
-        return pcap(request(RESULTS + captureId(id) + "/download/").GET().build(), out);
+    /** {@code GET /rest/results/<kind>/<id>/download/} into {@code out}. */
+    public long downloadResult(String kind, String id, OutputStream out) throws IOException, InterruptedException {
+        return pcap(request(RESULTS + resultPath(kind, id) + "/download/").GET().build(), out);
+    }
+
+    /** {@code <kind>/<id>}: a kind of lower-case letters, an id as the manager makes them, or {@code <id>:<probe>}. */
+    private static String resultPath(String kind, String id) {
+        if (kind == null || !kind.matches("[a-z]{1,32}")) {
+            throw new IllegalArgumentException("a result's kind is lower-case letters (capture, search, merge, filter), not '"
+                    + kind + "'");
+        }
+        if (id == null || !id.matches("[a-z0-9]{12}(:[A-Za-z0-9._-]{1,64})?")) {
+            throw new IllegalArgumentException("a result's id is 12 letters a-z and digits, or <id>:<probe>, not '" + id + "'");
+        }
+        return kind + "/" + id;
     }
 
     private long pcap(HttpRequest request, OutputStream out) throws IOException, InterruptedException {

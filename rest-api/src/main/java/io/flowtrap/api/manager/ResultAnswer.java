@@ -6,13 +6,18 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * A result made of others ({@code kind} merge or filter): its inputs, the filter or the duplicate
- * window, the packets read and written ({@code duplicates} dropped by a dedup, {@code
- * other_link_type} left out of a merge), the pcap's summary (absent: no packet) and its download.
+ * One result as {@code /rest/results/} answers it, whatever its kind ({@code capture}, {@code
+ * search}, each with its per-probe parts {@code <id>:<probe>}, {@code merge}, {@code filter}): what
+ * it is, who made it and when, the probes its packets came from, its file (absent when it holds no
+ * packet: {@code message} says why), the tags and comment analysts gave it; a merge or a filter
+ * also says how it was made (inputs, filter, duplicate window, packets read, duplicates dropped,
+ * packets of another link type left out).
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ResultAnswer(String id, String kind, String analyst, String created, List<ResultRef> inputs, String filter,
-        Boolean dedup, @JsonProperty("dedup_window_us") Long dedupWindowMicros, @JsonProperty("packets_in") long packetsIn,
-        @JsonProperty("packets_out") long packetsOut, Long duplicates, @JsonProperty("other_link_type") Long otherLinkType,
-        String message, CaptureSummary summary, String download) {}
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ResultAnswer(String kind, String id, String name, String analyst, String created, List<String> probes,
+        @JsonProperty("file_name") String fileName, long size, long packets, long bytes, String sha256, List<String> tags,
+        String comment, @JsonProperty("labelled_by") String labelledBy, String download, List<ResultRef> inputs,
+        String filter, Boolean dedup, @JsonProperty("dedup_window_us") Long dedupWindowMicros,
+        @JsonProperty("packets_in") Long packetsIn, Long duplicates, @JsonProperty("other_link_type") Long otherLinkType,
+        String message) {}

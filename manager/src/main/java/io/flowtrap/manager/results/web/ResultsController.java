@@ -6,93 +6,107 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.FilterRequest;
 import io.flowtrap.api.manager.MergeRequest;
 import io.flowtrap.api.manager.ResultAnswer;
+import io.flowtrap.api.manager.ResultLabels;
 import io.flowtrap.api.manager.ResultsPage;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.flowtrap.manager.results.Result;
 import io.flowtrap.manager.results.Results;
-import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.security.Callers;
+import io.flowtrap.manager.sharing.SharingProperties;
+import io.flowtrap.manager.web.PcapResponses;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.List;
-import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
-import org.springframework.http.ContentDisposition;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /rest/merges/} merges results by time (with {@code dedup}), {@code POST
- * /rest/filters/} filters one by a tcpdump expression (both 201, made at once); {@code GET
- * /rest/results/} lists them, {@code GET <id>/} details, {@code DELETE <id>/} deletes, {@code GET
- * <id>/download/} hands the pcap over.
+ * The results of every kind: {@code GET /rest/results/} lists them ({@code ?kind=}, {@code ?tag=}),
+ * {@code GET <kind>/<id>/} details one, {@code PATCH <kind>/<id>/} sets its tags and comment, {@code
+ * GET <kind>/<id>/download/} hands its pcap over (only for {@code flowtrap.sharing.download-roles}),
+ * {@code DELETE <kind>/<id>/} deletes a merge or a filter; {@code POST /rest/merges/} merges results
+ * by time (with {@code dedup}) and {@code POST /rest/filters/} filters one by a tcpdump expression
+ * (both 201, made at once).
  */
 @RestController
 class ResultsController {
-    private static final MediaType PCAP = MediaType.parseMediaType("application/vnd.tcpdump.pcap");
     private static final int MAX_BODY = 64 * 1024;
 
     private final Results results;
+    private final SharingProperties.Sharing sharing;
     private final ObjectMapper json;
 
-    ResultsController(Results results, ObjectMapper json) {
+    ResultsController(Results results, SharingProperties sharing, ObjectMapper json) {
         this.results = results;
+        this.sharing = sharing.sharing();
         this.json = json;
     }
 
     @PostMapping({"/rest/merges/", "/rest/merges"})
     ResponseEntity<ResultAnswer> merge(@RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        MergeRequest request = json.treeToValue(valid(body, DocumentSchema.Document.MERGE_REQUEST, "merge"), MergeRequest.class);
-        return ResponseEntity.status(HttpStatus.CREATED).body(results.merge(request, user(caller)));
+        MergeRequest request = json.treeToValue(valid(body, DocumentSchema.Document.MERGE_REQUEST, "merge request", "not a valid merge request"), MergeRequest.class);
+        return ResponseEntity.status(HttpStatus.CREATED).body(results.merge(request, Callers.user(caller)));
     }
 
     @PostMapping({"/rest/filters/", "/rest/filters"})
     ResponseEntity<ResultAnswer> filter(@RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        FilterRequest request = json.treeToValue(valid(body, DocumentSchema.Document.FILTER_REQUEST, "filter"), FilterRequest.class);
-        return ResponseEntity.status(HttpStatus.CREATED).body(results.filter(request, user(caller)));
+        FilterRequest request = json.treeToValue(valid(body, DocumentSchema.Document.FILTER_REQUEST, "filter request", "not a valid filter request"),
+                FilterRequest.class);
+        return ResponseEntity.status(HttpStatus.CREATED).body(results.filter(request, Callers.user(caller)));
     }
 
     @GetMapping({"/rest/results/", "/rest/results"})
-    ResultsPage list() {
-        return results.list();
+    ResultsPage list(@RequestParam(name = "kind", required = false) String kind,
+            @RequestParam(name = "tag", required = false) String tag) {
+        return results.list(kind, tag);
     }
 
-    @GetMapping({"/rest/results/{id}/", "/rest/results/{id}"})
-    ResultAnswer detail(@PathVariable("id") String id) {
-        return results.get(id);
+    @GetMapping({"/rest/results/{kind}/{id}/", "/rest/results/{kind}/{id}"})
+    ResultAnswer detail(@PathVariable("kind") String kind, @PathVariable("id") String id) {
+        return results.get(kind, id);
     }
 
-    @DeleteMapping({"/rest/results/{id}/", "/rest/results/{id}"})
-    ResultAnswer delete(@PathVariable("id") String id, Authentication caller) throws IOException {
-        return results.delete(id, user(caller));
+    @PatchMapping({"/rest/results/{kind}/{id}/", "/rest/results/{kind}/{id}"})
+    ResultAnswer label(@PathVariable("kind") String kind, @PathVariable("id") String id,
+            @RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
+        JsonNode labels = valid(body, DocumentSchema.Document.RESULT_LABELS, "labels", "not valid labels");
+        return results.label(kind, id, json.treeToValue(labels, ResultLabels.class), Callers.user(caller));
     }
 
-    @GetMapping({"/rest/results/{id}/download/", "/rest/results/{id}/download"})
-    ResponseEntity<Resource> download(@PathVariable("id") String id) throws IOException {
-        Results.Download d = results.download(id);
-        if (!Files.isRegularFile(d.file())) {
-            throw new DomainException(Kind.GONE, "result deleted", "the pcap of result " + id + " is gone");
+    @DeleteMapping({"/rest/results/{kind}/{id}/", "/rest/results/{kind}/{id}"})
+    ResultAnswer delete(@PathVariable("kind") String kind, @PathVariable("id") String id, Authentication caller)
+            throws IOException {
+        return results.delete(kind, id, Callers.user(caller));
+    }
+
+    @GetMapping({"/rest/results/{kind}/{id}/download/", "/rest/results/{kind}/{id}/download"})
+    ResponseEntity<Resource> download(@PathVariable("kind") String kind, @PathVariable("id") String id,
+            Authentication caller) throws IOException {
+        if (!sharing.mayDownload(Callers.roles(caller))) {
+            throw new DomainException(Kind.FORBIDDEN, "downloads forbidden", "only " + sharing.downloadRoles()
+                    + " may download results (flowtrap.sharing.download-roles)");
         }
-        return ResponseEntity.ok().contentType(PCAP).contentLength(Files.size(d.file()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(d.fileName()).build().toString())
-                .body(new FileSystemResource(d.file()));
+        Result r = results.download(kind, id, Callers.user(caller));
+        return PcapResponses.download(r.file(), r.fileName());
     }
 
-    private JsonNode valid(byte[] body, DocumentSchema.Document schema, String what) {
+    private JsonNode valid(byte[] body, DocumentSchema.Document schema, String what, String refusal) {
         if (body == null || body.length == 0) {
-            throw new DomainException(Kind.INVALID, "no " + what, "send a " + what + " request as JSON");
+            throw new DomainException(Kind.INVALID, "no " + what, "send the " + what + " as JSON");
         }
         if (body.length > MAX_BODY) {
-            throw new DomainException(Kind.TOO_LARGE, what + " request too large", "at most " + MAX_BODY + " bytes");
+            throw new DomainException(Kind.TOO_LARGE, what + " too large", "at most " + MAX_BODY + " bytes");
         }
         JsonNode node;
         try {
@@ -101,18 +115,11 @@ class ResultsController {
             throw new DomainException(Kind.INVALID, "malformed JSON", e instanceof JsonProcessingException j
                     ? j.getOriginalMessage() : e.getMessage(), e);
         }
-        List<String> violations = node == null ? List.of("$: a JSON object expected") : DocumentSchema.of(schema).validate(node);
+        List<String> violations = node == null || node.isMissingNode() ? List.of("$: a JSON object expected")
+                : DocumentSchema.of(schema).validate(node);
         if (!violations.isEmpty()) {
-            throw new DomainException(Kind.INVALID, "not a valid " + what + " request", String.join("; ", violations));
+            throw new DomainException(Kind.INVALID, refusal, String.join("; ", violations));
         }
         return node;
-    }
-
-    /** Who made it: the key's user, the login, or {@code key-<id>} for a key no user owns. */
-    private static String user(Authentication caller) {
-        if (caller.getPrincipal() instanceof TokenStore.Entry key) {
-            return key.owner() != null ? key.owner() : "key-" + key.id();
-        }
-        return caller.getName();
     }
 }

@@ -1,0 +1,24 @@
+package io.flowtrap.manager.results;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One result a source holds: its {@code kind} and {@code id} (together unique), a name for people,
+ * who made it and when, the probes its packets came from, its file (null: it holds no packet) and
+ * the name to download it as, the file's size, packets, captured bytes and SHA-256, the tags it was
+ * made with (the labels set later replace them), and for a merge or a filter how it was made.
+ */
+public record Result(String kind, String id, String name, String analyst, String created, List<String> probes, Path file,
+        String fileName, long size, long packets, long bytes, String sha256, List<String> tags, Derivation derivation) {
+
+    public Result {
+        probes = probes == null ? List.of() : List.copyOf(probes);
+        tags = tags == null ? List.of() : List.copyOf(tags);
+    }
+
+    /** The key of its labels: {@code kind/id}. */
+    public String key() {
+        return kind + "/" + id;
+    }
+}

@@ -1,0 +1,287 @@
+package io.flowtrap.manager.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowtrap.manager.users.Role;
+import io.flowtrap.manager.users.UserStore;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The Results pages in a real browser against the whole system (the replaying probe's store, two
+ * searches of it made through the REST API as results to work on): the list shows every result
+ * with its kind, probes, packets and SHA-256; tags set on a result's page are what the REST API
+ * then says, and the list filtered by one of them shows that result alone; a share link made on the
+ * page shows its URL once, opens without a login (no cookie, no key) to the result's bytes, counts
+ * the open, and after Revoke answers 404; two results chosen in the list merged with duplicates
+ * dropped give a merge whose counts the page shows as the REST API does, and that merge filtered
+ * from its page holds what {@code tcpdump -r} of it keeps; a filter libpcap refuses shows its words.
+ * Screenshots under target/screenshots/; no console error.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GuiResultsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path DEMO = FlowtrapSystem.REPO.resolve("ops/demo-data");
+    private static final Pattern SEGMENT = Pattern.compile("\\.?segment-(\\d{16})\\.pcap(\\.active)?");
+    private static final Pattern TIME = Pattern.compile("^(\\d+)\\.(\\d{9}) ");
+
+    @TempDir
+    static Path dir;
+
+    private static FlowtrapSystem system;
+    private static GuiBrowser browser;
+    /** The searches: port 80's packets, and port 80's and UDP's (so a dedup merge of both drops port 80's once). */
+    private static JsonNode web;
+    private static JsonNode webAndUdp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path systemDir = dir.resolve("system");
+        String password = new UserStore(systemDir.resolve("manager"), JSON).create("ana", Role.ANALYST).password();
+        system = new FlowtrapSystem(systemDir, DEMO.resolve("demo.pcap"), DEMO.resolve("demo-eve.json"), List.of());
+        system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(120));
+        long[] window = storeWindow();
+        web = result("search", search("tcp port 80", window));
+        webAndUdp = result("search", search("tcp port 80 or udp", window));
+        assertThat(web.path("packets").asLong()).isPositive();
+        assertThat(webAndUdp.path("packets").asLong()).isGreaterThan(web.path("packets").asLong());
+        browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"));
+        browser.signIn("ana", password);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (system != null) {
+            system.close();
+        }
+    }
+
+    @AfterEach
+    void noConsoleErrors() {
+        browser.assertConsoleClean();
+    }
+
+    /** The first and last packet times the store holds (ns), as tcpdump reads its segments. */
+    private static long[] storeWindow() throws Exception {
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        List<Path> segments;
+        try (Stream<Path> files = Files.walk(system.store)) {
+            segments = files.filter(f -> SEGMENT.matcher(f.getFileName().toString()).matches()).toList();
+        }
+        assertThat(segments).as("segments under " + system.store).isNotEmpty();
+        for (Path segment : segments) {
+            FlowtrapSystem.Run r = FlowtrapSystem.run(List.of("tcpdump", "-nn", "-tt", "--time-stamp-precision=nano", "-r",
+                    segment.toString()));
+            assertThat(r.exit()).as(r.err()).isZero();
+            for (String line : r.out().split("\n")) {
+                Matcher m = TIME.matcher(line);
+                if (m.find()) {
+                    long t = Long.parseLong(m.group(1)) * 1_000_000_000L + Long.parseLong(m.group(2));
+                    first = Math.min(first, t);
+                    last = Math.max(last, t);
+                }
+            }
+        }
+        return new long[] {first, last};
+    }
+
+    /** Starts a search of the replaying probe's store over the window and waits until it is done: its id. */
+    private static String search(String filter, long[] window) throws Exception {
+        ObjectNode request = JSON.createObjectNode().put("filter", filter).put("from", Instant.ofEpochSecond(0, window[0]).toString())
+                .put("to", Instant.ofEpochSecond(0, window[1]).toString());
+        request.putArray("probes").add(FlowtrapSystem.PROBE);
+        FlowtrapSystem.Response r = system.post("/rest/searches/", system.analystToken, "application/json",
+                JSON.writeValueAsBytes(request));
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        String id = r.json().path("id").asText();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            JsonNode s = system.get("/rest/searches/" + id + "/", system.analystToken).json();
+            if (s.path("state").asText().equals("done")) {
+                return id;
+            }
+            assertThat(s.path("state").asText()).as(s.toString()).isIn("queued", "running");
+            assertThat(System.nanoTime()).as("search %s never ended: %s", id, s).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static JsonNode result(String kind, String id) throws Exception {
+        FlowtrapSystem.Response r = system.get("/rest/results/" + kind + "/" + id + "/", system.analystToken);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r.json();
+    }
+
+    private static WebElement row(String kind, String id) {
+        List<WebElement> rows = browser.all("#results tr.result[data-kind='" + kind + "'][data-id='" + id + "']");
+        assertThat(rows).as("the row of %s %s", kind, id).hasSize(1);
+        return rows.get(0);
+    }
+
+    private static void openResult(String kind, String id) {
+        browser.open("/results/" + kind + "/" + id);
+        browser.waitUntil(d -> browser.byId("result").getAttribute("data-id").equals(id), "the page of " + kind + " " + id);
+    }
+
+    private static void type(String id, String text) {
+        WebElement field = browser.byId(id);
+        field.clear();
+        field.sendKeys(text);
+    }
+
+    @Test
+    @Order(1)
+    void theListShowsEveryResultAndTagsSetOnItsPageFilterIt() throws Exception {
+        browser.open("/results");
+        WebElement row = row("search", web.path("id").asText());
+        assertThat(row.findElement(By.cssSelector(".packets")).getText()).isEqualTo(web.path("packets").asText());
+        assertThat(row.findElement(By.cssSelector(".sha256")).getAttribute("title")).isEqualTo(web.path("sha256").asText());
+        assertThat(row.getText()).contains("search", FlowtrapSystem.PROBE);
+        // each probe's part is a result of its own
+        row("search", webAndUdp.path("id").asText() + ":" + FlowtrapSystem.PROBE);
+        browser.screenshot("results-list");
+
+        browser.submit(row.findElement(By.cssSelector("a.result-link")));
+        assertThat(browser.byId("kind").getText()).isEqualTo("search");
+        assertThat(browser.byId("sha256").getText()).isEqualTo(web.path("sha256").asText());
+        type("tags", "incident-9, web");
+        type("comment", "the port 80 of the incident");
+        browser.submit(browser.byId("save-labels"));
+        assertThat(browser.byId("notice").getText()).isEqualTo("Tags and comment saved.");
+        assertThat(browser.byId("tags").getAttribute("value")).isEqualTo("incident-9, web");
+        browser.screenshot("result-tagged");
+        JsonNode rest = result("search", web.path("id").asText());
+        assertThat(rest.path("tags").toString()).isEqualTo("[\"incident-9\",\"web\"]");
+        assertThat(rest.path("comment").asText()).isEqualTo("the port 80 of the incident");
+        assertThat(rest.path("labelled_by").asText()).isEqualTo("ana");
+
+        // a bad tag is refused with why, and changes nothing
+        type("tags", "with space!");
+        browser.submit(browser.byId("save-labels"));
+        assertThat(browser.byId("message").getText()).startsWith("invalid tag");
+        assertThat(result("search", web.path("id").asText()).path("tags").toString()).isEqualTo("[\"incident-9\",\"web\"]");
+
+        browser.open("/results");
+        type("tag", "incident-9");
+        browser.submit(browser.byId("show"));
+        assertThat(browser.all("#results tr.result")).extracting(e -> e.getAttribute("data-id"))
+                .containsExactly(web.path("id").asText());
+        browser.screenshot("results-by-tag");
+    }
+
+    @Test
+    @Order(2)
+    void aShareLinkShowsItsUrlOnceOpensWithoutALoginAndAnswers404OnceRevoked() throws Exception {
+        String id = webAndUdp.path("id").asText();
+        openResult("search", id);
+        assertThat(browser.byId("no-links").getText()).isEqualTo("No share links to this result.");
+        type("expires_hours", "1");
+        browser.submit(browser.byId("make-link"));
+        String url = browser.byId("new-link-url").getAttribute("value");
+        assertThat(url).startsWith(system.managerUrl() + "/share/");
+        Instant expires = Instant.parse(browser.byId("new-link-expires").getText());
+        assertThat(Duration.between(Instant.now(), expires)).isBetween(Duration.ofMinutes(55), Duration.ofMinutes(61));
+        browser.driver().executeScript("arguments[0].scrollIntoView()", browser.byId("shares"));
+        browser.screenshot("result-share-link");
+
+        // no cookie, no key: the result's bytes
+        HttpResponse<byte[]> opened = open(url);
+        assertThat(opened.statusCode()).isEqualTo(200);
+        Path file = Files.write(dir.resolve("shared.pcap"), opened.body());
+        assertThat(CapturesIT.sha256(file)).isEqualTo(webAndUdp.path("sha256").asText());
+
+        openResult("search", id); // the URL is not shown again
+        assertThat(browser.all("#new-link-url")).isEmpty();
+        List<WebElement> links = browser.all("#links tr.link");
+        assertThat(links).hasSize(1);
+        assertThat(links.get(0).getAttribute("data-state")).isEqualTo("active");
+        assertThat(links.get(0).findElement(By.cssSelector(".opens")).getText()).isEqualTo("1");
+        browser.submit(links.get(0).findElement(By.cssSelector("button.revoke")));
+        assertThat(browser.byId("notice").getText()).endsWith("revoked: it opens nothing now.");
+        assertThat(browser.all("#links tr.link")).extracting(e -> e.getAttribute("data-state")).containsExactly("revoked");
+        assertThat(browser.all("#links button.revoke")).isEmpty();
+        browser.driver().executeScript("arguments[0].scrollIntoView()", browser.byId("shares"));
+        browser.screenshot("result-share-revoked");
+        assertThat(open(url).statusCode()).isEqualTo(404);
+    }
+
+    private static HttpResponse<byte[]> open(String url) throws Exception {
+        return system.http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    @Order(3)
+    void twoResultsChosenInTheListMergeWithoutDuplicatesAndTheMergeFiltersLikeTcpdump() throws Exception {
+        browser.open("/results");
+        row("search", web.path("id").asText()).findElement(By.cssSelector("input[name=inputs]")).click();
+        row("search", webAndUdp.path("id").asText()).findElement(By.cssSelector("input[name=inputs]")).click();
+        browser.byId("dedup").click();
+        browser.screenshot("results-merge-chosen");
+        browser.submit(browser.byId("merge"));
+        assertThat(browser.byId("kind").getText()).isEqualTo("merge");
+        String mergeId = browser.byId("result").getAttribute("data-id");
+        JsonNode merge = result("merge", mergeId);
+        long in = web.path("packets").asLong() + webAndUdp.path("packets").asLong();
+        assertThat(merge.path("packets_in").asLong()).isEqualTo(in);
+        // port 80's packets are in both at the same times: one copy of each kept
+        assertThat(merge.path("duplicates").asLong()).isGreaterThanOrEqualTo(web.path("packets").asLong());
+        assertThat(merge.path("packets").asLong() + merge.path("duplicates").asLong()).isEqualTo(in);
+        assertThat(browser.byId("packets-in").getText()).isEqualTo(Long.toString(in));
+        assertThat(browser.byId("duplicates").getText()).isEqualTo(merge.path("duplicates").asText());
+        assertThat(browser.byId("packets").getText()).isEqualTo(merge.path("packets").asText());
+        assertThat(browser.byId("notice").getText()).contains(merge.path("duplicates").asText() + " duplicates dropped");
+        assertThat(browser.all("#facts a.input")).extracting(WebElement::getText)
+                .containsExactlyInAnyOrder("search " + web.path("id").asText(), "search " + webAndUdp.path("id").asText());
+        browser.screenshot("result-merge");
+
+        FlowtrapSystem.Response pcap = system.get(merge.path("download").asText(), system.analystToken);
+        assertThat(pcap.status()).isEqualTo(200);
+        Path merged = Files.write(dir.resolve("merged.pcap"), pcap.body());
+        List<String> udp = CapturesIT.packets(merged, "udp");
+        assertThat(udp).isNotEmpty();
+
+        type("bpf", "tcp port eleventy");
+        browser.submit(browser.byId("apply-filter"));
+        assertThat(browser.byId("message").getText()).startsWith("invalid filter");
+        type("bpf", "udp");
+        browser.submit(browser.byId("apply-filter"));
+        assertThat(browser.byId("kind").getText()).isEqualTo("filter");
+        String filterId = browser.byId("result").getAttribute("data-id");
+        assertThat(browser.byId("packets").getText()).isEqualTo(Integer.toString(udp.size()));
+        FlowtrapSystem.Response filtered = system.get("/rest/results/filter/" + filterId + "/download/", system.analystToken);
+        assertThat(CapturesIT.packets(Files.write(dir.resolve("filtered.pcap"), filtered.body()), "")).containsExactlyElementsOf(udp);
+        browser.screenshot("result-filter");
+        List<String> kinds = new ArrayList<>();
+        browser.open("/results");
+        browser.all("#results tr.result").forEach(e -> kinds.add(e.getAttribute("data-kind")));
+        assertThat(kinds).contains("merge", "filter", "search");
+    }
+}
