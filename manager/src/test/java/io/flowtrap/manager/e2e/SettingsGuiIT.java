@@ -151,6 +151,11 @@ class SettingsGuiIT {
             JsonNode sensorStore = probeGet(FlowtrapSystem.PROBE, "/api/v1/store");
             assertThat(browser.byId("probe-" + FlowtrapSystem.PROBE).findElement(By.className("segments")).getText())
                     .isEqualTo(String.format(java.util.Locale.ROOT, "%,d", sensorStore.get("segments").asLong()));
+            String software = probeGet(LIVE, "/api/v1/health").get("version").asText();
+            assertThat(software).as("the probe's Maven version, set at build time").matches("\\d+\\.\\d+\\.\\d+([.-].+)?");
+            assertThat(liveRow.findElement(By.className("software")).getText()).isEqualTo(software);
+            assertThat(browser.byId("probe-" + FlowtrapSystem.PROBE).findElement(By.className("software")).getText())
+                    .isEqualTo(probeGet(FlowtrapSystem.PROBE, "/api/v1/health").get("version").asText());
             browser.screenshot("settings-appliances");
             browser.assertConsoleClean();
 
@@ -347,7 +352,7 @@ class SettingsGuiIT {
             assertThat(browser.byId("forbidden").getText()).isEqualTo("Not for your role");
             assertThat(browser.all("#audit")).as("no audit entry shown").isEmpty();
             browser.screenshot("settings-audit-forbidden");
-            browser.assertConsoleClean();
+            browser.assertConsoleClean("/audit - Failed to load resource: the server responded with a status of 403"); // the page's own status
             String csrf = csrf(browser);
             Cookie session = browser.driver().manage().getCookieNamed("FLOWTRAP_SESSION");
             for (String path : List.of("/templates/default", "/changes/apply", "/appliances", "/appliances/" + LIVE + "/remove",
