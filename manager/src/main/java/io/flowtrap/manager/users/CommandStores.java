@@ -76,8 +76,8 @@ final class CommandStores implements AutoCloseable {
     /** Where the stores are, for messages: {@code Elasticsearch http://…, indices flowtrap-users and flowtrap-keys}. */
     String where() {
         StateIndices indices = context.getBean(StateIndices.class);
-        return "Elasticsearch " + context.getEnvironment().getProperty("spring.elasticsearch.uris") + " (indices "
-                + indices.name(StoredUser.KIND) + ", " + indices.name(StoredKey.KIND) + ")";
+        return "Elasticsearch " + context.getEnvironment().getProperty("spring.elasticsearch.uris") + ", indices "
+                + indices.name(StoredUser.KIND) + " and " + indices.name(StoredKey.KIND);
     }
 
     @Override

@@ -60,6 +60,9 @@ public final class TokenCommand {
                 throw new IllegalArgumentException("revoke needs the token's id (see token list)");
             }
             Role parsed = role == null ? null : Role.parse(role);
+            if (verb.equals("create")) {
+                TokenStore.requireValid(parsed, probe);
+            }
             try (CommandStores stores = CommandStores.open(spring)) {
                 try {
                     return run(stores, verb, parsed, probe, label, id, out, err);

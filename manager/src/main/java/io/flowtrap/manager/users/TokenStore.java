@@ -124,7 +124,8 @@ public final class TokenStore {
         return revoke(id, e -> owner.equals(e.owner()));
     }
 
-    private Created create(Role role, String probe, String label, String owner) {
+    /** Refuses a key of {@code role} for {@code probe} that {@link #create} would refuse (the command checks before it reaches Elasticsearch). */
+    static void requireValid(Role role, String probe) {
         if (role == Role.PROBE && (probe == null || !ProbeName.isValid(probe))) {
             throw new IllegalArgumentException("a probe key is made for one probe: give --probe NAME ("
                     + ProbeName.RULE + ")" + (probe == null ? "" : ", not '" + probe + "'"));
@@ -132,6 +133,10 @@ public final class TokenStore {
         if (role != Role.PROBE && probe != null) {
             throw new IllegalArgumentException("--probe is only for keys of role probe");
         }
+    }
+
+    private Created create(Role role, String probe, String label, String owner) {
+        requireValid(role, probe);
         String key = ApiToken.generate();
         byte[] idBytes = new byte[6];
         RANDOM.nextBytes(idBytes);

@@ -56,6 +56,9 @@ public final class UserCommand {
                 throw new IllegalArgumentException(verb + " needs the user's name");
             }
             Role parsed = role == null ? null : Role.parse(role);
+            if (verb.equals("create")) {
+                UserStore.requireValid(name, parsed);
+            }
             try (CommandStores stores = CommandStores.open(spring)) {
                 try {
                     return run(stores, verb, name, parsed, out, err);

@@ -61,12 +61,7 @@ public final class UserStore {
 
     /** A new user of {@code role} (analyst or admin) with a generated password. */
     public Created create(String name, Role role) {
-        if (!User.validName(name)) {
-            throw new IllegalArgumentException("a user name is " + User.NAME_RULE + (name == null ? "" : ", not '" + name + "'"));
-        }
-        if (role == Role.PROBE) {
-            throw new IllegalArgumentException("a user is an analyst or an admin; probes have keys");
-        }
+        requireValid(name, role);
         String password = generatePassword();
         User user = new User(name, role, bcrypt.encode(password), Instant.now(), 0, null);
         synchronized (this) {
@@ -76,6 +71,16 @@ public final class UserStore {
             save(user, "create user " + name);
         }
         return new Created(user, password);
+    }
+
+    /** Refuses a user {@link #create} would refuse (the command checks before it reaches Elasticsearch). */
+    static void requireValid(String name, Role role) {
+        if (!User.validName(name)) {
+            throw new IllegalArgumentException("a user name is " + User.NAME_RULE + (name == null ? "" : ", not '" + name + "'"));
+        }
+        if (role == Role.PROBE) {
+            throw new IllegalArgumentException("a user is an analyst or an admin; probes have keys");
+        }
     }
 
     /** Every user, by name. */
