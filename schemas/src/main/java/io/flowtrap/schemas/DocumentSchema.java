@@ -86,6 +86,10 @@ public final class DocumentSchema {
         APPLY_TASK("apply-task.schema.json"),
         /** One entry of the audit trail, as kept in Elasticsearch. */
         AUDIT_EVENT("audit-event.schema.json"),
+        /** A GUI user (bcrypt hash, failures, lockout), as kept in Elasticsearch. */
+        STORED_USER("stored-user.schema.json"),
+        /** An API key (its digest, role, probe, owner, revocation), as kept in Elasticsearch. */
+        API_KEY("api-key.schema.json"),
         /** The body of the manager's {@code POST /rest/searches/}. */
         SEARCH_REQUEST("search-request.schema.json"),
         /** One search as the manager answers it (create, detail, cancel), with each probe's part and progress. */

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeoutException;
 import org.springframework.stereotype.Component;
 
 /**
- * Asks every probe at once for its store status, counters ({@code /metrics}) and settings version,
+ * Asks every probe at once for its store status, counters ({@code /metrics}), settings version and
+ * software version (its health),
  * each call bounded by {@code flowtrap.status-timeout}, so one unreachable probe costs the page that
  * timeout once, not once per probe, and the others show as they are. Remembers when each probe
  * last answered. Thread-safe.
@@ -89,6 +90,12 @@ public class ApplianceStatusBoard implements AutoCloseable {
         } catch (DomainException e) {
             // a probe without run-time settings
         }
+        String software = "";
+        try {
+            software = client.health(within).path("version").asText("");
+        } catch (DomainException e) {
+            // reachable (the store answered); the version unknown
+        }
         double hits = m.getOrDefault("flowtrap_lookback_hits_total", -1.0);
         double misses = m.getOrDefault("flowtrap_lookback_misses_total", -1.0);
         double rate = hits < 0 || misses < 0 || hits + misses == 0 ? -1 : hits / (hits + misses);
@@ -97,12 +104,12 @@ public class ApplianceStatusBoard implements AutoCloseable {
                 store.path("newest_ts_ns").asLong(-1), store.path("segments").asLong(-1),
                 (long) (double) m.getOrDefault("flowtrap_packets_captured_total", -1.0),
                 (long) (double) m.getOrDefault("flowtrap_kernel_drops_total", -1.0),
-                (long) (double) m.getOrDefault("flowtrap_flows_armed_total", -1.0), rate);
+                (long) (double) m.getOrDefault("flowtrap_flows_armed_total", -1.0), rate, software);
     }
 
     private ApplianceStatus unreachable(ManagedProbe r, String why) {
         return new ApplianceStatus(r.name(), r.url(), r.origin(), false, why, lastSeen.getOrDefault(r.name(), 0L), -1, -1, -1,
-                -1, -1, -1, -1, -1, -1, -1);
+                -1, -1, -1, -1, -1, -1, -1, "");
     }
 
     /** Unlabelled samples of a Prometheus text page: name → value. */

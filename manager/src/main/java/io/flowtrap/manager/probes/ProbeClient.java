@@ -269,6 +269,14 @@ public final class ProbeClient {
         return e.kind() == Kind.PROBE_TIMEOUT || (e.kind() == Kind.PROBE_FAILED && UNREACHABLE.equals(e.getMessage()));
     }
 
+    /**
+     * The probe's health ({@code GET /api/v1/health}, a probe-health: its name and software version),
+     * waiting at most {@code within}.
+     */
+    public JsonNode health(Duration within) {
+        return call("health", request("api/v1/health", within).GET().build(), 200, DocumentSchema.Document.PROBE_HEALTH);
+    }
+
     /** The probe's store status, or why it cannot be had. */
     public JsonNode storeStatus() {
         return storeStatus(timeout);

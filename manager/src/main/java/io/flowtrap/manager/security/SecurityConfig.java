@@ -23,6 +23,8 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.AccessDeniedHandlerImpl;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
@@ -145,7 +147,7 @@ class SecurityConfig {
      * ({@link UserAuthenticationProvider}); a Content-Security-Policy that lets a page load only
      * what the manager serves ({@link #GUI_CONTENT_POLICY}). Analysts see the Appliances, Templates and Pending
      * modifications pages; changing probes or settings ({@link #ADMIN_FORMS}) and the Audit page are
-     * for admins. Everything else (the REST API above; unknown paths, which
+     * for admins (others get the GUI's 403 page, with the bar). Everything else (the REST API above; unknown paths, which
      * answer the JSON 404) is not this chain's.
      */
     @Bean
@@ -153,7 +155,8 @@ class SecurityConfig {
     SecurityFilterChain gui(HttpSecurity http, UserStore users, UsersProperties properties) throws Exception {
         ExceptionMappingAuthenticationFailureHandler failure = new ExceptionMappingAuthenticationFailureHandler();
         failure.setDefaultFailureUrl("/login?error");
-        failure.setExceptionMappings(Map.of(LockedException.class.getName(), "/login?locked"));
+        failure.setExceptionMappings(Map.of(LockedException.class.getName(), "/login?locked",
+                AuthenticationServiceException.class.getName(), "/login?unavailable"));
         return http
                 .securityMatcher(GUI_PATHS)
                 .authenticationProvider(new UserAuthenticationProvider(users, properties.login()))
@@ -164,11 +167,20 @@ class SecurityConfig {
                         .requestMatchers("/audit", "/audit/**", "/appliances/*/edit").hasRole(ADMIN)
                         .requestMatchers(HttpMethod.POST, ADMIN_FORMS).hasRole(ADMIN)
                         .anyRequest().hasAnyRole(ANALYST, ADMIN))
+                .exceptionHandling(e -> e.accessDeniedHandler(forbiddenPage()))
                 .formLogin(form -> form.loginPage("/login").defaultSuccessUrl("/", true).failureHandler(failure))
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(GUI_CONTENT_POLICY)))
                 .build();
+    }
+
+    /** A page the role may not open: the GUI's 403 page; a form's missing or wrong CSRF token: the plain 403. */
+    private static AccessDeniedHandler forbiddenPage() {
+        AccessDeniedHandlerImpl page = new AccessDeniedHandlerImpl();
+        page.setErrorPage("/forbidden");
+        AccessDeniedHandlerImpl plain = new AccessDeniedHandlerImpl();
+        return (request, response, denied) -> (denied instanceof CsrfException ? plain : page).handle(request, response, denied);
     }
 
     private static void unauthorized(ObjectMapper json, HttpServletResponse response, String error, String detail)

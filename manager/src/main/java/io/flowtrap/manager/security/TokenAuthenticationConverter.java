@@ -3,7 +3,6 @@ package io.flowtrap.manager.security;
 import io.flowtrap.api.auth.ApiToken;
 import io.flowtrap.manager.users.TokenStore;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.IOException;
 import java.util.List;
 import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.authentication.BadCredentialsException;
@@ -15,8 +14,10 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
 /**
  * Reads {@code Authorization: Token <key>} and looks the key up in the {@link TokenStore}: the
  * result is an authenticated principal (the key's {@link TokenStore.Entry}: id, role, probe) with its role, or a
- * {@link BadCredentialsException} for a key that is unknown or revoked. No header: null, and the
- * entry point answers 401 if the call needs a token.
+ * {@link BadCredentialsException} for a key that is unknown or revoked (an
+ * {@link AuthenticationServiceException}, 503, while the keys were never read from Elasticsearch since
+ * the start: the caller retries). The keys are in memory: no Elasticsearch call per request. No
+ * header: null, and the entry point answers 401 if the call needs a token.
  */
 final class TokenAuthenticationConverter implements AuthenticationConverter {
     private final TokenStore tokens;
@@ -35,13 +36,11 @@ final class TokenAuthenticationConverter implements AuthenticationConverter {
         if (key == null) {
             throw new BadCredentialsException("the Authorization header is not 'Token <key>'");
         }
-        try {
-            TokenStore.Entry entry = tokens.authenticate(key)
-                    .orElseThrow(() -> new BadCredentialsException("invalid token (unknown or revoked)"));
-            return UsernamePasswordAuthenticationToken.authenticated(entry, null,
-                    List.of(new SimpleGrantedAuthority(entry.role().authority())));
-        } catch (IOException e) {
-            throw new AuthenticationServiceException("cannot read the token store: " + e.getMessage(), e);
-        }
+        TokenStore.Entry entry = tokens.authenticate(key).orElseThrow(() -> tokens.loaded()
+                ? new BadCredentialsException("invalid token (unknown or revoked)")
+                : new AuthenticationServiceException("the API keys are not read yet: the manager has not reached Elasticsearch, "
+                        + "where they are, since it started; try again later"));
+        return UsernamePasswordAuthenticationToken.authenticated(entry, null,
+                List.of(new SimpleGrantedAuthority(entry.role().authority())));
     }
 }

@@ -2,7 +2,6 @@ package io.flowtrap.manager.security;
 
 import io.flowtrap.manager.users.UserStore;
 import io.flowtrap.manager.users.UsersProperties;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.security.authentication.AuthenticationProvider;
@@ -35,8 +34,8 @@ final class UserAuthenticationProvider implements AuthenticationProvider {
         UserStore.Login login;
         try {
             login = users.login(name, credentials == null ? null : credentials.toString(), Instant.now(), policy);
-        } catch (IOException e) {
-            throw new AuthenticationServiceException("cannot read the user store: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // Elasticsearch cannot be used: DomainException UNAVAILABLE, saying why
+            throw new AuthenticationServiceException("cannot read the users: " + e.getMessage(), e);
         }
         return switch (login.outcome()) {
             case SIGNED_IN -> UsernamePasswordAuthenticationToken.authenticated(login.user().name(), null,

@@ -76,10 +76,14 @@ class PackageDependencyTest {
             Map.entry("pcap", List.of("com.sun.jna")),
             Map.entry("watchlists", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", BASE + ".alerts.WatchlistEventListener",
                     "io.flowtrap.api.manager", BASE + ".elasticsearch.StateIndices", "io.flowtrap.schemas", "org.springframework.data")),
-            Map.entry("users", concat(SPRING_DOMAIN, "io.flowtrap.api", "org.springframework.security.crypto")),
+            Map.entry("users", concat(SPRING_DOMAIN, "io.flowtrap.api", "org.springframework.security.crypto", BASE + ".errors",
+                    BASE + ".elasticsearch.StateIndices", BASE + ".elasticsearch.StandaloneState", "io.flowtrap.schemas",
+                    "org.springframework.data", "org.springframework.context.ConfigurableApplicationContext")),
             Map.entry("syslog", concat(SPRING_DOMAIN, "org.springframework.beans.factory.DisposableBean", "com.sun.jna")),
             Map.entry("elasticsearch", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.schemas", "co.elastic.clients",
-                    "org.springframework.boot.autoconfigure.elasticsearch", "org.elasticsearch.client", "org.apache.http")),
+                    "org.springframework.boot.autoconfigure.elasticsearch",
+                    // StandaloneState: the client and state indices for the commands, without the manager
+                    "org.springframework.boot", "org.springframework.context.ConfigurableApplicationContext", "org.elasticsearch.client", "org.apache.http")),
             // each feature's REST part: its own domain (and what it is built on), the errors to throw
             Map.entry("alerts/web", concat(SPRING_WEB, BASE + ".alerts", BASE + ".errors", BASE + ".users", "io.flowtrap.api.manager",
                     "org.springframework.security.core",
@@ -116,7 +120,7 @@ class PackageDependencyTest {
                     "org.springframework.context.annotation", "org.springframework.security.core")),
             Map.entry("audit/web", concat(SPRING_WEB, BASE + ".audit", BASE + ".errors", BASE + ".web.GuiNavigation",
                     "org.springframework.context.annotation", "org.springframework.data.domain")),
-            Map.entry("users/web", concat(SPRING_WEB, BASE + ".users", BASE + ".web.GuiNavigation", BASE + ".audit.AuditTrail", "org.springframework.context.annotation",
+            Map.entry("users/web", concat(SPRING_WEB, BASE + ".users", BASE + ".errors", BASE + ".web.GuiNavigation", BASE + ".audit.AuditTrail", "org.springframework.context.annotation",
                     "org.springframework.security.core")),
             // who may call what, with the keys users own; answers in the shared error shape
             Map.entry("security", concat(SPRING_WEB, BASE + ".users", BASE + ".web.ApiError", "io.flowtrap.api.auth",
@@ -125,7 +129,7 @@ class PackageDependencyTest {
             Map.entry("web", concat(SPRING_WEB, BASE + ".errors", BASE + ".elasticsearch.ElasticsearchHealth",
                     "org.springframework.boot.web", "org.springframework.boot.autoconfigure.web",
                     "org.springframework.context.annotation", "org.springframework.core.Ordered",
-                    "org.springframework.beans.factory.ObjectProvider", "org.springframework.security.web.firewall", "org.apache.catalina", "org.apache.tomcat", "io.micrometer")));
+                    "org.springframework.beans.factory.ObjectProvider", "org.springframework.security.web.firewall", "org.springframework.security.core", "org.apache.catalina", "org.apache.tomcat", "io.micrometer")));
 
     @Test
     void everyPackageHasARuleAndAPackageInfo() throws IOException {

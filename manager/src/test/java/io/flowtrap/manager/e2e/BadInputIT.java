@@ -105,7 +105,7 @@ class BadInputIT {
 
     @Test
     void aRevokedTokenIs401() throws Exception {
-        var tokens = new io.flowtrap.manager.users.TokenStore(dir.resolve("manager"), JSON);
+        var tokens = system.tokens();
         var created = tokens.create(io.flowtrap.manager.users.Role.ANALYST, null, "to revoke");
         assertThat(system.get("/rest/rules/es/alerts_tail/", created.key()).status()).isEqualTo(200);
         assertThat(tokens.revoke(created.entry().id())).isTrue();
@@ -306,13 +306,14 @@ class BadInputIT {
                 (other + "\n").getBytes(StandardCharsets.UTF_8));
         assertThat(admin.json().path("indexed").asInt()).as("an admin key delivers for any probe: " + admin.text()).isEqualTo(1);
 
-        // a probe key from before keys were bound to probes, as tokens.json held it
+        // a probe key from before keys were bound to probes, as the import of an old tokens.json stores it
         String unbound = io.flowtrap.api.auth.ApiToken.generate();
-        Path tokensFile = dir.resolve("manager/tokens.json");
-        ArrayNode entries = (ArrayNode) JSON.readTree(tokensFile.toFile());
-        entries.addObject().put("id", "tk-00000000dead").put("sha256", io.flowtrap.api.auth.ApiToken.hash(unbound))
-                .put("role", "PROBE").put("label", "old").put("created", "2026-11-01T00:00:00Z").putNull("revoked");
-        Files.writeString(tokensFile, entries.toString());
+        String keysIndex = system.indexPrefix.replace("-alerts-", "-state-") + "keys";
+        assertThat(system.elasticsearch.request("PUT", "/" + keysIndex + "/_doc/tk-00000000dead?refresh=true",
+                JSON.createObjectNode().put("id", "tk-00000000dead").put("sha256", io.flowtrap.api.auth.ApiToken.hash(unbound))
+                        .put("role", "PROBE").put("label", "old").put("created_ms", 1_761_955_200_000L).toString()).status())
+                .isEqualTo(201);
+        system.tokens().reload(); // what the manager does every flowtrap.keys.reload, not waited for here
         JsonNode refused = FlowtrapSystem.expectError(system.post("/api/ingest/events", unbound, "application/x-ndjson",
                 (own + "\n").getBytes(StandardCharsets.UTF_8)), 403);
         assertThat(refused.path("detail").asText()).contains("names no probe", "--role probe --probe NAME");

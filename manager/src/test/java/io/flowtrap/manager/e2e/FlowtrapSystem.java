@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.manager.ManagerApplication;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.users.UserStore;
 import io.flowtrap.testkit.ElasticsearchNode;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -45,7 +46,6 @@ final class FlowtrapSystem implements AutoCloseable {
     final String adminToken;
     /** A key for the probe {@link #PROBE}: probe keys deliver for their own probe only. */
     final String probeToken;
-    private final TokenStore tokens;
     final Path store;
     final Path eve;
     private ConfigurableApplicationContext manager;
@@ -84,11 +84,6 @@ final class FlowtrapSystem implements AutoCloseable {
         run(List.of(REPO.resolve("ops/tls/make-certs").toString(), dir.resolve("tls").toString()));
         this.ca = dir.resolve("tls/ca.pem");
         this.indexPrefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + "-alerts-";
-        this.tokens = new TokenStore(dir.resolve("manager"), JSON);
-        this.analystToken = tokens.create(Role.ANALYST, null, "it analyst").key();
-        this.adminToken = tokens.create(Role.ADMIN, null, "it admin").key();
-        this.probeToken = probeKeyFor(PROBE);
-        Files.writeString(dir.resolve("shipper.token"), probeToken);
         Files.writeString(dir.resolve("probe-api.token"), io.flowtrap.api.auth.ApiToken.generate());
         this.probePort = freePort();
         this.store = dir.resolve("store");
@@ -110,17 +105,63 @@ final class FlowtrapSystem implements AutoCloseable {
         this.managerArguments = arguments;
         this.manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
         this.managerPort = Integer.parseInt(manager.getEnvironment().getProperty("local.server.port"));
+        // keys made through the running manager's store: in its Elasticsearch indices, and in its memory at once
+        this.analystToken = tokens().create(Role.ANALYST, null, "it analyst").key();
+        this.adminToken = tokens().create(Role.ADMIN, null, "it admin").key();
+        this.probeToken = probeKeyFor(PROBE);
+        Files.writeString(dir.resolve("shipper.token"), probeToken);
         startProbe(pcap, eve);
     }
 
     /** A new key of role probe that delivers events for {@code probe} only. */
-    String probeKeyFor(String probe) throws IOException {
-        return tokens.create(Role.PROBE, probe, "it probe " + probe).key();
+    String probeKeyFor(String probe) {
+        return tokens().create(Role.PROBE, probe, "it probe " + probe).key();
+    }
+
+    /** The running manager's API keys (in Elasticsearch; a change made here is seen by the manager at once). */
+    TokenStore tokens() {
+        return manager.getBean(TokenStore.class);
+    }
+
+    /** The running manager's GUI users (in Elasticsearch). */
+    UserStore users() {
+        return manager.getBean(UserStore.class);
+    }
+
+    /** What a command printed and how it ended. */
+    record CommandRun(int exit, String out, String err) {}
+
+    /** Runs {@code flowtrap-manager user ARGS} (in this JVM) with {@code where}: the manager's Elasticsearch settings. */
+    static CommandRun userCommand(List<String> where, String... args) {
+        return command(true, where, args);
+    }
+
+    /** Runs {@code flowtrap-manager token ARGS} (in this JVM) with {@code where}: the manager's Elasticsearch settings. */
+    static CommandRun tokenCommand(List<String> where, String... args) {
+        return command(false, where, args);
+    }
+
+    private static CommandRun command(boolean user, List<String> where, String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(where); // first: an option's missing value stays missing
+        all.addAll(List.of(args));
+        java.io.PrintStream o = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        java.io.PrintStream e = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8);
+        int exit = user ? io.flowtrap.manager.users.UserCommand.run(all.toArray(String[]::new), o, e)
+                : io.flowtrap.manager.users.TokenCommand.run(all.toArray(String[]::new), o, e);
+        return new CommandRun(exit, out.toString(java.nio.charset.StandardCharsets.UTF_8), err.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The Spring arguments that name the manager's Elasticsearch and state indices, as the user and token commands take them. */
+    List<String> stateArguments() {
+        return managerArguments.stream().filter(a -> a.startsWith("--spring.elasticsearch.") || a.startsWith("--flowtrap.state-index-prefix="))
+                .toList();
     }
 
     /** A new key that user {@code owner} owns (as one made on the Keys page), of {@code role}. */
-    String ownKey(String owner, Role role) throws IOException {
-        return tokens.createOwn(owner, role, "it " + owner).key();
+    String ownKey(String owner, Role role) {
+        return tokens().createOwn(owner, role, "it " + owner).key();
     }
 
     /** Stops the probe process (its API goes away), as an outage of it. */

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.users.Role;
-import io.flowtrap.manager.users.UserStore;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -59,8 +58,8 @@ class GuiAlertsIT {
         dir = Files.createTempDirectory("flowtrap-gui-alerts-it");
         Path pcap = FlowtrapSystem.REPO.resolve("ops/demo-data/demo.pcap");
         Path eve = FlowtrapSystem.suricata(dir, pcap);
-        String password = new UserStore(dir.resolve("manager"), JSON).create("ana", Role.ANALYST).password();
         system = new FlowtrapSystem(dir, pcap, eve, List.of(), new FlowtrapSystem.ProbeStore("160KB", "64KB"));
+        String password = system.users().create("ana", Role.ANALYST).password();
         recorded = system.recordedAlerts();
         system.awaitIndexed(recorded.size(), Duration.ofSeconds(60));
         indexed = awaitCaptures();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.manager.users.Role;
-import io.flowtrap.manager.users.UserStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +54,8 @@ class GuiCapturesIT {
         List<String> args = new ArrayList<>(live.managerArguments(1));
         args.add("--flowtrap.captures.poll-interval=200ms");
         Path systemDir = dir.resolve("system");
-        String password = new UserStore(systemDir.resolve("manager"), JSON).create("ana", Role.ANALYST).password();
         system = new FlowtrapSystem(systemDir, TRAFFIC, DEMO.resolve("demo-eve.json"), args);
+        String password = system.users().create("ana", Role.ANALYST).password();
         live.start();
         browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"));
         browser.signIn("ana", password);

@@ -2,12 +2,11 @@ package io.flowtrap.manager.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.tls.PemTls;
 import io.flowtrap.manager.ManagerApplication;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
-import io.flowtrap.manager.users.UserStore;
+import io.flowtrap.testkit.ElasticsearchNode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -36,8 +37,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * user makes an API key that then works on the REST API, and revokes it (then 401), but cannot
  * revoke another's; sign-out ends the session; repeated failures lock a user, even with the right
  * password; API calls get no cookie; a session may call the pcap chain (the GUI's download does)
- * only with its CSRF token on a POST, and nothing else of the REST API. Elasticsearch is not needed
- * and not there.
+ * only with its CSRF token on a POST, and nothing else of the REST API. The users (made by the
+ * {@code user} command) and keys are in the real Elasticsearch, in indices of this test's own.
  */
 class GuiLoginIT {
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
@@ -60,18 +61,20 @@ class GuiLoginIT {
         FlowtrapSystem.Run certs = FlowtrapSystem.run(List.of(FlowtrapSystem.REPO.resolve("ops/tls/make-certs").toString(),
                 dir.resolve("tls").toString()));
         assertThat(certs.exit()).as(certs.err()).isZero();
-        UserStore users = new UserStore(dir.resolve("manager"), new ObjectMapper());
-        anaPassword = users.create("ana", Role.ANALYST).password();
-        bobPassword = users.create("bob", Role.ADMIN).password();
-        tokens = new TokenStore(dir.resolve("manager"), new ObjectMapper());
-        otherKeyId = tokens.createOwn("bob", Role.ADMIN, "bob's").entry().id();
-        manager = new SpringApplicationBuilder(ManagerApplication.class).run(
+        List<String> where = List.of("--spring.elasticsearch.uris=" + ElasticsearchNode.shared().url(),
+                "--flowtrap.state-index-prefix=it-" + UUID.randomUUID().toString().substring(0, 8) + "-state-");
+        anaPassword = FlowtrapSystem.userCommand(where, "create", "--name", "ana", "--role", "analyst").out().strip();
+        bobPassword = FlowtrapSystem.userCommand(where, "create", "--name", "bob", "--role", "admin").out().strip();
+        List<String> arguments = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--server.ssl.certificate=" + dir.resolve("tls/server.pem"),
                 "--server.ssl.certificate-private-key=" + dir.resolve("tls/server.key"),
-                "--spring.elasticsearch.uris=http://127.0.0.1:1", // nothing listens there: the GUI's sign-in needs none
                 "--flowtrap.data-dir=" + dir.resolve("manager"),
-                "--flowtrap.login.max-failures=3");
+                "--flowtrap.login.max-failures=3"));
+        arguments.addAll(where);
+        manager = new SpringApplicationBuilder(ManagerApplication.class).run(arguments.toArray(String[]::new));
+        tokens = manager.getBean(TokenStore.class);
+        otherKeyId = tokens.createOwn("bob", Role.ADMIN, "bob's").entry().id();
         base = "https://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
         http = HttpClient.newBuilder().sslContext(PemTls.client(dir.resolve("tls/ca.pem")))
                 .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.users.Role;
-import io.flowtrap.manager.users.UserStore;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,8 +59,8 @@ class GuiResultsIT {
     @BeforeAll
     static void start() throws Exception {
         Path systemDir = dir.resolve("system");
-        String password = new UserStore(systemDir.resolve("manager"), JSON).create("ana", Role.ANALYST).password();
         system = new FlowtrapSystem(systemDir, DEMO.resolve("demo.pcap"), DEMO.resolve("demo-eve.json"), List.of());
+        String password = system.users().create("ana", Role.ANALYST).password();
         system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(120));
         long[] window = storeWindow();
         web = result("search", search("tcp port 80", window));

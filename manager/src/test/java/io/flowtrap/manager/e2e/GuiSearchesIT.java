@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.users.Role;
-import io.flowtrap.manager.users.UserStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,8 +61,8 @@ class GuiSearchesIT {
         // down-1's part waits this long between its two calls: what keeps a search on it running
         args.addAll(List.of("--flowtrap.searches.max-attempts=2", "--flowtrap.searches.retry-delay=20s",
                 "--flowtrap.searches.progress-interval=100ms"));
-        String password = new UserStore(systemDir.resolve("manager"), JSON).create("ana", Role.ANALYST).password();
         system = new FlowtrapSystem(systemDir, DEMO.resolve("demo.pcap"), DEMO.resolve("demo-eve.json"), args);
+        String password = system.users().create("ana", Role.ANALYST).password();
         system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(120));
         times = StoreOracle.times(system.store);
         assertThat(times).hasSizeGreaterThan(100);

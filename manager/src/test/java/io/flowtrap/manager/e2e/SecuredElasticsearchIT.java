@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.ManagerApplication;
-import io.flowtrap.manager.users.Role;
-import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.schemas.DocumentSchema;
 import io.flowtrap.schemas.DocumentSchema.Document;
 import io.flowtrap.testkit.ElasticsearchNode;
@@ -63,10 +61,10 @@ class SecuredElasticsearchIT {
 
     @Test
     void withItsCredentialsAndCaTheManagerIndexesAndFindsAnAlert() throws Exception {
-        TokenStore tokens = new TokenStore(dir.resolve("manager"), JSON);
-        String probeKey = tokens.create(Role.PROBE, PROBE, "it probe").key();
-        String analystKey = tokens.create(Role.ANALYST, null, "it analyst").key();
         String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + "-alerts-";
+        // the keys made by the token command, with the manager's own settings for the secured node
+        String probeKey = tokenCommand(prefix, "create", "--role", "probe", "--probe", PROBE, "--label", "it probe");
+        String analystKey = tokenCommand(prefix, "create", "--role", "analyst", "--label", "it analyst");
         try (ConfigurableApplicationContext manager = manager(prefix, elasticsearch.password(), true)) {
             String base = "http://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
             HttpResponse<String> health = get(base + "/rest/health", null);
@@ -96,8 +94,7 @@ class SecuredElasticsearchIT {
 
     @Test
     void withAWrongPasswordItSaysSoInItsLogAndHealthAndTakesNothing(CapturedOutput output) throws Exception {
-        TokenStore tokens = new TokenStore(dir.resolve("manager"), JSON);
-        String probeKey = tokens.create(Role.PROBE, PROBE, "it probe").key();
+        String probeKey = io.flowtrap.api.auth.ApiToken.generate(); // the manager cannot read its keys: any key is unknown to it
         String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + "-alerts-";
         try (ConfigurableApplicationContext manager = manager(prefix, "not-" + elasticsearch.password(), true)) {
             String base = "http://127.0.0.1:" + manager.getEnvironment().getProperty("local.server.port");
@@ -111,7 +108,8 @@ class SecuredElasticsearchIT {
 
             HttpResponse<String> ingest = post(base + "/api/ingest/events", probeKey, envelope(881_000_001L));
             assertThat(ingest.statusCode()).as("the shipper keeps the batch and delivers it later: " + ingest.body()).isEqualTo(503);
-            assertThat(JSON.readTree(ingest.body()).path("error").asText()).isEqualTo("elasticsearch unavailable");
+            assertThat(JSON.readTree(ingest.body()).path("error").asText()).isEqualTo("authentication unavailable");
+            assertThat(JSON.readTree(ingest.body()).path("detail").asText()).contains("API keys are not read yet");
             ElasticsearchNode.Response indices = elasticsearch.request("GET", "/_cat/indices/" + prefix + "*?format=json", null);
             assertThat(JSON.readTree(indices.body())).as(indices.body()).isEmpty();
         }
@@ -133,9 +131,26 @@ class SecuredElasticsearchIT {
     }
 
     /** The manager on a free port (plain HTTP: this test is about its Elasticsearch side). */
+    /** Runs {@code flowtrap-manager token ...} with the manager's settings for the secured node; its stdout, stripped. */
+    private String tokenCommand(String prefix, String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(managerArguments(prefix, elasticsearch.password(), true).stream().filter(a -> !a.startsWith("--server.")).toList());
+        int exit = io.flowtrap.manager.users.TokenCommand.run(all.toArray(String[]::new), new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true));
+        assertThat(exit).as(err.toString()).isZero();
+        return out.toString().strip();
+    }
+
     private ConfigurableApplicationContext manager(String prefix, String password, boolean withCa) {
+        return new SpringApplicationBuilder(ManagerApplication.class).run(managerArguments(prefix, password, withCa).toArray(String[]::new));
+    }
+
+    private List<String> managerArguments(String prefix, String password, boolean withCa) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
+                "--flowtrap.state-index-prefix=" + prefix.replace("-alerts-", "-state-"),
                 "--spring.elasticsearch.uris=" + elasticsearch.url(),
                 "--spring.elasticsearch.username=" + elasticsearch.username(),
                 "--spring.elasticsearch.password=" + password,
@@ -146,7 +161,7 @@ class SecuredElasticsearchIT {
             args.add("--spring.ssl.bundle.pem.elasticsearch.truststore.certificate=file:" + elasticsearch.caCertificate());
             args.add("--spring.elasticsearch.restclient.ssl.bundle=elasticsearch");
         }
-        return new SpringApplicationBuilder(ManagerApplication.class).run(args.toArray(String[]::new));
+        return args;
     }
 
     /** One alert of the demo's, stamped now, as a probe's shipper delivers it. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.manager.users.Role;
-import io.flowtrap.manager.users.UserStore;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -72,9 +71,6 @@ class SettingsGuiIT {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("flowtrap-settings-gui-it");
-        UserStore users = new UserStore(dir.resolve("manager"), JSON);
-        adminPassword = users.create("bob", Role.ADMIN).password();
-        analystPassword = users.create("ana", Role.ANALYST).password();
         livePort = FlowtrapSystem.freePort();
         receiver = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Files.writeString(dir.resolve("live-api.token"), io.flowtrap.api.auth.ApiToken.generate());
@@ -88,6 +84,8 @@ class SettingsGuiIT {
                         "--flowtrap.apply.backoff=500ms",
                         "--flowtrap.apply.max-backoff=2s",
                         "--flowtrap.apply.timeout=5s"));
+        adminPassword = system.users().create("bob", Role.ADMIN).password();
+        analystPassword = system.users().create("ana", Role.ANALYST).password();
         Files.writeString(dir.resolve("live-shipper.token"), system.probeKeyFor(LIVE));
         liveEve = dir.resolve("live/eve.json");
         Files.createDirectories(liveEve.getParent());
@@ -153,6 +151,11 @@ class SettingsGuiIT {
             JsonNode sensorStore = probeGet(FlowtrapSystem.PROBE, "/api/v1/store");
             assertThat(browser.byId("probe-" + FlowtrapSystem.PROBE).findElement(By.className("segments")).getText())
                     .isEqualTo(String.format(java.util.Locale.ROOT, "%,d", sensorStore.get("segments").asLong()));
+            String software = probeGet(LIVE, "/api/v1/health").get("version").asText();
+            assertThat(software).as("the probe's Maven version, set at build time").matches("\\d+\\.\\d+\\.\\d+([.-].+)?");
+            assertThat(liveRow.findElement(By.className("software")).getText()).isEqualTo(software);
+            assertThat(browser.byId("probe-" + FlowtrapSystem.PROBE).findElement(By.className("software")).getText())
+                    .isEqualTo(probeGet(FlowtrapSystem.PROBE, "/api/v1/health").get("version").asText());
             browser.screenshot("settings-appliances");
             browser.assertConsoleClean();
 
@@ -343,7 +346,13 @@ class SettingsGuiIT {
             assertThat(browser.all("#apply-changes")).isEmpty();
             browser.open("/appliances");
             assertThat(browser.all("#add-probe")).isEmpty();
-            browser.assertConsoleClean();
+            assertThat(browser.all("#nav-audit")).as("no Audit link for analysts").isEmpty();
+            assertThat(browser.all("#nav-appliances")).isNotEmpty();
+            browser.open("/audit");
+            assertThat(browser.byId("forbidden").getText()).isEqualTo("Not for your role");
+            assertThat(browser.all("#audit")).as("no audit entry shown").isEmpty();
+            browser.screenshot("settings-audit-forbidden");
+            browser.assertConsoleClean("/audit - Failed to load resource: the server responded with a status of 403"); // the page's own status
             String csrf = csrf(browser);
             Cookie session = browser.driver().manage().getCookieNamed("FLOWTRAP_SESSION");
             for (String path : List.of("/templates/default", "/changes/apply", "/appliances", "/appliances/" + LIVE + "/remove",
@@ -357,7 +366,8 @@ class SettingsGuiIT {
         }
         try (GuiBrowser browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"))) {
             browser.signIn("bob", adminPassword);
-            browser.open("/audit");
+            browser.byId("nav-audit").click();
+            browser.waitUntil(d -> d.getCurrentUrl().endsWith("/audit"), "the Audit page from its link");
             String audit = browser.byId("audit").getText();
             assertThat(audit).contains("login.success").contains("template.edit").contains("override.set")
                     .contains("apply.request").contains("apply.result");

@@ -23,8 +23,8 @@ class ApplianceStatusBoardTest {
     @Test
     void daysCoveredComeFromTheOldestAndNewestPacket() {
         long day = 86_400_000_000_000L;
-        ApplianceStatus s = new ApplianceStatus("p", "u", "gui", true, "", 1, 0, 0, 0, 10 * day, 13 * day + day / 2, 0, 0, 0, 0, -1);
+        ApplianceStatus s = new ApplianceStatus("p", "u", "gui", true, "", 1, 0, 0, 0, 10 * day, 13 * day + day / 2, 0, 0, 0, 0, -1, "");
         assertThat(s.daysCovered()).isEqualTo(3.5);
-        assertThat(new ApplianceStatus("p", "u", "gui", true, "", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1).daysCovered()).isEqualTo(-1);
+        assertThat(new ApplianceStatus("p", "u", "gui", true, "", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, "").daysCovered()).isEqualTo(-1);
     }
 }

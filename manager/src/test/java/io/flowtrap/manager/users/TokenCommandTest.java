@@ -2,36 +2,32 @@ package io.flowtrap.manager.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class TokenCommandTest {
-    @TempDir
-    Path dir;
+    private final TestElasticsearch es = new TestElasticsearch();
 
     private record Run(int exit, String out, String err) {}
 
     private Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        String[] all = new String[args.length + 2];
-        all[0] = "--data-dir";
-        all[1] = dir.toString();
-        System.arraycopy(args, 0, all, 2, args.length);
+        java.util.List<String> where = es.arguments();
+        String[] all = new String[where.size() + args.length]; // where first: an option's missing value stays missing
+        for (int i = 0; i < where.size(); i++) {
+            all[i] = where.get(i);
+        }
+        System.arraycopy(args, 0, all, where.size(), args.length);
         int exit = TokenCommand.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
-    void createPrintsTheKeyAloneOnStdoutAndTheFileKeepsOnlyItsHash() throws Exception {
+    void createPrintsTheKeyAloneOnStdoutAndElasticsearchKeepsOnlyItsHash() throws Exception {
         Run created = run("create", "--role", "probe", "--probe", "sensor-1", "--label", "rack 4");
 
         assertThat(created.exit()).as(created.err()).isZero();
@@ -39,13 +35,14 @@ class TokenCommandTest {
         String key = created.out().strip();
         assertThat(created.err()).matches("token tk-[0-9a-f]{12} \\(probe for sensor-1\\) created in .*\\R").doesNotContain(key);
 
-        Path file = dir.resolve("tokens.json");
-        assertThat(Files.readString(file)).doesNotContain(key).contains(io.flowtrap.api.auth.ApiToken.hash(key));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(new TokenStore(dir, new ObjectMapper()).authenticate(key)).hasValueSatisfying(e -> {
-            assertThat(e.role()).isEqualTo(Role.PROBE);
-            assertThat(e.probe()).isEqualTo("sensor-1");
-        });
+        assertThat(es.documents("keys")).doesNotContain(key).contains(io.flowtrap.api.auth.ApiToken.hash(key));
+        try (CommandStores stores = es.open()) {
+            stores.tokens.reload();
+            assertThat(stores.tokens.authenticate(key)).hasValueSatisfying(e -> {
+                assertThat(e.role()).isEqualTo(Role.PROBE);
+                assertThat(e.probe()).isEqualTo("sensor-1");
+            });
+        }
     }
 
     @Test
@@ -59,7 +56,7 @@ class TokenCommandTest {
         Run analyst = run("create", "--role", "analyst", "--probe", "sensor-1");
         assertThat(analyst.exit()).isEqualTo(2);
         assertThat(analyst.err()).contains("--probe is only for keys of role probe");
-        assertThat(dir.resolve("tokens.json")).doesNotExist();
+        assertThat(run("list").out()).isEmpty();
     }
 
     @Test
@@ -73,21 +70,26 @@ class TokenCommandTest {
     @Test
     void revokeMakesTheKeyFailAndAnUnknownIdExitsWith3() throws Exception {
         String key = run("create", "--role", "analyst").out().strip();
-        TokenStore store = new TokenStore(dir, new ObjectMapper());
-        String id = store.authenticate(key).orElseThrow().id();
+        try (CommandStores stores = es.open()) {
+            TokenStore store = stores.tokens;
+            store.reload();
+            String id = store.authenticate(key).orElseThrow().id();
 
-        Run revoked = run("revoke", id);
-        assertThat(revoked.exit()).isZero();
-        assertThat(revoked.err()).contains("token " + id + " revoked");
-        assertThat(store.authenticate(key)).isEmpty();
-        assertThat(run("list").out()).contains("revoked");
+            Run revoked = run("revoke", id);
+            assertThat(revoked.exit()).isZero();
+            assertThat(revoked.err()).contains("token " + id + " revoked");
+            assertThat(store.authenticate(key)).as("until the next reload").isPresent();
+            store.reload();
+            assertThat(store.authenticate(key)).isEmpty();
+            assertThat(run("list").out()).contains("revoked");
 
-        Run again = run("revoke", id);
-        assertThat(again.exit()).isEqualTo(3);
-        assertThat(again.err()).contains("no active token " + id);
-        Run unknown = run("revoke", "tk-ffffffffffff");
-        assertThat(unknown.exit()).isEqualTo(3);
-        assertThat(unknown.out()).isEmpty();
+            Run again = run("revoke", id);
+            assertThat(again.exit()).isEqualTo(3);
+            assertThat(again.err()).contains("no active token " + id);
+            Run unknown = run("revoke", "tk-ffffffffffff");
+            assertThat(unknown.exit()).isEqualTo(3);
+            assertThat(unknown.out()).isEmpty();
+        }
     }
 
     @Test
@@ -96,7 +98,7 @@ class TokenCommandTest {
         assertThat(role.exit()).isEqualTo(2);
         assertThat(role.out()).isEmpty();
         assertThat(role.err()).contains("unknown role root").contains("analyst, probe or admin");
-        assertThat(dir.resolve("tokens.json")).doesNotExist();
+        assertThat(run("list").out()).isEmpty();
 
         assertThat(run("create").err()).contains("create needs --role");
         assertThat(run("create").exit()).isEqualTo(2);

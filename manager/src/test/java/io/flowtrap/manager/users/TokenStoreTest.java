@@ -1,26 +1,40 @@
 package io.flowtrap.manager.users;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.auth.ApiToken;
+import io.flowtrap.manager.errors.DomainException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The keys in a real Elasticsearch (indices of this test's own), as the manager and the token command share them. */
 class TokenStoreTest {
     @TempDir
     Path dir;
 
-    private TokenStore store() throws Exception {
-        return new TokenStore(dir, new ObjectMapper());
+    private TestElasticsearch es;
+    private CommandStores stores;
+
+    @BeforeEach
+    void open() {
+        es = new TestElasticsearch();
+        stores = es.open();
+    }
+
+    @AfterEach
+    void close() {
+        stores.close();
     }
 
     @Test
-    void aCreatedKeyAuthenticatesWithItsRoleAndOnlyItsHashIsKept() throws Exception {
-        TokenStore store = store();
+    void aCreatedKeyAuthenticatesWithItsRoleAndOnlyItsHashIsKept() {
+        TokenStore store = stores.tokens;
         TokenStore.Created created = store.create(Role.PROBE, "sensor-1", "rack 4");
 
         assertThat(created.key()).matches("[0-9a-f]{40}");
@@ -35,18 +49,15 @@ class TokenStoreTest {
         assertThat(store.authenticate(ApiToken.generate())).isEmpty();
         assertThat(store.authenticate(created.entry().sha256())).as("the hash is not a key").isEmpty();
 
-        Path file = dir.resolve("tokens.json");
-        String text = Files.readString(file);
-        assertThat(text).doesNotContain(created.key()).contains(created.entry().sha256());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        try (var files = Files.list(dir)) {
-            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("tokens.json", "tokens.lock");
-        }
+        String stored = es.documents("keys");
+        assertThat(stored).doesNotContain(created.key()).contains(created.entry().sha256()).contains("\"probe\":\"sensor-1\"");
+        String mapping = es.node.request("GET", "/" + es.prefix + "keys/_mapping", null).body();
+        assertThat(mapping).as("the index template from api-key.schema.json").contains("\"created_ms\":{\"type\":\"date\"");
     }
 
     @Test
-    void aRevokedKeyNoLongerAuthenticatesAndOthersStillDo() throws Exception {
-        TokenStore store = store();
+    void aRevokedKeyNoLongerAuthenticatesAndOthersStillDo() {
+        TokenStore store = stores.tokens;
         TokenStore.Created a = store.create(Role.ANALYST, null, null);
         TokenStore.Created b = store.create(Role.ADMIN, null, "ops");
         assertThat(store.revoke(a.entry().id())).isTrue();
@@ -62,32 +73,59 @@ class TokenStoreTest {
     }
 
     @Test
-    void anEmptyDirectoryHasNoKeys() throws Exception {
-        assertThat(store().list()).isEmpty();
-        assertThat(store().authenticate("anything")).isEmpty();
+    void aFreshIndexHasNoKeys() {
+        assertThat(stores.tokens.list()).isEmpty();
+        assertThat(stores.tokens.reload()).isZero();
+        assertThat(stores.tokens.authenticate("anything")).isEmpty();
     }
 
     @Test
-    void anotherInstanceSeesWhatTheFirstChanged() throws Exception {
-        TokenStore manager = store(); // the running manager
-        TokenStore command = store(); // the token command
-        assertThat(manager.list()).isEmpty();
+    void theManagerSeesWhatTheCommandChangedAtItsNextReloadAndKnownKeysNeedNoElasticsearch() {
+        TokenStore manager = stores.tokens;
+        try (CommandStores command = es.open()) {
+            TokenStore.Created created = command.tokens.create(Role.ANALYST, null, "alice");
+            assertThat(manager.authenticate(created.key())).as("not read yet").isEmpty();
+            assertThat(manager.reload()).isEqualTo(1);
+            assertThat(manager.authenticate(created.key()).map(TokenStore.Entry::role)).hasValue(Role.ANALYST);
 
-        TokenStore.Created created = command.create(Role.ANALYST, null, "alice");
-        assertThat(manager.authenticate(created.key()).map(TokenStore.Entry::role)).hasValue(Role.ANALYST);
+            TokenStore.Created own = manager.createOwn("ana", Role.ANALYST, "mine");
+            assertThat(manager.authenticate(own.key())).as("a change made here: at once").isPresent();
+            assertThat(manager.ownedBy("ana")).extracting(TokenStore.Entry::id).containsExactly(own.entry().id());
 
-        assertThat(command.revoke(created.entry().id())).isTrue();
-        assertThat(manager.authenticate(created.key())).isEmpty();
+            // the index gone (as Elasticsearch unreachable would be to a read): the keys in memory still answer
+            es.node.request("DELETE", "/" + es.prefix + "keys", null);
+            assertThatThrownBy(manager::reload).isInstanceOf(DomainException.class).hasMessageContaining("Elasticsearch unavailable");
+            assertThat(manager.authenticate(created.key())).as("the keys in memory stay").isPresent();
+
+            assertThat(command.tokens.create(Role.ADMIN, null, "recreates the index")).isNotNull();
+            assertThat(manager.reload()).isEqualTo(1);
+            assertThat(manager.authenticate(created.key())).as("what is stored is what counts, once read").isEmpty();
+        }
     }
 
     @Test
-    void aFileWrittenBeforeKeysWereBoundToProbesStillReadsAndItsProbeKeyNamesNoProbe() throws Exception {
+    void theOldFilesAreImportedOnceAndAnOldUnboundProbeKeyNamesNoProbe() throws Exception {
         String key = ApiToken.generate();
         Files.writeString(dir.resolve("tokens.json"), "[{\"id\":\"tk-000000000001\",\"sha256\":\"" + ApiToken.hash(key)
                 + "\",\"role\":\"PROBE\",\"label\":\"old\",\"created\":\"2026-11-01T00:00:00Z\",\"revoked\":null}]");
-        assertThat(store().authenticate(key)).hasValueSatisfying(e -> {
+        String hash = new org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder(4).encode("old password");
+        Files.writeString(dir.resolve("users.json"), "[{\"name\":\"ana\",\"role\":\"ADMIN\",\"passwordHash\":\"" + hash
+                + "\",\"created\":\"2026-11-01T00:00:00Z\",\"failedLogins\":1,\"lockedUntil\":null}]");
+        new LegacyFilesImport(dir, new ObjectMapper()).run(stores.users, stores.tokens);
+
+        assertThat(dir.resolve("tokens.json")).doesNotExist();
+        assertThat(dir.resolve("tokens.json.imported")).exists();
+        assertThat(dir.resolve("users.json.imported")).exists();
+        assertThat(stores.tokens.reload()).isEqualTo(1);
+        assertThat(stores.tokens.authenticate(key)).hasValueSatisfying(e -> {
             assertThat(e.role()).isEqualTo(Role.PROBE);
             assertThat(e.probe()).isNull();
+            assertThat(e.created()).isEqualTo("2026-11-01T00:00:00Z");
         });
+        assertThat(stores.users.login("ana", "old password", java.time.Instant.now(), new UsersProperties.Login(5,
+                java.time.Duration.ofMinutes(15))).outcome()).isEqualTo(UserStore.Outcome.SIGNED_IN);
+
+        new LegacyFilesImport(dir, new ObjectMapper()).run(stores.users, stores.tokens);
+        assertThat(stores.tokens.list()).as("nothing imported twice").hasSize(1);
     }
 }

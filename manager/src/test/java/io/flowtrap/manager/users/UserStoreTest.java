@@ -3,34 +3,46 @@ package io.flowtrap.manager.users;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
+/** The GUI's users in a real Elasticsearch (indices of this test's own). */
 class UserStoreTest {
     private static final Instant T = Instant.parse("2026-12-01T10:00:00Z");
     /** bcrypt's lowest cost, for the tests of what is not the hash's cost (the first test checks the real one) */
     private static final int FAST = 4;
     private static final UsersProperties.Login TWO_TRIES = new UsersProperties.Login(2, Duration.ofMinutes(15));
 
-    @TempDir
-    Path dir;
+    private TestElasticsearch es;
+    private CommandStores stores;
+
+    @BeforeEach
+    void open() {
+        es = new TestElasticsearch();
+        stores = es.open();
+    }
+
+    @AfterEach
+    void close() {
+        stores.close();
+    }
+
+    private UserStore users(int cost) {
+        return stores.users(cost);
+    }
 
     @Test
-    void aUserGetsAGeneratedPasswordKeptOnlyAsABcryptHashInAPrivateFile() throws Exception {
-        UserStore users = new UserStore(dir, new ObjectMapper());
+    void aUserGetsAGeneratedPasswordKeptOnlyAsABcryptHash() throws Exception {
+        UserStore users = stores.users;
         UserStore.Created created = users.create("ana", Role.ANALYST);
 
         assertThat(created.password()).matches("[A-Za-z2-9]{20}");
         assertThat(created.user().passwordHash()).startsWith("$2a$" + UserStore.BCRYPT_COST + "$");
-        Path file = dir.resolve("users.json");
-        assertThat(Files.readString(file)).contains("\"ana\"").doesNotContain(created.password());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(es.documents("users")).contains("\"name\":\"ana\"").contains(created.user().passwordHash())
+                .doesNotContain(created.password());
         assertThat(users.login("ana", created.password(), T, TWO_TRIES).outcome()).isEqualTo(UserStore.Outcome.SIGNED_IN);
         assertThat(users.login("ana", created.password() + "x", T, TWO_TRIES).outcome()).isEqualTo(UserStore.Outcome.REFUSED);
         assertThat(users.login("bob", created.password(), T, TWO_TRIES).outcome()).as("unknown: the same answer")
@@ -39,7 +51,7 @@ class UserStoreTest {
 
     @Test
     void repeatedFailuresLockTheUserWhateverThePasswordUntilTheLockoutEnds() throws Exception {
-        UserStore users = new UserStore(dir, new ObjectMapper(), FAST);
+        UserStore users = users(FAST);
         String password = users.create("ana", Role.ADMIN).password();
 
         assertThat(users.login("ana", "wrong", T, TWO_TRIES).outcome()).isEqualTo(UserStore.Outcome.REFUSED);
@@ -47,8 +59,11 @@ class UserStoreTest {
                 .isEqualTo(UserStore.Outcome.LOCKED);
         assertThat(users.login("ana", password, T.plusSeconds(60), TWO_TRIES).outcome()).as("right password, still locked")
                 .isEqualTo(UserStore.Outcome.LOCKED);
-        assertThat(new UserStore(dir, new ObjectMapper(), FAST).find("ana").orElseThrow().lockedUntil())
-                .as("kept on disk, so a restart does not lift it").isEqualTo(T.plus(Duration.ofMinutes(15)));
+        try (CommandStores other = es.open()) {
+            assertThat(other.users(FAST).find("ana").orElseThrow().lockedUntil())
+                    .as("kept in Elasticsearch, so a restart does not lift it").isEqualTo(T.plus(Duration.ofMinutes(15)));
+        }
+        assertThat(users.find("ana").orElseThrow().lockedUntil()).isEqualTo(T.plus(Duration.ofMinutes(15)));
         assertThat(users.login("ana", password, T.plus(Duration.ofMinutes(15)), TWO_TRIES).outcome())
                 .isEqualTo(UserStore.Outcome.SIGNED_IN);
         assertThat(users.find("ana").orElseThrow().failedLogins()).isZero();
@@ -56,7 +71,7 @@ class UserStoreTest {
 
     @Test
     void aRightPasswordResetsTheCountOfFailures() throws Exception {
-        UserStore users = new UserStore(dir, new ObjectMapper(), FAST);
+        UserStore users = users(FAST);
         String password = users.create("ana", Role.ANALYST).password();
         assertThat(users.login("ana", "wrong", T, TWO_TRIES).outcome()).isEqualTo(UserStore.Outcome.REFUSED);
         assertThat(users.login("ana", password, T, TWO_TRIES).outcome()).isEqualTo(UserStore.Outcome.SIGNED_IN);
@@ -66,7 +81,7 @@ class UserStoreTest {
 
     @Test
     void resetPasswordReplacesItAndLiftsTheLockout() throws Exception {
-        UserStore users = new UserStore(dir, new ObjectMapper(), FAST);
+        UserStore users = users(FAST);
         String old = users.create("ana", Role.ANALYST).password();
         users.login("ana", "wrong", T, TWO_TRIES);
         users.login("ana", "wrong", T, TWO_TRIES);
@@ -79,12 +94,22 @@ class UserStoreTest {
 
     @Test
     void namesRolesAndDuplicatesAreChecked() throws Exception {
-        UserStore users = new UserStore(dir, new ObjectMapper(), FAST);
+        UserStore users = users(FAST);
         assertThatThrownBy(() -> users.create("a b", Role.ANALYST)).hasMessageContaining(User.NAME_RULE);
         assertThatThrownBy(() -> users.create("../x", Role.ANALYST)).hasMessageContaining(User.NAME_RULE);
         assertThatThrownBy(() -> users.create("p", Role.PROBE)).hasMessageContaining("analyst or an admin");
         users.create("ana", Role.ANALYST);
         assertThatThrownBy(() -> users.create("ana", Role.ADMIN)).hasMessageContaining("exists already");
         assertThat(users.list()).hasSize(1);
+    }
+
+    @Test
+    void aDeletedUserNoLongerSignsIn() {
+        UserStore users = users(FAST);
+        String password = users.create("ana", Role.ANALYST).password();
+        assertThat(users.delete("ana")).isTrue();
+        assertThat(users.delete("ana")).isFalse();
+        assertThat(users.login("ana", password, T, TWO_TRIES).outcome()).isEqualTo(UserStore.Outcome.REFUSED);
+        assertThat(users.list()).isEmpty();
     }
 }

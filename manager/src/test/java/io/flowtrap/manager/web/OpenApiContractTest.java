@@ -42,8 +42,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  * maps are exactly those openapi.yaml documents; every operation's token rule and roles are the
  * ones the security chain enforces; every {@code $ref} of openapi.yaml and probe-openapi.yaml names
  * a schema of flowtrap-schemas on the classpath (by its {@code $id}) or a part of the same document.
- * The application context runs on a mock servlet environment: no port, and Elasticsearch is pointed
- * at a closed port (the calls that reach it answer 503).
+ * The application context runs on a mock servlet environment: no port; its keys are in the real
+ * Elasticsearch (testkit's node), in state and alert indices of this test's own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.MOCK)
 @AutoConfigureMockMvc
@@ -62,7 +62,12 @@ class OpenApiContractTest {
         Path target = Files.createDirectories(Path.of("target"));
         Path dataDir = Files.createTempDirectory(target, "openapi-test-");
         registry.add("flowtrap.data-dir", dataDir::toString);
-        registry.add("spring.elasticsearch.uris", () -> "http://127.0.0.1:1"); // nothing listens there
+        // the real Elasticsearch (testkit's node), where the keys are; the state and alert indices this test's own
+        String prefix = "ut-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        registry.add("spring.elasticsearch.uris", () -> io.flowtrap.testkit.ElasticsearchNode.shared().url());
+        registry.add("flowtrap.state-index-prefix", () -> prefix + "state-");
+        registry.add("flowtrap.alert-index-prefix", () -> prefix + "alerts-");
+        registry.add("flowtrap.flow-index-prefix", () -> prefix + "flows-");
     }
 
     @Autowired

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * ({@code Bearer <key>} is taken too, so that a stock Prometheus scrape config with a
  * {@code credentials_file} works).
  * <pre>
- *   GET  /api/v1/health          {"status": "ok", "probe": name}
+ *   GET  /api/v1/health          {"status": "ok", "probe": name, "version": the probe's software version}
  *   GET  /metrics                every count and loss, Prometheus text format (if metrics are given)
  *   GET  /api/v1/store           the store's segments, bytes, packets, time range, rotations
  *   POST /api/v1/carves/{job}    body: one EVE alert; carves its flow → the carve's report
@@ -73,6 +73,8 @@ import org.slf4j.LoggerFactory;
 public final class ProbeApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProbeApiServer.class);
     private static final String PREFIX = "/api/v1/";
+    /** The probe's software version: its Maven project version, written into probe-version.properties at build time. */
+    static final String VERSION = buildVersion();
     private static final int MAX_ALERT_BYTES = 1 << 20;
     private static final int MAX_SETTINGS_BYTES = 64 << 10;
     private static final int MAX_SEARCH_BYTES = 64 << 10;
@@ -170,6 +172,20 @@ public final class ProbeApiServer implements AutoCloseable {
                 server.getAddress(), limits.maxConnections(), limits.maxRequestSeconds(), limits.maxHeaderBytes());
     }
 
+    private static String buildVersion() {
+        java.util.Properties p = new java.util.Properties();
+        try (InputStream in = ProbeApiServer.class.getResourceAsStream("probe-version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            log.warn("cannot read the probe's version (probe-version.properties): {}", e.getMessage());
+        }
+        String v = p.getProperty("version", "");
+        // not built by Maven (its ${...} left as it is): say so rather than make a version up
+        return v.isBlank() || v.startsWith("${") ? "unknown (not built by Maven)" : v;
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
@@ -179,7 +195,7 @@ public final class ProbeApiServer implements AutoCloseable {
             String path = exchange.getRequestURI().getRawPath();
             String method = exchange.getRequestMethod();
             if (path.equals(PREFIX + "health") && method.equals("GET")) {
-                ObjectNode body = json.createObjectNode().put("status", "ok").put("probe", probeName);
+                ObjectNode body = json.createObjectNode().put("status", "ok").put("probe", probeName).put("version", VERSION);
                 send(exchange, 200, body);
                 return;
             }

@@ -93,6 +93,8 @@ class ProbeApiServerTest {
         JsonNode body = json(r);
         assertThat(body.path("status").asText()).isEqualTo("ok");
         assertThat(body.path("probe").asText()).isEqualTo("probe-t");
+        assertThat(body.path("version").asText()).as("the Maven project version, filtered in at build time")
+                .matches("\\d+\\.\\d+\\.\\d+([.-].+)?");
         assertThat(DocumentSchema.of(Document.PROBE_HEALTH).validate(body)).isEmpty();
     }
 

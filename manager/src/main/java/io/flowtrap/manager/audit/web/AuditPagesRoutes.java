@@ -8,7 +8,7 @@ import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.RouterFunctions;
 import org.springframework.web.servlet.function.ServerResponse;
 
-/** Where the Audit page is ({@link AuditPages}), and its link in the GUI's bar. */
+/** Where the Audit page is ({@link AuditPages}), and its link in the GUI's bar, shown to admins only. */
 @Configuration(proxyBeanMethods = false)
 class AuditPagesRoutes {
     @Bean
@@ -19,6 +19,6 @@ class AuditPagesRoutes {
 
     @Bean
     GuiNavigation.Link auditLink() {
-        return new GuiNavigation.Link("audit", "Audit", "/audit", 40);
+        return new GuiNavigation.Link("audit", "Audit", "/audit", 40, "ADMIN");
     }
 }

@@ -38,14 +38,15 @@ final class AppliancePages {
     /** One row of the page, as shown. */
     record Row(String name, String url, String origin, boolean reachable, String error, String lastSeen, String version,
             String storeUsed, String storeLimit, String oldest, String newest, String daysCovered, String segments,
-            String captured, String dropped, String armed, String hitRate) {
+            String captured, String dropped, String armed, String hitRate, String software) {
         static Row of(ApplianceStatus s) {
             return new Row(s.name(), s.url(), s.origin(), s.reachable(), s.error(),
                     s.lastSeenMs() == 0 ? "never" : Instant.ofEpochMilli(s.lastSeenMs()).toString(), count(s.version()),
                     bytes(s.storeBytes()), bytes(s.storeMaxBytes()), time(s.oldestNs()), time(s.newestNs()),
                     s.daysCovered() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", s.daysCovered()), count(s.segments()),
                     count(s.packetsCaptured()), count(s.packetsDropped()), count(s.flowsArmed()),
-                    s.lookbackHitRate() < 0 ? "-" : String.format(Locale.ROOT, "%.1f %%", s.lookbackHitRate() * 100));
+                    s.lookbackHitRate() < 0 ? "-" : String.format(Locale.ROOT, "%.1f %%", s.lookbackHitRate() * 100),
+                    s.softwareVersion().isEmpty() ? "-" : s.softwareVersion());
         }
     }
 

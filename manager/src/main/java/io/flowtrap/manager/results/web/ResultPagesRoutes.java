@@ -30,6 +30,6 @@ class ResultPagesRoutes {
 
     @Bean
     GuiNavigation.Link resultsLink() {
-        return new GuiNavigation.Link("results", "Results", "/results", 55);
+        return new GuiNavigation.Link("results", "Results", "/results", 65);
     }
 }

@@ -1,10 +1,10 @@
 package io.flowtrap.manager.users.web;
 
 import io.flowtrap.manager.audit.AuditTrail;
+import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.users.UsersProperties;
-import java.io.IOException;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -41,17 +41,19 @@ final class UserPages {
         } else if (request.param("locked").isPresent()) {
             model.put("message", "Too many failed sign-ins: this user is locked for "
                     + properties.login().lockout().toMinutes() + " minutes.");
+        } else if (request.param("unavailable").isPresent()) {
+            model.put("message", "Signing in is not possible now: the manager cannot reach Elasticsearch, where the users are. Try again shortly.");
         } else if (request.param("logout").isPresent()) {
             model.put("notice", "Signed out.");
         }
         return ServerResponse.ok().render("login", model);
     }
 
-    ServerResponse keys(ServerRequest request) throws IOException {
+    ServerResponse keys(ServerRequest request) {
         return page(user(request), new HashMap<>());
     }
 
-    ServerResponse createKey(ServerRequest request) throws IOException {
+    ServerResponse createKey(ServerRequest request) {
         Authentication user = user(request);
         String label = request.param("label").orElse("").strip();
         Map<String, Object> model = new HashMap<>();
@@ -59,7 +61,13 @@ final class UserPages {
             model.put("message", "A label is at most " + MAX_LABEL + " characters.");
             return page(user, model);
         }
-        TokenStore.Created created = tokens.createOwn(user.getName(), role(user), label);
+        TokenStore.Created created;
+        try {
+            created = tokens.createOwn(user.getName(), role(user), label);
+        } catch (DomainException e) {
+            model.put("message", "No key was made: " + e.detail());
+            return page(user, model);
+        }
         audit.record(user.getName(), "key.create", Map.of("key", created.entry().id(), "label", label,
                 "role", created.entry().role().name().toLowerCase(Locale.ROOT)));
         model.put("newKey", created.key());
@@ -67,24 +75,33 @@ final class UserPages {
         return page(user, model);
     }
 
-    ServerResponse revokeKey(ServerRequest request) throws IOException {
+    ServerResponse revokeKey(ServerRequest request) {
         Authentication user = user(request);
         String id = request.pathVariable("id");
         Map<String, Object> model = new HashMap<>();
-        if (tokens.revokeOwn(user.getName(), id)) {
-            audit.record(user.getName(), "key.revoke", Map.of("key", id));
-            model.put("notice", "Key " + id + " revoked.");
-        } else {
-            model.put("message", "You have no active key " + id + ".");
+        try {
+            if (tokens.revokeOwn(user.getName(), id)) {
+                audit.record(user.getName(), "key.revoke", Map.of("key", id));
+                model.put("notice", "Key " + id + " revoked.");
+            } else {
+                model.put("message", "You have no active key " + id + ".");
+            }
+        } catch (DomainException e) {
+            model.put("message", "Key " + id + " was not revoked: " + e.detail());
         }
         return page(user, model);
     }
 
-    private ServerResponse page(Authentication user, Map<String, Object> model) throws IOException {
+    private ServerResponse page(Authentication user, Map<String, Object> model) {
         model.put("user", user.getName());
         model.put("role", role(user).name().toLowerCase(Locale.ROOT));
-        List<TokenStore.Entry> keys = tokens.ownedBy(user.getName()).stream()
-                .sorted(Comparator.comparing(TokenStore.Entry::created).reversed()).toList();
+        List<TokenStore.Entry> keys;
+        try {
+            keys = tokens.ownedBy(user.getName()).stream().sorted(Comparator.comparing(TokenStore.Entry::created).reversed()).toList();
+        } catch (DomainException e) {
+            model.putIfAbsent("message", "Your keys cannot be listed now: " + e.detail());
+            keys = List.of();
+        }
         model.put("keys", keys);
         return ServerResponse.ok().render("keys", model);
     }
