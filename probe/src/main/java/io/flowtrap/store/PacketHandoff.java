@@ -1,5 +1,6 @@
 package io.flowtrap.store;
 
+import io.flowtrap.memory.HugePageBuffers;
 import io.flowtrap.packet.CommunityId;
 import io.flowtrap.packet.FlowKey;
 import io.flowtrap.packet.PacketRecord;
@@ -104,7 +105,7 @@ final class PacketHandoff {
             throw new IllegalArgumentException("a hand-off of " + capacityBytes + " bytes");
         }
         this.capacity = (int) (capacityBytes & ~7L);
-        this.buffer = ByteBuffer.allocateDirect(capacity).order(ByteOrder.nativeOrder());
+        this.buffer = HugePageBuffers.allocate("store hand-off", capacity).buffer().order(ByteOrder.nativeOrder());
     }
 
     /** Room a record of {@code capturedLength} frame bytes takes. */

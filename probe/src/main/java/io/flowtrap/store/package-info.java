@@ -8,6 +8,7 @@
  * on-disk layouts are documented in {@link io.flowtrap.store.SegmentIndex} (index),
  * {@link io.flowtrap.pcap.PcapFormat} (pcap) and {@link io.flowtrap.store.StoreManifest}.
  *
- * <p>May import java.*, io.flowtrap.pcap and io.flowtrap.packet only: no Spring, pcap4j, Jackson.
+ * <p>May import java.*, io.flowtrap.pcap, io.flowtrap.packet and io.flowtrap.memory (the hand-off on
+ * huge pages) only: no Spring, pcap4j, Jackson.
  */
 package io.flowtrap.store;

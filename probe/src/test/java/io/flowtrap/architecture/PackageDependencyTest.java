@@ -25,9 +25,10 @@ class PackageDependencyTest {
     private static final Map<String, List<String>> ALLOWED = Map.ofEntries(
             Map.entry("pcap", List.of("io.flowtrap.packet.PacketRecord")), // the reader fills the shared packet view
             Map.entry("packet", List.of("io.flowtrap.pcap")),
-            Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet")),
+            Map.entry("memory", List.of("com.sun.jna", "org.slf4j")),
+            Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet", "io.flowtrap.memory")),
             Map.entry("probe/flow", List.of("io.flowtrap.packet")),
-            Map.entry("probe/lookback", List.of("io.flowtrap.packet")),
+            Map.entry("probe/lookback", List.of("io.flowtrap.packet", "io.flowtrap.memory")),
             // triggers: the matching core knows packets only; the service adds documents, their schema and a state file
             Map.entry("probe/trigger", List.of("io.flowtrap.packet", "io.flowtrap.probe.config.StateFile", "io.flowtrap.schemas",
                     "com.fasterxml.jackson", "org.slf4j")),

@@ -1,5 +1,6 @@
 package io.flowtrap.probe.lookback;
 
+import io.flowtrap.memory.HugePageBuffers;
 import io.flowtrap.packet.PacketRecord;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,7 +30,8 @@ import java.util.Objects;
  * longer store: counted as {@link #overwrittenWaiting()}. Records of flows already armed (copied to
  * the store) or ended are overwritten without loss.
  *
- * One direct buffer of at most 2 GiB − 1; larger sizes are refused with a clear error. Not
+ * One direct buffer of at most 2 GiB − 1, on huge pages where the kernel offers them ({@link
+ * HugePageBuffers}: the chain walk touches it at random); larger sizes are refused with a clear error. Not
  * thread-safe: owned by the capture thread. Allocation-free after construction.
  */
 public final class LookbackRing {
@@ -83,7 +85,7 @@ public final class LookbackRing {
                     "look-back size must be between 64KB and 2GB, not " + capacityBytes + " bytes");
         }
         this.capacity = (int) (capacityBytes & ~7L);
-        this.ring = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        this.ring = HugePageBuffers.allocate("look-back ring", capacity).buffer().order(ByteOrder.LITTLE_ENDIAN);
         this.owners = Objects.requireNonNull(owners, "owners");
     }
 

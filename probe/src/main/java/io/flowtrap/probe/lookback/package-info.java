@@ -1,5 +1,6 @@
 /**
  * The look-back ring: recent packets of flows not yet alerted, held off-heap so an alert can
- * still store its flow from the start. May import java.* and io.flowtrap.packet only.
+ * still store its flow from the start. May import java.*, io.flowtrap.packet and io.flowtrap.memory
+ * (its buffer on huge pages) only.
  */
 package io.flowtrap.probe.lookback;
