@@ -36,7 +36,7 @@ class ApiExceptionHandler {
     }
 
     /** The status each kind of failure is answered with (DESIGN.md, "The REST chain"). */
-    static HttpStatus status(DomainException.Kind kind) {
+    public static HttpStatus status(DomainException.Kind kind) {
         return switch (kind) {
             case INVALID -> HttpStatus.BAD_REQUEST;
             case FORBIDDEN -> HttpStatus.FORBIDDEN;

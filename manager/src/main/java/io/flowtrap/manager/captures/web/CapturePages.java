@@ -7,6 +7,7 @@ import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.captures.Captures;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.flowtrap.manager.web.GuiPages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.Principal;
@@ -54,7 +55,7 @@ final class CapturePages {
     }
 
     ServerResponse list(ServerRequest request) throws IOException {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         String analyst = request.param("analyst").orElse("").strip();
         String state = request.param("state").orElse("").strip();
         model.put("analyst", analyst);
@@ -75,7 +76,7 @@ final class CapturePages {
     }
 
     ServerResponse form(ServerRequest request) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         model.put("form", Form.empty());
         return form(model, HttpStatus.OK);
     }
@@ -86,7 +87,7 @@ final class CapturePages {
     }
 
     ServerResponse create(ServerRequest request) throws IOException {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         Form form = Form.of(request);
         model.put("form", form);
         if (form.name().isBlank() || form.filter().isBlank()) {
@@ -116,7 +117,7 @@ final class CapturePages {
             if (e.kind() == Kind.CONFLICT) {
                 model.put("busy", true);
             }
-            return form(model, status(e.kind()));
+            return form(model, GuiPages.status(e.kind()));
         }
         return ServerResponse.status(HttpStatus.SEE_OTHER).header(HttpHeaders.LOCATION, "/captures/" + created.id()).build();
     }
@@ -130,13 +131,13 @@ final class CapturePages {
     }
 
     private ServerResponse detail(ServerRequest request, boolean confirmDelete) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         CaptureAnswer c;
         try {
             c = captures.get(request.pathVariable("id"));
         } catch (DomainException e) {
             model.put("message", e.detail());
-            return ServerResponse.status(status(e.kind())).render("capture", model);
+            return ServerResponse.status(GuiPages.status(e.kind())).render("capture", model);
         }
         model.put("c", c);
         model.put("active", List.of("queued", "running", "carving").contains(c.state()));
@@ -151,7 +152,7 @@ final class CapturePages {
         try {
             c = captures.get(request.pathVariable("id"));
         } catch (DomainException e) {
-            return ServerResponse.status(status(e.kind())).contentType(MediaType.APPLICATION_JSON)
+            return ServerResponse.status(GuiPages.status(e.kind())).contentType(MediaType.APPLICATION_JSON)
                     .body(Map.of("error", e.error(), "detail", e.detail()));
         }
         Map<String, Object> state = new HashMap<>();
@@ -242,22 +243,7 @@ final class CapturePages {
         }
     }
 
-    private static HttpStatus status(Kind kind) {
-        return switch (kind) {
-            case INVALID -> HttpStatus.BAD_REQUEST;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case CONFLICT -> HttpStatus.CONFLICT;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
-            case GONE -> HttpStatus.GONE;
-            default -> HttpStatus.SERVICE_UNAVAILABLE;
-        };
-    }
 
-    private static Map<String, Object> model(ServerRequest request) {
-        Map<String, Object> model = new HashMap<>();
-        request.principal().ifPresent(p -> model.put("user", p.getName()));
-        return model;
-    }
 
     /** The start form's fields as typed (so a refused one comes back filled in). */
     record Form(String name, String description, String filter, List<String> probes, String duration, String maxPackets,

@@ -7,18 +7,17 @@ import io.flowtrap.api.manager.ResultLabels;
 import io.flowtrap.api.manager.ResultRef;
 import io.flowtrap.api.manager.ShareLinkAnswer;
 import io.flowtrap.manager.errors.DomainException;
-import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.results.Result;
 import io.flowtrap.manager.results.Results;
 import io.flowtrap.manager.security.Callers;
 import io.flowtrap.manager.sharing.ShareLinks;
 import io.flowtrap.manager.sharing.SharingProperties;
+import io.flowtrap.manager.web.GuiPages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.core.io.FileSystemResource;
@@ -56,7 +55,7 @@ final class ResultPages {
     }
 
     ServerResponse list(ServerRequest request) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         String tag = request.param("tag").orElse("").strip();
         String kind = request.param("kind").orElse("").strip();
         model.put("tag", tag);
@@ -69,7 +68,7 @@ final class ResultPages {
         } catch (DomainException e) {
             model.put("message", e.detail());
             model.put("rows", List.of());
-            return ServerResponse.status(status(e.kind())).render("results", model);
+            return ServerResponse.status(GuiPages.status(e.kind())).render("results", model);
         }
         return ServerResponse.ok().render("results", model);
     }
@@ -79,7 +78,7 @@ final class ResultPages {
     }
 
     private ServerResponse detail(ServerRequest request, ShareLinkAnswer newLink, HttpStatus status) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         String kind = request.pathVariable("kind");
         String id = request.pathVariable("id");
         ResultAnswer r;
@@ -87,7 +86,7 @@ final class ResultPages {
             r = results.get(kind, id);
         } catch (DomainException e) {
             model.put("message", e.detail());
-            return ServerResponse.status(status(e.kind())).render("result", model);
+            return ServerResponse.status(GuiPages.status(e.kind())).render("result", model);
         }
         model.put("r", r);
         model.put("tagsText", String.join(", ", r.tags()));
@@ -226,20 +225,5 @@ final class ResultPages {
         return request.principal().map(p -> p.getName()).orElseThrow();
     }
 
-    private static HttpStatus status(Kind kind) {
-        return switch (kind) {
-            case INVALID -> HttpStatus.BAD_REQUEST;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case CONFLICT -> HttpStatus.CONFLICT;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
-            case GONE -> HttpStatus.GONE;
-            default -> HttpStatus.SERVICE_UNAVAILABLE;
-        };
-    }
 
-    private static Map<String, Object> model(ServerRequest request) {
-        Map<String, Object> model = new HashMap<>();
-        request.principal().ifPresent(p -> model.put("user", p.getName()));
-        return model;
-    }
 }

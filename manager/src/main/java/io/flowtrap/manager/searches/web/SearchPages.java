@@ -4,8 +4,8 @@ import io.flowtrap.api.manager.SearchAnswer;
 import io.flowtrap.api.manager.SearchRequest;
 import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
-import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.searches.Searches;
+import io.flowtrap.manager.web.GuiPages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.Principal;
@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +53,7 @@ final class SearchPages {
     }
 
     ServerResponse list(ServerRequest request) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         model.put("form", Form.lastHour(clock.instant(), searches.probeNames()));
         request.param("error").ifPresent(e -> model.put("message", e));
         return list(model, HttpStatus.OK);
@@ -69,7 +68,7 @@ final class SearchPages {
     }
 
     ServerResponse create(ServerRequest request) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         Form form = Form.of(request);
         model.put("form", form);
         if (form.filter().isBlank()) {
@@ -86,19 +85,19 @@ final class SearchPages {
                     user(request));
         } catch (DomainException e) {
             model.put("message", e.error() + ": " + e.detail());
-            return list(model, status(e.kind()));
+            return list(model, GuiPages.status(e.kind()));
         }
         return ServerResponse.status(HttpStatus.SEE_OTHER).header(HttpHeaders.LOCATION, "/searches/" + created.id()).build();
     }
 
     ServerResponse detail(ServerRequest request) {
-        Map<String, Object> model = model(request);
+        Map<String, Object> model = GuiPages.model(request);
         SearchAnswer s;
         try {
             s = searches.get(request.pathVariable("id"));
         } catch (DomainException e) {
             model.put("message", e.detail());
-            return ServerResponse.status(status(e.kind())).render("search", model);
+            return ServerResponse.status(GuiPages.status(e.kind())).render("search", model);
         }
         model.put("s", s);
         model.put("live", active(s));
@@ -169,25 +168,7 @@ final class SearchPages {
         return request.principal().map(Principal::getName).orElseThrow();
     }
 
-    private static HttpStatus status(Kind kind) {
-        return switch (kind) {
-            case INVALID -> HttpStatus.BAD_REQUEST;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case CONFLICT -> HttpStatus.CONFLICT;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
-            case GONE -> HttpStatus.GONE;
-            case TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
-            case PROBE_FAILED -> HttpStatus.BAD_GATEWAY;
-            case PROBE_TIMEOUT -> HttpStatus.GATEWAY_TIMEOUT;
-            default -> HttpStatus.SERVICE_UNAVAILABLE;
-        };
-    }
 
-    private static Map<String, Object> model(ServerRequest request) {
-        Map<String, Object> model = new HashMap<>();
-        request.principal().ifPresent(p -> model.put("user", p.getName()));
-        return model;
-    }
 
     /** The start form's fields as typed (so a refused one comes back filled in). */
     record Form(String filter, String from, String to, List<String> probes) {

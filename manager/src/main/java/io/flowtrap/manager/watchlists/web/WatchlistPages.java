@@ -3,9 +3,9 @@ package io.flowtrap.manager.watchlists.web;
 import io.flowtrap.api.manager.WatchlistAnswer;
 import io.flowtrap.api.manager.WatchlistRequest;
 import io.flowtrap.manager.errors.DomainException;
-import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.watchlists.Watchlists;
 import jakarta.servlet.http.Part;
+import io.flowtrap.manager.web.GuiPages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -13,7 +13,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.context.ApplicationEventPublisher;
@@ -64,7 +63,7 @@ final class WatchlistPages {
         } catch (DomainException e) {
             model.put("rows", List.of());
             model.putIfAbsent("message", e.detail());
-            return ServerResponse.status(status == HttpStatus.OK ? status(e.kind()) : status).render("watchlists", model);
+            return ServerResponse.status(status == HttpStatus.OK ? GuiPages.status(e.kind()) : status).render("watchlists", model);
         }
         return ServerResponse.status(status).render("watchlists", model);
     }
@@ -101,7 +100,7 @@ final class WatchlistPages {
                     uploaded == null ? form.file().strip() : null), user(request));
         } catch (DomainException e) {
             model.put("message", e.error() + ": " + e.detail());
-            return list(request, model, status(e.kind()), form);
+            return list(request, model, GuiPages.status(e.kind()), form);
         }
         WatchlistAudit.audited(events, user(request), "watchlist.load", loaded);
         return ServerResponse.status(HttpStatus.SEE_OTHER).header(HttpHeaders.LOCATION, path(loaded.name(), "loaded", "1")).build();
@@ -135,7 +134,7 @@ final class WatchlistPages {
             model.put("next", entries.from() + PAGE < entries.total() ? entries.from() + PAGE : null);
         } catch (DomainException e) {
             model.put("message", e.detail());
-            return ServerResponse.status(status(e.kind())).render("watchlist", model);
+            return ServerResponse.status(GuiPages.status(e.kind())).render("watchlist", model);
         }
         model.put("confirmDelete", confirmDelete);
         request.param("loaded").ifPresent(x -> model.put("notice", "Watchlist " + name + " was loaded."));
@@ -214,21 +213,9 @@ final class WatchlistPages {
         return request.principal().map(Principal::getName).orElseThrow();
     }
 
-    private static HttpStatus status(Kind kind) {
-        return switch (kind) {
-            case INVALID -> HttpStatus.BAD_REQUEST;
-            case NOT_FOUND -> HttpStatus.NOT_FOUND;
-            case CONFLICT -> HttpStatus.CONFLICT;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
-            case GONE -> HttpStatus.GONE;
-            case TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
-            default -> HttpStatus.SERVICE_UNAVAILABLE;
-        };
-    }
 
     private Map<String, Object> model(ServerRequest request) {
-        Map<String, Object> model = new HashMap<>();
-        request.principal().ifPresent(p -> model.put("user", p.getName()));
+        Map<String, Object> model = GuiPages.model(request);
         model.put("maxUploadBytes", maxUpload.toBytes());
         model.put("maxUpload", maxUpload.toBytes() >= 1 << 20 ? maxUpload.toMegabytes() + " MB" : maxUpload.toKilobytes() + " KB");
         return model;
