@@ -362,12 +362,12 @@ class WatchlistsIT {
         assertThat(emerging.path("loaded_by").asText()).isNotEmpty();
         assertThat(uploaded.path("refused_lines").get(0).path("text").asText()).isEqualTo("not-an-address");
 
-        // Elasticsearch out of reach as the manager starts: a clear 503, nothing stored is touched
+        // Elasticsearch out of reach as the manager starts: a clear 503 (the API keys live there too, so the
+        // manager cannot tell who calls before it has read them), and nothing stored is touched
         system.stopManager();
         system.startManager(List.of("--spring.elasticsearch.uris=http://127.0.0.1:" + FlowtrapSystem.freePort()));
         JsonNode down = expectError(system.get("/rest/watchlists/", system.analystToken), 503);
-        assertThat(down.path("detail").asText()).contains("could not read the watchlists").contains("Elasticsearch")
-                .contains("nothing was changed");
+        assertThat(down.path("detail").asText()).contains("Elasticsearch");
         expectError(post("/rest/watchlists/", JSON.createObjectNode().put("name", "meanwhile").put("entries", "192.0.2.200")), 503);
         expectError(system.delete("/rest/watchlists/uploaded/", system.analystToken), 503);
 
