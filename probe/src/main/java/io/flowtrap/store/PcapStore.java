@@ -339,6 +339,8 @@ public final class PcapStore implements Closeable {
         return new StoreStatus(dir, m.segments(),
                 writer != null ? writer.activeBytes() : scanned == null ? 0 : scanned.segment().pcapBytes(),
                 writer != null ? writer.activePackets() : scanned == null ? 0 : scanned.segment().packets(),
+                writer != null ? writer.activeOldest() : scanned == null ? 0 : scanned.segment().minTimestamp(),
+                writer != null ? writer.activeNewest() : scanned == null ? 0 : scanned.segment().maxTimestamp(),
                 writer == null ? 0 : writer.config().maxSizeBytes(), m.rotatedHorizon(), m.rotatedSegments(), m.rotatedBytes());
     }
 

@@ -90,6 +90,15 @@ final class SegmentWriter implements Closeable {
         return index.packetCount();
     }
 
+    /** The oldest and newest packet times written, ns (meaningful once a packet is). */
+    long minTimestamp() {
+        return index.minTimestamp();
+    }
+
+    long maxTimestamp() {
+        return index.maxTimestamp();
+    }
+
     /** Packets appended but still only in the buffer. */
     int bufferedPackets() {
         return index.packetCount() - flushedPackets;

@@ -4,12 +4,17 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
-/** A snapshot of what the store holds. Immutable. */
+/**
+ * A snapshot of what the store holds: the sealed segments and the active one (its bytes, packets,
+ * oldest and newest packet times, 0 when it holds none), which extraction reads too. Immutable.
+ */
 public record StoreStatus(
         Path dir,
         List<Segment> segments,
         long activeBytes,
         long activePackets,
+        long activeOldestTimestamp,
+        long activeNewestTimestamp,
         long maxSizeBytes,
         long rotatedHorizon,
         long rotatedSegments,
@@ -49,12 +54,19 @@ public record StoreStatus(
         return segments.stream().mapToLong(Segment::flows).sum();
     }
 
+    /** The oldest packet held, sealed or in the active segment, ns; 0 if the store holds none. */
     public long oldestTimestamp() {
-        return segments.stream().mapToLong(Segment::minTimestamp).min().orElse(0);
+        long sealed = segments.stream().mapToLong(Segment::minTimestamp).min().orElse(0);
+        if (activePackets == 0) {
+            return sealed;
+        }
+        return sealed == 0 ? activeOldestTimestamp : Math.min(sealed, activeOldestTimestamp);
     }
 
+    /** The newest packet held, sealed or in the active segment, ns; 0 if the store holds none. */
     public long newestTimestamp() {
-        return segments.stream().mapToLong(Segment::maxTimestamp).max().orElse(0);
+        long sealed = segments.stream().mapToLong(Segment::maxTimestamp).max().orElse(0);
+        return activePackets == 0 ? sealed : Math.max(sealed, activeNewestTimestamp);
     }
 
     /** One line, for error messages. */
@@ -74,7 +86,7 @@ public record StoreStatus(
         sb.append("bytes: ").append(totalBytes()).append(maxSizeBytes > 0 ? " of " + maxSizeBytes : "").append(" (pcap ")
                 .append(pcapBytes()).append(", index ").append(indexBytes()).append(String.format(", %.2f%%)",
                         pcapBytes() == 0 ? 0.0 : 100.0 * indexBytes() / pcapBytes())).append('\n');
-        if (!segments.isEmpty()) {
+        if (packets() > 0) {
             sb.append("time range: ").append(time(oldestTimestamp())).append(" .. ").append(time(newestTimestamp()))
                     .append('\n');
         }

@@ -92,6 +92,9 @@ final class StoreWriter implements Runnable {
     // Published by the writer thread for readers (status, extraction, metrics).
     private volatile long activeBytes;
     private volatile long activePackets;
+    /** The active segment's oldest and newest packet times, ns (0: no packet in it). */
+    private volatile long activeOldest;
+    private volatile long activeNewest;
     private volatile long segmentsSealed;
     private volatile long writeFailures;
     private volatile long lostPackets;
@@ -277,6 +280,16 @@ final class StoreWriter implements Runnable {
 
     long activePackets() {
         return activePackets;
+    }
+
+    /** The active segment's oldest packet time, ns; 0 if it holds none. */
+    long activeOldest() {
+        return activeOldest;
+    }
+
+    /** The active segment's newest packet time, ns; 0 if it holds none. */
+    long activeNewest() {
+        return activeNewest;
     }
 
     long segmentsSealed() {
@@ -482,6 +495,8 @@ final class StoreWriter implements Runnable {
         }
         activeBytes = active.size();
         activePackets = active.packets();
+        activeOldest = active.minTimestamp();
+        activeNewest = active.maxTimestamp();
         wroteAgainIfSo();
     }
 
@@ -665,6 +680,8 @@ final class StoreWriter implements Runnable {
                 active = null;
                 activeBytes = 0;
                 activePackets = 0;
+                activeOldest = 0;
+                activeNewest = 0;
                 segments.activeSegment(null);
             }
             throw e;
@@ -672,6 +689,8 @@ final class StoreWriter implements Runnable {
         active = null;
         activeBytes = 0;
         activePackets = 0;
+        activeOldest = 0;
+        activeNewest = 0;
         segmentsSealed = segmentsSealed + 1;
         retryAtNanos = 0;
         if (failing) {

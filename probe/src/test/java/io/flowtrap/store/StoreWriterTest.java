@@ -210,11 +210,14 @@ class StoreWriterTest {
     void theWriterSealsBySegmentAgeOnTheProducersClock() throws Exception {
         Path store = dir.resolve("store");
         try (PcapStore s = PcapStore.open(store, new StoreConfig(1L << 30, 256L << 20, Duration.ofSeconds(10), 65535))) {
-            StoreFixture.append(s, 3, 20, 5, StoreFixture.T0); // waits until written
+            List<StoreFixture.Stored> written = StoreFixture.append(s, 3, 20, 5, StoreFixture.T0); // waits until written
             s.tick(StoreFixture.T0 + 5 * SECOND);
             s.flush(); // the writer looks at the clock before it answers a flush
             assertThat(s.status().segments()).isEmpty();
             assertThat(s.status().activePackets()).isEqualTo(20);
+            // what the active segment holds is in the store's time range (what "pcap expired" is judged by)
+            assertThat(s.status().oldestTimestamp()).isEqualTo(written.stream().mapToLong(StoreFixture.Stored::ts).min().orElseThrow());
+            assertThat(s.status().newestTimestamp()).isEqualTo(written.stream().mapToLong(StoreFixture.Stored::ts).max().orElseThrow());
 
             s.tick(StoreFixture.T0 + 11 * SECOND);
             s.flush();
