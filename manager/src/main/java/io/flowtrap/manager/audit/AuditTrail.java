@@ -19,7 +19,7 @@ import org.springframework.data.domain.Sort;
 import org.springframework.stereotype.Component;
 
 /**
- * Records who did what ({@link #record}, or an {@link Audited} event) in Elasticsearch, with a copy
+ * Records who did what (each {@link Audited} event any feature publishes) in Elasticsearch, with a copy
  * in the system log ({@link SystemLog}: RFC 5424, the details as structured data), and reads it
  * back newest first. Recording
  * never fails its caller (a sign-in or an apply must not fail for the audit): an entry that cannot
@@ -43,7 +43,7 @@ public class AuditTrail {
     }
 
     /** Records that {@code user} did {@code action} now; {@code details} are the action's own (no secrets). */
-    public void record(String user, String action, Map<String, Object> details) {
+    void record(String user, String action, Map<String, Object> details) {
         AuditEvent event = new AuditEvent(UUID.randomUUID().toString(), System.currentTimeMillis(), user == null ? "anonymous" : user,
                 action, new LinkedHashMap<>(details == null ? Map.of() : details));
         Map<String, Object> fields = new LinkedHashMap<>();

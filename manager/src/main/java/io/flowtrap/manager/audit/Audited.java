@@ -4,9 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An action to audit, published as a Spring application event by a feature's domain code that
- * acts on its own (a capture that ends by its limits, retention that deletes) or that is tested
- * without Elasticsearch; {@link AuditTrail} records each one as {@link AuditTrail#record} would.
+ * An action to audit, published as a Spring application event by the feature that did it (outside
+ * its locks, on the thread that acted), so features know this record and not the trail;
+ * {@link AuditTrail} writes each one down.
  */
 public record Audited(String user, String action, Map<String, Object> details) {
     public Audited {

@@ -1,7 +1,7 @@
 package io.flowtrap.manager.settings;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flowtrap.manager.audit.AuditTrail;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.elasticsearch.StateIndices;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -46,14 +47,14 @@ public class ApplyChanges implements AutoCloseable {
     private final ProbeRegistry probes;
     private final ApplyTasks tasks;
     private final StateIndices indices;
-    private final AuditTrail audit;
+    private final ApplicationEventPublisher audit;
     private final SettingsProperties properties;
     private final ScheduledExecutorService workers;
     /** The task in flight per probe. */
     private final Map<String, ApplyTask> inFlight = new ConcurrentHashMap<>();
     private volatile boolean abandonedClosed;
 
-    ApplyChanges(SettingsCatalog catalog, ProbeRegistry probes, ApplyTasks tasks, StateIndices indices, AuditTrail audit,
+    ApplyChanges(SettingsCatalog catalog, ProbeRegistry probes, ApplyTasks tasks, StateIndices indices, ApplicationEventPublisher audit,
             SettingsProperties properties) {
         this.catalog = catalog;
         this.probes = probes;
@@ -96,7 +97,7 @@ public class ApplyChanges implements AutoCloseable {
             Map<String, String> diff = new LinkedHashMap<>();
             p.changes().forEach(c -> diff.put(c.setting().key(), (c.reported() == null ? "?" : c.reported()) + " -> " + c.value()));
             details.put("changes", diff);
-            audit.record(user, "apply.request", details);
+            audit.publishEvent(new Audited(user, "apply.request", details));
             workers.execute(() -> attempt(task));
         }
         if (!busy.isEmpty()) {
@@ -221,7 +222,7 @@ public class ApplyChanges implements AutoCloseable {
         if (!task.error().isEmpty()) {
             details.put("error", task.error());
         }
-        audit.record(task.requestedBy(), "apply.result", details);
+        audit.publishEvent(new Audited(task.requestedBy(), "apply.result", details));
         log.info("apply: {} {} after {} retries in {} ms{}", task.probe(), task.result(), task.retries(), task.durationMs(),
                 task.error().isEmpty() ? "" : ": " + task.error());
     }

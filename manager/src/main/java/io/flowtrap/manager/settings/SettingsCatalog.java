@@ -3,7 +3,7 @@ package io.flowtrap.manager.settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowtrap.manager.audit.AuditTrail;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.elasticsearch.StateIndices;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,11 +49,11 @@ public class SettingsCatalog {
     private final ProbeAssignments assignments;
     private final StateIndices indices;
     private final ProbeRegistry probes;
-    private final AuditTrail audit;
+    private final ApplicationEventPublisher audit;
     private final SettingsProperties properties;
 
     SettingsCatalog(SettingsTemplates templates, ProbeAssignments assignments, StateIndices indices, ProbeRegistry probes,
-            AuditTrail audit, SettingsProperties properties) {
+            ApplicationEventPublisher audit, SettingsProperties properties) {
         this.templates = templates;
         this.assignments = assignments;
         this.indices = indices;
@@ -114,7 +115,7 @@ public class SettingsCatalog {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("template", n);
         details.put("changes", changes(existing.map(SettingsTemplate::values).orElse(Map.of()), values));
-        audit.record(user, create ? "template.create" : "template.edit", details);
+        audit.publishEvent(new Audited(user, create ? "template.create" : "template.edit", details));
         return t;
     }
 
@@ -176,7 +177,7 @@ public class SettingsCatalog {
         }
         ProbeAssignment a = assignment(probe);
         save(a.withTemplate(template));
-        audit.record(user, "probe.template", Map.of("probe", probe, "from", a.template(), "to", template));
+        audit.publishEvent(new Audited(user, "probe.template", Map.of("probe", probe, "from", a.template(), "to", template)));
     }
 
     /** Overrides one setting on one probe. */
@@ -191,7 +192,7 @@ public class SettingsCatalog {
         values.put(s.key(), v);
         validate(values);
         save(a.withOverrides(o));
-        audit.record(user, "override.set", Map.of("probe", probe, "setting", s.key(), "value", v));
+        audit.publishEvent(new Audited(user, "override.set", Map.of("probe", probe, "setting", s.key(), "value", v)));
     }
 
     /** Clears one setting's override on one probe: it inherits its template's value again. */
@@ -203,7 +204,7 @@ public class SettingsCatalog {
             throw new DomainException(Kind.INVALID, "not overridden", probe + " does not override " + s.label());
         }
         save(a.withOverrides(o));
-        audit.record(user, "override.clear", Map.of("probe", probe, "setting", s.key()));
+        audit.publishEvent(new Audited(user, "override.clear", Map.of("probe", probe, "setting", s.key())));
     }
 
     /** Takes what the probe answered (its settings part) as what it reported now. */

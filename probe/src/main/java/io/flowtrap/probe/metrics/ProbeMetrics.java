@@ -114,9 +114,9 @@ public final class ProbeMetrics {
         storeGauge("flowtrap.store.max.bytes", "the store's size limit (0: none)", StoreStatus::maxSizeBytes);
         storeGauge("flowtrap.store.segments", "sealed segments in the store", s -> s.segments().size());
         storeGauge("flowtrap.store.packets", "packets the store holds (sealed and active)", StoreStatus::packets);
-        storeGauge("flowtrap.store.oldest.packet.seconds", "time of the oldest packet in a sealed segment (Unix seconds; 0: none)",
+        storeGauge("flowtrap.store.oldest.packet.seconds", "time of the oldest packet the store holds, sealed or active (Unix seconds; 0: none)",
                 s -> s.oldestTimestamp() / 1e9);
-        storeGauge("flowtrap.store.newest.packet.seconds", "time of the newest packet in a sealed segment (Unix seconds; 0: none)",
+        storeGauge("flowtrap.store.newest.packet.seconds", "time of the newest packet the store holds, sealed or active (Unix seconds; 0: none)",
                 s -> s.newestTimestamp() / 1e9);
         FunctionCounter.builder("flowtrap.store.rotated.segments", this, m -> m.storeNow.rotatedSegments())
                 .description("segments deleted by rotation: to keep the store under its size limit, or for room on a full disk")

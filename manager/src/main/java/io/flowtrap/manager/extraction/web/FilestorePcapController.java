@@ -11,7 +11,7 @@ import io.flowtrap.api.manager.ExtractionAnswer;
 import io.flowtrap.api.manager.RetrieveAnswer;
 import io.flowtrap.api.manager.StatusAnswer;
 import io.flowtrap.api.manager.UploadAnswer;
-import io.flowtrap.manager.audit.AuditTrail;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.extraction.Extractions;
 import io.flowtrap.manager.extraction.Job;
@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
@@ -64,10 +65,10 @@ class FilestorePcapController {
     private final ObjectMapper json;
     private final ExtractionJobs jobs;
     private final ProbeRegistry probes;
-    private final AuditTrail audit;
+    private final ApplicationEventPublisher audit;
     private final Extractions extractions;
 
-    FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions, AuditTrail audit) {
+    FilestorePcapController(ObjectMapper json, ExtractionJobs jobs, ProbeRegistry probes, Extractions extractions, ApplicationEventPublisher audit) {
         this.audit = audit;
         this.json = json;
         this.jobs = jobs;
@@ -172,7 +173,7 @@ class FilestorePcapController {
         details.put("host", job.carve() != null ? job.carve().host() : job.host());
         details.put("bytes", size);
         details.put("sha256", job.retrieved().sha256());
-        audit.record(caller == null ? null : caller.getName(), "download", details);
+        audit.publishEvent(new Audited(caller == null ? null : caller.getName(), "download", details));
         return ResponseEntity.ok()
                 .contentType(PCAP)
                 .contentLength(size)

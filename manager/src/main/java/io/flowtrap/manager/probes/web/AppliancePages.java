@@ -1,6 +1,6 @@
 package io.flowtrap.manager.probes.web;
 
-import io.flowtrap.manager.audit.AuditTrail;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.probes.ApplianceStatus;
 import io.flowtrap.manager.probes.ApplianceStatusBoard;
@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
@@ -27,9 +28,9 @@ import org.springframework.web.servlet.function.ServerResponse;
 final class AppliancePages {
     private final ProbeRegistry registry;
     private final ApplianceStatusBoard board;
-    private final AuditTrail audit;
+    private final ApplicationEventPublisher audit;
 
-    AppliancePages(ProbeRegistry registry, ApplianceStatusBoard board, AuditTrail audit) {
+    AppliancePages(ProbeRegistry registry, ApplianceStatusBoard board, ApplicationEventPublisher audit) {
         this.registry = registry;
         this.board = board;
         this.audit = audit;
@@ -75,7 +76,7 @@ final class AppliancePages {
         String url = request.param("url").orElse("");
         try {
             registry.save(name, url, request.param("token").orElse(""), request.param("ca").orElse(""), true, user);
-            audit.record(user, "probe.add", Map.of("probe", name, "url", url.strip()));
+            audit.publishEvent(new Audited(user, "probe.add", Map.of("probe", name, "url", url.strip())));
             Map<String, Object> model = new HashMap<>();
             model.put("notice", "Probe " + name + " added.");
             return page(request, model);
@@ -95,8 +96,8 @@ final class AppliancePages {
         String url = request.param("url").orElse("");
         try {
             registry.save(name, url, request.param("token").orElse(""), request.param("ca").orElse(""), false, user);
-            audit.record(user, "probe.edit", Map.of("probe", name, "url", url.strip(),
-                    "key_changed", !request.param("token").orElse("").isBlank(), "ca_changed", !request.param("ca").orElse("").isBlank()));
+            audit.publishEvent(new Audited(user, "probe.edit", Map.of("probe", name, "url", url.strip(),
+                    "key_changed", !request.param("token").orElse("").isBlank(), "ca_changed", !request.param("ca").orElse("").isBlank())));
             Map<String, Object> model = new HashMap<>();
             model.put("notice", "Probe " + name + " saved.");
             return page(request, model);
@@ -114,7 +115,7 @@ final class AppliancePages {
         Map<String, Object> model = new HashMap<>();
         try {
             registry.remove(name, user);
-            audit.record(user, "probe.remove", Map.of("probe", name));
+            audit.publishEvent(new Audited(user, "probe.remove", Map.of("probe", name)));
             model.put("notice", "Probe " + name + " removed.");
         } catch (DomainException e) {
             model.put("message", e.getMessage() + ": " + e.detail());

@@ -1,9 +1,9 @@
 package io.flowtrap.manager.probes.web;
 
-import io.flowtrap.manager.audit.AuditTrail;
 import io.flowtrap.manager.probes.ApplianceStatusBoard;
 import io.flowtrap.manager.probes.ProbeRegistry;
 import io.flowtrap.manager.web.GuiNavigation;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RouterFunction;
@@ -14,7 +14,7 @@ import org.springframework.web.servlet.function.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 class AppliancePagesRoutes {
     @Bean
-    RouterFunction<ServerResponse> appliancePages(ProbeRegistry registry, ApplianceStatusBoard board, AuditTrail audit) {
+    RouterFunction<ServerResponse> appliancePages(ProbeRegistry registry, ApplianceStatusBoard board, ApplicationEventPublisher audit) {
         AppliancePages pages = new AppliancePages(registry, board, audit);
         return RouterFunctions.route()
                 .GET("/appliances", pages::list)

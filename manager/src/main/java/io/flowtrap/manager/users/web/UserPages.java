@@ -1,6 +1,6 @@
 package io.flowtrap.manager.users.web;
 
-import io.flowtrap.manager.audit.AuditTrail;
+import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.users.Role;
 import io.flowtrap.manager.users.TokenStore;
@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
@@ -26,9 +27,9 @@ final class UserPages {
 
     private final TokenStore tokens;
     private final UsersProperties properties;
-    private final AuditTrail audit;
+    private final ApplicationEventPublisher audit;
 
-    UserPages(TokenStore tokens, UsersProperties properties, AuditTrail audit) {
+    UserPages(TokenStore tokens, UsersProperties properties, ApplicationEventPublisher audit) {
         this.tokens = tokens;
         this.properties = properties;
         this.audit = audit;
@@ -68,8 +69,8 @@ final class UserPages {
             model.put("message", "No key was made: " + e.detail());
             return page(user, model);
         }
-        audit.record(user.getName(), "key.create", Map.of("key", created.entry().id(), "label", label,
-                "role", created.entry().role().name().toLowerCase(Locale.ROOT)));
+        audit.publishEvent(new Audited(user.getName(), "key.create", Map.of("key", created.entry().id(), "label", label,
+                "role", created.entry().role().name().toLowerCase(Locale.ROOT))));
         model.put("newKey", created.key());
         model.put("newKeyId", created.entry().id());
         return page(user, model);
@@ -81,7 +82,7 @@ final class UserPages {
         Map<String, Object> model = new HashMap<>();
         try {
             if (tokens.revokeOwn(user.getName(), id)) {
-                audit.record(user.getName(), "key.revoke", Map.of("key", id));
+                audit.publishEvent(new Audited(user.getName(), "key.revoke", Map.of("key", id)));
                 model.put("notice", "Key " + id + " revoked.");
             } else {
                 model.put("message", "You have no active key " + id + ".");

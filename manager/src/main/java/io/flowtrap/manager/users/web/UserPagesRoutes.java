@@ -1,9 +1,9 @@
 package io.flowtrap.manager.users.web;
 
-import io.flowtrap.manager.audit.AuditTrail;
 import io.flowtrap.manager.users.TokenStore;
 import io.flowtrap.manager.users.UsersProperties;
 import io.flowtrap.manager.web.GuiNavigation;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RouterFunction;
@@ -18,7 +18,7 @@ import org.springframework.web.servlet.function.ServerResponse;
 @Configuration(proxyBeanMethods = false)
 class UserPagesRoutes {
     @Bean
-    RouterFunction<ServerResponse> userPages(TokenStore tokens, UsersProperties properties, AuditTrail audit) {
+    RouterFunction<ServerResponse> userPages(TokenStore tokens, UsersProperties properties, ApplicationEventPublisher audit) {
         UserPages pages = new UserPages(tokens, properties, audit);
         return RouterFunctions.route()
                 .GET("/login", pages::login)
