@@ -1,7 +1,5 @@
 package io.flowtrap.manager.captures.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.CaptureAnswer;
 import io.flowtrap.api.manager.CaptureRequest;
@@ -11,11 +9,11 @@ import io.flowtrap.manager.captures.Captures;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.web.JsonRequests;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.io.FileSystemResource;
@@ -58,24 +56,8 @@ class CapturesController {
 
     @PostMapping({"/rest/captures/", "/rest/captures"})
     ResponseEntity<CaptureAnswer> create(@RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        if (body == null || body.length == 0) {
-            throw new DomainException(Kind.INVALID, "no capture", "send a capture request as JSON: {\"name\", \"filter\", ...}");
-        }
-        if (body.length > MAX_BODY) {
-            throw new DomainException(Kind.TOO_LARGE, "capture request too large", "at most " + MAX_BODY + " bytes");
-        }
-        JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new DomainException(Kind.INVALID, "malformed JSON", e.getOriginalMessage(), e);
-        }
-        List<String> violations = node == null ? List.of("$: a JSON object expected")
-                : DocumentSchema.of(DocumentSchema.Document.CAPTURE_REQUEST).validate(node);
-        if (!violations.isEmpty()) {
-            throw new DomainException(Kind.INVALID, "not a valid capture request", String.join("; ", violations));
-        }
-        CaptureRequest request = json.treeToValue(node, CaptureRequest.class);
+        CaptureRequest request = JsonRequests.read(json, body, DocumentSchema.Document.CAPTURE_REQUEST, CaptureRequest.class,
+                "capture request", MAX_BODY);
         CaptureAnswer created = captures.create(request, analyst(caller, request.analyst()));
         return ResponseEntity.status(HttpStatus.CREATED).body(created);
     }

@@ -1,6 +1,5 @@
 package io.flowtrap.manager.results.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.FilterRequest;
@@ -14,10 +13,10 @@ import io.flowtrap.manager.results.Result;
 import io.flowtrap.manager.results.Results;
 import io.flowtrap.manager.security.Callers;
 import io.flowtrap.manager.sharing.SharingProperties;
+import io.flowtrap.manager.web.JsonRequests;
 import io.flowtrap.manager.web.PcapResponses;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
-import java.util.List;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -55,14 +54,15 @@ class ResultsController {
 
     @PostMapping({"/rest/merges/", "/rest/merges"})
     ResponseEntity<ResultAnswer> merge(@RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        MergeRequest request = json.treeToValue(valid(body, DocumentSchema.Document.MERGE_REQUEST, "merge request", "not a valid merge request"), MergeRequest.class);
+        MergeRequest request = JsonRequests.read(json, body, DocumentSchema.Document.MERGE_REQUEST, MergeRequest.class, "merge request",
+                MAX_BODY);
         return ResponseEntity.status(HttpStatus.CREATED).body(results.merge(request, Callers.user(caller)));
     }
 
     @PostMapping({"/rest/filters/", "/rest/filters"})
     ResponseEntity<ResultAnswer> filter(@RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        FilterRequest request = json.treeToValue(valid(body, DocumentSchema.Document.FILTER_REQUEST, "filter request", "not a valid filter request"),
-                FilterRequest.class);
+        FilterRequest request = JsonRequests.read(json, body, DocumentSchema.Document.FILTER_REQUEST, FilterRequest.class, "filter request",
+                MAX_BODY);
         return ResponseEntity.status(HttpStatus.CREATED).body(results.filter(request, Callers.user(caller)));
     }
 
@@ -80,7 +80,7 @@ class ResultsController {
     @PatchMapping({"/rest/results/{kind}/{id}/", "/rest/results/{kind}/{id}"})
     ResultAnswer label(@PathVariable("kind") String kind, @PathVariable("id") String id,
             @RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        JsonNode labels = valid(body, DocumentSchema.Document.RESULT_LABELS, "labels", "not valid labels");
+        JsonNode labels = JsonRequests.tree(json, body, DocumentSchema.Document.RESULT_LABELS, "label change", MAX_BODY);
         return results.label(kind, id, json.treeToValue(labels, ResultLabels.class), Callers.user(caller));
     }
 
@@ -101,25 +101,4 @@ class ResultsController {
         return PcapResponses.download(r.file(), r.fileName());
     }
 
-    private JsonNode valid(byte[] body, DocumentSchema.Document schema, String what, String refusal) {
-        if (body == null || body.length == 0) {
-            throw new DomainException(Kind.INVALID, "no " + what, "send the " + what + " as JSON");
-        }
-        if (body.length > MAX_BODY) {
-            throw new DomainException(Kind.TOO_LARGE, what + " too large", "at most " + MAX_BODY + " bytes");
-        }
-        JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (IOException e) {
-            throw new DomainException(Kind.INVALID, "malformed JSON", e instanceof JsonProcessingException j
-                    ? j.getOriginalMessage() : e.getMessage(), e);
-        }
-        List<String> violations = node == null || node.isMissingNode() ? List.of("$: a JSON object expected")
-                : DocumentSchema.of(schema).validate(node);
-        if (!violations.isEmpty()) {
-            throw new DomainException(Kind.INVALID, refusal, String.join("; ", violations));
-        }
-        return node;
-    }
 }

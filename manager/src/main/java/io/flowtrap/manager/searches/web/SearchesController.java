@@ -1,7 +1,5 @@
 package io.flowtrap.manager.searches.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.SearchAnswer;
 import io.flowtrap.api.manager.SearchRequest;
@@ -10,10 +8,10 @@ import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.searches.Searches;
 import io.flowtrap.manager.users.TokenStore;
+import io.flowtrap.manager.web.JsonRequests;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.List;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.ContentDisposition;
@@ -52,24 +50,8 @@ class SearchesController {
 
     @PostMapping({"/rest/searches/", "/rest/searches"})
     ResponseEntity<SearchAnswer> create(@RequestBody(required = false) byte[] body, Authentication caller) throws IOException {
-        if (body == null || body.length == 0) {
-            throw new DomainException(Kind.INVALID, "no search", "send a search request as JSON: {\"filter\", \"from\", \"to\", ...}");
-        }
-        if (body.length > MAX_BODY) {
-            throw new DomainException(Kind.TOO_LARGE, "search request too large", "at most " + MAX_BODY + " bytes");
-        }
-        JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new DomainException(Kind.INVALID, "malformed JSON", e.getOriginalMessage(), e);
-        }
-        List<String> violations = node == null ? List.of("$: a JSON object expected")
-                : DocumentSchema.of(DocumentSchema.Document.SEARCH_REQUEST).validate(node);
-        if (!violations.isEmpty()) {
-            throw new DomainException(Kind.INVALID, "not a valid search request", String.join("; ", violations));
-        }
-        SearchRequest request = json.treeToValue(node, SearchRequest.class);
+        SearchRequest request = JsonRequests.read(json, body, DocumentSchema.Document.SEARCH_REQUEST, SearchRequest.class,
+                "search request", MAX_BODY);
         return ResponseEntity.status(HttpStatus.CREATED).body(searches.create(request, analyst(caller, request.analyst())));
     }
 

@@ -1,7 +1,5 @@
 package io.flowtrap.manager.watchlists.web;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.api.manager.WatchlistAnswer;
 import io.flowtrap.api.manager.WatchlistRequest;
@@ -9,10 +7,10 @@ import io.flowtrap.api.manager.WatchlistsPage;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.watchlists.Watchlists;
+import io.flowtrap.manager.web.JsonRequests;
 import io.flowtrap.schemas.DocumentSchema;
 import java.io.IOException;
 import java.security.Principal;
-import java.util.List;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -90,21 +88,8 @@ class WatchlistsController {
         return caller == null ? "anonymous" : caller.getName();
     }
 
-    private WatchlistRequest request(byte[] body) throws IOException {
-        if (body.length > MAX_BODY) {
-            throw new DomainException(Kind.TOO_LARGE, "watchlist request too large", "at most " + MAX_BODY + " bytes");
-        }
-        JsonNode node;
-        try {
-            node = json.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new DomainException(Kind.INVALID, "malformed JSON", e.getOriginalMessage(), e);
-        }
-        List<String> violations = node == null ? List.of("$: a JSON object expected")
-                : DocumentSchema.of(DocumentSchema.Document.WATCHLIST_REQUEST).validate(node);
-        if (!violations.isEmpty()) {
-            throw new DomainException(Kind.INVALID, "not a valid watchlist request", String.join("; ", violations));
-        }
-        return json.treeToValue(node, WatchlistRequest.class);
+    private WatchlistRequest request(byte[] body) {
+        return JsonRequests.read(json, body, DocumentSchema.Document.WATCHLIST_REQUEST, WatchlistRequest.class, "watchlist request",
+                MAX_BODY);
     }
 }
