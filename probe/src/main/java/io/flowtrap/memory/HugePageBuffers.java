@@ -53,9 +53,9 @@ public final class HugePageBuffers {
         boolean huge = false;
         try {
             Pointer start = new Pointer(aligned);
-            if (Libc.madvise(start, length, MADV_HUGEPAGE) != 0) {
+            if (Madvise.madvise(start, length, MADV_HUGEPAGE) != 0) {
                 log.info("{}: {} MB on small pages (madvise MADV_HUGEPAGE: errno {})", what, capacity >> 20, Native.getLastError());
-            } else if (Libc.madvise(start, length, MADV_COLLAPSE) != 0) {
+            } else if (Madvise.madvise(start, length, MADV_COLLAPSE) != 0) {
                 log.info("{}: {} MB marked for huge pages, which khugepaged makes over time (MADV_COLLAPSE: errno {})", what,
                         capacity >> 20, Native.getLastError());
             } else {
@@ -78,14 +78,5 @@ public final class HugePageBuffers {
         } catch (IOException | SecurityException e) {
             return false;
         }
-    }
-
-    /** The one C call made here, by JNA's direct mapping. */
-    private static final class Libc {
-        static {
-            Native.register(Libc.class, Platform.C_LIBRARY_NAME);
-        }
-
-        static native int madvise(Pointer address, long length, int advice);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * Reads packets from a classic pcap file (microsecond or nanosecond magic, either byte order) or a
@@ -52,6 +53,7 @@ public final class PcapFileReader implements Closeable {
     private long size;
 
     private MappedByteBuffer window;
+    private Consumer<MappedByteBuffer> windowMapped = w -> {};
     private long windowStart;
     private int windowLength;
     private ByteOrder order;
@@ -93,6 +95,14 @@ public final class PcapFileReader implements Closeable {
             pcapng = false;
             openClassic(magic);
         }
+    }
+
+    /**
+     * Tells {@code listener} of each window as it is mapped, before a packet is read from it (a
+     * replay has its page tables filled ahead of the reader); the first bytes, read on opening, are not told.
+     */
+    public void onWindowMapped(Consumer<MappedByteBuffer> listener) {
+        windowMapped = listener;
     }
 
     /** Opens {@code file}; throws {@link PcapFormatException} naming it if it is neither pcap nor pcapng. */
@@ -437,6 +447,7 @@ public final class PcapFileReader implements Closeable {
     private void map(long start, int length) throws IOException {
         window = channel.map(FileChannel.MapMode.READ_ONLY, start, length);
         window.order(order);
+        windowMapped.accept(window);
         windowStart = start;
         windowLength = length;
     }

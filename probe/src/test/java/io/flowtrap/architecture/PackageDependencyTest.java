@@ -36,7 +36,7 @@ class PackageDependencyTest {
             Map.entry("probe/config", List.of("com.fasterxml.jackson")),
             // live capture: libpcap through pcap4j, or the kernel's ring through JNA; the settings pick one
             Map.entry("probe/capture", List.of("io.flowtrap.packet", "io.flowtrap.pcap", "io.flowtrap.probe.config", "org.pcap4j",
-                    "com.sun.jna", "org.slf4j")),
+                    "com.sun.jna", "io.flowtrap.memory.MappedPages", "org.slf4j")),
             // the probe API serves carves and searches over the JDK's server; it knows alerts, the store and a compiled filter, not the capture path
             Map.entry("probe/api", List.of("io.flowtrap.api", "io.flowtrap.store", "io.flowtrap.probe.alert",
                     "io.flowtrap.probe.extraction", "io.flowtrap.probe.settings", "io.flowtrap.probe.trigger", "com.sun.net.httpserver",

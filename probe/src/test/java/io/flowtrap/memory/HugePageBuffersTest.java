@@ -8,7 +8,6 @@ import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Against the kernel this runs on: what /proc/self/smaps says of the buffer's memory. */
@@ -43,21 +42,6 @@ class HugePageBuffersTest {
         long address = Pointer.nativeValue(Native.getDirectBufferPointer(a.buffer()));
         assertThat(address % HugePageBuffers.HUGE_PAGE).as("cut at a 2 MB boundary").isZero();
         assumeThat(a.hugePages()).as("the kernel collapsed the range (MADV_COLLAPSE, Linux 6.1+, a free huge page)").isTrue();
-        assertThat(anonHugePagesKbAt(address)).as("AnonHugePages of the mapping holding the buffer").isGreaterThanOrEqualTo(8 << 10);
-    }
-
-    /** The AnonHugePages line of the /proc/self/smaps mapping that holds {@code address}. */
-    private static long anonHugePagesKbAt(long address) throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
-        boolean inside = false;
-        for (String line : lines) {
-            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
-                String[] range = line.substring(0, line.indexOf(' ')).split("-");
-                inside = Long.parseUnsignedLong(range[0], 16) <= address && address < Long.parseUnsignedLong(range[1], 16);
-            } else if (inside && line.startsWith("AnonHugePages:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new AssertionError("no mapping holds " + Long.toHexString(address));
+        assertThat(Smaps.kbAt(address, "AnonHugePages")).as("AnonHugePages of the mapping holding the buffer").isGreaterThanOrEqualTo(8 << 10);
     }
 }

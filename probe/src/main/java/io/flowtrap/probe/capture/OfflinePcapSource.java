@@ -1,6 +1,7 @@
 package io.flowtrap.probe.capture;
 
 import io.flowtrap.packet.PacketRecord;
+import io.flowtrap.memory.MappedPages;
 import io.flowtrap.pcap.PcapFileReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ public final class OfflinePcapSource implements PacketSource {
     private OfflinePcapSource(PcapFileReader reader, double speed) {
         this.reader = reader;
         this.speed = speed;
+        reader.onWindowMapped(MappedPages::populateAhead); // the page faults of reading the file, off the capture thread
     }
 
     /** Replays {@code file} as fast as it can be read. */
