@@ -5,7 +5,9 @@ package io.flowtrap.probe.pipeline;
  * has ended) from an unknown one (never seen). A FIFO of the last {@code capacity} hashes, indexed
  * by an open-addressing table of counts (linear probing, backward-shift deletion), so that adding
  * and asking are O(1) instead of a scan of the whole FIFO: the capture thread asks once per alert
- * that finds no live flow, and a burst of those must not hold up its packets or its inbox.
+ * that finds no live flow, and a burst of those must not hold up its packets or its inbox. It adds
+ * once per ended flow, at random places in a table larger than a core's cache: each entry keeps its
+ * hash and its count side by side, so a probe reads one cache line, not one in each of two arrays.
  *
  * <p>Owned by the capture thread; not thread-safe. Allocation-free after construction.
  */
@@ -14,8 +16,8 @@ final class RecentlyEnded {
     private final int fifoMask;
     private int next;
     private int size;
-    private final long[] keys;
-    private final int[] counts; // 0: empty slot
+    /** Entry i: its hash at [2i], its count at [2i + 1] (0: empty). */
+    private final long[] entries;
     private final int mask;
 
     /** @param capacity hashes remembered, a power of two */
@@ -25,8 +27,7 @@ final class RecentlyEnded {
         }
         fifo = new long[capacity];
         fifoMask = capacity - 1;
-        keys = new long[capacity * 2];
-        counts = new int[capacity * 2];
+        entries = new long[capacity * 4]; // twice the hashes remembered: the table stays at most half full
         mask = capacity * 2 - 1;
     }
 
@@ -40,11 +41,11 @@ final class RecentlyEnded {
         fifo[next] = hash;
         next = (next + 1) & fifoMask;
         int i = home(hash);
-        while (counts[i] != 0 && keys[i] != hash) {
+        while (count(i) != 0 && entries[2 * i] != hash) {
             i = (i + 1) & mask;
         }
-        keys[i] = hash;
-        counts[i]++;
+        entries[2 * i] = hash;
+        entries[2 * i + 1]++;
     }
 
     boolean contains(long hash) {
@@ -52,8 +53,8 @@ final class RecentlyEnded {
     }
 
     private int find(long hash) {
-        for (int i = home(hash); counts[i] != 0; i = (i + 1) & mask) {
-            if (keys[i] == hash) {
+        for (int i = home(hash); count(i) != 0; i = (i + 1) & mask) {
+            if (entries[2 * i] == hash) {
                 return i;
             }
         }
@@ -65,26 +66,30 @@ final class RecentlyEnded {
         if (i < 0) {
             throw new IllegalStateException("recently-ended index lost hash " + hash);
         }
-        if (--counts[i] > 0) {
+        if (--entries[2 * i + 1] > 0) {
             return;
         }
         // backward-shift deletion: move up every later entry of the run whose home is not in (i, j]
         int j = i;
         while (true) {
             j = (j + 1) & mask;
-            if (counts[j] == 0) {
+            if (count(j) == 0) {
                 break;
             }
-            int h = home(keys[j]);
+            int h = home(entries[2 * j]);
             boolean homeInGap = i <= j ? (i < h && h <= j) : (i < h || h <= j);
             if (!homeInGap) {
-                keys[i] = keys[j];
-                counts[i] = counts[j];
-                counts[j] = 0;
+                entries[2 * i] = entries[2 * j];
+                entries[2 * i + 1] = entries[2 * j + 1];
+                entries[2 * j + 1] = 0;
                 i = j;
             }
         }
-        counts[i] = 0;
+        entries[2 * i + 1] = 0;
+    }
+
+    private long count(int i) {
+        return entries[2 * i + 1];
     }
 
     private int home(long hash) {
