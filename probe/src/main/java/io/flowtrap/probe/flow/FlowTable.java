@@ -75,8 +75,9 @@ public final class FlowTable {
     /**
      * One record of {@link #STRIDE} longs per slot: the newest packet's timestamp, last seen on the
      * timer clock, queued at (timer clock), bytes, packets from low and from high, look-back head, state (TCP bits | timeout class &lt;&lt; 8 | armed and
-     * Community ID bits | generation &lt;&lt; 32), the key as 6 little-endian longs (its 44 bytes and 4
-     * zero bytes), the Community ID prefix and the first-seen time.
+     * Community ID bits | generation &lt;&lt; 32), the key as 6 little-endian longs (its 44 bytes, then in
+     * the last word's top half the key's home in the index, so that ending the flow does not hash the
+     * key again), the Community ID prefix and the first-seen time.
      */
     private final long[] records;
     private static final int STRIDE = 16;
@@ -458,7 +459,7 @@ public final class FlowTable {
                 && records[at + 2] == (long) LONGS.get(key, off + 16)
                 && records[at + 3] == (long) LONGS.get(key, off + 24)
                 && records[at + 4] == (long) LONGS.get(key, off + 32)
-                && records[at + 5] == ((int) INTS.get(key, off + 40) & 0xFFFF_FFFFL);
+                && (int) records[at + 5] == (int) INTS.get(key, off + 40); // the top half is the home
     }
 
     private int create(byte[] key, int keyOffset, long hash, int protocol, long ts, long timerNanos,
@@ -482,7 +483,7 @@ public final class FlowTable {
         for (int w = 0; w < 5; w++) {
             records[r + KEY + w] = (long) LONGS.get(key, keyOffset + 8 * w);
         }
-        records[r + KEY + 5] = (int) INTS.get(key, keyOffset + 40) & 0xFFFF_FFFFL;
+        records[r + KEY + 5] = ((long) home(hash) << 32) | ((int) INTS.get(key, keyOffset + 40) & 0xFFFF_FFFFL);
         records[r + COMMUNITY_HASH] = 0;
         records[r + FIRST_SEEN] = ts;
         int cls = switch (protocol) {
@@ -527,7 +528,7 @@ public final class FlowTable {
         endedBy[reason.ordinal()]++;
         unlink(slot);
         int r = slot * STRIDE;
-        deleteFromIndex(keyIndex, slot, home(hasher.hashKey(keys, slot * FlowKey.SIZE))); // once per flow: not kept
+        deleteFromIndex(keyIndex, slot, (int) (records[r + KEY + 5] >>> 32));
         if (hasCommunityId(slot)) {
             unindexCommunity(slot);
         }
