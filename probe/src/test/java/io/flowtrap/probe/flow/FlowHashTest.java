@@ -69,8 +69,16 @@ class FlowHashTest {
             byte[] buffer = new byte[FlowKey.SIZE + 7];
             random.nextBytes(buffer);
             int off = random.nextInt(8); // keys sit at any offset in the caller's array
+            buffer[off + FlowKey.OFF_VERSION] = 6;
             byte[] key = java.util.Arrays.copyOfRange(buffer, off, off + FlowKey.SIZE);
-            assertThat(hash.hashKey(buffer, off)).isEqualTo(sipHash(1, 3, k0, k1, key));
+            assertThat(hash.hashKey(buffer, off)).as("an IPv6 key: its 44 bytes").isEqualTo(sipHash(1, 3, k0, k1, key));
+            buffer[off + FlowKey.OFF_VERSION] = 4;
+            java.util.Arrays.fill(buffer, off + FlowKey.OFF_LOW_ADDRESS + 4, off + FlowKey.OFF_HIGH_ADDRESS, (byte) 0);
+            java.util.Arrays.fill(buffer, off + FlowKey.OFF_HIGH_ADDRESS + 4, off + FlowKey.OFF_LOW_PORT, (byte) 0);
+            byte[] ipv4Message = ByteBuffer.allocate(20).put(buffer, off, 8).put(buffer, off + FlowKey.OFF_LOW_ADDRESS, 4)
+                    .put(buffer, off + FlowKey.OFF_HIGH_ADDRESS, 4).put(buffer, off + FlowKey.OFF_LOW_PORT, 4).array();
+            assertThat(hash.hashKey(buffer, off)).as("an IPv4 key: the 20 bytes that can differ")
+                    .isEqualTo(sipHash(1, 3, k0, k1, ipv4Message));
             long value = random.nextLong();
             byte[] le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
             assertThat(hash.hashLong(value)).isEqualTo(sipHash(1, 3, k0, k1, le));
