@@ -1,7 +1,7 @@
 package io.flowtrap.probe.capture;
 
-import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.memory.MappedPages;
+import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFileReader;
 import java.io.IOException;
 import java.nio.file.Path;
