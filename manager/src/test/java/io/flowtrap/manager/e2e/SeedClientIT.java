@@ -229,7 +229,7 @@ class SeedClientIT {
         assertThat(opened.statusCode()).isEqualTo(200);
         assertThat(opened.body()).isEqualTo(Files.readAllBytes(a.pcap()));
 
-        // deleted only by who asked for it (or an admin); then the chain knows it no more, nor the share link
+        // deleted only by who asked for it (or an admin); then the chain knows it no more, nor the share link, nor its tag
         JsonNode refused = FlowtrapSystem.expectError(system.send("DELETE", "/rest/results/extraction/" + a.job() + "/", bob, null), 403);
         assertThat(refused.path("detail").asText()).contains("ana");
         FlowtrapSystem.Response deleted = system.send("DELETE", "/rest/results/extraction/" + a.job() + "/", ana, null);
@@ -244,6 +244,9 @@ class SeedClientIT {
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray()).statusCode()).isEqualTo(410);
         // b is still there, and still downloads through the chain
         assertThat(system.get("/rest/rules/filestore_pcap/" + b.job() + "/download/", ana).body()).isEqualTo(Files.readAllBytes(b.pcap()));
+        // an admin may delete anyone's
+        assertThat(system.send("DELETE", "/rest/results/extraction/" + b.job() + "/", system.adminToken, null).status()).isEqualTo(200);
+        assertThat(system.get("/rest/rules/filestore_pcap/" + b.job() + "/status/", ana).status()).isEqualTo(404);
 
         List<JsonNode> audited = AuditEntries.await(system, "id", a.job(), "result.tag", "result.comment", "result.download",
                 "result.refused", "result.delete");
