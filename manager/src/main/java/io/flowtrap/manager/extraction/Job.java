@@ -8,9 +8,10 @@ import java.util.Objects;
 /**
  * An extraction job as kept in {@code job.json}: the probe asked, what the probe carved (or why it
  * could not), what the manager retrieved and when that copy expired, and who uploaded the alert
- * ({@code askedBy}: null in a job.json written before it was kept, or when no one signed in). Immutable; each step writes a
- * new one, and a step the job's state does not allow throws {@link IllegalStateException}: only a
- * carved job is retrieved (and only as carved), only a retrieved pcap expires, and only once.
+ * ({@code askedBy}: null in a job.json written before it was kept; every step keeps it). Immutable;
+ * each step writes a new one, and a step the job's state does not allow throws {@link
+ * IllegalStateException}: only a carved job is retrieved (and only as carved), only a retrieved
+ * pcap expires, and only once.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Job(String id, String host, Instant uploaded, Carve carve, Failure failure, Retrieved retrieved,

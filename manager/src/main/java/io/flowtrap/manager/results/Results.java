@@ -255,18 +255,21 @@ public class Results {
         }
         if (!jobs.delete(id, user)) { // deleted meanwhile (its retention, another user)
             throw new DomainException(Kind.NOT_FOUND, "no such result", "extraction " + id + " was deleted meanwhile");
-        }
-        forget(List.of(ExtractionResults.KIND + "/" + id));
+        } // its labels went on the JobDeleted event
         log.info("result {} {} deleted by {}", ExtractionResults.KIND, id, user);
         audit(user, "result.delete", details("kind", ExtractionResults.KIND, "id", id, "analyst", was.analyst(), "sha256",
                 was.sha256()));
         return was;
     }
 
-    /** An extraction's job was deleted (its retention, or {@link #delete}): its labels go too. */
+    /** An extraction's job was deleted (its retention, or {@link #delete}): its labels go too (kept, and logged, if unwritable). */
     @EventListener
-    void jobDeleted(ExtractionJobs.JobDeleted deleted) throws IOException {
-        forget(List.of(ExtractionResults.KIND + "/" + deleted.id()));
+    void jobDeleted(ExtractionJobs.JobDeleted deleted) {
+        try {
+            forget(List.of(ExtractionResults.KIND + "/" + deleted.id()));
+        } catch (IOException e) {
+            log.warn("labels of extraction {} kept, its job deleted: {}", deleted.id(), e.toString());
+        }
     }
 
     /** Drops the labels of results deleted (keys {@code kind/id}). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flowtrap.manager.errors.DomainException;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JobTest {
@@ -24,6 +25,8 @@ class JobTest {
         assertThat(job.status()).isEqualTo("expired");
         assertThat(job.withRetrieved(RETRIEVED).status()).as("an expired pcap is retrieved again").isEqualTo("available");
         assertThat(job.withCarve(CARVE).status()).as("a new carve starts over").isEqualTo("pending");
+        assertThat(List.of(job, job.withRetrieved(RETRIEVED), job.withCarve(CARVE), job.withFailure(new Job.Failure(null, "e", "d", T))))
+                .as("who uploaded the alert, kept by every step").extracting(Job::askedBy).containsOnly("ana");
     }
 
     @Test
