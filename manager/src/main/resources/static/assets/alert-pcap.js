@@ -2,7 +2,8 @@
 // chain the seed's client runs, with the signed-in user's session and the page's CSRF token:
 // upload (send request to probe) -> extract_pcap (extract on probe; a 202 is asked again, which
 // joins the carve) -> retrieve (retrieve to manager) -> download (start download). Each step shows
-// its state; a failed step shows the server's own error and detail, and Try again starts over.
+// its state; a failed step shows the server's own error and detail, and Try again starts over. Once
+// the download starts, a link to the pcap's page in Results (kind extraction) shows.
 'use strict';
 (function () {
   const section = document.getElementById('pcap');
@@ -13,6 +14,8 @@
   const retry = document.getElementById('try-again');
   const list = document.getElementById('pcap-steps');
   const chain = section.dataset.chain;
+  const results = section.dataset.results;
+  const resultLink = document.getElementById('pcap-result-link');
   const host = section.dataset.host;
   const alertJson = section.dataset.alert;
   const csrfToken = meta('_csrf');
@@ -74,6 +77,7 @@
   async function run() {
     button.disabled = true;
     retry.hidden = true;
+    resultLink.hidden = true;
     list.hidden = false;
     STEPS.forEach(function (s) { show(s, 'waiting'); });
     const probe = '?host=' + encodeURIComponent(host);
@@ -112,6 +116,10 @@
       link.click();
       link.remove();
       show(step, 'started', upload.answer.filename + '.pcap');
+      const result = document.getElementById('pcap-result');
+      result.href = results + job;
+      result.textContent = 'extraction ' + upload.answer.filename;
+      resultLink.hidden = false;
     } catch (e) {
       show(step, 'failed', null, e.message);
       retry.hidden = false;

@@ -194,6 +194,14 @@ class DocumentSchemaTest {
                 bad(Document.EXTRACTION_ANSWER, "the carve report's size leaking", o -> o.put("size", 1658),
                         "$: property 'size' is not defined in the schema and the schema does not allow additional properties"),
 
+                bad(Document.RESULT, 4, "an extraction's port out of range", o -> ((ObjectNode) o.path("alert")).put("src_port", 70000),
+                        "$.alert.src_port: must have a maximum value of 65535"),
+                bad(Document.RESULT, 4, "an extraction's alert with what it does not say", o -> ((ObjectNode) o.path("alert"))
+                        .put("payload", "R0VU"), "$.alert: property 'payload' is not defined in the schema and the schema does not allow"
+                        + " additional properties"),
+                bad(Document.RESULT, 5, "expired not an instant", o -> o.put("expired", "yesterday"),
+                        "$.expired: does not match the regex pattern " + TIMESTAMP_PATTERN),
+
                 bad(Document.STATUS_ANSWER, "status done", o -> o.put("status", "done"),
                         "$.status: does not have a value in the enumeration [\"available\", \"pending\", \"failed\", \"unknown\", \"expired\"]"),
                 bad(Document.STATUS_ANSWER, "no status", o -> o.remove("status"), "$: required property 'status' not found"),

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 
 /**
@@ -44,6 +45,10 @@ import org.springframework.stereotype.Component;
  * <p>Meters (README "Manager metrics"): jobs by status ({@code flowtrap.jobs}, kept as each job's
  * state is written, read back from the job area at start), job directories deleted, pcaps expired
  * and evicted, and the bytes evicted.
+ *
+ * <p>A job whose directory is deleted (by the retention, or by a user through the results) is
+ * announced as a {@link JobDeleted} event, published outside any lock, so what refers to it (its
+ * result's labels) goes with it.
  */
 @Component
 public class ExtractionJobs {
@@ -65,8 +70,14 @@ public class ExtractionJobs {
     /** Each job's status as last written: what the {@code flowtrap.jobs} gauges count. */
     private final ConcurrentHashMap<String, String> statuses = new ConcurrentHashMap<>();
     private final Object cache = new Object();
+    private final ApplicationEventPublisher events;
 
-    public ExtractionJobs(ExtractionProperties properties, ObjectMapper json, MeterRegistry meters) throws IOException {
+    /** Job {@code id}'s directory was deleted: the job is unknown now. */
+    public record JobDeleted(String id) {}
+
+    public ExtractionJobs(ExtractionProperties properties, ObjectMapper json, MeterRegistry meters,
+            ApplicationEventPublisher events) throws IOException {
+        this.events = events;
         this.root = Files.createDirectories(properties.dataDir().resolve("jobs")).toRealPath();
         this.retention = properties.downloadRetention();
         this.limits = properties.jobs();
@@ -129,17 +140,43 @@ public class ExtractionJobs {
         }
     }
 
-    /** Creates (or starts over) job {@code id} for the alert {@code alertJson}, to be carved on {@code host}. */
-    public Job create(String id, String host, String alertJson) throws IOException {
+    /** Creates (or starts over) job {@code id} for the alert {@code alertJson}, to be carved on {@code host}, as {@code askedBy} asks. */
+    public Job create(String id, String host, String alertJson, String askedBy) throws IOException {
         Path dir = dir(id);
         synchronized (lock(id)) {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(PCAP));
             write(dir.resolve(ALERT), alertJson.getBytes(StandardCharsets.UTF_8));
-            Job job = Job.uploaded(id, host, Instant.now());
+            Job job = Job.uploaded(id, host, askedBy, Instant.now());
             save(job);
             return job;
         }
+    }
+
+    /** The ids of the jobs in the job area now, sorted. */
+    public List<String> ids() throws IOException {
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.map(d -> d.getFileName().toString()).filter(JobName::isValid).sorted().toList();
+        }
+    }
+
+    /**
+     * Deletes job {@code id}'s directory (its alert, state and pcap) at {@code user}'s request: the
+     * chain then answers it as unknown (404), as after its retention. Whether there was one.
+     */
+    public boolean delete(String id, String user) throws IOException {
+        Path dir = dir(id);
+        synchronized (lock(id)) {
+            if (!Files.isDirectory(dir)) {
+                return false;
+            }
+            deleteTree(dir);
+            statuses.remove(id);
+            locks.remove(id);
+        }
+        log.info("job {}: directory deleted by {}", id, user);
+        events.publishEvent(new JobDeleted(id));
+        return true;
     }
 
     public Optional<Job> find(String id) throws IOException {
@@ -257,6 +294,7 @@ public class ExtractionJobs {
     public void expire() {
         Instant horizon = Instant.now().minus(retention);
         Instant jobHorizon = Instant.now().minus(limits.retention());
+        List<String> deleted = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.toList()) {
                 String id = dir.getFileName().toString();
@@ -268,6 +306,7 @@ public class ExtractionJobs {
                         deleteTree(dir);
                         statuses.remove(id);
                         locks.remove(id);
+                        deleted.add(id);
                         long n = deletedJobs.incrementAndGet();
                         log.info("job {}: directory deleted, its last step older than {} (flowtrap.jobs.retention;"
                                 + " {} deleted so far)", id, limits.retention(), n);
@@ -286,6 +325,7 @@ public class ExtractionJobs {
         } catch (IOException e) {
             log.warn("job expiry sweep failed: {}", e.toString());
         }
+        deleted.forEach(id -> events.publishEvent(new JobDeleted(id)));
         sweeps.incrementAndGet();
     }
 

@@ -7,13 +7,15 @@ import java.util.Objects;
 
 /**
  * An extraction job as kept in {@code job.json}: the probe asked, what the probe carved (or why it
- * could not), what the manager retrieved and when that copy expired. Immutable; each step writes a
- * new one, and a step the job's state does not allow throws {@link IllegalStateException}: only a
- * carved job is retrieved (and only as carved), only a retrieved pcap expires, and only once.
+ * could not), what the manager retrieved and when that copy expired, and who uploaded the alert
+ * ({@code askedBy}: null in a job.json written before it was kept; every step keeps it). Immutable;
+ * each step writes a new one, and a step the job's state does not allow throws {@link
+ * IllegalStateException}: only a carved job is retrieved (and only as carved), only a retrieved
+ * pcap expires, and only once.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Job(String id, String host, Instant uploaded, Carve carve, Failure failure, Retrieved retrieved,
-        Instant expired) {
+        Instant expired, String askedBy) {
 
     /** What the probe reported for its carve. */
     public record Carve(String host, long packets, long bytes, long size, String sha256, String firstTs, String lastTs,
@@ -45,18 +47,18 @@ public record Job(String id, String host, Instant uploaded, Carve carve, Failure
     }
 
     /** A job just uploaded: nothing carved yet. */
-    static Job uploaded(String id, String host, Instant at) {
-        return new Job(id, host, at, null, null, null, null);
+    static Job uploaded(String id, String host, String askedBy, Instant at) {
+        return new Job(id, host, at, null, null, null, null, askedBy);
     }
 
     /** The probe carved the flow: whatever was carved, failed or retrieved before is replaced. Always allowed. */
     Job withCarve(Carve c) {
-        return new Job(id, host, uploaded, Objects.requireNonNull(c, "carve"), null, null, null);
+        return new Job(id, host, uploaded, Objects.requireNonNull(c, "carve"), null, null, null, askedBy);
     }
 
     /** The last carve failed: what was carved or retrieved before is gone. Always allowed. */
     Job withFailure(Failure f) {
-        return new Job(id, host, uploaded, null, Objects.requireNonNull(f, "failure"), null, null);
+        return new Job(id, host, uploaded, null, Objects.requireNonNull(f, "failure"), null, null, askedBy);
     }
 
     /**
@@ -71,7 +73,7 @@ public record Job(String id, String host, Instant uploaded, Carve carve, Failure
             throw new IllegalStateException("job " + id + ": retrieved " + r.size() + " bytes with SHA-256 " + r.sha256()
                     + ", not the carve of " + carve.size() + " bytes with " + carve.sha256());
         }
-        return new Job(id, host, uploaded, carve, null, r, null);
+        return new Job(id, host, uploaded, carve, null, r, null, askedBy);
     }
 
     /** The cached pcap was deleted: allowed only for a retrieved pcap not expired already. */
@@ -82,6 +84,6 @@ public record Job(String id, String host, Instant uploaded, Carve carve, Failure
         if (expired != null) {
             throw new IllegalStateException("job " + id + ": expired already, at " + expired);
         }
-        return new Job(id, host, uploaded, carve, null, retrieved, Objects.requireNonNull(at, "at"));
+        return new Job(id, host, uploaded, carve, null, retrieved, Objects.requireNonNull(at, "at"), askedBy);
     }
 }

@@ -11,6 +11,7 @@ import io.flowtrap.api.manager.ResultsPage;
 import io.flowtrap.manager.audit.Audited;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.pcap.PcapFilter;
 import io.flowtrap.manager.pcap.PcapMerge;
 import java.io.IOException;
@@ -27,18 +28,21 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Every result of every kind in one list (the {@link ResultSource}s: captures, searches, merges and
- * filters), and what analysts do with any of them: tags and a comment ({@code
+ * Every result of every kind in one list (the {@link ResultSource}s: captures, searches, merges,
+ * filters and the pcap chain's extractions), and what analysts do with any of them: tags and a comment ({@code
  * <data-dir>/results/labels.json}, by {@code kind/id}; a result never labelled shows the tags it was
  * made with), a merge of several by packet time ({@link PcapMerge}, duplicates dropped on request),
  * a filter of one by a tcpdump expression ({@link PcapFilter}), both made at once on the caller's
  * thread and kept by {@link DerivedResults}. Tags: at most {@value #MAX_TAGS}, each 1 to {@value
  * #MAX_TAG} of letters, digits and {@code . _ : -}; a comment at most {@value #MAX_COMMENT}
- * characters. Each change is audited (an {@link Audited} event, published outside the lock).
- * Thread-safe.
+ * characters. Each change is audited (an {@link Audited} event, published outside the lock). A
+ * result whose file is gone ({@link Result#gone()}: an extraction's expired pcap) is listed but
+ * neither downloaded nor merged nor filtered (GONE); the labels of an extraction go with its job
+ * ({@link ExtractionJobs.JobDeleted}). Thread-safe.
  */
 @Component
 public class Results {
@@ -53,13 +57,15 @@ public class Results {
 
     private final Map<String, ResultSource> sources = new LinkedHashMap<>();
     private final DerivedResults derived;
+    private final ExtractionJobs jobs;
     private final ResultsProperties.Results settings;
     private final ApplicationEventPublisher events;
     private final JsonFile<Map<String, Label>> file;
     private final Map<String, Label> labels;
 
-    public Results(List<ResultSource> sources, DerivedResults derived, ResultsProperties properties, ObjectMapper json,
-            ApplicationEventPublisher events) throws IOException {
+    public Results(List<ResultSource> sources, DerivedResults derived, ExtractionJobs jobs, ResultsProperties properties,
+            ObjectMapper json, ApplicationEventPublisher events) throws IOException {
+        this.jobs = jobs;
         for (ResultSource s : sources) {
             for (String kind : s.kinds()) {
                 this.sources.put(kind, s);
@@ -111,6 +117,9 @@ public class Results {
     /** A result's pcap to hand over to {@code user}: NOT_FOUND when it holds no packet, GONE when its file is. Audited. */
     public Result download(String kind, String id, String user) {
         Result r = find(kind, id);
+        if (r.gone() != null) {
+            throw new DomainException(Kind.GONE, "result gone", kind + " " + id + ": " + r.gone());
+        }
         if (r.file() == null) {
             throw new DomainException(Kind.NOT_FOUND, "no packets", kind + " " + id + " holds no packet: nothing to download");
         }
@@ -214,12 +223,19 @@ public class Results {
         return get("filter", d.id());
     }
 
-    /** Deletes a merge or a filter (captures and searches are deleted where they are made), with its labels. */
-    public ResultAnswer delete(String kind, String id, String user) throws IOException {
+    /**
+     * Deletes a merge or a filter, or an extraction (its whole job: the chain then answers it
+     * unknown; only who uploaded its alert, or {@code mayDeleteAny}: an admin, may; a refusal is
+     * FORBIDDEN and audited), with its labels. Captures and searches are deleted where they are made.
+     */
+    public ResultAnswer delete(String kind, String id, String user, boolean mayDeleteAny) throws IOException {
+        if (ExtractionResults.KIND.equals(kind)) {
+            return deleteExtraction(id, user, mayDeleteAny);
+        }
         if (!DerivedResults.KINDS.contains(kind)) {
             source(kind);
             throw new DomainException(Kind.CONFLICT, "not deleted here", "a " + kind + " is deleted at DELETE /rest/"
-                    + (kind.equals("capture") ? "captures" : "searches") + "/<id>/; here only merges and filters");
+                    + (kind.equals("capture") ? "captures" : "searches") + "/<id>/; here only merges, filters and extractions");
         }
         ResultAnswer was = get(kind, id);
         derived.delete(kind, id);
@@ -227,6 +243,33 @@ public class Results {
         log.info("result {} {} deleted by {}", kind, id, user);
         audit(user, "result.delete", details("kind", kind, "id", id, "sha256", was.sha256()));
         return was;
+    }
+
+    private ResultAnswer deleteExtraction(String id, String user, boolean mayDeleteAny) throws IOException {
+        ResultAnswer was = get(ExtractionResults.KIND, id);
+        if (!mayDeleteAny && (was.analyst() == null || !was.analyst().equals(user))) {
+            audit(user, "result.refused", details("kind", ExtractionResults.KIND, "id", id, "action", "delete", "analyst",
+                    was.analyst(), "reason", "neither who asked for it nor an admin"));
+            throw new DomainException(Kind.FORBIDDEN, "forbidden", "extraction " + id + " was asked for by "
+                    + (was.analyst() == null ? "no one known" : was.analyst()) + ": only they or an admin may delete it");
+        }
+        if (!jobs.delete(id, user)) { // deleted meanwhile (its retention, another user)
+            throw new DomainException(Kind.NOT_FOUND, "no such result", "extraction " + id + " was deleted meanwhile");
+        } // its labels went on the JobDeleted event
+        log.info("result {} {} deleted by {}", ExtractionResults.KIND, id, user);
+        audit(user, "result.delete", details("kind", ExtractionResults.KIND, "id", id, "analyst", was.analyst(), "sha256",
+                was.sha256()));
+        return was;
+    }
+
+    /** An extraction's job was deleted (its retention, or {@link #delete}): its labels go too (kept, and logged, if unwritable). */
+    @EventListener
+    void jobDeleted(ExtractionJobs.JobDeleted deleted) {
+        try {
+            forget(List.of(ExtractionResults.KIND + "/" + deleted.id()));
+        } catch (IOException e) {
+            log.warn("labels of extraction {} kept, its job deleted: {}", deleted.id(), e.toString());
+        }
     }
 
     /** Drops the labels of results deleted (keys {@code kind/id}). */
@@ -265,7 +308,13 @@ public class Results {
         if (ref.probe() != null && DerivedResults.KINDS.contains(ref.kind())) {
             throw new DomainException(Kind.INVALID, "bad input", "a " + ref.kind() + " has no probe parts");
         }
+        if (ref.probe() != null && ExtractionResults.KIND.equals(ref.kind())) {
+            throw new DomainException(Kind.INVALID, "bad input", "an extraction has no probe parts: it holds one probe's carve");
+        }
         Result r = find(ref.kind(), ref.probe() == null ? ref.id() : ref.id() + ":" + ref.probe());
+        if (r.gone() != null) {
+            throw new DomainException(Kind.GONE, "result gone", ref.kind() + " " + ref.id() + ": " + r.gone());
+        }
         if (r.file() == null) {
             throw new DomainException(Kind.NOT_FOUND, "no packets", ref.kind() + " " + ref.id() + " holds no packet");
         }
@@ -292,7 +341,7 @@ public class Results {
                 label != null ? label.by() : null, r.file() == null ? null : "/rest/results/" + r.kind() + "/" + r.id() + "/download/",
                 d == null ? null : d.inputs(), d == null ? null : d.filter(), d == null ? null : d.dedup(),
                 d == null ? null : d.dedupWindowMicros(), d == null ? null : d.packetsIn(), d == null ? null : d.duplicates(),
-                d == null ? null : d.otherLinkType(), d == null ? null : d.message());
+                d == null ? null : d.otherLinkType(), d == null ? r.gone() : d.message(), r.alert(), r.expired());
     }
 
     private void audit(String user, String action, Map<String, Object> details) {

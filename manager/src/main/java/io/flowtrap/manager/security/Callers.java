@@ -17,6 +17,12 @@ public final class Callers {
         return caller.getName();
     }
 
+    /** Whether the caller may change what anyone made: an admin, or a key no user owns (made by the token command). */
+    public static boolean mayChangeAny(Authentication caller) {
+        boolean admin = caller.getAuthorities().stream().anyMatch(a -> "ROLE_ADMIN".equals(a.getAuthority()));
+        return admin || caller.getPrincipal() instanceof TokenStore.Entry key && key.owner() == null;
+    }
+
     /** The caller's roles, lower case ({@code analyst}, {@code admin}). */
     public static List<String> roles(Authentication caller) {
         return caller.getAuthorities().stream().map(GrantedAuthority::getAuthority).filter(a -> a.startsWith("ROLE_"))

@@ -122,6 +122,9 @@ public class ShareLinks {
                     + " seconds (flowtrap.sharing.max-expiry)");
         }
         Result r = results.find(kind, resultId);
+        if (r.gone() != null) {
+            throw new DomainException(Kind.GONE, "result gone", kind + " " + resultId + ": " + r.gone() + "; nothing to share");
+        }
         if (r.file() == null) {
             throw new DomainException(Kind.NOT_FOUND, "no packets", kind + " " + resultId + " holds no packet: nothing to share");
         }

@@ -53,7 +53,8 @@ class PackageDependencyTest {
             Map.entry("alerts", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".elasticsearch.ElasticsearchErrors", "io.flowtrap.schemas",
                     "io.flowtrap.api.manager",
                     "co.elastic.clients")),
-            Map.entry("extraction", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", "io.flowtrap.api")),
+            Map.entry("extraction", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", "io.flowtrap.api",
+                    "org.springframework.context.ApplicationEventPublisher")),
             Map.entry("captures", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", BASE + ".pcap", BASE + ".audit.Audited",
                     "org.springframework.context.ApplicationEventPublisher", "org.springframework.context.event.EventListener",
                     "org.springframework.boot.context.event.ApplicationReadyEvent", "io.flowtrap.api.manager")),
@@ -68,7 +69,9 @@ class PackageDependencyTest {
             Map.entry("searches", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", BASE + ".pcap", BASE + ".audit.Audited",
                     "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager")),
             Map.entry("results", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".captures.Captures", BASE + ".searches.Searches",
-                    BASE + ".pcap", BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager")),
+                    BASE + ".pcap", BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager",
+                    // the pcap chain's jobs as results of kind extraction
+                    BASE + ".extraction.ExtractionJobs", BASE + ".extraction.Job", "org.springframework.context.event.EventListener")),
             Map.entry("sharing", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".results", BASE + ".audit.Audited",
                     "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager")),
             Map.entry("chatops", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".captures", BASE + ".sharing", BASE + ".audit.Audited",
@@ -90,6 +93,7 @@ class PackageDependencyTest {
                     // the Alerts pages: a probe's store and settings for the PCAP section, the navigation bar
                     BASE + ".probes", BASE + ".web.GuiNavigation", "io.flowtrap.api.JobName", "org.springframework.context.annotation")),
             Map.entry("extraction/web", concat(SPRING_WEB, BASE + ".extraction", BASE + ".probes", BASE + ".errors", BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher",
+                    BASE + ".security.Callers", "org.springframework.security.core",
                     "io.flowtrap.api", "io.flowtrap.schemas")),
             Map.entry("captures/web", concat(SPRING_WEB, BASE + ".web.JsonRequests", BASE + ".web.GuiPages", BASE + ".captures", BASE + ".errors", BASE + ".users.TokenStore",
                     BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher",

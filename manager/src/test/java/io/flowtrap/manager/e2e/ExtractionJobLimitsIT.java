@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.extraction.Extractions;
+import io.flowtrap.schemas.DocumentSchema;
+import io.flowtrap.schemas.DocumentSchema.Document;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * Hostile input (issue 8, item 8), the whole system real: extraction job directories go after their
  * retention; extractions beyond the bound are refused with 503, {@code Retry-After} and the JSON
  * error; a carve announced larger than the manager stores is refused (413) before a byte is stored;
- * the download cache stays within its quota, the oldest pcap evicted first and counted.
+ * the download cache stays within its quota, the oldest pcap evicted first and counted. The
+ * results of kind {@code extraction} follow: an evicted pcap's says it expired and hands nothing
+ * over (410), a job gone by its retention takes its result and its tags with it.
  */
 @Tag("hostile-input")
 class ExtractionJobLimitsIT {
@@ -106,6 +110,21 @@ class ExtractionJobLimitsIT {
         return 24 + 16 * extracted.path("packets").asLong() + extracted.path("bytes").asLong();
     }
 
+    /** A job through upload, extract_pcap and retrieve whose pcap fits the quota (an alert from the end of the list). */
+    private static String retrievedJob() throws Exception {
+        for (int i = hits.size() - 1; i >= 0; i--) {
+            String job = upload(hits.get(i), FlowtrapSystem.PROBE);
+            FlowtrapSystem.Response extracted = extract(job, FlowtrapSystem.PROBE);
+            assertThat(extracted.status()).as(extracted.text()).isEqualTo(200);
+            if (pcapSize(extracted.json()) <= QUOTA) {
+                FlowtrapSystem.Response retrieved = system.get(CHAIN + job + "/retrieve/", system.analystToken);
+                assertThat(retrieved.status()).as(retrieved.text()).isEqualTo(200);
+                return job;
+            }
+        }
+        throw new AssertionError("no alert's carve fits " + QUOTA + " bytes");
+    }
+
     @Test
     void hostileInputAJobDirectoryIsDeletedAfterItsRetentionAndTheJobIsThenUnknown() throws Exception {
         ExtractionJobs jobs = system.managerBean(ExtractionJobs.class);
@@ -113,6 +132,13 @@ class ExtractionJobLimitsIT {
         String job = upload(hits.get(0), FlowtrapSystem.PROBE);
         assertThat(jobDir(job)).isDirectory();
         long uploaded = System.nanoTime();
+        // a retrieved one is a result, tagged
+        String result = retrievedJob();
+        FlowtrapSystem.Response tagged = system.send("PATCH", "/rest/results/extraction/" + result + "/", system.analystToken,
+                "{\"tags\": [\"retention-" + result + "\"]}");
+        assertThat(tagged.status()).as(tagged.text()).isEqualTo(200);
+        Path labels = dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("extraction/" + result);
         long deadline = uploaded + RETENTION.plusSeconds(30).toNanos();
         while (Files.exists(jobDir(job))) { // the sweep's work, seen in the job area
             assertThat(System.nanoTime()).as("job directory deleted by the sweep").isLessThan(deadline);
@@ -123,6 +149,13 @@ class ExtractionJobLimitsIT {
         FlowtrapSystem.Response status = system.get(CHAIN + job + "/status/", system.analystToken);
         assertThat(status.status()).as(status.text()).isEqualTo(404);
         assertThat(status.json().path("status").asText()).isEqualTo("unknown");
+
+        while (Files.exists(jobDir(result)) || Files.readString(labels).contains("extraction/" + result)) { // its labels go with it
+            assertThat(System.nanoTime()).as("job %s and its labels deleted by the sweep", result).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        FlowtrapSystem.expectError(system.get("/rest/results/extraction/" + result + "/", system.analystToken), 404);
+        assertThat(system.get("/rest/results/?tag=retention-" + result, system.analystToken).json().path("count").asLong()).isZero();
     }
 
     @Test
@@ -203,6 +236,20 @@ class ExtractionJobLimitsIT {
         assertThat(system.get(CHAIN + first + "/status/", system.analystToken).json().path("status").asText()).isEqualTo("expired");
         FlowtrapSystem.expectError(system.get(CHAIN + first + "/download/", system.analystToken), 410);
         assertThat(jobDir(first).resolve("flow.pcap")).doesNotExist();
+        // its result stays, saying so, and hands nothing over
+        JsonNode expired = system.get("/rest/results/extraction/" + first + "/", system.analystToken).json();
+        assertThat(DocumentSchema.of(Document.RESULT).validate(expired)).isEmpty();
+        assertThat(expired.path("expired").asText()).isNotBlank();
+        assertThat(expired.has("download")).isFalse();
+        assertThat(expired.path("message").asText()).contains("expired", "flowtrap.jobs.cache-quota");
+        assertThat(FlowtrapSystem.expectError(system.get("/rest/results/extraction/" + first + "/download/", system.analystToken), 410)
+                .path("error").asText()).isEqualTo("result gone");
+        FlowtrapSystem.expectError(system.post("/rest/filters/", system.analystToken, "application/json",
+                ("{\"input\": {\"kind\": \"extraction\", \"id\": \"" + first + "\"}, \"filter\": \"tcp\"}").getBytes(StandardCharsets.UTF_8)),
+                410);
+        JsonNode kept = system.get("/rest/results/extraction/" + second + "/", system.analystToken).json();
+        assertThat(kept.has("expired")).isFalse();
+        assertThat(kept.path("download").asText()).isEqualTo("/rest/results/extraction/" + second + "/download/");
         assertThat(system.get(CHAIN + second + "/status/", system.analystToken).json().path("status").asText())
                 .isEqualTo("available");
         FlowtrapSystem.Response download = system.get(CHAIN + second + "/download/", system.analystToken);

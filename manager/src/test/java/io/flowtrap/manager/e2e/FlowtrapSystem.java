@@ -307,6 +307,15 @@ final class FlowtrapSystem implements AutoCloseable {
         return new Response(r.statusCode(), r.body(), r.headers().map());
     }
 
+    /** Any method with a token and a JSON body (null: none). */
+    Response send(String method, String path, String token, String json) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(managerUrl() + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Token " + token).header("Content-Type", "application/json")
+                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return new Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
     /** DELETE with a token. */
     Response delete(String path, String token) throws Exception {
         HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(managerUrl() + path)).timeout(Duration.ofSeconds(60))

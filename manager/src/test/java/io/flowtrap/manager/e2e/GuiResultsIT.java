@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The Results pages in a real browser against the whole system (the replaying probe's store, two
@@ -37,8 +38,10 @@ import org.openqa.selenium.WebElement;
  * page shows its URL once, opens without a login (no cookie, no key) to the result's bytes, counts
  * the open, and after Revoke answers 404; two results chosen in the list merged with duplicates
  * dropped give a merge whose counts the page shows as the REST API does, and that merge filtered
- * from its page holds what {@code tcpdump -r} of it keeps; a filter libpcap refuses shows its words.
- * Screenshots under target/screenshots/; no console error.
+ * from its page holds what {@code tcpdump -r} of it keeps; a filter libpcap refuses shows its words;
+ * an alert's pcap retrieved through the pcap chain is listed under the kind {@code extraction} with
+ * its alert's signature and flow, downloads from its page as the chain gave it, and merges with a
+ * search. Screenshots under target/screenshots/; no console error.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GuiResultsIT {
@@ -55,6 +58,8 @@ class GuiResultsIT {
     /** The searches: port 80's packets, and port 80's and UDP's (so a dedup merge of both drops port 80's once). */
     private static JsonNode web;
     private static JsonNode webAndUdp;
+    /** The alert whose pcap ana downloads from its page (the pcap chain: upload, extract_pcap, retrieve, download). */
+    private static JsonNode chainedAlert;
 
     @BeforeAll
     static void start() throws Exception {
@@ -67,6 +72,7 @@ class GuiResultsIT {
         webAndUdp = result("search", search("tcp port 80 or udp", window));
         assertThat(web.path("packets").asLong()).isPositive();
         assertThat(webAndUdp.path("packets").asLong()).isGreaterThan(web.path("packets").asLong());
+        chainedAlert = storedAlert();
         browser = new GuiBrowser(system.managerUrl(), dir.resolve("downloads"));
         browser.signIn("ana", password);
     }
@@ -84,6 +90,21 @@ class GuiResultsIT {
     @AfterEach
     void noConsoleErrors() {
         browser.assertConsoleClean();
+    }
+
+    /** An alert whose flow the probe stored whole from its first packet (its alerts_tail hit has the record). */
+    private static JsonNode storedAlert() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            for (JsonNode hit : system.get("/rest/rules/es/alerts_tail/?from_date=0&page_size=100", system.analystToken).json()
+                    .path("results")) {
+                if (hit.path("capture").path("from_flow_start").asBoolean()) {
+                    return hit;
+                }
+            }
+            assertThat(System.nanoTime()).as("an alert with the probe's record of its flow").isLessThan(deadline);
+            Thread.sleep(200);
+        }
     }
 
     /** The first and last packet times the store holds (ns), as tcpdump reads its segments. */
@@ -282,5 +303,58 @@ class GuiResultsIT {
         browser.open("/results");
         browser.all("#results tr.result").forEach(e -> kinds.add(e.getAttribute("data-kind")));
         assertThat(kinds).contains("merge", "filter", "search");
+    }
+
+    @Test
+    @Order(4)
+    void anAlertsPcapDownloadedFromItsPageIsAnExtractionToFindDownloadAndMergeWithASearch() throws Exception {
+        String chainedJob = chainedAlert.path("_id").asText();
+        browser.open("/alerts/" + chainedJob);
+        browser.clearDownloads();
+        browser.byId("download-pcap").click();
+        byte[] chainedPcap = Files.readAllBytes(browser.awaitDownload(chainedJob + ".pcap"));
+        browser.waitUntil(d -> browser.byId("pcap-result-link").isDisplayed(), "the link to the pcap in Results");
+        browser.screenshot("alert-pcap-in-results");
+        browser.submit(browser.byId("pcap-result"));
+        assertThat(browser.byId("result").getAttribute("data-id")).isEqualTo(chainedJob);
+
+        browser.open("/results");
+        new Select(browser.byId("kind")).selectByValue("extraction");
+        browser.submit(browser.byId("show"));
+        assertThat(browser.all("#results tr.result")).extracting(e -> e.getAttribute("data-kind")).containsOnly("extraction");
+        String signature = chainedAlert.path("alert").path("signature").asText();
+        WebElement row = row("extraction", chainedJob);
+        assertThat(row.findElement(By.cssSelector("a.result-link")).getText()).startsWith(signature + ": "
+                + chainedAlert.path("src_ip").asText());
+        assertThat(row.getText()).contains(FlowtrapSystem.PROBE);
+        assertThat(row.findElements(By.cssSelector(".expired"))).isEmpty();
+        browser.screenshot("results-extractions");
+
+        browser.submit(row.findElement(By.cssSelector("a.result-link")));
+        assertThat(browser.byId("kind").getText()).isEqualTo("extraction");
+        assertThat(browser.byId("alert-signature").getText()).startsWith(signature);
+        assertThat(browser.byId("alert-flow-id").getText()).isEqualTo(chainedAlert.path("flow_id").asText());
+        assertThat(browser.byId("alert-whole").getText()).isEqualTo("yes, from its first packet");
+        assertThat(browser.byId("analyst").getText()).isEqualTo("ana");
+        Path chained = Files.write(dir.resolve("chained.pcap"), chainedPcap);
+        assertThat(browser.byId("sha256").getText()).isEqualTo(CapturesIT.sha256(chained));
+        assertThat(browser.byId("packets").getText()).isEqualTo(Integer.toString(CapturesIT.packets(chained, "").size()));
+        browser.screenshot("result-extraction");
+        browser.clearDownloads();
+        browser.byId("download").click();
+        assertThat(Files.readAllBytes(browser.awaitDownload(chainedJob + ".pcap"))).isEqualTo(chainedPcap);
+
+        browser.open("/results");
+        row("extraction", chainedJob).findElement(By.cssSelector("input[name=inputs]")).click();
+        row("search", web.path("id").asText()).findElement(By.cssSelector("input[name=inputs]")).click();
+        browser.submit(browser.byId("merge"));
+        assertThat(browser.byId("kind").getText()).isEqualTo("merge");
+        long in = CapturesIT.packets(chained, "").size() + web.path("packets").asLong();
+        assertThat(browser.byId("packets-in").getText()).isEqualTo(Long.toString(in));
+        assertThat(browser.all("#facts a.input")).extracting(WebElement::getText)
+                .containsExactlyInAnyOrder("extraction " + chainedJob, "search " + web.path("id").asText());
+        JsonNode merge = result("merge", browser.byId("result").getAttribute("data-id"));
+        assertThat(merge.path("packets").asLong()).isEqualTo(in);
+        browser.screenshot("result-merge-extraction");
     }
 }

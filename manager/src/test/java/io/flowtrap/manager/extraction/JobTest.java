@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flowtrap.manager.errors.DomainException;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JobTest {
@@ -14,7 +15,7 @@ class JobTest {
 
     @Test
     void theChainsStepsInOrderGoThroughEveryStatus() {
-        Job job = Job.uploaded("j1", "sensor-1", T);
+        Job job = Job.uploaded("j1", "sensor-1", "ana", T);
         assertThat(job.status()).isEqualTo("pending");
         job = job.withCarve(CARVE);
         assertThat(job.status()).isEqualTo("pending");
@@ -24,11 +25,13 @@ class JobTest {
         assertThat(job.status()).isEqualTo("expired");
         assertThat(job.withRetrieved(RETRIEVED).status()).as("an expired pcap is retrieved again").isEqualTo("available");
         assertThat(job.withCarve(CARVE).status()).as("a new carve starts over").isEqualTo("pending");
+        assertThat(List.of(job, job.withRetrieved(RETRIEVED), job.withCarve(CARVE), job.withFailure(new Job.Failure(null, "e", "d", T))))
+                .as("who uploaded the alert, kept by every step").extracting(Job::askedBy).containsOnly("ana");
     }
 
     @Test
     void aFailedCarveDropsWhatWasCarvedAndANewCarveReplacesTheFailure() {
-        Job failed = Job.uploaded("j1", "sensor-1", T).withCarve(CARVE).withRetrieved(RETRIEVED)
+        Job failed = Job.uploaded("j1", "sensor-1", "ana", T).withCarve(CARVE).withRetrieved(RETRIEVED)
                 .withFailure(new Job.Failure(DomainException.Kind.GONE, "flow rotated out of the store", "gone", T));
         assertThat(failed.status()).isEqualTo("failed");
         assertThat(failed.carve()).isNull();
@@ -38,7 +41,7 @@ class JobTest {
 
     @Test
     void nothingIsRetrievedBeforeACarveNorAfterAFailure() {
-        Job uploaded = Job.uploaded("j1", "sensor-1", T);
+        Job uploaded = Job.uploaded("j1", "sensor-1", "ana", T);
         assertThatThrownBy(() -> uploaded.withRetrieved(RETRIEVED)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("j1").hasMessageContaining("nothing carved");
         Job failed = uploaded.withFailure(new Job.Failure(DomainException.Kind.PROBE_FAILED, "probe unreachable", "x", T));
@@ -47,7 +50,7 @@ class JobTest {
 
     @Test
     void onlyTheCarveItselfIsRetrieved() {
-        Job carved = Job.uploaded("j1", "sensor-1", T).withCarve(CARVE);
+        Job carved = Job.uploaded("j1", "sensor-1", "ana", T).withCarve(CARVE);
         assertThatThrownBy(() -> carved.withRetrieved(new Job.Retrieved(1263, RETRIEVED.sha256(), T)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("not the carve");
         assertThatThrownBy(() -> carved.withRetrieved(new Job.Retrieved(1264, "cd".repeat(32), T)))
@@ -56,7 +59,7 @@ class JobTest {
 
     @Test
     void onlyARetrievedPcapExpiresAndOnlyOnce() {
-        Job carved = Job.uploaded("j1", "sensor-1", T).withCarve(CARVE);
+        Job carved = Job.uploaded("j1", "sensor-1", "ana", T).withCarve(CARVE);
         assertThatThrownBy(() -> carved.expiredAt(T)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("nothing retrieved");
         Job expired = carved.withRetrieved(RETRIEVED).expiredAt(T);

@@ -293,7 +293,7 @@ public final class FlowtrapClient {
                 .build(), 201), ResultAnswer.class);
     }
 
-    /** {@code GET /rest/results/<kind>/<id>/}: one result of any kind (capture, search, merge, filter). */
+    /** {@code GET /rest/results/<kind>/<id>/}: one result of any kind (capture, search, merge, filter, extraction). */
     public ResultAnswer result(String kind, String id) throws IOException, InterruptedException {
         return read(send(request(RESULTS + resultPath(kind, id) + "/").GET().build(), 200), ResultAnswer.class);
     }
@@ -303,14 +303,15 @@ public final class FlowtrapClient {
         return pcap(request(RESULTS + resultPath(kind, id) + "/download/").GET().build(), out);
     }
 
-    /** {@code <kind>/<id>}: a kind of lower-case letters, an id as the manager makes them, or {@code <id>:<probe>}. */
+    /** {@code <kind>/<id>}: a kind of lower-case letters, an id as the manager makes them, {@code <id>:<probe>}, or a job name (an extraction's). */
     private static String resultPath(String kind, String id) {
         if (kind == null || !kind.matches("[a-z]{1,32}")) {
-            throw new IllegalArgumentException("a result's kind is lower-case letters (capture, search, merge, filter), not '"
+            throw new IllegalArgumentException("a result's kind is lower-case letters (capture, search, merge, filter, extraction), not '"
                     + kind + "'");
         }
-        if (id == null || !id.matches("[a-z0-9]{12}(:[A-Za-z0-9._-]{1,64})?")) {
-            throw new IllegalArgumentException("a result's id is 12 letters a-z and digits, or <id>:<probe>, not '" + id + "'");
+        if (id == null || !id.matches("[a-z0-9]{12}(:[A-Za-z0-9._-]{1,64})?") && !JobName.isValid(id)) {
+            throw new IllegalArgumentException("a result's id is 12 letters a-z and digits, <id>:<probe>, or an extraction's job name,"
+                    + " not '" + id + "'");
         }
         return kind + "/" + id;
     }

@@ -57,6 +57,22 @@ class ManagerAnswersTest {
     }
 
     @Test
+    void anExpiredExtractionResult() throws Exception {
+        ResultAnswer.Alert alert = new ResultAnswer.Alert("ET POLICY curl", 2013028L, "2026-12-01T10:00:00.000001+0000", 42L,
+                "1:abc=", "10.0.0.1", 40000, "192.0.2.17", 80, "TCP", true);
+        ResultAnswer r = new ResultAnswer("extraction", JOB, "ET POLICY curl: 10.0.0.1:40000 → 192.0.2.17:80 TCP", "ana",
+                "2026-12-01T10:00:02Z", List.of("sensor-1"), JOB + ".pcap", 1384, 10, 1200, "ab".repeat(32), List.of("incident-7"),
+                null, null, null, null, null, null, null, null, null, null, "its pcap expired", alert, "2026-12-02T10:00:02Z");
+        check(r, Document.RESULT, "{\"kind\":\"extraction\",\"id\":\"a1b2c3\",\"name\":\"ET POLICY curl: 10.0.0.1:40000 → 192.0.2.17:80 TCP\","
+                + "\"analyst\":\"ana\",\"created\":\"2026-12-01T10:00:02Z\",\"probes\":[\"sensor-1\"],\"file_name\":\"a1b2c3.pcap\","
+                + "\"size\":1384,\"packets\":10,\"bytes\":1200,\"sha256\":\"" + "ab".repeat(32) + "\",\"tags\":[\"incident-7\"],"
+                + "\"message\":\"its pcap expired\",\"alert\":{\"signature\":\"ET POLICY curl\",\"signature_id\":2013028,"
+                + "\"timestamp\":\"2026-12-01T10:00:00.000001+0000\",\"flow_id\":42,\"community_id\":\"1:abc=\",\"src_ip\":\"10.0.0.1\","
+                + "\"src_port\":40000,\"dest_ip\":\"192.0.2.17\",\"dest_port\":80,\"proto\":\"TCP\",\"whole\":true},"
+                + "\"expired\":\"2026-12-02T10:00:02Z\"}");
+    }
+
+    @Test
     void readersIgnoreFieldsTheyDoNotKnow() throws Exception {
         ObjectNode more = (ObjectNode) JSON.readTree("{\"upload\":\"done\",\"filename\":\"a1b2c3\",\"later\":1}");
         assertThat(JSON.treeToValue(more, UploadAnswer.class)).isEqualTo(UploadAnswer.done(JOB));

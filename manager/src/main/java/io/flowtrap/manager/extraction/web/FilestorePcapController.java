@@ -17,6 +17,7 @@ import io.flowtrap.manager.extraction.Extractions;
 import io.flowtrap.manager.extraction.Job;
 import io.flowtrap.manager.probes.ProbeClient;
 import io.flowtrap.manager.probes.ProbeRegistry;
+import io.flowtrap.manager.security.Callers;
 import io.flowtrap.schemas.AlertSchema;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +43,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -56,7 +58,8 @@ import org.springframework.web.multipart.MultipartFile;
  * (the manager pulls the carve, checks its SHA-256) → {@code download} (streamed, kept for the
  * retention). {@code status} says where a job stands. A carve that takes longer than
  * {@code flowtrap.extraction-wait} answers 202 and goes on; steps out of order are 409; see
- * DESIGN.md for every status.
+ * DESIGN.md for every status. Who uploaded the alert is kept with the job (the results name them as
+ * the extraction's analyst); the answers do not say it.
  */
 @RestController
 class FilestorePcapController {
@@ -78,7 +81,7 @@ class FilestorePcapController {
 
     @PostMapping({"/rest/rules/filestore_pcap/upload/", "/rest/rules/filestore_pcap/upload"})
     UploadAnswer upload(@RequestPart(name = "file", required = false) MultipartFile file,
-            @RequestParam(name = "host", required = false) String host) throws IOException {
+            @RequestParam(name = "host", required = false) String host, Authentication caller) throws IOException {
         if (file == null) {
             throw new DomainException(Kind.INVALID, "no file", "send the alert as the multipart part 'file'");
         }
@@ -87,7 +90,7 @@ class FilestorePcapController {
         String id = jobId(alert);
         ObjectNode flat = alert.deepCopy();
         flat.remove("_id");
-        jobs.create(id, probe, flat.toString());
+        jobs.create(id, probe, flat.toString(), caller == null ? null : Callers.user(caller));
         return UploadAnswer.done(id);
     }
 

@@ -34,7 +34,8 @@ import org.springframework.web.bind.annotation.RestController;
  * The results of every kind: {@code GET /rest/results/} lists them ({@code ?kind=}, {@code ?tag=}),
  * {@code GET <kind>/<id>/} details one, {@code PATCH <kind>/<id>/} sets its tags and comment, {@code
  * GET <kind>/<id>/download/} hands its pcap over (only for {@code flowtrap.sharing.download-roles}),
- * {@code DELETE <kind>/<id>/} deletes a merge or a filter; {@code POST /rest/merges/} merges results
+ * {@code DELETE <kind>/<id>/} deletes a merge, a filter or an extraction (an extraction: who asked
+ * for it or an admin); {@code POST /rest/merges/} merges results
  * by time (with {@code dedup}) and {@code POST /rest/filters/} filters one by a tcpdump expression
  * (both 201, made at once).
  */
@@ -87,7 +88,7 @@ class ResultsController {
     @DeleteMapping({"/rest/results/{kind}/{id}/", "/rest/results/{kind}/{id}"})
     ResultAnswer delete(@PathVariable("kind") String kind, @PathVariable("id") String id, Authentication caller)
             throws IOException {
-        return results.delete(kind, id, Callers.user(caller));
+        return results.delete(kind, id, Callers.user(caller), Callers.mayChangeAny(caller));
     }
 
     @GetMapping({"/rest/results/{kind}/{id}/download/", "/rest/results/{kind}/{id}/download"})
