@@ -81,6 +81,8 @@ class PackageDependencyTest {
                     "org.springframework.data", "org.springframework.context.ConfigurableApplicationContext")),
             Map.entry("syslog", concat(SPRING_DOMAIN, "org.springframework.beans.factory.DisposableBean", "com.sun.jna")),
             Map.entry("elasticsearch", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.schemas", "co.elastic.clients",
+                    // StateIndices.readAll: a whole state index by a scroll
+                    "org.springframework.data",
                     "org.springframework.boot.autoconfigure.elasticsearch",
                     // StandaloneState: the client and state indices for the commands, without the manager
                     "org.springframework.boot", "org.springframework.context.ConfigurableApplicationContext", "org.elasticsearch.client", "org.apache.http")),
