@@ -413,6 +413,78 @@ class SearchesIT {
     }
 
     @Test
+    @Order(6)
+    void aDeletedSearchOrMergeTakesItsLabelsAndShareLinksWithIt() throws Exception {
+        List<Long> times = storeTimes();
+        String id = ended(create(search("tcp", times.get(0), times.get(times.size() - 1), FlowtrapSystem.PROBE), 201)
+                .path("id").asText()).path("id").asText();
+        String part = id + ":" + FlowtrapSystem.PROBE;
+        assertThat(call("PATCH", "/rest/results/search/" + id + "/", "{\"tags\": [\"doomed\"], \"comment\": \"goes with it\"}")
+                .status()).isEqualTo(200);
+        assertThat(call("PATCH", "/rest/results/search/" + part + "/", "{\"tags\": [\"doomed-part\"]}").status()).isEqualTo(200);
+        JsonNode ofSearch = share("search", id);
+        JsonNode ofPart = share("search", part);
+        ObjectNode merge = JSON.createObjectNode();
+        merge.putArray("inputs").add(JSON.createObjectNode().put("kind", "search").put("id", id));
+        String merged = result("/rest/merges/", merge, 201).path("id").asText();
+        assertThat(call("PATCH", "/rest/results/merge/" + merged + "/", "{\"tags\": [\"doomed-merge\"]}").status()).isEqualTo(200);
+        JsonNode ofMerge = share("merge", merged);
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("search/" + id + "\"", "search/" + part + "\"", "merge/" + merged + "\"");
+
+        // the search deleted where it was made: its labels and links go, the merge made of it keeps its own
+        assertThat(call("DELETE", "/rest/searches/" + id + "/").status()).isEqualTo(200);
+        assertThat(Files.readString(labels)).doesNotContain("search/" + id).contains("merge/" + merged + "\"");
+        assertThat(system.get("/rest/results/?tag=doomed-part", system.analystToken).json().path("count").asLong()).isZero();
+        assertThat(expectError(open(ofSearch), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(expectError(open(ofPart), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(open(ofMerge).status()).isEqualTo(200);
+        assertThat(shareIds()).contains(ofMerge.path("id").asText()).doesNotContain(ofSearch.path("id").asText(),
+                ofPart.path("id").asText());
+
+        // a merge deleted: the same
+        assertThat(call("DELETE", "/rest/results/merge/" + merged + "/").status()).isEqualTo(200);
+        assertThat(Files.readString(labels)).doesNotContain("merge/" + merged);
+        assertThat(expectError(open(ofMerge), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(shareIds()).doesNotContain(ofMerge.path("id").asText());
+
+        // the audit trail: each label dropped, each link revoked, by who deleted and why
+        JsonNode unlabel = AuditEntries.of(AuditEntries.await(system, "id", id, "search.delete", "result.unlabel"), "result.unlabel");
+        assertThat(unlabel.at("/details/tags").toString()).isEqualTo("[\"doomed\"]");
+        assertThat(unlabel.at("/details/comment").asText()).isEqualTo("goes with it");
+        assertThat(unlabel.at("/details/reason").asText()).startsWith("deleted by ");
+        assertThat(AuditEntries.of(AuditEntries.await(system, "id", part, "result.unlabel"), "result.unlabel").at("/details/tags")
+                .toString()).isEqualTo("[\"doomed-part\"]");
+        AuditEntries.await(system, "id", merged, "result.delete", "result.unlabel");
+        for (JsonNode link : List.of(ofSearch, ofPart, ofMerge)) {
+            JsonNode revoke = AuditEntries.of(AuditEntries.await(system, "link", link.path("id").asText(), "share.create",
+                    "share.revoke"), "share.revoke");
+            assertThat(revoke.path("user").asText()).isEqualTo(unlabel.path("user").asText());
+            assertThat(revoke.at("/details/reason").asText()).startsWith("its result was deleted: deleted by ");
+        }
+    }
+
+    /** A new share link to a result (the answer, with its URL). */
+    private static JsonNode share(String kind, String id) throws Exception {
+        FlowtrapSystem.Response r = system.post("/rest/results/" + kind + "/" + id + "/shares/", system.analystToken,
+                "application/json", new byte[0]);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json();
+    }
+
+    private static FlowtrapSystem.Response open(JsonNode link) throws Exception {
+        HttpResponse<byte[]> r = system.http.send(HttpRequest.newBuilder(URI.create(link.path("url").asText()))
+                .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new FlowtrapSystem.Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
+    private static List<String> shareIds() throws Exception {
+        FlowtrapSystem.Response r = system.get("/rest/shares/", system.analystToken);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r.json().path("results").findValuesAsText("id");
+    }
+
+    @Test
     @Order(9)
     void theBoundRefusesUpFrontAWindowTooLongOrAStoreTooLarge() throws Exception {
         long now = Instant.now().getEpochSecond() * 1_000_000_000L;

@@ -529,4 +529,39 @@ class SharingIT {
                 "X-Flowtrap-Signature", now, sign(WEBHOOK_SECRET, "v0:", now, invalid)), 400);
         assertThat(refused.path("error").asText()).isEqualTo("not a valid capture request");
     }
+
+    @Test
+    @Order(7)
+    void aDeletedCaptureTakesItsLabelsAndShareLinksWithIt() throws Exception {
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("capture/" + slackCapture + "\"");
+        JsonNode before = ok(system.get("/rest/shares/", system.adminToken), 200, Document.SHARE_LINKS_PAGE);
+        assertThat(before.path("results").findValuesAsText("result_id")).containsOnly(slackCapture, slackCapture + ":live-1");
+        assertThat(before.path("results").findValuesAsText("state")).containsExactlyInAnyOrder("active", "revoked", "expired");
+
+        ok(send("DELETE", "/rest/captures/" + slackCapture + "/", system.adminToken, null), 200, Document.CAPTURE);
+        assertThat(Files.readString(labels)).doesNotContain(slackCapture);
+        assertThat(ok(system.get("/rest/results/?tag=incident-42", system.analystToken), 200, null).path("count").asLong()).isZero();
+        assertThat(ok(system.get("/rest/shares/", system.adminToken), 200, Document.SHARE_LINKS_PAGE).path("count").asLong())
+                .as("the links of a deleted result are gone from the list").isZero();
+        for (String url : List.of(slackShareUrl, revokedUrl, expiredUrl)) {
+            assertThat(expectError(open(url), 404).path("error").asText()).isEqualTo("no such link");
+        }
+
+        // the audit trail: the labels dropped, and each link not revoked yet revoked, by who deleted it and why
+        JsonNode deletion = AuditEntries.of(AuditEntries.await(system, "id", slackCapture, "capture.delete", "result.unlabel"),
+                "result.unlabel");
+        assertThat(deletion.at("/details/tags").toString()).isEqualTo("[\"incident-42\",\"web\"]");
+        assertThat(deletion.at("/details/comment").asText()).isEqualTo("checked");
+        for (JsonNode link : before.path("results")) {
+            if (link.path("state").asText().equals("revoked")) {
+                continue;
+            }
+            JsonNode revoke = AuditEntries.await(system, "link", link.path("id").asText(), "share.revoke").stream()
+                    .filter(e -> e.path("action").asText().equals("share.revoke")).findFirst().orElseThrow();
+            assertThat(revoke.path("user").asText()).isEqualTo(deletion.path("user").asText());
+            assertThat(revoke.at("/details/state").asText()).isEqualTo(link.path("state").asText());
+            assertThat(revoke.at("/details/reason").asText()).startsWith("its result was deleted: deleted by ");
+        }
+    }
 }
