@@ -81,7 +81,7 @@ class GuiCapturesIT {
     @Order(1)
     void aCaptureStartedFromTheFormEndsByItsPacketLimitAndDownloadsWhatTcpdumpSelects() throws Exception {
         String filter = "tcp port 80";
-        List<String> expected = CapturesIT.packets(TRAFFIC, filter);
+        List<String> expected = Pcaps.packets(TRAFFIC, filter);
         assertThat(expected).hasSizeGreaterThan(100);
         browser.open("/captures");
         browser.byId("new-capture").click();
@@ -118,13 +118,13 @@ class GuiCapturesIT {
         FlowtrapSystem.Response byRest = system.get("/rest/captures/" + id + "/download/", system.analystToken);
         assertThat(byRest.status()).isEqualTo(200);
         assertThat(Files.readAllBytes(downloaded)).isEqualTo(byRest.body());
-        assertThat(CapturesIT.sha256(downloaded)).isEqualTo(browser.byId("sha256").getText());
-        assertThat(CapturesIT.packets(downloaded, "")).containsExactlyElementsOf(expected.subList(0, 100));
+        assertThat(Pcaps.sha256(downloaded)).isEqualTo(browser.byId("sha256").getText());
+        assertThat(Pcaps.packets(downloaded, "")).containsExactlyElementsOf(expected.subList(0, 100));
 
         clearDownloads();
         browser.all("#probe-results a.download-probe").get(0).click();
         Path perProbe = awaitDownload(fileName.replaceFirst("\\.pcap$", "") + "." + LIVE + ".pcap");
-        assertThat(CapturesIT.packets(perProbe, "")).containsExactlyElementsOf(expected.subList(0, 100));
+        assertThat(Pcaps.packets(perProbe, "")).containsExactlyElementsOf(expected.subList(0, 100));
         browser.assertConsoleClean();
     }
 

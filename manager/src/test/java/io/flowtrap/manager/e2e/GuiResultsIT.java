@@ -214,7 +214,7 @@ class GuiResultsIT {
         HttpResponse<byte[]> opened = open(url);
         assertThat(opened.statusCode()).isEqualTo(200);
         Path file = Files.write(dir.resolve("shared.pcap"), opened.body());
-        assertThat(CapturesIT.sha256(file)).isEqualTo(webAndUdp.path("sha256").asText());
+        assertThat(Pcaps.sha256(file)).isEqualTo(webAndUdp.path("sha256").asText());
 
         openResult("search", id); // the URL is not shown again
         assertThat(browser.all("#new-link-url")).isEmpty();
@@ -264,7 +264,7 @@ class GuiResultsIT {
         FlowtrapSystem.Response pcap = system.get(merge.path("download").asText(), system.analystToken);
         assertThat(pcap.status()).isEqualTo(200);
         Path merged = Files.write(dir.resolve("merged.pcap"), pcap.body());
-        List<String> udp = CapturesIT.packets(merged, "udp");
+        List<String> udp = Pcaps.packets(merged, "udp");
         assertThat(udp).isNotEmpty();
 
         type("bpf", "tcp port eleventy");
@@ -276,7 +276,7 @@ class GuiResultsIT {
         String filterId = browser.byId("result").getAttribute("data-id");
         assertThat(browser.byId("packets").getText()).isEqualTo(Integer.toString(udp.size()));
         FlowtrapSystem.Response filtered = system.get("/rest/results/filter/" + filterId + "/download/", system.analystToken);
-        assertThat(CapturesIT.packets(Files.write(dir.resolve("filtered.pcap"), filtered.body()), "")).containsExactlyElementsOf(udp);
+        assertThat(Pcaps.packets(Files.write(dir.resolve("filtered.pcap"), filtered.body()), "")).containsExactlyElementsOf(udp);
         browser.screenshot("result-filter");
         List<String> kinds = new ArrayList<>();
         browser.open("/results");

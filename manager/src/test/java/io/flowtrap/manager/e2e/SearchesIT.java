@@ -13,11 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -94,16 +92,8 @@ class SearchesIT {
     }
 
     private static JsonNode await(String id, String what, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode s = detail(id);
-        while (!condition.test(s)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("search " + id + " never " + what + ": " + s);
-            }
-            Thread.sleep(50);
-            s = detail(id);
-        }
-        return s;
+        return Waits.until("search " + id + " " + what, Duration.ofSeconds(60), Duration.ofMillis(50), () -> detail(id), condition::test,
+                String::valueOf);
     }
 
     private static JsonNode ended(String id) throws Exception {
@@ -143,10 +133,6 @@ class SearchesIT {
         return Files.write(dir.resolve(id + (probe == null ? "" : "-" + probe) + ".pcap"), r.body());
     }
 
-    private static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
     @Test
     @Order(1)
     void aSearchHoldsWhatTcpdumpKeepsOfTheStoresSegmentsInsideTheWindow() throws Exception {
@@ -174,7 +160,7 @@ class SearchesIT {
         JsonNode summary = done.path("summary");
         assertThat(summary.path("packets").asLong()).isEqualTo(expected.size());
         Path pcap = download(id, null);
-        assertThat(sha256(pcap)).isEqualTo(summary.path("sha256").asText());
+        assertThat(Pcaps.sha256(pcap)).isEqualTo(summary.path("sha256").asText());
         assertThat(packets(pcap, "")).containsExactlyElementsOf(expected);
         assertThat(packets(download(id, FlowtrapSystem.PROBE), "")).containsExactlyElementsOf(expected);
 
@@ -306,7 +292,7 @@ class SearchesIT {
         FlowtrapSystem.Response r = system.get(result.path("download").asText(), system.analystToken);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         Path file = Files.write(dir.resolve("result-" + result.path("id").asText() + ".pcap"), r.body());
-        assertThat(sha256(file)).isEqualTo(result.path("sha256").asText());
+        assertThat(Pcaps.sha256(file)).isEqualTo(result.path("sha256").asText());
         return file;
     }
 
