@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -43,7 +44,8 @@ import org.springframework.stereotype.Component;
  * characters. Each change is audited (an {@link Audited} event, published outside the lock).
  * A result deleted, of any kind and however ({@link CaptureDeleted}, {@link SearchDeleted}, a merge
  * or filter deleted here or past {@code max-kept}), takes its labels with it ({@code result.unlabel}
- * audited for each) and is told on as a {@link ResultDeleted}, for its share links to go too.
+ * audited for each) and is told on as a {@link ResultDeleted}, for its share links to go too; so
+ * do, at start, the labels of results no source knows any more (the searches a restart forgot).
  * Thread-safe.
  */
 @Component
@@ -245,6 +247,36 @@ public class Results {
     @EventListener
     void searchDeleted(SearchDeleted e) {
         deleted(new ResultDeleted(SearchResults.KIND, e.id(), e.by(), e.reason()));
+    }
+
+    /** At start, once every source has read what it keeps: the labels of results none knows go as a deletion takes them. */
+    @EventListener(ApplicationReadyEvent.class)
+    void forgetUnknown() {
+        List<String> keys;
+        synchronized (this) {
+            keys = List.copyOf(labels.keySet());
+        }
+        for (String key : keys) {
+            int slash = key.indexOf('/');
+            ResultDeleted unknown = unknownAtStart(key.substring(0, slash), key.substring(slash + 1));
+            if (unknown != null) {
+                deleted(unknown);
+            }
+        }
+    }
+
+    /** The deletion of {@code kind/id} if no source knows it at the manager's start (the others: GONE, CONFLICT, are kept). */
+    public ResultDeleted unknownAtStart(String kind, String id) {
+        try {
+            find(kind, id);
+            return null;
+        } catch (DomainException e) {
+            return e.kind() != Kind.NOT_FOUND ? null
+                    : new ResultDeleted(kind, id, SYSTEM, "unknown at the manager's start (" + e.detail() + ")");
+        } catch (RuntimeException e) {
+            log.warn("result {} {} kept: whether it is still there cannot be told: {}", kind, id, e.toString());
+            return null;
+        }
     }
 
     /** The merges and filters deleted to make room for a new one. */

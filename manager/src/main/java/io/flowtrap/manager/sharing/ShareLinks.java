@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -45,7 +46,8 @@ import org.springframework.stereotype.Component;
  * are the links made and revoked (events published outside the lock). Only users
  * of {@code flowtrap.sharing.download-roles} make links, and a link made by a role since taken off
  * it no longer opens (403). The links of a result deleted ({@link ResultDeleted}) go with it: each
- * still active or expired is audited as revoked, and its token is unknown (404) from then on.
+ * still active or expired is audited as revoked, and its token is unknown (404) from then on; so
+ * do, at start, the links of results no source knows any more (the searches a restart forgot).
  * Thread-safe.
  */
 @Component
@@ -234,6 +236,21 @@ public class ShareLinks {
                     "opens", link.opens());
         }
         return answer(link, Instant.now(), null);
+    }
+
+    /** At start: the links of results {@link Results} knows no more go as their deletion would take them. */
+    @EventListener(ApplicationReadyEvent.class)
+    void forgetUnknown() {
+        List<Link> all;
+        synchronized (this) {
+            all = List.copyOf(links.values());
+        }
+        for (Link l : all) {
+            ResultDeleted unknown = results.unknownAtStart(l.kind(), l.resultId());
+            if (unknown != null) {
+                resultDeleted(unknown);
+            }
+        }
     }
 
     /** Deletes the links of a result deleted (and of its per-probe parts): gone from the list, 404 when opened. */

@@ -450,6 +450,29 @@ class SearchesIT {
         }
     }
 
+    @Test
+    @Order(7)
+    void theLabelsAndShareLinksOfTheSearchesARestartForgetsGoWithThem() throws Exception {
+        List<Long> times = storeTimes();
+        String id = ended(create(search("udp", times.get(0), times.get(times.size() - 1), FlowtrapSystem.PROBE), 201)
+                .path("id").asText()).path("id").asText();
+        assertThat(call("PATCH", "/rest/results/search/" + id + "/", "{\"tags\": [\"forgotten\"]}").status()).isEqualTo(200);
+        JsonNode link = share("search", id + ":" + FlowtrapSystem.PROBE); // a part's link, without a label of its own
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("search/" + id + "\"");
+
+        system.stopManager();
+        system.startManager();
+        assertThat(Files.readString(labels)).doesNotContain("search/" + id);
+        assertThat(expectError(open(link), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(shareIds()).doesNotContain(link.path("id").asText());
+        JsonNode unlabel = AuditEntries.of(AuditEntries.await(system, "id", id, "result.unlabel"), "result.unlabel");
+        assertThat(unlabel.path("user").asText()).isEqualTo("system");
+        assertThat(unlabel.at("/details/reason").asText()).startsWith("unknown at the manager's start");
+        assertThat(AuditEntries.of(AuditEntries.await(system, "link", link.path("id").asText(), "share.revoke"), "share.revoke")
+                .at("/details/reason").asText()).contains("unknown at the manager's start");
+    }
+
     /** A new share link to a result (the answer, with its URL). */
     private static JsonNode share(String kind, String id) throws Exception {
         FlowtrapSystem.Response r = system.post("/rest/results/" + kind + "/" + id + "/shares/", system.analystToken,
