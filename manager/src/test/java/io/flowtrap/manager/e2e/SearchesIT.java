@@ -401,9 +401,7 @@ class SearchesIT {
     @Test
     @Order(6)
     void aDeletedSearchOrMergeTakesItsLabelsAndShareLinksWithIt() throws Exception {
-        List<Long> times = storeTimes();
-        String id = ended(create(search("tcp", times.get(0), times.get(times.size() - 1), FlowtrapSystem.PROBE), 201)
-                .path("id").asText()).path("id").asText();
+        String id = endedOverTheStore("tcp");
         String part = id + ":" + FlowtrapSystem.PROBE;
         assertThat(call("PATCH", "/rest/results/search/" + id + "/", "{\"tags\": [\"doomed\"], \"comment\": \"goes with it\"}")
                 .status()).isEqualTo(200);
@@ -453,9 +451,7 @@ class SearchesIT {
     @Test
     @Order(7)
     void theLabelsAndShareLinksOfTheSearchesARestartForgetsGoWithThem() throws Exception {
-        List<Long> times = storeTimes();
-        String id = ended(create(search("udp", times.get(0), times.get(times.size() - 1), FlowtrapSystem.PROBE), 201)
-                .path("id").asText()).path("id").asText();
+        String id = endedOverTheStore("udp");
         assertThat(call("PATCH", "/rest/results/search/" + id + "/", "{\"tags\": [\"forgotten\"]}").status()).isEqualTo(200);
         JsonNode link = share("search", id + ":" + FlowtrapSystem.PROBE); // a part's link, without a label of its own
         Path labels = system.dir.resolve("manager/results/labels.json");
@@ -471,6 +467,13 @@ class SearchesIT {
         assertThat(unlabel.at("/details/reason").asText()).startsWith("unknown at the manager's start");
         assertThat(AuditEntries.of(AuditEntries.await(system, "link", link.path("id").asText(), "share.revoke"), "share.revoke")
                 .at("/details/reason").asText()).contains("unknown at the manager's start");
+    }
+
+    /** The id of a search by {@code filter} of the replaying probe's whole store, once it has ended. */
+    private static String endedOverTheStore(String filter) throws Exception {
+        List<Long> times = storeTimes();
+        return ended(create(search(filter, times.get(0), times.get(times.size() - 1), FlowtrapSystem.PROBE), 201).path("id").asText())
+                .path("id").asText();
     }
 
     /** A new share link to a result (the answer, with its URL). */
