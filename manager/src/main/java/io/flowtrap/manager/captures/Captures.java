@@ -291,6 +291,7 @@ public class Captures implements AutoCloseable {
         log.info("capture {} ('{}' by {}) deleted by {}", id, c.name(), c.analyst(), user);
         audit(user, "capture.delete", "id", id, "analyst", c.analyst(), "reason", "deleted by " + user,
                 "packets", c.summary() == null ? 0 : c.summary().packets(), "sha256", c.summary() == null ? null : c.summary().sha256());
+        events.publishEvent(new CaptureDeleted(id, user, "deleted by " + user));
         return answer(c.state() == State.DELETED ? c : c.deleted(Instant.now(), "deleted by " + user));
     }
 
@@ -626,6 +627,7 @@ public class Captures implements AutoCloseable {
         for (Capture c : deleted) {
             audit(SYSTEM, "capture.delete", "id", c.id(), "analyst", c.analyst(), "reason", c.deletedReason(),
                     "packets", c.summary() == null ? 0 : c.summary().packets(), "sha256", c.summary() == null ? null : c.summary().sha256());
+            events.publishEvent(new CaptureDeleted(c.id(), SYSTEM, c.deletedReason()));
         }
     }
 

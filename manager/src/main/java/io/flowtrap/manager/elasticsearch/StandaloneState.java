@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.data.elasticsearch.core.ElasticsearchOperations;
 
 /**
  * The manager's state in Elasticsearch without the manager: a Spring context holding only the
@@ -47,8 +48,8 @@ public final class StandaloneState {
     @EnableConfigurationProperties({StateIndexProperties.class, ElasticsearchAuthProperties.class})
     static class Sources {
         @Bean
-        StateIndices stateIndices(ElasticsearchClient client, StateIndexProperties properties) {
-            return new StateIndices(client, properties);
+        StateIndices stateIndices(ElasticsearchClient client, ElasticsearchOperations operations, StateIndexProperties properties) {
+            return new StateIndices(client, operations, properties);
         }
     }
 }

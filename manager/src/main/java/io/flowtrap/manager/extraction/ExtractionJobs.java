@@ -73,7 +73,8 @@ public class ExtractionJobs {
     private final ApplicationEventPublisher events;
 
     /** Job {@code id}'s directory was deleted: the job is unknown now. */
-    public record JobDeleted(String id) {}
+    /** A job's directory was deleted: by whom ({@code system} for its retention) and why. */
+    public record JobDeleted(String id, String by, String reason) {}
 
     public ExtractionJobs(ExtractionProperties properties, ObjectMapper json, MeterRegistry meters,
             ApplicationEventPublisher events) throws IOException {
@@ -175,7 +176,7 @@ public class ExtractionJobs {
             locks.remove(id);
         }
         log.info("job {}: directory deleted by {}", id, user);
-        events.publishEvent(new JobDeleted(id));
+        events.publishEvent(new JobDeleted(id, user, "deleted by " + user));
         return true;
     }
 
@@ -325,7 +326,8 @@ public class ExtractionJobs {
         } catch (IOException e) {
             log.warn("job expiry sweep failed: {}", e.toString());
         }
-        deleted.forEach(id -> events.publishEvent(new JobDeleted(id)));
+        deleted.forEach(id -> events.publishEvent(new JobDeleted(id, "system",
+                "its last step older than flowtrap.jobs.retention (" + limits.retention() + ")")));
         sweeps.incrementAndGet();
     }
 

@@ -87,7 +87,7 @@ public class ProbeRegistry {
     /** Seeds what is not stored yet and takes the stored list; UNAVAILABLE if Elasticsearch cannot be used. */
     public synchronized void load() {
         Map<String, ManagedProbe> byName = new TreeMap<>();
-        indices.call(Document.MANAGED_PROBE, ManagedProbe.KIND, "read the probes", () -> stored.findAll())
+        indices.readAll(Document.MANAGED_PROBE, ManagedProbe.KIND, ManagedProbe.class, "read the probes")
                 .forEach(p -> byName.put(p.name(), p));
         for (ManagedProbe seed : seeds) {
             if (byName.containsKey(seed.name())) {

@@ -89,20 +89,20 @@ class DerivedResults implements ResultSource {
 
     /**
      * Keeps a made result (the oldest past {@code max-kept} deleted); its pcap is in its slot already,
-     * when it has packets. The keys ({@code kind/id}) of those deleted to make room.
+     * when it has packets. Those deleted to make room.
      */
-    synchronized List<String> keep(Derivation r) throws IOException {
+    synchronized List<Derivation> keep(Derivation r) throws IOException {
         Path d = Files.createDirectories(dir.resolve(r.id()));
         Path temp = d.resolve("result.json.tmp");
         json.writeValue(temp.toFile(), r);
         Files.move(temp, d.resolve("result.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         results.put(r.id(), r);
-        List<String> deleted = new ArrayList<>();
+        List<Derivation> deleted = new ArrayList<>();
         while (results.size() > maxKept) {
             Derivation oldest = results.values().iterator().next();
             deleteFiles(oldest.id());
             results.remove(oldest.id());
-            deleted.add(oldest.kind() + "/" + oldest.id());
+            deleted.add(oldest);
             log.info("result {} deleted: more than flowtrap.results.max-kept ({})", oldest.id(), maxKept);
         }
         return deleted;

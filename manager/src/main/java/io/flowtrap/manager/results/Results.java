@@ -9,11 +9,13 @@ import io.flowtrap.api.manager.ResultLabels;
 import io.flowtrap.api.manager.ResultRef;
 import io.flowtrap.api.manager.ResultsPage;
 import io.flowtrap.manager.audit.Audited;
+import io.flowtrap.manager.captures.CaptureDeleted;
 import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.pcap.PcapFilter;
 import io.flowtrap.manager.pcap.PcapMerge;
+import io.flowtrap.manager.searches.SearchDeleted;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -41,12 +44,17 @@ import org.springframework.stereotype.Component;
  * #MAX_TAG} of letters, digits and {@code . _ : -}; a comment at most {@value #MAX_COMMENT}
  * characters. Each change is audited (an {@link Audited} event, published outside the lock). A
  * result whose file is gone ({@link Result#gone()}: an extraction's expired pcap) is listed but
- * neither downloaded nor merged nor filtered (GONE); the labels of an extraction go with its job
- * ({@link ExtractionJobs.JobDeleted}). Thread-safe.
+ * neither downloaded nor merged nor filtered (GONE). A result deleted, of any kind and however
+ * ({@link CaptureDeleted}, {@link SearchDeleted}, {@link ExtractionJobs.JobDeleted}, a merge or filter
+ * deleted here or past {@code max-kept}), takes its labels with it ({@code result.unlabel} audited for
+ * each) and is told on as a {@link ResultDeleted}, for its share links to go too; so do, at start,
+ * the labels of results no source knows any more (the searches a restart forgot). Thread-safe.
  */
 @Component
 public class Results {
     private static final Logger log = LoggerFactory.getLogger(Results.class);
+    /** Who deletes the merges and filters past {@code max-kept}. */
+    static final String SYSTEM = "system";
     static final int MAX_TAGS = 30;
     static final int MAX_TAG = 64;
     static final int MAX_COMMENT = 4000;
@@ -186,7 +194,7 @@ public class Results {
                 m == null ? null : CaptureSummary.of(fileName(slot.id()), m.size(), m.packets(), m.bytes(), m.firstNanos(),
                         m.lastNanos(), m.sha256()),
                 List.copyOf(probes));
-        forget(derived.keep(d));
+        evicted(derived.keep(d));
         log.info("result {} by {}: merge of {} ({} packets in, {} out{})", d.id(), analyst, inputs, in, d.packetsOut(),
                 dedup ? ", " + d.duplicates() + " duplicates within " + windowMicros + " us dropped" : "");
         audit(analyst, "result.merge", details("id", d.id(), "inputs", refs(inputs), "dedup", dedup, "packets_in", in,
@@ -214,7 +222,7 @@ public class Results {
                 none ? null : CaptureSummary.of(fileName(slot.id()), f.size(), f.packets(), f.bytes(), f.firstNanos(),
                         f.lastNanos(), f.sha256()),
                 input.probes());
-        forget(derived.keep(d));
+        evicted(derived.keep(d));
         log.info("result {} by {}: filter '{}' of {} ({} packets in, {} out)", d.id(), analyst, request.filter(), request.input(),
                 f.read(), d.packetsOut());
         audit(analyst, "result.filter", details("id", d.id(), "input", refs(List.of(request.input())).get(0), "filter",
@@ -239,9 +247,9 @@ public class Results {
         }
         ResultAnswer was = get(kind, id);
         derived.delete(kind, id);
-        forget(List.of(kind + "/" + id));
         log.info("result {} {} deleted by {}", kind, id, user);
         audit(user, "result.delete", details("kind", kind, "id", id, "sha256", was.sha256()));
+        deleted(new ResultDeleted(kind, id, user, "deleted by " + user));
         return was;
     }
 
@@ -262,25 +270,90 @@ public class Results {
         return was;
     }
 
-    /** An extraction's job was deleted (its retention, or {@link #delete}): its labels go too (kept, and logged, if unwritable). */
+    /** An extraction's job was deleted (by {@link #delete}, or its retention): its labels go as any deleted result's. */
     @EventListener
-    void jobDeleted(ExtractionJobs.JobDeleted deleted) {
-        try {
-            forget(List.of(ExtractionResults.KIND + "/" + deleted.id()));
-        } catch (IOException e) {
-            log.warn("labels of extraction {} kept, its job deleted: {}", deleted.id(), e.toString());
+    void jobDeleted(ExtractionJobs.JobDeleted e) {
+        deleted(new ResultDeleted(ExtractionResults.KIND, e.id(), e.by(), e.reason()));
+    }
+
+    @EventListener
+    void captureDeleted(CaptureDeleted e) {
+        deleted(new ResultDeleted(CaptureResults.KIND, e.id(), e.by(), e.reason()));
+    }
+
+    @EventListener
+    void searchDeleted(SearchDeleted e) {
+        deleted(new ResultDeleted(SearchResults.KIND, e.id(), e.by(), e.reason()));
+    }
+
+    /** At start, once every source has read what it keeps: the labels of results none knows go as a deletion takes them. */
+    @EventListener(ApplicationReadyEvent.class)
+    void forgetUnknown() {
+        List<String> keys;
+        synchronized (this) {
+            keys = List.copyOf(labels.keySet());
+        }
+        for (String key : keys) {
+            int slash = key.indexOf('/');
+            ResultDeleted unknown = unknownAtStart(key.substring(0, slash), key.substring(slash + 1));
+            if (unknown != null) {
+                deleted(unknown);
+            }
         }
     }
 
-    /** Drops the labels of results deleted (keys {@code kind/id}). */
-    private synchronized void forget(List<String> keys) throws IOException {
-        if (keys.stream().noneMatch(labels::containsKey)) {
-            return;
+    /** The deletion of {@code kind/id} if no source knows it at the manager's start (the others: GONE, CONFLICT, are kept). */
+    public ResultDeleted unknownAtStart(String kind, String id) {
+        try {
+            find(kind, id);
+            return null;
+        } catch (DomainException e) {
+            return e.kind() != Kind.NOT_FOUND ? null
+                    : new ResultDeleted(kind, id, SYSTEM, "unknown at the manager's start (" + e.detail() + ")");
+        } catch (RuntimeException e) {
+            log.warn("result {} {} kept: whether it is still there cannot be told: {}", kind, id, e.toString());
+            return null;
         }
-        Map<String, Label> next = new LinkedHashMap<>(labels);
-        keys.forEach(next::remove);
-        file.write(next);
-        keys.forEach(labels::remove);
+    }
+
+    /** The merges and filters deleted to make room for a new one. */
+    private void evicted(List<Derivation> oldest) {
+        for (Derivation d : oldest) {
+            audit(SYSTEM, "result.delete", details("kind", d.kind(), "id", d.id(), "sha256", d.summary() == null ? null
+                    : d.summary().sha256(), "reason", "more than flowtrap.results.max-kept (" + settings.maxKept() + ")"));
+            deleted(new ResultDeleted(d.kind(), d.id(), SYSTEM, "more than flowtrap.results.max-kept (" + settings.maxKept() + ")"));
+        }
+    }
+
+    /**
+     * Drops the labels of a result deleted and of its per-probe parts (each audited), then tells the
+     * others. A labels file that cannot be written keeps them (logged): they name a result no list shows.
+     */
+    private void deleted(ResultDeleted gone) {
+        Map<String, Label> dropped = new LinkedHashMap<>();
+        synchronized (this) {
+            labels.forEach((key, label) -> {
+                int slash = key.indexOf('/');
+                if (slash > 0 && gone.covers(key.substring(0, slash), key.substring(slash + 1))) {
+                    dropped.put(key, label);
+                }
+            });
+            if (!dropped.isEmpty()) {
+                Map<String, Label> next = new LinkedHashMap<>(labels);
+                next.keySet().removeAll(dropped.keySet());
+                try {
+                    file.write(next);
+                    labels.keySet().removeAll(dropped.keySet());
+                } catch (IOException e) {
+                    log.error("the labels of deleted result {} {} are kept: the labels file cannot be written: {}", gone.kind(),
+                            gone.id(), e.getMessage());
+                    dropped.clear();
+                }
+            }
+        }
+        dropped.forEach((key, label) -> audit(gone.by(), "result.unlabel", details("kind", gone.kind(), "id",
+                key.substring(key.indexOf('/') + 1), "tags", label.tags(), "comment", label.comment(), "reason", gone.reason())));
+        events.publishEvent(gone);
     }
 
     static List<String> validTags(List<String> tags) {

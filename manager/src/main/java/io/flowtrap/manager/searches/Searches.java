@@ -59,6 +59,8 @@ import org.springframework.stereotype.Component;
 public class Searches implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Searches.class);
     static final String NO_PACKETS = "no packets matched";
+    /** Who deletes the searches past {@code max-kept}. */
+    static final String SYSTEM = "system";
 
     /** Where a search, or one probe's part of it, stands. */
     enum State {
@@ -282,6 +284,7 @@ public class Searches implements AutoCloseable {
             log.info("search {} deleted by {}", id, user);
         }
         audit(user, "search.delete", "id", id, "filter", was.filter(), "sha256", was.summary() == null ? null : was.summary().sha256());
+        events.publishEvent(new SearchDeleted(id, user, "deleted by " + user));
         return was;
     }
 
@@ -447,6 +450,7 @@ public class Searches implements AutoCloseable {
             message = "the parts could not be merged: " + e.getMessage();
             failed = s.parts.size();
         }
+        List<String> dropped;
         synchronized (this) {
             s.summary = merged == null ? null : CaptureSummary.of(fileName(id), merged.size(), merged.packets(), merged.bytes(),
                     merged.firstNanos(), merged.lastNanos(), merged.sha256());
@@ -455,7 +459,11 @@ public class Searches implements AutoCloseable {
             s.ended = Instant.now();
             log.info("search {} {}: {} packets{}", id, s.state.wire(), merged == null ? 0 : merged.packets(),
                     s.message != null ? " (" + s.message + ")" : "");
-            keepNewest();
+            dropped = keepNewest();
+        }
+        for (String old : dropped) {
+            events.publishEvent(new SearchDeleted(old, SYSTEM, "more than flowtrap.searches.max-kept (" + settings.maxKept()
+                    + ") ended searches"));
         }
         audit(s.analyst, s.state == State.FAILED ? "search.failed" : "search.finished", "id", id, "state", s.state.wire(),
                 "filter", s.filter, "probes", s.probes, "packets", merged == null ? 0 : merged.packets(),
@@ -471,8 +479,9 @@ public class Searches implements AutoCloseable {
         events.publishEvent(new Audited(user, action, details));
     }
 
-    /** Deletes the oldest ended searches past {@code max-kept}. Callers hold the lock. */
-    private void keepNewest() {
+    /** Deletes the oldest ended searches past {@code max-kept}; their ids. Callers hold the lock. */
+    private List<String> keepNewest() {
+        List<String> dropped = new ArrayList<>();
         List<Search> ended = searches.values().stream().filter(x -> x.state.ended()).toList();
         for (int i = 0; i < ended.size() - settings.maxKept(); i++) {
             Search old = ended.get(i);
@@ -482,8 +491,10 @@ public class Searches implements AutoCloseable {
                 log.warn("search {}: pcaps not deleted: {}", old.id, e.getMessage());
             }
             searches.remove(old.id);
+            dropped.add(old.id);
             log.info("search {} deleted: more than flowtrap.searches.max-kept ({}) ended searches", old.id, settings.maxKept());
         }
+        return dropped;
     }
 
     /** Every progress interval: each running part's progress, asked of its probe. Never throws. */

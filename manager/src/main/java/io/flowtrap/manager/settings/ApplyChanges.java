@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
+import org.springframework.data.elasticsearch.core.query.Criteria;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -117,8 +118,8 @@ public class ApplyChanges implements AutoCloseable {
             return;
         }
         try {
-            List<ApplyTask> left = indices.call(Document.APPLY_TASK, ApplyTask.KIND, "read the apply tasks",
-                    () -> tasks.findAll(PageRequest.of(0, 1000, Sort.by(Sort.Direction.DESC, "createdMs"))).getContent());
+            List<ApplyTask> left = indices.readMatching(Document.APPLY_TASK, ApplyTask.KIND, ApplyTask.class,
+                    Criteria.where("state").in(ApplyTask.SCHEDULED, ApplyTask.RUNNING), "read the apply tasks in flight");
             for (ApplyTask t : left) {
                 if (t.inFlight() && !inFlight.containsKey(t.probe())) {
                     ApplyTask done = t.abandoned("the manager stopped before this task finished: Apply changes again");

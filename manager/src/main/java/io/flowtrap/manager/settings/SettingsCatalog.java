@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -73,8 +72,8 @@ public class SettingsCatalog {
     public record Pending(String probe, String template, boolean everHeard, long reportedMs, List<Effective> changes) {}
 
     public List<SettingsTemplate> templates() {
-        List<SettingsTemplate> list = new ArrayList<>(indices.call(Document.SETTINGS_TEMPLATE, SettingsTemplate.KIND,
-                "read the templates", () -> StreamSupport.stream(templates.findAll().spliterator(), false).toList()));
+        List<SettingsTemplate> list = new ArrayList<>(
+                indices.readAll(Document.SETTINGS_TEMPLATE, SettingsTemplate.KIND, SettingsTemplate.class, "read the templates"));
         list.sort((a, b) -> a.name().compareTo(b.name()));
         return list;
     }
@@ -122,7 +121,7 @@ public class SettingsCatalog {
     /** Each known probe's settings assignment, creating those of probes seen for the first time. */
     public Map<String, ProbeAssignment> assignmentsByProbe() {
         Map<String, ProbeAssignment> byProbe = new TreeMap<>();
-        indices.call(Document.PROBE_ASSIGNMENT, ProbeAssignment.KIND, "read the probes' settings", () -> assignments.findAll())
+        indices.readAll(Document.PROBE_ASSIGNMENT, ProbeAssignment.KIND, ProbeAssignment.class, "read the probes' settings")
                 .forEach(a -> byProbe.put(a.probe(), a));
         for (ManagedProbe p : probes.records()) {
             if (!byProbe.containsKey(p.name())) {

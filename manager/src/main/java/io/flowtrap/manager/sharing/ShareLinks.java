@@ -10,6 +10,7 @@ import io.flowtrap.manager.errors.DomainException.Kind;
 import io.micrometer.core.instrument.Counter;
 import io.flowtrap.manager.results.JsonFile;
 import io.flowtrap.manager.results.Result;
+import io.flowtrap.manager.results.ResultDeleted;
 import io.flowtrap.manager.results.Results;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -31,7 +32,9 @@ import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,7 +45,10 @@ import org.springframework.stereotype.Component;
  * outcome), kept with its link (the latest {@code flowtrap.sharing.recent-opens}) and audited, as
  * are the links made and revoked (events published outside the lock). Only users
  * of {@code flowtrap.sharing.download-roles} make links, and a link made by a role since taken off
- * it no longer opens (403). Thread-safe.
+ * it no longer opens (403). The links of a result deleted ({@link ResultDeleted}) go with it: each
+ * still active or expired is audited as revoked, and its token is unknown (404) from then on; so
+ * do, at start, the links of results no source knows any more (the searches a restart forgot).
+ * Thread-safe.
  */
 @Component
 public class ShareLinks {
@@ -233,6 +239,50 @@ public class ShareLinks {
                     "opens", link.opens());
         }
         return answer(link, Instant.now(), null);
+    }
+
+    /** At start: the links of results {@link Results} knows no more go as their deletion would take them. */
+    @EventListener(ApplicationReadyEvent.class)
+    void forgetUnknown() {
+        List<Link> all;
+        synchronized (this) {
+            all = List.copyOf(links.values());
+        }
+        for (Link l : all) {
+            ResultDeleted unknown = results.unknownAtStart(l.kind(), l.resultId());
+            if (unknown != null) {
+                resultDeleted(unknown);
+            }
+        }
+    }
+
+    /** Deletes the links of a result deleted (and of its per-probe parts): gone from the list, 404 when opened. */
+    @EventListener
+    void resultDeleted(ResultDeleted gone) {
+        List<Link> dropped;
+        synchronized (this) {
+            dropped = links.values().stream().filter(l -> gone.covers(l.kind(), l.resultId())).toList();
+            if (dropped.isEmpty()) {
+                return;
+            }
+            dropped.forEach(l -> links.remove(l.tokenSha256()));
+            try {
+                save();
+            } catch (IOException e) {
+                dropped.forEach(l -> links.put(l.tokenSha256(), l));
+                log.error("the share links of deleted result {} {} are kept (they answer 410): the links file cannot be written: {}",
+                        gone.kind(), gone.id(), e.getMessage());
+                return;
+            }
+        }
+        Instant now = Instant.now();
+        for (Link l : dropped) {
+            log.info("share link {} ({} {}) deleted with its result: {}", l.id(), l.kind(), l.resultId(), gone.reason());
+            if (l.revoked() == null) {
+                audit(gone.by(), "share.revoke", "link", l.id(), "kind", l.kind(), "id", l.resultId(), "made_by", l.createdBy(),
+                        "opens", l.opens(), "state", l.state(now), "reason", "its result was deleted: " + gone.reason());
+            }
+        }
     }
 
     public synchronized ShareLinkAnswer get(String id) {

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.StreamSupport;
 
 /**
  * API keys, kept in Elasticsearch ({@code <state-index-prefix>keys}, schema api-key.schema.json) as
@@ -176,9 +175,8 @@ public final class TokenStore {
     }
 
     private List<Entry> readAll() {
-        return indices.call(Document.API_KEY, StoredKey.KIND, "read the API keys",
-                () -> StreamSupport.stream(stored.findAll().spliterator(), false).map(StoredKey::entry)
-                        .sorted(Comparator.comparing(Entry::created).thenComparing(Entry::id)).toList());
+        return indices.readAll(Document.API_KEY, StoredKey.KIND, StoredKey.class, "read the API keys").stream().map(StoredKey::entry)
+                .sorted(Comparator.comparing(Entry::created).thenComparing(Entry::id)).toList();
     }
 
     /** Writes {@code entry} to Elasticsearch, then to the keys in memory: a change made here is seen at once. */

@@ -6,7 +6,6 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.StreamSupport;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 
 /**
@@ -85,9 +84,8 @@ public final class UserStore {
 
     /** Every user, by name. */
     public List<User> list() {
-        return indices.call(Document.STORED_USER, StoredUser.KIND, "read the users",
-                () -> StreamSupport.stream(stored.findAll().spliterator(), false).map(StoredUser::user)
-                        .sorted(java.util.Comparator.comparing(User::name)).toList());
+        return indices.readAll(Document.STORED_USER, StoredUser.KIND, StoredUser.class, "read the users").stream().map(StoredUser::user)
+                .sorted(java.util.Comparator.comparing(User::name)).toList();
     }
 
     public Optional<User> find(String name) {

@@ -2,14 +2,14 @@ package io.flowtrap.manager.watchlists;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.flowtrap.api.manager.WatchlistAnswer;
 import io.flowtrap.api.manager.WatchlistAnswer.ProbeTrigger;
+import io.flowtrap.api.manager.WatchlistAnswer;
 import io.flowtrap.api.manager.WatchlistRequest;
 import io.flowtrap.api.manager.WatchlistsPage;
 import io.flowtrap.manager.alerts.WatchlistEventListener;
 import io.flowtrap.manager.elasticsearch.StateIndices;
-import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.errors.DomainException.Kind;
+import io.flowtrap.manager.errors.DomainException;
 import io.flowtrap.manager.probes.ProbeClient;
 import io.flowtrap.manager.probes.ProbeRegistry;
 import io.flowtrap.schemas.DocumentSchema.Document;
@@ -37,9 +37,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.elasticsearch.core.query.Criteria;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -153,24 +153,35 @@ public class Watchlists implements WatchlistEventListener, AutoCloseable {
             return;
         }
         Map<String, Watchlist> read = new TreeMap<>();
-        for (StoredWatchlist stored : indices.call(Document.STORED_WATCHLIST, StoredWatchlist.KIND, "read the watchlists",
-                storedLists::findAll)) {
+        for (StoredWatchlist stored : indices.readAll(Document.STORED_WATCHLIST, StoredWatchlist.KIND, StoredWatchlist.class,
+                "read the watchlists")) {
             WatchlistText text = WatchlistText.read(stored.text());
             Watchlist w = new Watchlist(stored.name(), stored.probes(), Instant.ofEpochMilli(stored.loadedMs()), stored.loadedBy());
             w.list(new Source(stored.source(), stored.text(), text));
             w.reloaded = stored.reloadedMs() == 0 ? null : Instant.ofEpochMilli(stored.reloadedMs());
             w.reloadedBy = stored.reloadedBy().isEmpty() ? null : stored.reloadedBy();
             stored.triggers().forEach(t -> w.triggers.put(t.probe(), t));
-            indices.run(Document.STORED_WATCHLIST_SESSION, StoredWatchlistSession.KIND, "read the sessions of watchlist " + w.name, () -> {
-                try (Stream<StoredWatchlistSession> sessions = storedSessions.findByWatchlist(w.name)) {
-                    sessions.forEach(w.sessions::restore);
-                }
-            });
+            sessionsOf(w.name, "read the sessions of watchlist " + w.name).forEach(w.sessions::restore);
             read.put(w.name, w);
         }
         byName.putAll(read);
         loaded = true;
         log.info("watchlists: {} read from Elasticsearch{}", read.size(), read.isEmpty() ? "" : " " + read.keySet());
+    }
+
+    /** Every stored session of watchlist {@code name} (a list may have many). */
+    private List<StoredWatchlistSession> sessionsOf(String name, String what) {
+        return indices.readMatching(Document.STORED_WATCHLIST_SESSION, StoredWatchlistSession.KIND, StoredWatchlistSession.class,
+                Criteria.where("watchlist").is(name), what);
+    }
+
+    /** Deletes every stored session of watchlist {@code name}, by id (the Elasticsearch the manager runs on may lack delete-by-query). */
+    private void deleteSessionsOf(String name, String what) {
+        List<String> ids = sessionsOf(name, what).stream().map(StoredWatchlistSession::id).toList();
+        for (int from = 0; from < ids.size(); from += 1_000) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + 1_000));
+            indices.run(Document.STORED_WATCHLIST_SESSION, StoredWatchlistSession.KIND, what, () -> storedSessions.deleteAllById(batch));
+        }
     }
 
     /** Loads, reloads and deletes need what was stored first: UNAVAILABLE while Elasticsearch cannot be read. */
@@ -240,8 +251,7 @@ public class Watchlists implements WatchlistEventListener, AutoCloseable {
         Source source = source(request, null);
         Watchlist w = new Watchlist(name, probes, clock.instant(), user);
         w.list(source);
-        indices.run(Document.STORED_WATCHLIST_SESSION, StoredWatchlistSession.KIND, "clear old sessions of watchlist " + name,
-                () -> storedSessions.deleteAllOf(name)); // left by a delete that stopped half-way
+        deleteSessionsOf(name, "clear old sessions of watchlist " + name); // left by a delete that stopped half-way
         indices.run(Document.STORED_WATCHLIST, StoredWatchlist.KIND, "store watchlist " + name, () -> storedLists.save(w.stored(List.of())));
         byName.put(name, w); // first: events of flows armed as soon as a probe has it count
         for (String probe : probes) {
@@ -288,8 +298,7 @@ public class Watchlists implements WatchlistEventListener, AutoCloseable {
         Watchlist w = require(name);
         indices.run(Document.STORED_WATCHLIST, StoredWatchlist.KIND, "delete watchlist " + name, () -> storedLists.deleteById(name));
         try {
-            indices.run(Document.STORED_WATCHLIST_SESSION, StoredWatchlistSession.KIND, "delete the sessions of watchlist " + name,
-                    () -> storedSessions.deleteAllOf(name));
+            deleteSessionsOf(name, "delete the sessions of watchlist " + name);
         } catch (DomainException e) { // a load of the name clears them first
             log.warn("watchlist '{}' deleted, its stored sessions not yet: {}", name, e.detail());
         }

@@ -69,10 +69,13 @@ class PackageDependencyTest {
             Map.entry("searches", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".probes", BASE + ".pcap", BASE + ".audit.Audited",
                     "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager")),
             Map.entry("results", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".captures.Captures", BASE + ".searches.Searches",
+                    BASE + ".captures.CaptureDeleted", BASE + ".searches.SearchDeleted", "org.springframework.context.event.EventListener",
+                    "org.springframework.boot.context.event.ApplicationReadyEvent",
                     BASE + ".pcap", BASE + ".audit.Audited", "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager",
                     // the pcap chain's jobs as results of kind extraction
-                    BASE + ".extraction.ExtractionJobs", BASE + ".extraction.Job", "org.springframework.context.event.EventListener")),
+                    BASE + ".extraction.ExtractionJobs", BASE + ".extraction.Job")),
             Map.entry("sharing", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".results", BASE + ".audit.Audited",
+                    "org.springframework.context.event.EventListener", "org.springframework.boot.context.event.ApplicationReadyEvent",
                     "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager")),
             Map.entry("chatops", concat(SPRING_DOMAIN, BASE + ".errors", BASE + ".captures", BASE + ".sharing", BASE + ".audit.Audited",
                     "org.springframework.context.ApplicationEventPublisher", "io.flowtrap.api.manager", "io.flowtrap.schemas")),
@@ -84,6 +87,8 @@ class PackageDependencyTest {
                     "org.springframework.data", "org.springframework.context.ConfigurableApplicationContext")),
             Map.entry("syslog", concat(SPRING_DOMAIN, "org.springframework.beans.factory.DisposableBean", "com.sun.jna")),
             Map.entry("elasticsearch", concat(SPRING_DOMAIN, BASE + ".errors", "io.flowtrap.schemas", "co.elastic.clients",
+                    // StateIndices.readAll: a whole state index by a scroll
+                    "org.springframework.data",
                     "org.springframework.boot.autoconfigure.elasticsearch",
                     // StandaloneState: the client and state indices for the commands, without the manager
                     "org.springframework.boot", "org.springframework.context.ConfigurableApplicationContext", "org.elasticsearch.client", "org.apache.http")),

@@ -46,13 +46,21 @@ class CaptureRetentionTest {
                 Duration.ofDays(7), Duration.ofMillis(50), Duration.ofSeconds(10), 100, maxAge, DataSize.ofBytes(maxTotalBytes)));
         // no probe, and no Elasticsearch: the registry reads its store only when Spring's schedule loads it
         Captures captures = new Captures(properties, new ProbeRegistry(new ProbesProperties(List.of(), Duration.ofSeconds(5),
-                Duration.ofSeconds(2)), new SimpleMeterRegistry(), null, null), JSON, event -> told.add((Audited) event));
+                Duration.ofSeconds(2)), new SimpleMeterRegistry(), null, null), JSON, event -> {
+                    if (event instanceof Audited a) {
+                        told.add(a);
+                    } else {
+                        deletions.add((CaptureDeleted) event);
+                    }
+                });
         captures.resume(); // what the application's start does once it is up
         return captures;
     }
 
     /** What the captures told the audit trail of, in order. */
     private final List<Audited> told = new CopyOnWriteArrayList<>();
+    /** The deletions the captures told the rest of the manager of (for the results' labels and share links). */
+    private final List<CaptureDeleted> deletions = new CopyOnWriteArrayList<>();
 
     private Audited awaitTold(String action, String id) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -94,6 +102,15 @@ class CaptureRetentionTest {
             assertThat(deletion.user()).isEqualTo("system");
             assertThat((String) deletion.details().get("reason")).contains("flowtrap.captures.max-age (PT1H)");
             assertThat(told).noneMatch(a -> "aaaaaaaaaaa2".equals(a.details().get("id")));
+            // told on the same thread right after the audit entry
+            for (long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos(); deletions.isEmpty(); Thread.sleep(20)) {
+                assertThat(System.nanoTime()).as("the deletion told").isLessThan(deadline);
+            }
+            assertThat(deletions).singleElement().satisfies(d -> {
+                assertThat(d.id()).isEqualTo("aaaaaaaaaaa1");
+                assertThat(d.by()).isEqualTo("system");
+                assertThat(d.reason()).contains("flowtrap.captures.max-age (PT1H)");
+            });
         }
     }
 

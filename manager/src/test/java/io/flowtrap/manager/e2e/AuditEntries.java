@@ -19,25 +19,27 @@ final class AuditEntries {
      * (Elasticsearch refreshed and read again until then, 30 s at most).
      */
     static List<JsonNode> await(FlowtrapSystem system, String key, String value, String... actions) throws Exception {
+        return Waits.until("audit entries of " + key + "=" + value + " holding " + List.of(actions), Duration.ofSeconds(30),
+                Duration.ofMillis(100), () -> about(system, key, value),
+                about -> actions(about).containsAll(List.of(actions)), about -> "actions " + actions(about));
+    }
+
+    /** The entries whose {@code details.<key>} is {@code value}, as Elasticsearch holds them now (refreshed first). */
+    private static List<JsonNode> about(FlowtrapSystem system, String key, String value) throws Exception {
         String index = system.indexPrefix.replace("-alerts-", "-state-") + "audit";
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            system.elasticsearch.request("POST", "/" + index + "/_refresh", null);
-            var r = system.elasticsearch.request("GET", "/" + index + "/_search?size=1000", null);
-            List<JsonNode> about = new ArrayList<>();
-            for (JsonNode hit : JSON.readTree(r.body()).path("hits").path("hits")) {
-                if (hit.path("_source").path("details").path(key).asText().equals(value)) {
-                    about.add(hit.path("_source"));
-                }
+        system.elasticsearch.request("POST", "/" + index + "/_refresh", null);
+        var r = system.elasticsearch.request("GET", "/" + index + "/_search?size=1000", null);
+        List<JsonNode> about = new ArrayList<>();
+        for (JsonNode hit : JSON.readTree(r.body()).path("hits").path("hits")) {
+            if (hit.path("_source").path("details").path(key).asText().equals(value)) {
+                about.add(hit.path("_source"));
             }
-            List<String> seen = about.stream().map(e -> e.path("action").asText()).toList();
-            if (seen.containsAll(List.of(actions))) {
-                return about;
-            }
-            assertThat(System.nanoTime()).as("audit entries of %s=%s: %s, want %s", key, value, seen, List.of(actions))
-                    .isLessThan(deadline);
-            Thread.sleep(100);
         }
+        return about;
+    }
+
+    private static List<String> actions(List<JsonNode> entries) {
+        return entries.stream().map(e -> e.path("action").asText()).toList();
     }
 
     /** The one entry of {@code action} among {@code entries}. */

@@ -15,13 +15,12 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -97,40 +96,11 @@ class CapturesIT {
         }
     }
 
-    /** The audit trail's entries (Elasticsearch) about capture {@code id}, once it holds each of {@code actions}. */
-    private static List<JsonNode> awaitAudit(String id, String... actions) throws Exception {
-        String index = system.indexPrefix.replace("-alerts-", "-state-") + "audit";
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            system.elasticsearch.request("POST", "/" + index + "/_refresh", null);
-            var r = system.elasticsearch.request("GET", "/" + index + "/_search?size=1000", null);
-            List<JsonNode> about = new ArrayList<>();
-            for (JsonNode hit : JSON.readTree(r.body()).path("hits").path("hits")) {
-                if (hit.path("_source").path("details").path("id").asText().equals(id)) {
-                    about.add(hit.path("_source"));
-                }
-            }
-            List<String> seen = about.stream().map(e -> e.path("action").asText()).toList();
-            if (seen.containsAll(List.of(actions))) {
-                return about;
-            }
-            assertThat(System.nanoTime()).as("audit entries of %s: %s, want %s", id, seen, List.of(actions)).isLessThan(deadline);
-            Thread.sleep(100);
-        }
-    }
-
     /** The syslog message of {@code action} about capture {@code id}, once it has come. */
     private static String awaitSyslog(String action, String id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            for (String m : syslogged) {
-                if (m.contains(" " + action + " [flowtrap@32473 ") && m.contains(" id=\"" + id + "\"")) {
-                    return m;
-                }
-            }
-            assertThat(System.nanoTime()).as("syslog %s of %s in %s", action, id, syslogged).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        return Waits.until("syslog " + action + " of " + id, Duration.ofSeconds(30), Duration.ofMillis(50),
+                () -> syslogged.stream().filter(m -> m.contains(" " + action + " [flowtrap@32473 ") && m.contains(" id=\"" + id + "\""))
+                        .findFirst(), Optional::isPresent, found -> syslogged.toString()).orElseThrow();
     }
 
     private static JsonNode create(ObjectNode request, int status) throws Exception {
@@ -162,16 +132,8 @@ class CapturesIT {
 
     /** Polls the capture until {@code condition} holds (60 s at most). */
     private static JsonNode await(String id, String what, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode c = detail(id);
-        while (!condition.test(c)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("capture " + id + " never " + what + ": " + c + "\nlive probe:\n" + live.log());
-            }
-            Thread.sleep(100);
-            c = detail(id);
-        }
-        return c;
+        return Waits.until("capture " + id + " " + what, Duration.ofSeconds(60), Duration.ofMillis(100), () -> detail(id), condition::test,
+                c -> c + "\nlive probe:\n" + live.log());
     }
 
     private static JsonNode stopCapture(String id) throws Exception {
@@ -179,32 +141,6 @@ class CapturesIT {
                 new byte[0]);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         return r.json();
-    }
-
-    /** tcpdump's lines (no time, every byte in hex) for the packets of {@code pcap} that {@code filter} keeps. */
-    static List<String> packets(Path pcap, String filter) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-t", "-xx", "-r", pcap.toString()));
-        if (!filter.isEmpty()) {
-            command.add(filter);
-        }
-        FlowtrapSystem.Run r = FlowtrapSystem.run(command);
-        assertThat(r.exit()).as(r.err()).isZero();
-        List<String> packets = new ArrayList<>();
-        StringBuilder one = null;
-        for (String line : r.out().split("\n")) {
-            if (!line.startsWith("\t") && !line.isBlank()) {
-                if (one != null) {
-                    packets.add(one.toString());
-                }
-                one = new StringBuilder(line);
-            } else if (one != null) {
-                one.append('\n').append(line);
-            }
-        }
-        if (one != null) {
-            packets.add(one.toString());
-        }
-        return packets;
     }
 
     private static Path download(String id, String probe) throws Exception {
@@ -215,15 +151,11 @@ class CapturesIT {
         return Files.write(dir.resolve(id + (probe == null ? "" : "-" + probe) + ".pcap"), r.body());
     }
 
-    static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
     @Test
     @Order(1)
     void aLiveCaptureOnTwoProbesHoldsWhatTcpdumpSelectsFromTheTrafficAndEndsAtItsPacketLimit() throws Exception {
         String filter = "tcp port 80";
-        List<String> expected = packets(TRAFFIC, filter);
+        List<String> expected = Pcaps.packets(TRAFFIC, filter);
         assertThat(expected).hasSizeGreaterThan(100);
         JsonNode started = create(capture("web", filter, FlowtrapSystem.PROBE, "live-1").put("max_packets", expected.size())
                 .put("description", "traffic to grantstavely.com"), 201);
@@ -247,10 +179,10 @@ class CapturesIT {
         assertThat(done.path("probe_results").get(1).path("packets").asLong()).isEqualTo(expected.size());
 
         Path pcap = download(id, null);
-        assertThat(sha256(pcap)).isEqualTo(summary.path("sha256").asText());
+        assertThat(Pcaps.sha256(pcap)).isEqualTo(summary.path("sha256").asText());
         assertThat(Files.size(pcap)).isEqualTo(summary.path("file_size").asLong());
-        assertThat(packets(pcap, "")).containsExactlyElementsOf(expected);
-        assertThat(packets(download(id, "live-1"), "")).containsExactlyElementsOf(expected);
+        assertThat(Pcaps.packets(pcap, "")).containsExactlyElementsOf(expected);
+        assertThat(Pcaps.packets(download(id, "live-1"), "")).containsExactlyElementsOf(expected);
         expectError(system.get("/rest/captures/" + id + "/download/?probe=" + FlowtrapSystem.PROBE, system.analystToken), 404);
         // capinfos agrees with the summary
         FlowtrapSystem.Run capinfos = FlowtrapSystem.run(List.of("capinfos", "-c", "-d", "-M", pcap.toString()));
@@ -261,7 +193,7 @@ class CapturesIT {
         assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + id);
 
         // the audit trail: who started it, how it ended, what it holds, who downloaded it; and its syslog copy
-        List<JsonNode> audit = awaitAudit(id, "capture.start", "capture.end", "capture.finished", "capture.download");
+        List<JsonNode> audit = AuditEntries.await(system, "id", id, "capture.start", "capture.end", "capture.finished", "capture.download");
         JsonNode start = audit.stream().filter(e -> e.path("action").asText().equals("capture.start")).findFirst().orElseThrow();
         assertThat(start.path("user").asText()).isEqualTo("grant");
         assertThat(start.path("details").path("filter").asText()).isEqualTo(filter);
@@ -277,13 +209,13 @@ class CapturesIT {
     @Test
     @Order(2)
     void aPacketLimitKeepsTheEarliestPackets() throws Exception {
-        List<String> expected = packets(TRAFFIC, "udp");
+        List<String> expected = Pcaps.packets(TRAFFIC, "udp");
         JsonNode started = create(capture("dns", "udp", "live-1").put("max_packets", 10), 201);
         String id = started.path("id").asText();
         live.replay(TRAFFIC, "--mbps", "50");
         JsonNode done = await(id, "ended", c -> c.path("state").asText().equals("done"));
         assertThat(done.path("end_reason").asText()).isEqualTo("max_packets");
-        assertThat(packets(download(id, null), "")).containsExactlyElementsOf(expected.subList(0, 10));
+        assertThat(Pcaps.packets(download(id, null), "")).containsExactlyElementsOf(expected.subList(0, 10));
     }
 
     @Test
@@ -378,7 +310,7 @@ class CapturesIT {
         FlowtrapSystem.Run verbose = FlowtrapSystem.run(List.of(cli, "capture", "-lv"), dir, env);
         assertThat(verbose.out()).contains("Analyst: will").contains("Expression: udp").contains("Capture File: " + file.group(1));
 
-        int udp = packets(TRAFFIC, "udp").size();
+        int udp = Pcaps.packets(TRAFFIC, "udp").size();
         live.replay(TRAFFIC, "--mbps", "50");
         await(id, "counted the traffic sent", c -> c.path("packets_seen").asLong() == udp);
         FlowtrapSystem.Run stopped = FlowtrapSystem.run(List.of(cli, "capture", "-sv", id), dir, env);
@@ -389,8 +321,8 @@ class CapturesIT {
         assertThat(sha.find()).isTrue();
         FlowtrapSystem.Run got = FlowtrapSystem.run(List.of(cli, "capture", "-g", id), dir, env);
         assertThat(got.exit()).as(got.err()).isZero();
-        assertThat(sha256(dir.resolve(file.group(1)))).isEqualTo(sha.group(1));
-        assertThat(packets(dir.resolve(file.group(1)), "")).containsExactlyElementsOf(packets(TRAFFIC, "udp"));
+        assertThat(Pcaps.sha256(dir.resolve(file.group(1)))).isEqualTo(sha.group(1));
+        assertThat(Pcaps.packets(dir.resolve(file.group(1)), "")).containsExactlyElementsOf(Pcaps.packets(TRAFFIC, "udp"));
 
         FlowtrapSystem.Run again = FlowtrapSystem.run(List.of(cli, "capture", "-s", id), dir, env);
         assertThat(again.exit()).isEqualTo(1);
@@ -444,7 +376,7 @@ class CapturesIT {
         assertThat(again.path("state").asText()).isEqualTo("done");
         JsonNode ended = await(running, "ended at the restart", c -> c.path("state").asText().equals("done"));
         assertThat(ended.path("end_reason").asText()).isEqualTo("manager_restart");
-        JsonNode end = awaitAudit(running, "capture.end").stream()
+        JsonNode end = AuditEntries.await(system, "id", running, "capture.end").stream()
                 .filter(e -> e.path("action").asText().equals("capture.end")).findFirst().orElseThrow();
         assertThat(end.path("details").path("reason").asText()).as("the restart's end, audited").isEqualTo("manager_restart");
         assertThat(live.triggers().findValuesAsText("name")).doesNotContain("capture-" + running);
@@ -471,7 +403,7 @@ class CapturesIT {
         JsonNode notDeleted = expectError(system.delete("/rest/captures/" + id + "/", bob), 403);
         assertThat(notDeleted.path("detail").asText()).contains("only its analyst or an admin may delete");
         assertThat(detail(id).path("state").asText()).isEqualTo("done");
-        List<JsonNode> audit = awaitAudit(id, "capture.start", "capture.stop", "capture.refused");
+        List<JsonNode> audit = AuditEntries.await(system, "id", id, "capture.start", "capture.stop", "capture.refused");
         List<JsonNode> refusals = audit.stream().filter(e -> e.path("action").asText().equals("capture.refused")).toList();
         assertThat(refusals).hasSize(2).allSatisfy(e -> {
             assertThat(e.path("user").asText()).isEqualTo("bob");

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowtrap.manager.users.Role;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,7 +81,7 @@ class GuiCapturesIT {
     @Order(1)
     void aCaptureStartedFromTheFormEndsByItsPacketLimitAndDownloadsWhatTcpdumpSelects() throws Exception {
         String filter = "tcp port 80";
-        List<String> expected = CapturesIT.packets(TRAFFIC, filter);
+        List<String> expected = Pcaps.packets(TRAFFIC, filter);
         assertThat(expected).hasSizeGreaterThan(100);
         browser.open("/captures");
         browser.byId("new-capture").click();
@@ -115,13 +118,13 @@ class GuiCapturesIT {
         FlowtrapSystem.Response byRest = system.get("/rest/captures/" + id + "/download/", system.analystToken);
         assertThat(byRest.status()).isEqualTo(200);
         assertThat(Files.readAllBytes(downloaded)).isEqualTo(byRest.body());
-        assertThat(CapturesIT.sha256(downloaded)).isEqualTo(browser.byId("sha256").getText());
-        assertThat(CapturesIT.packets(downloaded, "")).containsExactlyElementsOf(expected.subList(0, 100));
+        assertThat(Pcaps.sha256(downloaded)).isEqualTo(browser.byId("sha256").getText());
+        assertThat(Pcaps.packets(downloaded, "")).containsExactlyElementsOf(expected.subList(0, 100));
 
         clearDownloads();
         browser.all("#probe-results a.download-probe").get(0).click();
         Path perProbe = awaitDownload(fileName.replaceFirst("\\.pcap$", "") + "." + LIVE + ".pcap");
-        assertThat(CapturesIT.packets(perProbe, "")).containsExactlyElementsOf(expected.subList(0, 100));
+        assertThat(Pcaps.packets(perProbe, "")).containsExactlyElementsOf(expected.subList(0, 100));
         browser.assertConsoleClean();
     }
 
@@ -207,6 +210,18 @@ class GuiCapturesIT {
         assertThat(browser.byId("none").getText()).isEqualTo("No captures.");
 
         String id = shown.get(shown.size() - 1);
+        // tagged and shared on its result's page first: both go with the capture
+        browser.open("/results/capture/" + id);
+        browser.byId("tags").sendKeys("to-be-deleted");
+        browser.submit(browser.byId("save-labels"));
+        assertThat(browser.byId("notice").getText()).isEqualTo("Tags and comment saved.");
+        browser.submit(browser.byId("make-link"));
+        String url = browser.byId("new-link-url").getAttribute("value");
+        assertThat(system.http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("capture/" + id + "\"");
+
         browser.open("/captures/" + id);
         browser.byId("delete").click();
         browser.byId("confirm-delete");
@@ -217,6 +232,13 @@ class GuiCapturesIT {
         assertThat(browser.byId("notice").getText()).contains(id);
         assertThat(browser.all("#captures tr.capture")).extracting(r -> r.getAttribute("data-id")).doesNotContain(id);
         assertThat(system.get("/rest/captures/" + id + "/", system.analystToken).status()).isEqualTo(404);
+        assertThat(Files.readString(labels)).doesNotContain(id);
+        assertThat(system.http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).as("its share link").isEqualTo(404);
+        assertThat(system.get("/rest/shares/", system.analystToken).json().path("results").findValuesAsText("result_id"))
+                .doesNotContain(id);
+        browser.open("/results?tag=to-be-deleted");
+        assertThat(browser.byId("none").getText()).isEqualTo("No results.");
         browser.assertConsoleClean();
     }
 

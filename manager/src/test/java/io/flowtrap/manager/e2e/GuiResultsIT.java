@@ -235,7 +235,7 @@ class GuiResultsIT {
         HttpResponse<byte[]> opened = open(url);
         assertThat(opened.statusCode()).isEqualTo(200);
         Path file = Files.write(dir.resolve("shared.pcap"), opened.body());
-        assertThat(CapturesIT.sha256(file)).isEqualTo(webAndUdp.path("sha256").asText());
+        assertThat(Pcaps.sha256(file)).isEqualTo(webAndUdp.path("sha256").asText());
 
         openResult("search", id); // the URL is not shown again
         assertThat(browser.all("#new-link-url")).isEmpty();
@@ -285,7 +285,7 @@ class GuiResultsIT {
         FlowtrapSystem.Response pcap = system.get(merge.path("download").asText(), system.analystToken);
         assertThat(pcap.status()).isEqualTo(200);
         Path merged = Files.write(dir.resolve("merged.pcap"), pcap.body());
-        List<String> udp = CapturesIT.packets(merged, "udp");
+        List<String> udp = Pcaps.packets(merged, "udp");
         assertThat(udp).isNotEmpty();
 
         type("bpf", "tcp port eleventy");
@@ -297,7 +297,7 @@ class GuiResultsIT {
         String filterId = browser.byId("result").getAttribute("data-id");
         assertThat(browser.byId("packets").getText()).isEqualTo(Integer.toString(udp.size()));
         FlowtrapSystem.Response filtered = system.get("/rest/results/filter/" + filterId + "/download/", system.analystToken);
-        assertThat(CapturesIT.packets(Files.write(dir.resolve("filtered.pcap"), filtered.body()), "")).containsExactlyElementsOf(udp);
+        assertThat(Pcaps.packets(Files.write(dir.resolve("filtered.pcap"), filtered.body()), "")).containsExactlyElementsOf(udp);
         browser.screenshot("result-filter");
         List<String> kinds = new ArrayList<>();
         browser.open("/results");
@@ -337,8 +337,8 @@ class GuiResultsIT {
         assertThat(browser.byId("alert-whole").getText()).isEqualTo("yes, from its first packet");
         assertThat(browser.byId("analyst").getText()).isEqualTo("ana");
         Path chained = Files.write(dir.resolve("chained.pcap"), chainedPcap);
-        assertThat(browser.byId("sha256").getText()).isEqualTo(CapturesIT.sha256(chained));
-        assertThat(browser.byId("packets").getText()).isEqualTo(Integer.toString(CapturesIT.packets(chained, "").size()));
+        assertThat(browser.byId("sha256").getText()).isEqualTo(Pcaps.sha256(chained));
+        assertThat(browser.byId("packets").getText()).isEqualTo(Integer.toString(Pcaps.packets(chained, "").size()));
         browser.screenshot("result-extraction");
         browser.clearDownloads();
         browser.byId("download").click();
@@ -349,7 +349,7 @@ class GuiResultsIT {
         row("search", web.path("id").asText()).findElement(By.cssSelector("input[name=inputs]")).click();
         browser.submit(browser.byId("merge"));
         assertThat(browser.byId("kind").getText()).isEqualTo("merge");
-        long in = CapturesIT.packets(chained, "").size() + web.path("packets").asLong();
+        long in = Pcaps.packets(chained, "").size() + web.path("packets").asLong();
         assertThat(browser.byId("packets-in").getText()).isEqualTo(Long.toString(in));
         assertThat(browser.all("#facts a.input")).extracting(WebElement::getText)
                 .containsExactlyInAnyOrder("extraction " + chainedJob, "search " + web.path("id").asText());

@@ -13,11 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -94,16 +92,8 @@ class SearchesIT {
     }
 
     private static JsonNode await(String id, String what, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode s = detail(id);
-        while (!condition.test(s)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("search " + id + " never " + what + ": " + s);
-            }
-            Thread.sleep(50);
-            s = detail(id);
-        }
-        return s;
+        return Waits.until("search " + id + " " + what, Duration.ofSeconds(60), Duration.ofMillis(50), () -> detail(id), condition::test,
+                String::valueOf);
     }
 
     private static JsonNode ended(String id) throws Exception {
@@ -143,10 +133,6 @@ class SearchesIT {
         return Files.write(dir.resolve(id + (probe == null ? "" : "-" + probe) + ".pcap"), r.body());
     }
 
-    private static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
     @Test
     @Order(1)
     void aSearchHoldsWhatTcpdumpKeepsOfTheStoresSegmentsInsideTheWindow() throws Exception {
@@ -174,7 +160,7 @@ class SearchesIT {
         JsonNode summary = done.path("summary");
         assertThat(summary.path("packets").asLong()).isEqualTo(expected.size());
         Path pcap = download(id, null);
-        assertThat(sha256(pcap)).isEqualTo(summary.path("sha256").asText());
+        assertThat(Pcaps.sha256(pcap)).isEqualTo(summary.path("sha256").asText());
         assertThat(packets(pcap, "")).containsExactlyElementsOf(expected);
         assertThat(packets(download(id, FlowtrapSystem.PROBE), "")).containsExactlyElementsOf(expected);
 
@@ -306,7 +292,7 @@ class SearchesIT {
         FlowtrapSystem.Response r = system.get(result.path("download").asText(), system.analystToken);
         assertThat(r.status()).as(r.text()).isEqualTo(200);
         Path file = Files.write(dir.resolve("result-" + result.path("id").asText() + ".pcap"), r.body());
-        assertThat(sha256(file)).isEqualTo(result.path("sha256").asText());
+        assertThat(Pcaps.sha256(file)).isEqualTo(result.path("sha256").asText());
         return file;
     }
 
@@ -410,6 +396,104 @@ class SearchesIT {
         assertThat(AuditEntries.of(AuditEntries.await(system, "id", filtered.path("id").asText(), "result.filter"), "result.filter")
                 .at("/details/input").asText()).isEqualTo("merge " + deduped.path("id").asText());
         AuditEntries.await(system, "id", empty.path("id").asText(), "result.filter", "result.delete");
+    }
+
+    @Test
+    @Order(6)
+    void aDeletedSearchOrMergeTakesItsLabelsAndShareLinksWithIt() throws Exception {
+        String id = endedOverTheStore("tcp");
+        String part = id + ":" + FlowtrapSystem.PROBE;
+        assertThat(call("PATCH", "/rest/results/search/" + id + "/", "{\"tags\": [\"doomed\"], \"comment\": \"goes with it\"}")
+                .status()).isEqualTo(200);
+        assertThat(call("PATCH", "/rest/results/search/" + part + "/", "{\"tags\": [\"doomed-part\"]}").status()).isEqualTo(200);
+        JsonNode ofSearch = share("search", id);
+        JsonNode ofPart = share("search", part);
+        ObjectNode merge = JSON.createObjectNode();
+        merge.putArray("inputs").add(JSON.createObjectNode().put("kind", "search").put("id", id));
+        String merged = result("/rest/merges/", merge, 201).path("id").asText();
+        assertThat(call("PATCH", "/rest/results/merge/" + merged + "/", "{\"tags\": [\"doomed-merge\"]}").status()).isEqualTo(200);
+        JsonNode ofMerge = share("merge", merged);
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("search/" + id + "\"", "search/" + part + "\"", "merge/" + merged + "\"");
+
+        // the search deleted where it was made: its labels and links go, the merge made of it keeps its own
+        assertThat(call("DELETE", "/rest/searches/" + id + "/").status()).isEqualTo(200);
+        assertThat(Files.readString(labels)).doesNotContain("search/" + id).contains("merge/" + merged + "\"");
+        assertThat(system.get("/rest/results/?tag=doomed-part", system.analystToken).json().path("count").asLong()).isZero();
+        assertThat(expectError(open(ofSearch), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(expectError(open(ofPart), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(open(ofMerge).status()).isEqualTo(200);
+        assertThat(shareIds()).contains(ofMerge.path("id").asText()).doesNotContain(ofSearch.path("id").asText(),
+                ofPart.path("id").asText());
+
+        // a merge deleted: the same
+        assertThat(call("DELETE", "/rest/results/merge/" + merged + "/").status()).isEqualTo(200);
+        assertThat(Files.readString(labels)).doesNotContain("merge/" + merged);
+        assertThat(expectError(open(ofMerge), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(shareIds()).doesNotContain(ofMerge.path("id").asText());
+
+        // the audit trail: each label dropped, each link revoked, by who deleted and why
+        JsonNode unlabel = AuditEntries.of(AuditEntries.await(system, "id", id, "search.delete", "result.unlabel"), "result.unlabel");
+        assertThat(unlabel.at("/details/tags").toString()).isEqualTo("[\"doomed\"]");
+        assertThat(unlabel.at("/details/comment").asText()).isEqualTo("goes with it");
+        assertThat(unlabel.at("/details/reason").asText()).startsWith("deleted by ");
+        assertThat(AuditEntries.of(AuditEntries.await(system, "id", part, "result.unlabel"), "result.unlabel").at("/details/tags")
+                .toString()).isEqualTo("[\"doomed-part\"]");
+        AuditEntries.await(system, "id", merged, "result.delete", "result.unlabel");
+        for (JsonNode link : List.of(ofSearch, ofPart, ofMerge)) {
+            JsonNode revoke = AuditEntries.of(AuditEntries.await(system, "link", link.path("id").asText(), "share.create",
+                    "share.revoke"), "share.revoke");
+            assertThat(revoke.path("user").asText()).isEqualTo(unlabel.path("user").asText());
+            assertThat(revoke.at("/details/reason").asText()).startsWith("its result was deleted: deleted by ");
+        }
+    }
+
+    @Test
+    @Order(7)
+    void theLabelsAndShareLinksOfTheSearchesARestartForgetsGoWithThem() throws Exception {
+        String id = endedOverTheStore("udp");
+        assertThat(call("PATCH", "/rest/results/search/" + id + "/", "{\"tags\": [\"forgotten\"]}").status()).isEqualTo(200);
+        JsonNode link = share("search", id + ":" + FlowtrapSystem.PROBE); // a part's link, without a label of its own
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("search/" + id + "\"");
+
+        system.stopManager();
+        system.startManager();
+        assertThat(Files.readString(labels)).doesNotContain("search/" + id);
+        assertThat(expectError(open(link), 404).path("error").asText()).isEqualTo("no such link");
+        assertThat(shareIds()).doesNotContain(link.path("id").asText());
+        JsonNode unlabel = AuditEntries.of(AuditEntries.await(system, "id", id, "result.unlabel"), "result.unlabel");
+        assertThat(unlabel.path("user").asText()).isEqualTo("system");
+        assertThat(unlabel.at("/details/reason").asText()).startsWith("unknown at the manager's start");
+        assertThat(AuditEntries.of(AuditEntries.await(system, "link", link.path("id").asText(), "share.revoke"), "share.revoke")
+                .at("/details/reason").asText()).contains("unknown at the manager's start");
+    }
+
+    /** The id of a search by {@code filter} of the replaying probe's whole store, once it has ended. */
+    private static String endedOverTheStore(String filter) throws Exception {
+        List<Long> times = storeTimes();
+        return ended(create(search(filter, times.get(0), times.get(times.size() - 1), FlowtrapSystem.PROBE), 201).path("id").asText())
+                .path("id").asText();
+    }
+
+    /** A new share link to a result (the answer, with its URL). */
+    private static JsonNode share(String kind, String id) throws Exception {
+        FlowtrapSystem.Response r = system.post("/rest/results/" + kind + "/" + id + "/shares/", system.analystToken,
+                "application/json", new byte[0]);
+        assertThat(r.status()).as(r.text()).isEqualTo(201);
+        return r.json();
+    }
+
+    private static FlowtrapSystem.Response open(JsonNode link) throws Exception {
+        HttpResponse<byte[]> r = system.http.send(HttpRequest.newBuilder(URI.create(link.path("url").asText()))
+                .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new FlowtrapSystem.Response(r.statusCode(), r.body(), r.headers().map());
+    }
+
+    private static List<String> shareIds() throws Exception {
+        FlowtrapSystem.Response r = system.get("/rest/shares/", system.analystToken);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        return r.json().path("results").findValuesAsText("id");
     }
 
     @Test

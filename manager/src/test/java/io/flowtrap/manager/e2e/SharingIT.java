@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -207,44 +206,8 @@ class SharingIT {
     }
 
     private static JsonNode awaitFinished(String id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        JsonNode c = capture(id);
-        while (!List.of("done", "failed").contains(c.path("state").asText())) {
-            assertThat(System.nanoTime()).as("capture %s never finished: %s\n%s", id, c, live.log()).isLessThan(deadline);
-            Thread.sleep(100);
-            c = capture(id);
-        }
-        return c;
-    }
-
-    private static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    /** tcpdump's lines (no time, every byte in hex) of the packets of {@code pcap} that {@code filter} keeps. */
-    private static List<String> packets(Path pcap, String filter) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-t", "-xx", "-r", pcap.toString()));
-        if (!filter.isEmpty()) {
-            command.add(filter);
-        }
-        FlowtrapSystem.Run r = FlowtrapSystem.run(command);
-        assertThat(r.exit()).as(r.err()).isZero();
-        List<String> packets = new ArrayList<>();
-        StringBuilder one = null;
-        for (String line : r.out().split("\n")) {
-            if (!line.startsWith("\t") && !line.isBlank()) {
-                if (one != null) {
-                    packets.add(one.toString());
-                }
-                one = new StringBuilder(line);
-            } else if (one != null) {
-                one.append('\n').append(line);
-            }
-        }
-        if (one != null) {
-            packets.add(one.toString());
-        }
-        return packets;
+        return Waits.until("capture " + id + " finished", Duration.ofSeconds(90), Duration.ofMillis(100), () -> capture(id),
+                c -> List.of("done", "failed").contains(c.path("state").asText()), c -> c + "\n" + live.log());
     }
 
     private static double counter(String name, String outcome) {
@@ -256,7 +219,7 @@ class SharingIT {
     @Order(1)
     void aSlackMulticapturePostsAPacketCountAndAWorkingShareLinkPerProbeAndTheSeedsWordsForNoMatch() throws Exception {
         String filter = "tcp port 80";
-        List<String> expected = packets(TRAFFIC, filter);
+        List<String> expected = Pcaps.packets(TRAFFIC, filter);
         assertThat(expected).hasSizeGreaterThan(100);
         long now = Instant.now().getEpochSecond();
         JsonNode ack = ok(slack("multicapture '" + filter + "' on probes " + FlowtrapSystem.PROBE + ",live-1 count="
@@ -295,9 +258,9 @@ class SharingIT {
         JsonNode done = capture(slackCapture);
         assertThat(pcap.header("Content-Disposition")).isEqualTo("attachment; filename=\""
                 + done.path("file_name").asText().replaceFirst("\\.pcap$", "") + ".live-1.pcap\"");
-        assertThat(sha256(pcap.body())).isEqualTo(done.path("probe_results").get(1).path("sha256").asText());
+        assertThat(Pcaps.sha256(pcap.body())).isEqualTo(done.path("probe_results").get(1).path("sha256").asText());
         Path file = Files.write(dir.resolve("shared.pcap"), pcap.body());
-        assertThat(packets(file, "")).containsExactlyElementsOf(expected);
+        assertThat(Pcaps.packets(file, "")).containsExactlyElementsOf(expected);
 
         // the audit trail: who said what in which channel, the link chat-ops made, and its open (by no one)
         JsonNode said = AuditEntries.of(AuditEntries.await(system, "capture", slackCapture, "chatops.command"), "chatops.command");
@@ -406,7 +369,7 @@ class SharingIT {
         FlowtrapSystem.Response direct = system.get(result + "download/", system.adminToken);
         assertThat(direct.status()).isEqualTo(200);
         String sha256 = capture(slackCapture).at("/summary/sha256").asText();
-        assertThat(sha256(direct.body())).isEqualTo(sha256);
+        assertThat(Pcaps.sha256(direct.body())).isEqualTo(sha256);
 
         JsonNode link = ok(system.post(result + "shares/", system.adminToken, "application/json", new byte[0]), 201,
                 Document.SHARE_LINK);
@@ -417,13 +380,13 @@ class SharingIT {
         revokedUrl = url;
         FlowtrapSystem.Response opened = open(url);
         assertThat(opened.status()).as(opened.text()).isEqualTo(200);
-        assertThat(sha256(opened.body())).isEqualTo(sha256);
+        assertThat(Pcaps.sha256(opened.body())).isEqualTo(sha256);
         assertThat(opened.header("Content-Disposition")).isEqualTo("attachment; filename=\""
                 + capture(slackCapture).path("file_name").asText() + "\"");
         // the store keeps the token's hash only, readable by the manager's user alone
         Path links = system.dir.resolve("manager/sharing/share-links.json");
         String token = url.substring(url.lastIndexOf('/') + 1);
-        assertThat(Files.readString(links)).doesNotContain(token).contains(sha256(token.getBytes(StandardCharsets.UTF_8)));
+        assertThat(Files.readString(links)).doesNotContain(token).contains(Pcaps.sha256(token.getBytes(StandardCharsets.UTF_8)));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(links))).isEqualTo("rw-------");
 
         JsonNode revoked = ok(send("DELETE", "/rest/shares/" + link.path("id").asText() + "/", system.adminToken, null), 200,
@@ -528,5 +491,40 @@ class SharingIT {
         JsonNode refused = expectError(signedPost("/rest/webhooks/capture", "application/json", invalid, "X-Flowtrap-Timestamp",
                 "X-Flowtrap-Signature", now, sign(WEBHOOK_SECRET, "v0:", now, invalid)), 400);
         assertThat(refused.path("error").asText()).isEqualTo("not a valid capture request");
+    }
+
+    @Test
+    @Order(7)
+    void aDeletedCaptureTakesItsLabelsAndShareLinksWithIt() throws Exception {
+        Path labels = system.dir.resolve("manager/results/labels.json");
+        assertThat(Files.readString(labels)).contains("capture/" + slackCapture + "\"");
+        JsonNode before = ok(system.get("/rest/shares/", system.adminToken), 200, Document.SHARE_LINKS_PAGE);
+        assertThat(before.path("results").findValuesAsText("result_id")).containsOnly(slackCapture, slackCapture + ":live-1");
+        assertThat(before.path("results").findValuesAsText("state")).containsExactlyInAnyOrder("active", "revoked", "expired");
+
+        ok(send("DELETE", "/rest/captures/" + slackCapture + "/", system.adminToken, null), 200, Document.CAPTURE);
+        assertThat(Files.readString(labels)).doesNotContain(slackCapture);
+        assertThat(ok(system.get("/rest/results/?tag=incident-42", system.analystToken), 200, null).path("count").asLong()).isZero();
+        assertThat(ok(system.get("/rest/shares/", system.adminToken), 200, Document.SHARE_LINKS_PAGE).path("count").asLong())
+                .as("the links of a deleted result are gone from the list").isZero();
+        for (String url : List.of(slackShareUrl, revokedUrl, expiredUrl)) {
+            assertThat(expectError(open(url), 404).path("error").asText()).isEqualTo("no such link");
+        }
+
+        // the audit trail: the labels dropped, and each link not revoked yet revoked, by who deleted it and why
+        JsonNode deletion = AuditEntries.of(AuditEntries.await(system, "id", slackCapture, "capture.delete", "result.unlabel"),
+                "result.unlabel");
+        assertThat(deletion.at("/details/tags").toString()).isEqualTo("[\"incident-42\",\"web\"]");
+        assertThat(deletion.at("/details/comment").asText()).isEqualTo("checked");
+        for (JsonNode link : before.path("results")) {
+            if (link.path("state").asText().equals("revoked")) {
+                continue;
+            }
+            JsonNode revoke = AuditEntries.await(system, "link", link.path("id").asText(), "share.revoke").stream()
+                    .filter(e -> e.path("action").asText().equals("share.revoke")).findFirst().orElseThrow();
+            assertThat(revoke.path("user").asText()).isEqualTo(deletion.path("user").asText());
+            assertThat(revoke.at("/details/state").asText()).isEqualTo(link.path("state").asText());
+            assertThat(revoke.at("/details/reason").asText()).startsWith("its result was deleted: deleted by ");
+        }
     }
 }

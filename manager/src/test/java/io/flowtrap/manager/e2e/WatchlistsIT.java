@@ -107,19 +107,10 @@ class WatchlistsIT {
 
     /** The alert search's hits for {@code query}, once it counts {@code expected} (90 s at most). */
     private static JsonNode awaitHits(String query, int expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (true) {
-            FlowtrapSystem.Response r = system.get("/rest/rules/es/alerts_tail/?from_date=0&page_size=1000&qfilter=" + q(query),
-                    system.analystToken);
-            if (r.status() == 200 && r.json().path("count").asLong() >= expected) {
-                return r.json().path("results");
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("alert search for " + query + " never had " + expected + " hits: " + r.text()
-                        + "\nlive probe:\n" + live.log());
-            }
-            Thread.sleep(200);
-        }
+        return Waits.until("alert search for " + query + " with " + expected + " hits", Duration.ofSeconds(90), Duration.ofMillis(200),
+                () -> system.get("/rest/rules/es/alerts_tail/?from_date=0&page_size=1000&qfilter=" + q(query), system.analystToken),
+                r -> r.status() == 200 && r.json().path("count").asLong() >= expected,
+                r -> r.text() + "\nlive probe:\n" + live.log()).json().path("results");
     }
 
     /**
@@ -163,32 +154,6 @@ class WatchlistsIT {
         };
         return key(String.join("+", vlans), protocol, event.path("src_ip").asText(), event.path("src_port").asText(""),
                 event.path("dest_ip").asText(), event.path("dest_port").asText(""));
-    }
-
-    /** tcpdump's lines (no time, every byte in hex) for the packets of {@code pcap} that {@code filter} keeps. */
-    private static List<String> packets(Path pcap, String filter) throws Exception {
-        List<String> command = new ArrayList<>(List.of("tcpdump", "-nn", "-t", "-xx", "-r", pcap.toString()));
-        if (!filter.isEmpty()) {
-            command.add(filter);
-        }
-        FlowtrapSystem.Run r = FlowtrapSystem.run(command);
-        assertThat(r.exit()).as(r.err()).isZero();
-        List<String> out = new ArrayList<>();
-        StringBuilder one = null;
-        for (String line : r.out().split("\n")) {
-            if (!line.startsWith("\t") && !line.isBlank()) {
-                if (one != null) {
-                    out.add(one.toString());
-                }
-                one = new StringBuilder(line);
-            } else if (one != null) {
-                one.append('\n').append(line);
-            }
-        }
-        if (one != null) {
-            out.add(one.toString());
-        }
-        return out;
     }
 
     /** The flow of {@code hit} (an alert or a watchlist event, as alert search returns it) through upload, extract_pcap, retrieve, download. */
@@ -318,9 +283,9 @@ class WatchlistsIT {
         }
         assertThat(hit).as("a TCP flow without VLAN").isNotNull();
         Path pcap = extract(hit, "live-1", "watchlist-event");
-        List<String> expected = packets(TRAFFIC, flowFilter(hit));
+        List<String> expected = Pcaps.packets(TRAFFIC, flowFilter(hit));
         assertThat(expected).isNotEmpty();
-        assertThat(packets(pcap, "")).containsExactlyElementsOf(expected);
+        assertThat(Pcaps.packets(pcap, "")).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -342,11 +307,11 @@ class WatchlistsIT {
             }
         }
         assertThat(event).as("the alerted flow's watchlist event").isNotNull();
-        List<String> flow = packets(TRAFFIC, "host 10.0.0.16 and host 192.0.2.17 and port 20016 and port 80");
+        List<String> flow = Pcaps.packets(TRAFFIC, "host 10.0.0.16 and host 192.0.2.17 and port 20016 and port 80");
         assertThat(flow).isNotEmpty();
         // one copy in the store: the carve by the alert and the one by the watchlist event hold each packet once
-        assertThat(packets(extract(alert, FlowtrapSystem.PROBE, "by-alert"), "")).containsExactlyElementsOf(flow);
-        assertThat(packets(extract(event, FlowtrapSystem.PROBE, "by-watchlist"), "")).containsExactlyElementsOf(flow);
+        assertThat(Pcaps.packets(extract(alert, FlowtrapSystem.PROBE, "by-alert"), "")).containsExactlyElementsOf(flow);
+        assertThat(Pcaps.packets(extract(event, FlowtrapSystem.PROBE, "by-watchlist"), "")).containsExactlyElementsOf(flow);
         assertThat(system.get("/rest/watchlists/seeded/", system.analystToken).status()).isEqualTo(404);
     }
 

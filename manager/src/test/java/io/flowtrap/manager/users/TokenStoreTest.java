@@ -73,6 +73,24 @@ class TokenStoreTest {
     }
 
     @Test
+    void everyStoredKeyIsReadBackPastTheIndexsResultWindow() {
+        assertThat(stores.tokens.list()).isEmpty(); // the index exists, with its template
+        es.limitResultWindow("keys", 50);
+        java.util.List<TokenStore.Created> made = new java.util.ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            made.add(stores.tokens.create(Role.ANALYST, null, "key " + i));
+        }
+
+        try (CommandStores manager = es.open()) {
+            assertThat(manager.tokens.reload()).isEqualTo(120);
+            assertThat(made).allSatisfy(c -> assertThat(manager.tokens.authenticate(c.key()))
+                    .as("key %s", c.entry().label()).map(TokenStore.Entry::id).hasValue(c.entry().id()));
+            assertThat(manager.tokens.list()).extracting(TokenStore.Entry::id)
+                    .containsExactlyElementsOf(made.stream().map(c -> c.entry().id()).toList());
+        }
+    }
+
+    @Test
     void aFreshIndexHasNoKeys() {
         assertThat(stores.tokens.list()).isEmpty();
         assertThat(stores.tokens.reload()).isZero();

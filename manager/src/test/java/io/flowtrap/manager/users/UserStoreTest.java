@@ -104,6 +104,21 @@ class UserStoreTest {
     }
 
     @Test
+    void everyStoredUserIsListedPastTheIndexsResultWindow() {
+        assertThat(stores.users.list()).isEmpty(); // the index exists, with its template
+        es.limitResultWindow("users", 50);
+        String hash = new org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder(FAST).encode("not used");
+        java.util.List<User> made = new java.util.ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            made.add(new User(String.format("user%03d", i), i % 2 == 0 ? Role.ANALYST : Role.ADMIN, hash, T, 0, null));
+        }
+        assertThat(stores.users.importAll(made)).isEqualTo(120);
+
+        assertThat(stores.users.list()).extracting(User::name, User::role)
+                .containsExactlyElementsOf(made.stream().map(u -> org.assertj.core.groups.Tuple.tuple(u.name(), u.role())).toList());
+    }
+
+    @Test
     void aDeletedUserNoLongerSignsIn() {
         UserStore users = users(FAST);
         String password = users.create("ana", Role.ANALYST).password();
