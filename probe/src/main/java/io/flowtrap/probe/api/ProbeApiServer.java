@@ -80,6 +80,8 @@ public final class ProbeApiServer implements AutoCloseable {
     private static final int MAX_SEARCH_BYTES = 64 << 10;
     /** A watchlist's text (at most 16 MB, as the trigger schema says) and the rest of its document. */
     private static final int MAX_TRIGGER_BYTES = (16 << 20) + (64 << 10);
+    /** How much of a body over its limit is read and thrown away before the 413, so the client can read it. */
+    private static final long SWALLOW_BYTES = 4L << 20;
     private static final String PCAP_TYPE = "application/vnd.tcpdump.pcap";
     private static final String BEARER = "Bearer ";
     private static final int CORE_WORKERS = 4;
@@ -323,12 +325,30 @@ public final class ProbeApiServer implements AutoCloseable {
         }
     }
 
-    private void putSettings(HttpExchange exchange) throws IOException {
-        byte[] body;
+    /**
+     * The request body if it has at most {@code max} bytes, else null. Past the limit the body is
+     * read on and thrown away for up to {@link #SWALLOW_BYTES} more, so that a client still sending
+     * reads the 413 that follows: a server that closes a connection with bytes unread resets it,
+     * and the client loses the answer. A body larger still is cut off there (the connection closes).
+     */
+    private static byte[] readBody(HttpExchange exchange, int max) throws IOException {
         try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_SETTINGS_BYTES + 1);
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length <= max) {
+                return body;
+            }
+            byte[] discard = new byte[8192];
+            long left = SWALLOW_BYTES;
+            for (int n; left > 0 && (n = in.read(discard, 0, (int) Math.min(discard.length, left))) > 0; ) {
+                left -= n;
+            }
+            return null;
         }
-        if (body.length > MAX_SETTINGS_BYTES) {
+    }
+
+    private void putSettings(HttpExchange exchange) throws IOException {
+        byte[] body = readBody(exchange, MAX_SETTINGS_BYTES);
+        if (body == null) {
             error(exchange, 413, "settings too large", "at most " + MAX_SETTINGS_BYTES + " bytes");
             return;
         }
@@ -340,11 +360,8 @@ public final class ProbeApiServer implements AutoCloseable {
     }
 
     private void addTrigger(HttpExchange exchange) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_TRIGGER_BYTES + 1);
-        }
-        if (body.length > MAX_TRIGGER_BYTES) {
+        byte[] body = readBody(exchange, MAX_TRIGGER_BYTES);
+        if (body == null) {
             error(exchange, 413, "trigger too large", "at most " + MAX_TRIGGER_BYTES + " bytes");
             return;
         }
@@ -356,11 +373,8 @@ public final class ProbeApiServer implements AutoCloseable {
     }
 
     private void carve(HttpExchange exchange, String job) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_ALERT_BYTES + 1);
-        }
-        if (body.length > MAX_ALERT_BYTES) {
+        byte[] body = readBody(exchange, MAX_ALERT_BYTES);
+        if (body == null) {
             error(exchange, 413, "alert too large", "at most " + MAX_ALERT_BYTES + " bytes");
             return;
         }
@@ -395,11 +409,8 @@ public final class ProbeApiServer implements AutoCloseable {
     }
 
     private void search(HttpExchange exchange, String job) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(MAX_SEARCH_BYTES + 1);
-        }
-        if (body.length > MAX_SEARCH_BYTES) {
+        byte[] body = readBody(exchange, MAX_SEARCH_BYTES);
+        if (body == null) {
             error(exchange, 413, "search too large", "at most " + MAX_SEARCH_BYTES + " bytes");
             return;
         }
