@@ -16,8 +16,13 @@ import java.util.concurrent.locks.LockSupport;
  * copies each packet in once and publishes it with a release store of its running position; the
  * consumer reads records in place up to that position (acquire) and frees their room by storing
  * its own. The producer's path takes no lock, allocates nothing and makes no system call: a full
- * ring is answered at once ({@link #offer} returns false); only {@link #awaitRoom}, for replays,
- * parks.
+ * ring is answered at once ({@link #offer} returns false); only {@link #awaitRoom} and {@link
+ * #awaitTaken}, for replays, park.
+ *
+ * <p>Two kinds of record: a packet (its bytes copied in), and held packets: the positions of
+ * packets the producer's side still holds in memory ({@link HeldPackets}, the look-back ring), which
+ * the consumer copies from there; the producer keeps them unchanged until the consumer has released
+ * the record ({@link #takenPosition}).
  *
  * <p>Record layout (native byte order; every record starts 8-byte aligned):
  * <pre>
@@ -31,6 +36,9 @@ import java.util.concurrent.locks.LockSupport;
  * 44  44 B  FlowKey
  * 88  the frame's bytes, then padding to a multiple of 8
  * </pre>
+ * A held-packets record has HELD (-1) as its wire length, the number of positions as its captured
+ * length, and after the header those positions (8 bytes each, in the order they are to be stored);
+ * its timestamp and link type are unused (0).
  * Positions are running byte counts (they never wrap); published minus released is what waits.
  * A record never straddles the end: it goes after a WRAP at offset 0, so a ring must hold two of
  * the largest records for one always to fit one way or the other ({@link StoreConfig} checks).
@@ -51,6 +59,14 @@ final class PacketHandoff {
     private static final int CID = 24;
     private static final int KEY = CID + CommunityId.DIGEST_SIZE;
     private static final int WRAP = -1;
+    /** The wire length that marks a held-packets record. */
+    private static final int HELD = -1;
+    /** Most positions in one held-packets record: small records keep the consumer's releases frequent. */
+    private static final int MAX_HELD_PER_RECORD = 4096;
+    /** What {@link #next} found: nothing, a packet, or held packets. */
+    static final int NONE = 0;
+    static final int PACKET = 1;
+    static final int HELD_PACKETS = 2;
     /** How long a waiting producer sleeps at most before it looks again (a missed wake-up costs this much). */
     private static final long WAIT_PARK_NANOS = 1_000_000L;
 
@@ -94,6 +110,11 @@ final class PacketHandoff {
     private final Cursor consumer = new Cursor();
 
     private volatile Thread waitingProducer;
+    /** The position a producer in {@link #awaitTaken} waits for the consumer to release (MAX_VALUE: none). */
+    private volatile long awaitedTaken = Long.MAX_VALUE;
+    private final int maxHeldPerRecord;
+    /** Consumer: where the record {@link #next} returned last starts. */
+    private int currentRecord;
     private volatile Thread consumerThread;
     private volatile long droppedPackets; // written by the producer only
     private volatile long droppedBytes;
@@ -106,6 +127,7 @@ final class PacketHandoff {
         }
         this.capacity = (int) (capacityBytes & ~7L);
         this.buffer = HugePageBuffers.allocate("store hand-off", capacity).buffer().order(ByteOrder.nativeOrder());
+        this.maxHeldPerRecord = Math.max(1, Math.min(MAX_HELD_PER_RECORD, (capacity / 2 - HEADER_SIZE) / 8));
     }
 
     /** Room a record of {@code capturedLength} frame bytes takes. */
@@ -117,6 +139,11 @@ final class PacketHandoff {
         return capacity;
     }
 
+    /** Most positions one held-packets record takes ({@link #offerHeld}); a record of them fits twice in the ring. */
+    int maxHeldPerRecord() {
+        return maxHeldPerRecord;
+    }
+
     // ---- producer
 
     /**
@@ -124,21 +151,11 @@ final class PacketHandoff {
      * false, with nothing written, when there is no room for it.
      */
     boolean offer(PacketRecord packet, int capturedLength, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
-        Cursor p = producer;
         int size = (int) recordSize(capturedLength);
-        int toEnd = capacity - p.offset;
-        long need = size <= toEnd ? size : (long) toEnd + size;
-        if (!hasRoom(need)) {
+        int at = claim(size);
+        if (at < 0) {
             return false;
         }
-        long written = p.position;
-        if (size > toEnd) {
-            buffer.putInt(p.offset + LENGTH, WRAP);
-            written += toEnd;
-            p.offset = 0;
-        }
-        int at = p.offset;
-        buffer.putInt(at + LENGTH, size);
         buffer.putInt(at + CAPLEN, capturedLength);
         buffer.putLong(at + TIMESTAMP, packet.timestampNanos());
         buffer.putInt(at + WIRE_LENGTH, packet.wireLength());
@@ -146,10 +163,63 @@ final class PacketHandoff {
         buffer.put(at + CID, cid, cidOffset, CommunityId.DIGEST_SIZE);
         buffer.put(at + KEY, key, keyOffset, FlowKey.SIZE);
         buffer.put(at + HEADER_SIZE, packet.buffer(), packet.offset(), capturedLength);
-        p.offset = at + size == capacity ? 0 : at + size;
-        p.position = written + size;
-        SHARED.setRelease(p, p.position);
+        publish(at, size);
         return true;
+    }
+
+    /**
+     * Producer: hands over {@code positions[from, from + count)} (at most {@link #maxHeldPerRecord}),
+     * packets of one flow held by the producer's side, in one record; false, with nothing written,
+     * when there is no room for it.
+     */
+    boolean offerHeld(long[] positions, int from, int count, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
+        if (count < 1 || count > maxHeldPerRecord) {
+            throw new IllegalArgumentException(count + " held packets in one record (1 to " + maxHeldPerRecord + ")");
+        }
+        int size = (int) recordSize(8 * count);
+        int at = claim(size);
+        if (at < 0) {
+            return false;
+        }
+        buffer.putInt(at + CAPLEN, count);
+        buffer.putLong(at + TIMESTAMP, 0);
+        buffer.putInt(at + WIRE_LENGTH, HELD);
+        buffer.putInt(at + LINK_TYPE, 0);
+        buffer.put(at + CID, cid, cidOffset, CommunityId.DIGEST_SIZE);
+        buffer.put(at + KEY, key, keyOffset, FlowKey.SIZE);
+        for (int i = 0; i < count; i++) {
+            buffer.putLong(at + HEADER_SIZE + 8 * i, positions[from + i]);
+        }
+        publish(at, size);
+        return true;
+    }
+
+    /**
+     * Producer: where a record of {@code size} bytes goes (after a WRAP marker if it does not fit
+     * before the end), with its length written; -1 if there is no room.
+     */
+    private int claim(int size) {
+        Cursor p = producer;
+        int toEnd = capacity - p.offset;
+        long need = size <= toEnd ? size : (long) toEnd + size;
+        if (!hasRoom(need)) {
+            return -1;
+        }
+        if (size > toEnd) {
+            buffer.putInt(p.offset + LENGTH, WRAP);
+            p.position += toEnd;
+            p.offset = 0;
+        }
+        buffer.putInt(p.offset + LENGTH, size);
+        return p.offset;
+    }
+
+    /** Producer: publishes the record of {@code size} bytes written at {@code at}. */
+    private void publish(int at, int size) {
+        Cursor p = producer;
+        p.offset = at + size == capacity ? 0 : at + size;
+        p.position += size;
+        SHARED.setRelease(p, p.position);
     }
 
     /** Producer: whether {@code need} bytes are free, looking at the consumer's position only when the last look says no. */
@@ -167,7 +237,15 @@ final class PacketHandoff {
      * the thread was interrupted; IllegalStateException if the consumer has stopped for good.
      */
     boolean awaitRoom(int capturedLength) {
-        long size = recordSize(capturedLength);
+        return awaitRecord(recordSize(capturedLength));
+    }
+
+    /** Producer, for a replay: as {@link #awaitRoom}, for a held-packets record of {@code count} positions. */
+    boolean awaitRoomHeld(int count) {
+        return awaitRecord(recordSize(8 * count));
+    }
+
+    private boolean awaitRecord(long size) {
         long toEnd = capacity - producer.offset;
         long need = size <= toEnd ? size : toEnd + size;
         if (need > capacity) {
@@ -198,6 +276,50 @@ final class PacketHandoff {
         }
     }
 
+    /**
+     * Producer, for a replay: parks until the consumer has released every record before {@code
+     * position} (a {@link #producedPosition} of the past), so that what held packets those records
+     * named may change. False if the thread was interrupted; IllegalStateException if the consumer
+     * has stopped for good.
+     */
+    boolean awaitTaken(long position) {
+        if (takenPosition() >= position) {
+            return true;
+        }
+        Thread me = Thread.currentThread();
+        awaitedTaken = position;
+        waitingProducer = me;
+        Thread reader = consumerThread;
+        if (reader != null) {
+            LockSupport.unpark(reader);
+        }
+        try {
+            while (takenPosition() < position) {
+                if (consumerGone) {
+                    throw new IllegalStateException("the store's writer has stopped");
+                }
+                if (me.isInterrupted()) {
+                    return false;
+                }
+                LockSupport.parkNanos(this, WAIT_PARK_NANOS);
+            }
+            return true;
+        } finally {
+            waitingProducer = null;
+            awaitedTaken = Long.MAX_VALUE;
+        }
+    }
+
+    /** Producer: the running position after the last record it published. */
+    long producedPosition() {
+        return producer.position;
+    }
+
+    /** Any thread: the running position up to which the consumer has released records (taken them for good). */
+    long takenPosition() {
+        return (long) SHARED.getAcquire(consumer);
+    }
+
     /** Producer: counts a packet that was not handed over (no room). */
     void countDropped(int capturedLength) {
         droppedPackets = droppedPackets + 1;
@@ -217,17 +339,18 @@ final class PacketHandoff {
     }
 
     /**
-     * Consumer: the next published record, or false if there is none. {@code packet} becomes a view
-     * of the frame in place, valid until {@link #release}; the digest and key are copied into
-     * {@code cid} and {@code key} at offset 0.
+     * Consumer: the next published record's kind, {@link #NONE} if there is none. For a {@link
+     * #PACKET}, {@code packet} becomes a view of the frame in place, valid until {@link #release};
+     * for {@link #HELD_PACKETS}, {@link #heldCount} and {@link #heldPosition} tell which. Either
+     * way the digest and key are copied into {@code cid} and {@code key} at offset 0.
      */
-    boolean next(PacketRecord packet, byte[] cid, byte[] key) {
+    int next(PacketRecord packet, byte[] cid, byte[] key) {
         Cursor c = consumer;
         long read = c.position;
         if (read == c.otherSeen) {
             c.otherSeen = (long) SHARED.getAcquire(producer);
             if (read == c.otherSeen) {
-                return false;
+                return NONE;
             }
         }
         int length = buffer.getInt(c.offset + LENGTH);
@@ -240,13 +363,28 @@ final class PacketHandoff {
         if (length < HEADER_SIZE || length > capacity - at) {
             throw new IllegalStateException("hand-off record of " + length + " bytes at " + at + " (position " + read + ")");
         }
-        packet.set(buffer, at + HEADER_SIZE, buffer.getInt(at + CAPLEN), buffer.getInt(at + WIRE_LENGTH),
-                buffer.getLong(at + TIMESTAMP), buffer.getInt(at + LINK_TYPE));
         buffer.get(at + CID, cid, 0, CommunityId.DIGEST_SIZE);
         buffer.get(at + KEY, key, 0, FlowKey.SIZE);
         c.offset = at + length == capacity ? 0 : at + length;
         c.position = read + length; // the producer learns of it at release(): the record stays valid until then
-        return true;
+        currentRecord = at;
+        int wireLength = buffer.getInt(at + WIRE_LENGTH);
+        if (wireLength == HELD) {
+            return HELD_PACKETS;
+        }
+        packet.set(buffer, at + HEADER_SIZE, buffer.getInt(at + CAPLEN), wireLength, buffer.getLong(at + TIMESTAMP),
+                buffer.getInt(at + LINK_TYPE));
+        return PACKET;
+    }
+
+    /** Consumer: how many positions the held-packets record {@link #next} returned holds. */
+    int heldCount() {
+        return buffer.getInt(currentRecord + CAPLEN);
+    }
+
+    /** Consumer: the {@code i}th of them. */
+    long heldPosition(int i) {
+        return buffer.getLong(currentRecord + HEADER_SIZE + 8 * i);
     }
 
     /**
@@ -257,7 +395,7 @@ final class PacketHandoff {
     void release() {
         SHARED.setVolatile(consumer, consumer.position);
         Thread waiting = waitingProducer;
-        if (waiting != null && pendingBytes() <= capacity / 2) {
+        if (waiting != null && (pendingBytes() <= capacity / 2 || consumer.position >= awaitedTaken)) {
             LockSupport.unpark(waiting);
         }
     }

@@ -188,6 +188,67 @@ public final class PcapStore implements Closeable {
     }
 
     /**
+     * Names where the packets {@link #appendHeld} hands over by position are held. The capturing
+     * thread, before its first {@code appendHeld} and again only when every position handed over so
+     * far has been taken ({@link #takenPosition()} has reached {@link #handedOffPosition()}).
+     */
+    public void holdFrom(HeldPackets held) {
+        requireWritable();
+        writer.holdFrom(held);
+    }
+
+    /**
+     * Hands packets of one flow that the capturing side holds ({@link #holdFrom}) to the writer by
+     * their positions, oldest first: the writer copies them from where they are, so the capturing
+     * thread copies 8 bytes a packet instead of the packet. Returns how many of them, from the
+     * first, were taken; the rest were lost to the store backlog (policy {@code DROP}, or an
+     * interrupted {@code WAIT}), counted. The positions taken must stay unchanged until {@link
+     * #takenPosition()} reaches the {@link #handedOffPosition()} this call leaves. The capturing thread only.
+     */
+    public int appendHeld(long[] positions, int count, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
+        requireWritable();
+        int taken = 0;
+        while (taken < count) {
+            int n = Math.min(count - taken, handoff.maxHeldPerRecord());
+            if (!handoff.offerHeld(positions, taken, n, cid, cidOffset, key, keyOffset)
+                    && !(backpressure == BackpressurePolicy.WAIT && handoff.awaitRoomHeld(n)
+                            && handoff.offerHeld(positions, taken, n, cid, cidOffset, key, keyOffset))) {
+                break;
+            }
+            taken += n;
+        }
+        HeldPackets held = writer.heldPackets();
+        for (int i = taken; i < count; i++) {
+            handoff.countDropped(Math.min(held.heldCapturedLength(positions[i]), config.snaplen()));
+        }
+        return taken;
+    }
+
+    /** The capturing thread: the hand-off's running position after everything handed over so far. */
+    public long handedOffPosition() {
+        requireWritable();
+        return handoff.producedPosition();
+    }
+
+    /**
+     * Thread-safe: the hand-off position up to which the writer is done with what it was handed: held
+     * packets named before it may change once this reaches past them.
+     */
+    public long takenPosition() {
+        requireWritable();
+        return handoff.takenPosition();
+    }
+
+    /**
+     * The capturing thread, for a replay: waits until {@link #takenPosition()} reaches {@code
+     * position}; false if interrupted. IllegalStateException if the writer has stopped for good.
+     */
+    public boolean awaitTaken(long position) {
+        requireWritable();
+        return handoff.awaitTaken(position);
+    }
+
+    /**
      * Publishes the capturing thread's packet clock; the writer seals the active segment once it
      * is older than the segment age by it. A volatile store: call it at housekeeping, not per packet.
      */
@@ -280,7 +341,7 @@ public final class PcapStore implements Closeable {
         return handoff == null ? 0 : handoff.droppedBytes();
     }
 
-    /** Thread-safe: bytes handed to the writer and not yet written. */
+    /** Thread-safe: bytes handed to the writer and not yet written (held packets count 8 bytes each: their positions). */
     public long backlogBytes() {
         return handoff == null ? 0 : handoff.pendingBytes();
     }

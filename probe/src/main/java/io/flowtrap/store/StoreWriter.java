@@ -15,7 +15,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The store's writer: while the store is open, the one thread that writes its directory. It takes
- * the packet records of the {@link PacketHandoff} in order and appends them to the active segment
+ * the records of the {@link PacketHandoff} in order (packets, and positions of packets it copies
+ * from where the capturing side holds them, {@link HeldPackets}) and appends them to the active segment
  * ({@link SegmentWriter}, its index growing in a {@link SegmentIndexBuilder}); it seals the segment
  * when the next packet would make it too large, when it is older than the segment age in packet
  * time (the producer's clock), on request and at close; on request it also makes the active
@@ -88,6 +89,8 @@ final class StoreWriter implements Runnable {
     private volatile boolean paused;
     private volatile Thread thread;
     private volatile Throwable died;
+    /** Where held-packets records point (set by the capturing thread before it hands any over). */
+    private volatile HeldPackets heldPackets;
 
     // Published by the writer thread for readers (status, extraction, metrics).
     private volatile long activeBytes;
@@ -130,6 +133,15 @@ final class StoreWriter implements Runnable {
         this.handoff = handoff;
         this.listener = listener;
         this.nextSequence = nextSequence;
+    }
+
+    /** The capturing thread: where held packets are read from from now on (see {@link PcapStore#holdFrom}). */
+    void holdFrom(HeldPackets held) {
+        heldPackets = held;
+    }
+
+    HeldPackets heldPackets() {
+        return heldPackets;
     }
 
     void start() {
@@ -423,8 +435,13 @@ final class StoreWriter implements Runnable {
     /** Writes up to {@code max} records, none at or past position {@code until}; returns how many. */
     private int drain(long until, int max) {
         int n = 0;
-        while (n < max && handoff.readPosition() < until && handoff.next(packet, cid, key)) {
-            write();
+        int kind;
+        while (n < max && handoff.readPosition() < until && (kind = handoff.next(packet, cid, key)) != PacketHandoff.NONE) {
+            if (kind == PacketHandoff.PACKET) {
+                write();
+            } else {
+                writeHeld();
+            }
             if (++n % RELEASE_EVERY == 0) {
                 handoff.release();
             }
@@ -433,6 +450,22 @@ final class StoreWriter implements Runnable {
             handoff.release();
         }
         return n;
+    }
+
+    /** Writes the packets a held-packets record names, read from where they are held, cut to the snaplen. */
+    private void writeHeld() {
+        HeldPackets held = heldPackets;
+        if (held == null) {
+            throw new IllegalStateException("held packets were handed over before the store was told where they are held");
+        }
+        for (int i = 0, n = handoff.heldCount(); i < n; i++) {
+            held.readHeld(handoff.heldPosition(i), packet);
+            if (packet.capturedLength() > config.snaplen()) {
+                packet.set(packet.buffer(), packet.offset(), config.snaplen(), packet.wireLength(), packet.timestampNanos(),
+                        packet.linkType());
+            }
+            write();
+        }
     }
 
     private void write() {

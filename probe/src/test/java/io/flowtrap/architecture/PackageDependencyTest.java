@@ -28,7 +28,8 @@ class PackageDependencyTest {
             Map.entry("memory", List.of("com.sun.jna", "org.slf4j")),
             Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet", "io.flowtrap.memory")),
             Map.entry("probe/flow", List.of("io.flowtrap.packet")),
-            Map.entry("probe/lookback", List.of("io.flowtrap.packet", "io.flowtrap.memory")),
+            // the look-back ring lends its records to the store's writer, which copies armed flows' packets from it
+            Map.entry("probe/lookback", List.of("io.flowtrap.packet", "io.flowtrap.memory", "io.flowtrap.store.HeldPackets")),
             // triggers: the matching core knows packets only; the service adds documents, their schema and a state file
             Map.entry("probe/trigger", List.of("io.flowtrap.packet", "io.flowtrap.probe.config.StateFile", "io.flowtrap.schemas",
                     "com.fasterxml.jackson", "org.slf4j")),

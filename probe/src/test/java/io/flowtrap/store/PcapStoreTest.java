@@ -179,4 +179,61 @@ class PcapStoreTest {
             assertThat(s.status().segments()).isEmpty();
         }
     }
+    /** Packets held in plain memory by position: what the look-back ring is to the store, and nothing more. */
+    private static final class HeldInMemory implements HeldPackets {
+        private final List<io.flowtrap.packet.PacketRecord> held = new java.util.ArrayList<>();
+
+        long hold(byte[] frame, long ts) {
+            held.add(new io.flowtrap.packet.PacketRecord().set(java.nio.ByteBuffer.wrap(frame), 0, frame.length, frame.length,
+                    ts, 1));
+            return held.size() - 1;
+        }
+
+        @Override
+        public void readHeld(long position, io.flowtrap.packet.PacketRecord into) {
+            io.flowtrap.packet.PacketRecord p = held.get((int) position);
+            into.set(p.buffer(), p.offset(), p.capturedLength(), p.wireLength(), p.timestampNanos(), p.linkType());
+        }
+
+        @Override
+        public int heldCapturedLength(long position) {
+            return held.get((int) position).capturedLength();
+        }
+    }
+
+    @Test
+    void heldPacketsAreCopiedFromWhereTheyAreHeldInTheirOrderAmongCopiedOnesAndCutToTheSnaplen() throws Exception {
+        Path store = dir.resolve("store");
+        int snaplen = 200;
+        HeldInMemory memory = new HeldInMemory();
+        java.util.Random random = new java.util.Random(5);
+        byte[][] id = StoreFixture.identity(3);
+        List<StoreFixture.Stored> sent = new java.util.ArrayList<>();
+        long ts = StoreFixture.T0;
+        try (PcapStore s = PcapStore.open(store, new StoreConfig(1L << 30, 1L << 20, Duration.ofHours(1), snaplen))) {
+            s.holdFrom(memory);
+            long[] positions = new long[10_000];
+            for (int i = 0; i < positions.length; i++) { // more than one held-packets record takes
+                byte[] frame = StoreFixture.frame(3, random.nextBoolean(), 60 + random.nextInt(400), random);
+                positions[i] = memory.hold(frame, ts += 1000);
+                sent.add(new StoreFixture.Stored(3, ts, frame));
+            }
+            assertThat(s.appendHeld(positions, positions.length, id[0], 0, id[1], 0)).isEqualTo(positions.length);
+            assertThat(s.handedOffPosition()).as("positions, not packets: about 8 bytes each")
+                    .isLessThan(positions.length * 9L + 8 * 88);
+            for (int i = 0; i < 50; i++) { // then the flow's next packets, copied in as usual
+                StoreFixture.Stored next = StoreFixture.appendAt(s, 3, ts += 1000, random);
+                sent.add(next);
+            }
+            s.flush();
+            assertThat(s.takenPosition()).isEqualTo(s.handedOffPosition());
+        }
+        try (PcapStore s = PcapStore.openReadOnly(store)) {
+            List<StoreFixture.Stored> carved = StoreFixture.carve(s, 3, dir);
+            List<StoreFixture.Stored> expected = sent.stream()
+                    .map(p -> new StoreFixture.Stored(3, p.ts(), java.util.Arrays.copyOf(p.frame(), Math.min(snaplen, p.frame().length))))
+                    .toList();
+            assertThat(StoreFixture.same(carved, expected)).isTrue();
+        }
+    }
 }

@@ -409,13 +409,14 @@ final class RunCommand implements Callable<Integer> {
     private static void status(CaptureCounters.Snapshot c, AlertIntakeCounters alerts, PcapStore store,
             AlertForwarding forwarding) {
         log.info("packets {} bytes {} flows {} armed {} stored {} ({} bytes); losses: kernel drops {} freezes {}"
-                        + " look-back evicted waiting {} too large {} flow evictions {} store backlog {} store write lost {}"
+                        + " look-back evicted waiting {} too large {} blocked {} flow evictions {} store backlog {} store write lost {}"
                         + " ({} bytes){};"
                         + " alerts received {} matched {} late {} unknown {} duplicate {} unarmed {}; EVE lost {} (malformed {}"
                         + " inbox full {} sink failures {}); {}",
                 c.packets(), c.bytes(), c.flowsTracked(), c.armedFlows(), c.storedPackets(), c.storedBytes(),
-                c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
-                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), storeWriting(store),
+                c.kernelDrops(), c.ringFreezes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.lookbackBlocked(),
+                c.flowEvictions(), store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(),
+                storeWriting(store),
                 alerts.delivered(), alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.unarmed(),
                 alerts.lost(), alerts.malformed(), alerts.inboxFull(), alerts.sinkFailures(), forwarding.describe());
     }
@@ -438,11 +439,12 @@ final class RunCommand implements Callable<Integer> {
                         + " armed=%d alerts_received=%d bytes=%d stored_bytes=%d lookback_evicted_waiting=%d"
                         + " lookback_too_large=%d flow_evictions=%d alerts_matched=%d alerts_late=%d alerts_unknown=%d"
                         + " alerts_duplicate=%d eve_lost=%d store_backlog_dropped=%d store_write_lost=%d"
-                        + " store_write_lost_bytes=%d alerts_unarmed=%d%n",
+                        + " store_write_lost_bytes=%d alerts_unarmed=%d lookback_blocked=%d%n",
                 c.packets(), c.kernelDrops(), c.ringFreezes(), c.storedPackets(), c.armedFlows(), alerts.delivered(),
                 c.bytes(), c.storedBytes(), c.lookbackEvictedWaiting(), c.lookbackTooLarge(), c.flowEvictions(),
                 alerts.matched(), alerts.late(), alerts.unknown(), alerts.duplicate(), alerts.lost(),
-                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), alerts.unarmed());
+                store.backlogDroppedPackets(), store.writeLostPackets(), store.writeLostBytes(), alerts.unarmed(),
+                c.lookbackBlocked());
         spec.commandLine().getOut().flush();
     }
 }

@@ -2,6 +2,7 @@ package io.flowtrap.probe.lookback;
 
 import io.flowtrap.memory.HugePageBuffers;
 import io.flowtrap.packet.PacketRecord;
+import io.flowtrap.store.HeldPackets;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -30,11 +31,16 @@ import java.util.Objects;
  * longer store: counted as {@link #overwrittenWaiting()}. Records of flows already armed (copied to
  * the store) or ended are overwritten without loss.
  *
+ * <p>The store's writer copies an armed flow's held records straight from here ({@link HeldPackets}):
+ * the owner {@link #pinFrom pins} the oldest record it has handed over by position, and until it
+ * moves the pin, {@link #append} refuses ({@link #PINNED}) rather than overwrite it. The writer reads
+ * a record's header and bytes only, through a view of its own; everything else here is the owner's.
+ *
  * One direct buffer of at most 2 GiB − 1, on huge pages where the kernel offers them ({@link
  * HugePageBuffers}: the chain walk touches it at random); larger sizes are refused with a clear error. Not
- * thread-safe: owned by the capture thread. Allocation-free after construction.
+ * thread-safe: owned by the capture thread (but for {@link #readHeld}). Allocation-free after construction.
  */
-public final class LookbackRing {
+public final class LookbackRing implements HeldPackets {
     /** Tells whether the flow a record was appended for still waits for an alert. */
     @FunctionalInterface
     public interface Owners {
@@ -42,6 +48,10 @@ public final class LookbackRing {
         boolean waiting(long owner);
     }
 
+    /** What {@link #append} answers for a packet larger than a quarter of the ring. */
+    public static final long TOO_LARGE = -1;
+    /** What {@link #append} answers when making room would overwrite a pinned record ({@link #pinFrom}). */
+    public static final long PINNED = -2;
     /** The owner of a record appended without one: never counted as waiting. */
     public static final long NO_OWNER = -1;
     private static final Owners NOBODY_WAITS = owner -> false;
@@ -61,12 +71,16 @@ public final class LookbackRing {
     public static final long BROKEN_CHAIN = CUT;
 
     private final ByteBuffer ring;
+    /** The same memory, for the store's writer thread: absolute reads only. */
+    private final ByteBuffer heldView;
     private final int capacity;
     private final Owners owners;
     /** Logical position of the next record. */
     private long head;
     /** Oldest logical position still held. */
     private long tail;
+    /** Records at or after this position must not be overwritten ({@link #pinFrom}). */
+    private long pinnedFrom = Long.MAX_VALUE;
     private boolean lastChainComplete;
     private long appended;
     private long overwritten;
@@ -86,13 +100,15 @@ public final class LookbackRing {
         }
         this.capacity = (int) (capacityBytes & ~7L);
         this.ring = HugePageBuffers.allocate("look-back ring", capacity).buffer().order(ByteOrder.LITTLE_ENDIAN);
+        this.heldView = ring.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.owners = Objects.requireNonNull(owners, "owners");
     }
 
     /**
      * Appends a packet whose flow's previous record is {@code previousPositionOfFlow} (-1 if this is
-     * the flow's first packet, {@link #BROKEN_CHAIN} if one was refused, or one no longer held). Returns the record's position, or -1 if the packet is larger than a
-     * quarter of the ring (it would flush everything else out).
+     * the flow's first packet, {@link #BROKEN_CHAIN} if one was refused, or one no longer held). Returns the record's
+     * position; {@link #TOO_LARGE} if the packet is larger than a quarter of the ring (it would flush everything
+     * else out); {@link #PINNED} if its room is still pinned ({@link #pinFrom}). Either way nothing changed.
      */
     public long append(PacketRecord packet, long previousPositionOfFlow) {
         return append(packet, previousPositionOfFlow, NO_OWNER);
@@ -103,12 +119,15 @@ public final class LookbackRing {
         int caplen = packet.capturedLength();
         int length = HEADER + ((caplen + 7) & ~7);
         if (length > capacity / 4) {
-            return -1;
+            return TOO_LARGE;
         }
         int offset = (int) (head % capacity);
         int padding = offset + length > capacity ? capacity - offset : 0;
         long position = head + padding;
         long end = position + length;
+        if (end - capacity > pinnedFrom) {
+            return PINNED;
+        }
         // Evict before writing: eviction reads the lengths of the records about to be overwritten.
         while (tail < end - capacity) {
             evictOldest();
@@ -129,6 +148,28 @@ public final class LookbackRing {
         head = end;
         appended++;
         return position;
+    }
+
+    /**
+     * Keeps every record at or after {@code position} from being overwritten until the next call
+     * ({@link Long#MAX_VALUE}: nothing pinned): the owner pins what it has handed to the store's
+     * writer by position and not yet seen taken. Pinning a position no longer held pins nothing more.
+     */
+    public void pinFrom(long position) {
+        pinnedFrom = position;
+    }
+
+    /** The writer thread: a view of the record at {@code position}, which the owner keeps pinned meanwhile. */
+    @Override
+    public void readHeld(long position, PacketRecord into) {
+        int offset = (int) (position % capacity);
+        into.set(heldView, offset + HEADER, heldView.getInt(offset + 16), heldView.getInt(offset + 20),
+                heldView.getLong(offset + 8), heldView.getInt(offset + 24));
+    }
+
+    @Override
+    public int heldCapturedLength(long position) {
+        return ring.getInt((int) (position % capacity) + 16);
     }
 
     /** Drops the oldest record (or the padding that skipped the end of the buffer). */
@@ -162,6 +203,9 @@ public final class LookbackRing {
     public void continueFrom(LookbackRing old) {
         if (appended != 0 || head != 0) {
             throw new IllegalStateException("a look-back ring can only take over before its first record");
+        }
+        if (old.pinnedFrom != Long.MAX_VALUE) {
+            throw new IllegalStateException("a look-back ring can only be taken over with nothing pinned");
         }
         while (old.tail < old.head) {
             old.evictOldest();

@@ -66,6 +66,10 @@ public final class ProbeMetrics {
                 CaptureCounters.Snapshot::lookbackEvictedWaiting);
         captureCounter("flowtrap.lookback.too.large", "packets too large for the look-back ring (their flow cannot be stored whole)",
                 CaptureCounters.Snapshot::lookbackTooLarge);
+        captureCounter("flowtrap.lookback.blocked",
+                "packets a live capture did not hold in the look-back ring: their room still held armed flows' packets"
+                        + " the store's writer had not copied yet (store backlog; their flows cannot be stored whole)",
+                CaptureCounters.Snapshot::lookbackBlocked);
         captureCounter("flowtrap.lookback.hits", "armed flows whose first packet was still in the look-back ring",
                 CaptureCounters.Snapshot::lookbackHits);
         captureCounter("flowtrap.lookback.misses", "armed flows whose start had already left the look-back ring",

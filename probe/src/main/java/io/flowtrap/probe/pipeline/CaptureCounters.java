@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class CaptureCounters {
     /** How many counters, in the order of {@link Snapshot}'s components. */
-    private static final int N = 16;
+    private static final int N = 17;
 
     long packets;
     long bytes;
@@ -29,6 +29,7 @@ public final class CaptureCounters {
     long kernelDrops;
     long ringFreezes;
     long triggerArmedFlows;
+    long lookbackBlocked;
 
     private final AtomicLongArray published = new AtomicLongArray(N);
 
@@ -50,13 +51,14 @@ public final class CaptureCounters {
         published.lazySet(13, kernelDrops);
         published.lazySet(14, ringFreezes);
         published.lazySet(15, triggerArmedFlows);
+        published.lazySet(16, lookbackBlocked);
     }
 
     public Snapshot snapshot() {
         return new Snapshot(published.get(0), published.get(1), published.get(2), published.get(3),
                 published.get(4), published.get(5), published.get(6), published.get(7), published.get(8),
                 published.get(9), published.get(10), published.get(11), published.get(12), published.get(13),
-                published.get(14), published.get(15));
+                published.get(14), published.get(15), published.get(16));
     }
 
     /**
@@ -68,7 +70,9 @@ public final class CaptureCounters {
      * (packets an alert arriving later can no longer store); {@code kernelDrops} and {@code
      * ringFreezes}: the packet source's own losses, as it last reported them; {@code armedFlows}:
      * flows armed, by an alert or a trigger, each once; {@code triggerArmedFlows}: those of them a
-     * trigger armed before any alert did.
+     * trigger armed before any alert did; {@code lookbackBlocked}: packets a live capture did not hold
+     * in the look-back ring because the room they needed still held an armed flow's packets the
+     * store's writer had not copied yet (a store backlog; their flows can no longer be stored whole).
      */
     public record Snapshot(
             long packets,
@@ -86,5 +90,6 @@ public final class CaptureCounters {
             long lookbackEvictedWaiting,
             long kernelDrops,
             long ringFreezes,
-            long triggerArmedFlows) {}
+            long triggerArmedFlows,
+            long lookbackBlocked) {}
 }

@@ -13,6 +13,7 @@ import io.flowtrap.probe.flow.FlowEndReason;
 import io.flowtrap.probe.flow.FlowTable;
 import io.flowtrap.probe.lookback.LookbackRing;
 import io.flowtrap.probe.trigger.TriggerSet;
+import io.flowtrap.store.BackpressurePolicy;
 import io.flowtrap.store.PcapStore;
 import java.io.IOException;
 import java.util.Arrays;
@@ -32,8 +33,12 @@ import org.slf4j.LoggerFactory;
  * the flow's packets still held in the ring first, in capture order, so a stored flow is whole from
  * its start whenever the ring still held its start. Each packet reaches the store at most once:
  * a flow is armed once, however many alerts name it. The store only takes a copy of each packet
- * (its writer thread does the disk work); a packet it could not take (store backlog) is counted
- * against its flow, so the flow's record says what the store really holds.
+ * (its writer thread does the disk work), and of the packets the ring holds not even that: their
+ * positions ({@link PcapStore#appendHeld}), the writer copying them from the ring, which keeps them
+ * pinned until it has ({@link HandedOverChains}); a replay waits for the writer when the ring needs
+ * that room, a live capture does not hold the new packet (counted: look-back blocked). A packet the
+ * store could not take (store backlog) is counted against its flow, so the flow's record says what
+ * the store really holds.
  *
  * <p>Owned by one capture thread: {@link #onPacket} and {@link #onAlert} must be called from it.
  * Other threads hand alerts over with {@link #submit}, which the capture thread drains before each
@@ -51,6 +56,8 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private static final int PENDING_CAPACITY = 4096;
     /** Alerts the readers may queue ahead of the capture thread: more than Suricata sends in seconds. */
     static final int INBOX_CAPACITY = 1 << 16;
+    /** Look-back chains the store's writer may have yet to copy at once before their pins merge. */
+    private static final int CHAINS_HANDED_OVER = 1 << 16;
 
     /**
      * Stands for "this alert has no Community ID hash": {@link #onAlert(EveAlert, long)} then finds
@@ -76,6 +83,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final byte[] digest = new byte[20];
     private final byte[] endedDigest = new byte[20];
     private long[] chain;
+    private final HandedOverChains handedOver = new HandedOverChains(CHAINS_HANDED_OVER);
     private final PacketRecord held = new PacketRecord();
     private final PendingAlerts pending = new PendingAlerts(PENDING_CAPACITY);
     private final RecentlyEnded recentlyEnded = new RecentlyEnded(RECENTLY_ENDED);
@@ -112,6 +120,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.store = store;
         this.alertCounters = alertCounters;
         this.chain = new long[ring.maxRecords()];
+        store.holdFrom(ring);
         this.storedPackets = new long[flows.maxFlows()];
         this.storedBytes = new long[flows.maxFlows()];
         this.firstStoredNanos = new long[flows.maxFlows()];
@@ -234,15 +243,27 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         return swap.done();
     }
 
-    /** Capture thread, at housekeeping: puts a waiting look-back ring in use. */
+    /**
+     * Capture thread, at housekeeping: puts a waiting look-back ring in use, once the store's writer
+     * has copied every chain handed to it from the old one (else at a later housekeeping).
+     */
     private void takeLookbackSwap() {
-        LookbackSwap swap = lookbackSwap.getAndSet(null);
-        if (swap == null || swap.done().isCancelled()) {
+        LookbackSwap swap = lookbackSwap.get();
+        if (swap == null) {
             return;
         }
+        handedOver.taken(store.takenPosition());
+        if (!handedOver.isEmpty()) {
+            return; // the writer still reads the old ring: in a second, it will not
+        }
+        if (!lookbackSwap.compareAndSet(swap, null) || swap.done().isCancelled()) {
+            return;
+        }
+        ring.pinFrom(Long.MAX_VALUE);
         swap.ring().continueFrom(ring);
         ring = swap.ring();
         chain = swap.chain();
+        store.holdFrom(ring);
         swap.done().complete(null);
     }
 
@@ -395,13 +416,36 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             return;
         }
         long position = ring.append(packet, flows.lookbackHead(slot), flows.handle(slot));
+        if (position == LookbackRing.PINNED) {
+            position = appendPastPins(packet, slot);
+        }
         if (position < 0) {
-            counters.lookbackTooLarge++;
+            if (position == LookbackRing.TOO_LARGE) {
+                counters.lookbackTooLarge++;
+            } else {
+                counters.lookbackBlocked++;
+            }
             flows.setLookbackHead(slot, LookbackRing.BROKEN_CHAIN); // the flow can no longer be stored whole
             return;
         }
         counters.lookbackWrites++;
         flows.setLookbackHead(slot, position);
+    }
+
+    /**
+     * The ring's room is pinned by chains handed to the store's writer: unpins what it has taken
+     * and tries again; a replay waits for the writer to take the oldest chain, a live capture does not.
+     */
+    private long appendPastPins(PacketRecord packet, int slot) {
+        while (true) {
+            handedOver.taken(store.takenPosition());
+            ring.pinFrom(handedOver.oldestHeld());
+            long position = ring.append(packet, flows.lookbackHead(slot), flows.handle(slot));
+            if (position != LookbackRing.PINNED || store.backpressure() != BackpressurePolicy.WAIT
+                    || !store.awaitTaken(handedOver.oldestHandoffEnd())) {
+                return position;
+            }
+        }
     }
 
     /** The flow table, for a thread that resolves packets ahead of this one ({@link FlowTable#keyHash} only). */
@@ -527,10 +571,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             } else {
                 counters.lookbackMisses++;
             }
-            for (int i = 0; i < n; i++) {
-                ring.read(chain[i], held);
-                store(held, slot);
-            }
+            storeHeld(slot, n);
         } else if (head == -1 && flows.packets(slot) <= 1) {
             counters.lookbackHits++; // armed by a waiting alert as its first packet arrives: stored whole
             storedFromStart[slot] = true;
@@ -541,14 +582,48 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         flows.setLookbackHead(slot, -1);
     }
 
-    private void store(PacketRecord packet, int slot) {
-        if (!store.append(packet, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(), flows.keyOffset(slot))) {
-            backlogLost[slot]++; // the store counts the loss itself; the flow must not look whole
-            if (storedPackets[slot] == 0) {
-                storedFromStart[slot] = false;
-            }
+    /**
+     * Hands the flow's {@code n} held packets in {@link #chain} to the store by position and pins
+     * them in the ring until its writer has copied them; counts them for the flow (the ring's record
+     * headers give their lengths and times).
+     */
+    private void storeHeld(int slot, int n) {
+        if (n == 0) {
             return;
         }
+        int taken = store.appendHeld(chain, n, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(),
+                flows.keyOffset(slot));
+        for (int i = 0; i < n; i++) {
+            if (i < taken) {
+                ring.read(chain[i], held);
+                countStored(held, slot);
+            } else {
+                lostToBacklog(slot);
+            }
+        }
+        if (taken > 0) {
+            handedOver.add(store.handedOffPosition(), chain[0]);
+            ring.pinFrom(handedOver.oldestHeld());
+        }
+    }
+
+    private void store(PacketRecord packet, int slot) {
+        if (store.append(packet, flows.communityIds(), flows.communityIdOffset(slot), flows.keys(), flows.keyOffset(slot))) {
+            countStored(packet, slot);
+        } else {
+            lostToBacklog(slot);
+        }
+    }
+
+    /** A packet of the flow the store could not take: it counts the loss itself; the flow must not look whole. */
+    private void lostToBacklog(int slot) {
+        backlogLost[slot]++;
+        if (storedPackets[slot] == 0) {
+            storedFromStart[slot] = false;
+        }
+    }
+
+    private void countStored(PacketRecord packet, int slot) {
         counters.storedPackets++;
         counters.storedBytes += packet.capturedLength();
         if (storedPackets[slot]++ == 0) {

@@ -140,4 +140,46 @@ class LookbackRingTest {
         assertThat(ring.overwritten()).isEqualTo(expectedOverwritten).isGreaterThan(10_000);
         assertThat(ring.overwrittenWaiting()).isEqualTo(expectedWaiting).isPositive().isLessThan(expectedOverwritten);
     }
+    @Test
+    void aPinnedRecordIsNeverOverwrittenAndTheWriterReadsItWhileTheRingWrapsAroundIt() {
+        LookbackRing ring = new LookbackRing(64 * 1024);
+        long pinned = ring.append(packet(content(7, 0, 1000), 42), -1);
+        ring.append(packet(content(7, 1, 1000), 43), pinned);
+        ring.pinFrom(pinned);
+        int appended = 0;
+        long refusedAt = -1;
+        for (int i = 0; i < 1000 && refusedAt < 0; i++) {
+            long p = ring.append(packet(content(1, i, 500), i), -1);
+            if (p == LookbackRing.PINNED) {
+                refusedAt = i;
+            } else {
+                assertThat(p).isNotNegative();
+                appended++;
+            }
+        }
+        assertThat(refusedAt).as("the ring refuses once it would overwrite the pin").isPositive();
+        assertThat(appended).isGreaterThan(50); // it wrapped over everything before the pin... and stopped at it
+        assertThat(ring.isHeld(pinned)).isTrue();
+        PacketRecord read = new PacketRecord();
+        ring.readHeld(pinned, read);
+        byte[] got = new byte[read.capturedLength()];
+        read.copyTo(got, 0);
+        assertThat(got).isEqualTo(content(7, 0, 1000));
+        assertThat(read.timestampNanos()).isEqualTo(42);
+        assertThat(ring.heldCapturedLength(pinned)).isEqualTo(1000);
+        long overwrittenBefore = ring.overwritten();
+        assertThat(ring.append(packet(content(1, 0, 500), 0), -1)).isEqualTo(LookbackRing.PINNED);
+        assertThat(ring.overwritten()).as("a refused append changes nothing").isEqualTo(overwrittenBefore);
+
+        ring.pinFrom(Long.MAX_VALUE);
+        assertThat(ring.append(packet(content(1, 0, 500), 0), -1)).isNotNegative();
+        assertThat(ring.isHeld(pinned)).isFalse();
+    }
+
+    @Test
+    void aRingWithRecordsPinnedCannotBeTakenOver() {
+        LookbackRing old = new LookbackRing(64 * 1024);
+        old.pinFrom(old.append(packet(content(1, 0, 100), 1), -1));
+        assertThatThrownBy(() -> new LookbackRing(64 * 1024).continueFrom(old)).isInstanceOf(IllegalStateException.class);
+    }
 }
