@@ -253,9 +253,21 @@ public class Results {
         return was;
     }
 
+    /**
+     * Whether {@code user} may delete {@code r} by {@link #delete} (pages show Delete to them only):
+     * a merge or a filter, anyone; an extraction, who asked for it or {@code mayDeleteAny}; a capture
+     * or a search, no one here.
+     */
+    public boolean mayDelete(ResultAnswer r, String user, boolean mayDeleteAny) {
+        if (DerivedResults.KINDS.contains(r.kind())) {
+            return true;
+        }
+        return ExtractionResults.KIND.equals(r.kind()) && (mayDeleteAny || r.analyst() != null && r.analyst().equals(user));
+    }
+
     private ResultAnswer deleteExtraction(String id, String user, boolean mayDeleteAny) throws IOException {
         ResultAnswer was = get(ExtractionResults.KIND, id);
-        if (!mayDeleteAny && (was.analyst() == null || !was.analyst().equals(user))) {
+        if (!mayDelete(was, user, mayDeleteAny)) {
             audit(user, "result.refused", details("kind", ExtractionResults.KIND, "id", id, "action", "delete", "analyst",
                     was.analyst(), "reason", "neither who asked for it nor an admin"));
             throw new DomainException(Kind.FORBIDDEN, "forbidden", "extraction " + id + " was asked for by "
