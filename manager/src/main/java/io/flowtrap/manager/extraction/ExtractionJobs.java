@@ -48,7 +48,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>A job whose directory is deleted (by the retention, or by a user through the results) is
  * announced as a {@link JobDeleted} event, published outside any lock, so what refers to it (its
- * result's labels) goes with it.
+ * result's labels) goes with it; a job whose files change (uploaded again, carved, failed,
+ * retrieved, its pcap expired or evicted) as a {@link JobChanged}, after the change, so what was
+ * read of it is read again.
  */
 @Component
 public class ExtractionJobs {
@@ -72,9 +74,11 @@ public class ExtractionJobs {
     private final Object cache = new Object();
     private final ApplicationEventPublisher events;
 
-    /** Job {@code id}'s directory was deleted: the job is unknown now. */
     /** A job's directory was deleted: by whom ({@code system} for its retention) and why. */
     public record JobDeleted(String id, String by, String reason) {}
+
+    /** Job {@code id}'s {@code job.json} or {@code alert.json} was written: what was read of them before is stale. */
+    public record JobChanged(String id) {}
 
     public ExtractionJobs(ExtractionProperties properties, ObjectMapper json, MeterRegistry meters,
             ApplicationEventPublisher events) throws IOException {
@@ -144,14 +148,16 @@ public class ExtractionJobs {
     /** Creates (or starts over) job {@code id} for the alert {@code alertJson}, to be carved on {@code host}, as {@code askedBy} asks. */
     public Job create(String id, String host, String alertJson, String askedBy) throws IOException {
         Path dir = dir(id);
+        Job job;
         synchronized (lock(id)) {
             Files.createDirectories(dir);
             Files.deleteIfExists(dir.resolve(PCAP));
             write(dir.resolve(ALERT), alertJson.getBytes(StandardCharsets.UTF_8));
-            Job job = Job.uploaded(id, host, askedBy, Instant.now());
+            job = Job.uploaded(id, host, askedBy, Instant.now());
             save(job);
-            return job;
         }
+        changed(id);
+        return job;
     }
 
     /** The ids of the jobs in the job area now, sorted. */
@@ -200,21 +206,25 @@ public class ExtractionJobs {
     }
 
     public Job recordCarve(String id, Job.Carve carve) throws IOException {
+        Job job;
         synchronized (lock(id)) {
             Files.deleteIfExists(dir(id).resolve(PCAP));
-            Job job = require(id).withCarve(carve);
+            job = require(id).withCarve(carve);
             save(job);
-            return job;
         }
+        changed(id);
+        return job;
     }
 
     public Job recordFailure(String id, Job.Failure failure) throws IOException {
+        Job job;
         synchronized (lock(id)) {
             Files.deleteIfExists(dir(id).resolve(PCAP));
-            Job job = require(id).withFailure(failure);
+            job = require(id).withFailure(failure);
             save(job);
-            return job;
         }
+        changed(id);
+        return job;
     }
 
     /** Where a retrieval writes before {@link #recordRetrieved} moves it into place. */
@@ -230,12 +240,21 @@ public class ExtractionJobs {
             job = require(id).withRetrieved(retrieved);
             save(job);
         }
-        makeRoom(id);
+        changed(id);
+        List<String> evicted = new ArrayList<>();
+        try {
+            makeRoom(id, evicted);
+        } finally {
+            evicted.forEach(this::changed);
+        }
         return job;
     }
 
-    /** Evicts retrieved pcaps, oldest retrieval first, but never {@code keep}'s, until they fit in the quota. */
-    private void makeRoom(String keep) throws IOException {
+    /**
+     * Evicts retrieved pcaps, oldest retrieval first, but never {@code keep}'s, until they fit in the
+     * quota; adds each job evicted to {@code evicted}.
+     */
+    private void makeRoom(String keep, List<String> evicted) throws IOException {
         synchronized (cache) {
             record Cached(String id, Instant at, long size) {}
             List<Cached> cached = new ArrayList<>();
@@ -272,6 +291,7 @@ public class ExtractionJobs {
                     if (job.isPresent() && job.get().retrieved() != null && job.get().expired() == null) {
                         Files.deleteIfExists(dir(c.id()).resolve(PCAP));
                         save(job.get().expiredAt(Instant.now()));
+                        evicted.add(c.id());
                     }
                 }
                 total -= c.size();
@@ -296,6 +316,7 @@ public class ExtractionJobs {
         Instant horizon = Instant.now().minus(retention);
         Instant jobHorizon = Instant.now().minus(limits.retention());
         List<String> deleted = new ArrayList<>();
+        List<String> expired = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.toList()) {
                 String id = dir.getFileName().toString();
@@ -318,6 +339,7 @@ public class ExtractionJobs {
                             && job.get().retrieved().at().isBefore(horizon)) {
                         Files.deleteIfExists(dir.resolve(PCAP));
                         save(job.get().expiredAt(Instant.now()));
+                        expired.add(id);
                         expiredPcaps.incrementAndGet();
                         log.info("job {}: pcap expired after {}", id, retention);
                     }
@@ -326,6 +348,7 @@ public class ExtractionJobs {
         } catch (IOException e) {
             log.warn("job expiry sweep failed: {}", e.toString());
         }
+        expired.forEach(this::changed);
         deleted.forEach(id -> events.publishEvent(new JobDeleted(id, "system",
                 "its last step older than flowtrap.jobs.retention (" + limits.retention() + ")")));
         sweeps.incrementAndGet();
@@ -361,6 +384,10 @@ public class ExtractionJobs {
             throw new DomainException(Kind.INVALID, "invalid job name", "the name leaves the job area");
         }
         return dir;
+    }
+
+    private void changed(String id) {
+        events.publishEvent(new JobChanged(id));
     }
 
     private Object lock(String id) {

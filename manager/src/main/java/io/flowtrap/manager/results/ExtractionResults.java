@@ -8,13 +8,17 @@ import io.flowtrap.manager.errors.DomainException.Kind;
 import io.flowtrap.manager.extraction.ExtractionJobs;
 import io.flowtrap.manager.extraction.Job;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,6 +28,12 @@ import org.springframework.stereotype.Component;
  * delete): a pcap expired after {@code flowtrap.download-retention} or evicted for the cache quota
  * can be retrieved again, and its tags are still there. Named by the alert's signature and flow;
  * its analyst is who uploaded the alert.
+ *
+ * <p>What it read of a job ({@code job.json}, and {@code alert.json} once retrieved) is kept, by
+ * job id, until the job's own events say it changed ({@link ExtractionJobs.JobChanged}) or went
+ * ({@link ExtractionJobs.JobDeleted}): a list reads only the job area's directory then, and each
+ * pcap's existence. A read and a forgetting of one job are serialised (one map entry), and the
+ * jobs write before they tell: what is kept is never older than the last event. Thread-safe.
  */
 @Component
 class ExtractionResults implements ResultSource {
@@ -31,6 +41,11 @@ class ExtractionResults implements ResultSource {
 
     private final ExtractionJobs jobs;
     private final ObjectMapper json;
+    /** What was read of each job since its last change; a job without {@code job.json} is not kept. */
+    private final ConcurrentHashMap<String, Read> reads = new ConcurrentHashMap<>();
+
+    /** One job as read: its state, and its alert's facts once its pcap was retrieved (null before). */
+    private record Read(Job job, ResultAnswer.Alert facts) {}
 
     ExtractionResults(ExtractionJobs jobs, ObjectMapper json) {
         this.jobs = jobs;
@@ -44,21 +59,12 @@ class ExtractionResults implements ResultSource {
 
     @Override
     public Result find(String kind, String id) {
-        Job job;
-        JsonNode alert;
-        try {
-            Optional<Job> found = jobs.find(id);
-            if (found.isEmpty() || found.get().retrieved() == null || found.get().carve() == null) {
-                throw new DomainException(Kind.NOT_FOUND, "no such result", "no extraction " + id
-                        + " with a retrieved pcap (upload, extract_pcap and retrieve it under /rest/rules/filestore_pcap/ first)");
-            }
-            job = found.get();
-            alert = json.readTree(jobs.alert(id));
-        } catch (NoSuchFileException e) {
-            throw new DomainException(Kind.NOT_FOUND, "no such result", "extraction " + id + " was deleted", e);
-        } catch (IOException e) {
-            throw new DomainException(Kind.INTERNAL, "job unreadable", "extraction " + id + ": " + e.getMessage(), e);
+        Read read = read(id);
+        if (read == null || read.facts() == null) {
+            throw new DomainException(Kind.NOT_FOUND, "no such result", "no extraction " + id
+                    + " with a retrieved pcap (upload, extract_pcap and retrieve it under /rest/rules/filestore_pcap/ first)");
         }
+        Job job = read.job();
         Path pcap = jobs.pcap(id);
         String gone = null;
         if (job.expired() != null) {
@@ -68,7 +74,7 @@ class ExtractionResults implements ResultSource {
         } else if (!Files.isRegularFile(pcap)) {
             throw new DomainException(Kind.GONE, "result gone", "the pcap of extraction " + id + " is gone");
         }
-        ResultAnswer.Alert facts = facts(alert);
+        ResultAnswer.Alert facts = read.facts();
         Job.Carve carve = job.carve();
         return new Result(KIND, id, name(facts), job.askedBy(), job.retrieved().at().toString(), List.of(carve.host()), pcap,
                 id + ".pcap", job.retrieved().size(), carve.packets(), carve.bytes(), job.retrieved().sha256(), List.of(), null,
@@ -78,10 +84,49 @@ class ExtractionResults implements ResultSource {
     @Override
     public List<Result> all() {
         List<Result> all = new ArrayList<>();
-        for (String id : jobIds()) {
+        List<String> ids = jobIds();
+        reads.keySet().retainAll(new HashSet<>(ids)); // a job directory removed by hand (no event) is forgotten too
+        for (String id : ids) {
             Sources.addUnlessGone(all, () -> find(KIND, id));
         }
         return all;
+    }
+
+    @EventListener
+    void jobChanged(ExtractionJobs.JobChanged e) {
+        reads.remove(e.id());
+    }
+
+    @EventListener
+    void jobDeleted(ExtractionJobs.JobDeleted e) {
+        reads.remove(e.id());
+    }
+
+    /** Job {@code id} as last read, or read now (null: no such job). */
+    private Read read(String id) {
+        try {
+            return reads.computeIfAbsent(id, this::readNow);
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                throw new DomainException(Kind.NOT_FOUND, "no such result", "extraction " + id + " was deleted", e.getCause());
+            }
+            throw new DomainException(Kind.INTERNAL, "job unreadable", "extraction " + id + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    private Read readNow(String id) {
+        try {
+            Optional<Job> found = jobs.find(id);
+            if (found.isEmpty()) {
+                return null;
+            }
+            Job job = found.get();
+            boolean retrieved = job.retrieved() != null && job.carve() != null;
+            return new Read(job, retrieved ? facts(json.readTree(jobs.alert(id))) : null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private List<String> jobIds() {

@@ -124,10 +124,7 @@ public class Results {
 
     /** A result's pcap to hand over to {@code user}: NOT_FOUND when it holds no packet, GONE when its file is. Audited. */
     public Result download(String kind, String id, String user) {
-        Result r = find(kind, id);
-        if (r.gone() != null) {
-            throw new DomainException(Kind.GONE, "result gone", kind + " " + id + ": " + r.gone());
-        }
+        Result r = requirePresent(find(kind, id));
         if (r.file() == null) {
             throw new DomainException(Kind.NOT_FOUND, "no packets", kind + " " + id + " holds no packet: nothing to download");
         }
@@ -253,9 +250,21 @@ public class Results {
         return was;
     }
 
+    /**
+     * Whether {@code user} may delete {@code r} by {@link #delete} (pages show Delete to them only):
+     * a merge or a filter, anyone; an extraction, who asked for it or {@code mayDeleteAny}; a capture
+     * or a search, no one here.
+     */
+    public boolean mayDelete(ResultAnswer r, String user, boolean mayDeleteAny) {
+        if (DerivedResults.KINDS.contains(r.kind())) {
+            return true;
+        }
+        return ExtractionResults.KIND.equals(r.kind()) && (mayDeleteAny || r.analyst() != null && r.analyst().equals(user));
+    }
+
     private ResultAnswer deleteExtraction(String id, String user, boolean mayDeleteAny) throws IOException {
         ResultAnswer was = get(ExtractionResults.KIND, id);
-        if (!mayDeleteAny && (was.analyst() == null || !was.analyst().equals(user))) {
+        if (!mayDelete(was, user, mayDeleteAny)) {
             audit(user, "result.refused", details("kind", ExtractionResults.KIND, "id", id, "action", "delete", "analyst",
                     was.analyst(), "reason", "neither who asked for it nor an admin"));
             throw new DomainException(Kind.FORBIDDEN, "forbidden", "extraction " + id + " was asked for by "
@@ -384,12 +393,17 @@ public class Results {
         if (ref.probe() != null && ExtractionResults.KIND.equals(ref.kind())) {
             throw new DomainException(Kind.INVALID, "bad input", "an extraction has no probe parts: it holds one probe's carve");
         }
-        Result r = find(ref.kind(), ref.probe() == null ? ref.id() : ref.id() + ":" + ref.probe());
-        if (r.gone() != null) {
-            throw new DomainException(Kind.GONE, "result gone", ref.kind() + " " + ref.id() + ": " + r.gone());
-        }
+        Result r = requirePresent(find(ref.kind(), ref.probe() == null ? ref.id() : ref.id() + ":" + ref.probe()));
         if (r.file() == null) {
             throw new DomainException(Kind.NOT_FOUND, "no packets", ref.kind() + " " + ref.id() + " holds no packet");
+        }
+        return r;
+    }
+
+    /** {@code r}, unless its file is gone ({@link Result#gone()}: an extraction's expired pcap): GONE, saying why. */
+    private static Result requirePresent(Result r) {
+        if (r.gone() != null) {
+            throw new DomainException(Kind.GONE, "result gone", r.kind() + " " + r.id() + ": " + r.gone());
         }
         return r;
     }

@@ -53,7 +53,8 @@ import org.springframework.stereotype.Component;
  * a cancel drops the queued parts and asks the probes to stop the running ones ({@code DELETE}).
  * The searches are kept in memory (a restart forgets them) and their pcaps under {@code
  * <data-dir>/searches/<id>/}, the newest {@code max-kept} finished ones. Each start, cancel, end
- * (finished, failed) and delete is audited ({@link Audited}, published outside the lock). Thread-safe.
+ * (finished, failed) and delete (a user's, or {@code system}'s past {@code max-kept}, saying so) is
+ * audited ({@link Audited}, published outside the lock). Thread-safe.
  */
 @Component
 public class Searches implements AutoCloseable {
@@ -450,7 +451,7 @@ public class Searches implements AutoCloseable {
             message = "the parts could not be merged: " + e.getMessage();
             failed = s.parts.size();
         }
-        List<String> dropped;
+        List<SearchAnswer> dropped;
         synchronized (this) {
             s.summary = merged == null ? null : CaptureSummary.of(fileName(id), merged.size(), merged.packets(), merged.bytes(),
                     merged.firstNanos(), merged.lastNanos(), merged.sha256());
@@ -461,9 +462,11 @@ public class Searches implements AutoCloseable {
                     s.message != null ? " (" + s.message + ")" : "");
             dropped = keepNewest();
         }
-        for (String old : dropped) {
-            events.publishEvent(new SearchDeleted(old, SYSTEM, "more than flowtrap.searches.max-kept (" + settings.maxKept()
-                    + ") ended searches"));
+        String reason = "more than flowtrap.searches.max-kept (" + settings.maxKept() + ") ended searches";
+        for (SearchAnswer old : dropped) {
+            audit(SYSTEM, "search.delete", "id", old.id(), "filter", old.filter(), "sha256", old.summary() == null ? null
+                    : old.summary().sha256(), "reason", reason);
+            events.publishEvent(new SearchDeleted(old.id(), SYSTEM, reason));
         }
         audit(s.analyst, s.state == State.FAILED ? "search.failed" : "search.finished", "id", id, "state", s.state.wire(),
                 "filter", s.filter, "probes", s.probes, "packets", merged == null ? 0 : merged.packets(),
@@ -479,9 +482,9 @@ public class Searches implements AutoCloseable {
         events.publishEvent(new Audited(user, action, details));
     }
 
-    /** Deletes the oldest ended searches past {@code max-kept}; their ids. Callers hold the lock. */
-    private List<String> keepNewest() {
-        List<String> dropped = new ArrayList<>();
+    /** Deletes the oldest ended searches past {@code max-kept}; what they were. Callers hold the lock. */
+    private List<SearchAnswer> keepNewest() {
+        List<SearchAnswer> dropped = new ArrayList<>();
         List<Search> ended = searches.values().stream().filter(x -> x.state.ended()).toList();
         for (int i = 0; i < ended.size() - settings.maxKept(); i++) {
             Search old = ended.get(i);
@@ -490,8 +493,8 @@ public class Searches implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("search {}: pcaps not deleted: {}", old.id, e.getMessage());
             }
+            dropped.add(answer(old));
             searches.remove(old.id);
-            dropped.add(old.id);
             log.info("search {} deleted: more than flowtrap.searches.max-kept ({}) ended searches", old.id, settings.maxKept());
         }
         return dropped;

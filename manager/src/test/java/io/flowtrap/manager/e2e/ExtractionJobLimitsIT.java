@@ -242,11 +242,14 @@ class ExtractionJobLimitsIT {
         assertThat(expired.path("expired").asText()).isNotBlank();
         assertThat(expired.has("download")).isFalse();
         assertThat(expired.path("message").asText()).contains("expired", "flowtrap.jobs.cache-quota");
-        assertThat(FlowtrapSystem.expectError(system.get("/rest/results/extraction/" + first + "/download/", system.analystToken), 410)
-                .path("error").asText()).isEqualTo("result gone");
-        FlowtrapSystem.expectError(system.post("/rest/filters/", system.analystToken, "application/json",
+        JsonNode gone = FlowtrapSystem.expectError(system.get("/rest/results/extraction/" + first + "/download/", system.analystToken),
+                410);
+        assertThat(gone.path("error").asText()).isEqualTo("result gone");
+        assertThat(gone.path("detail").asText()).startsWith("extraction " + first + ": its pcap expired at ");
+        JsonNode goneInput = FlowtrapSystem.expectError(system.post("/rest/filters/", system.analystToken, "application/json",
                 ("{\"input\": {\"kind\": \"extraction\", \"id\": \"" + first + "\"}, \"filter\": \"tcp\"}").getBytes(StandardCharsets.UTF_8)),
                 410);
+        assertThat(goneInput.path("detail").asText()).as("a merge's or filter's input says the same").isEqualTo(gone.path("detail").asText());
         JsonNode kept = system.get("/rest/results/extraction/" + second + "/", system.analystToken).json();
         assertThat(kept.has("expired")).isFalse();
         assertThat(kept.path("download").asText()).isEqualTo("/rest/results/extraction/" + second + "/download/");

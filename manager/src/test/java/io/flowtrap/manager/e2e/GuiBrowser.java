@@ -117,8 +117,24 @@ final class GuiBrowser implements AutoCloseable {
      * this one, so that what is read next is the new page's, not the old one's same element.
      */
     void submit(WebElement button) {
+        untilReplaced(button::click);
+    }
+
+    /**
+     * Posts a form the page does not have to {@code path}, holding only the session's CSRF token (as
+     * the layout gives it to scripts), as one forged by the signed-in user would; waits for the next page.
+     */
+    void postForged(String path) {
+        untilReplaced(() -> driver.executeScript("const f = document.createElement('form'); f.method = 'post';"
+                + " f.action = arguments[0]; const t = document.createElement('input'); t.type = 'hidden'; t.name = '_csrf';"
+                + " t.value = document.querySelector('meta[name=_csrf]').content; f.appendChild(t);"
+                + " document.body.appendChild(f); f.submit();", path));
+    }
+
+    /** Does {@code action}, then waits until the next page has replaced this one. */
+    private void untilReplaced(Runnable action) {
         WebElement page = driver.findElement(By.tagName("html"));
-        button.click();
+        action.run();
         // gone once the browser no longer knows it: a stale reference, or (mid-navigation) chromium's
         // "node does not belong to the document", which ExpectedConditions.stalenessOf does not take for gone
         new WebDriverWait(driver, WAIT).withMessage("the page after the click").until(d -> {

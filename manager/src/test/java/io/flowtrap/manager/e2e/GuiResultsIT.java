@@ -41,7 +41,10 @@ import org.openqa.selenium.support.ui.Select;
  * from its page holds what {@code tcpdump -r} of it keeps; a filter libpcap refuses shows its words;
  * an alert's pcap retrieved through the pcap chain is listed under the kind {@code extraction} with
  * its alert's signature and flow, downloads from its page as the chain gave it, and merges with a
- * search. Screenshots under target/screenshots/; no console error.
+ * search; Delete is shown to whom may delete (merges and filters: anyone; ana's extraction: her, not
+ * bob, another analyst, whose forged POST is refused in words on the page and deletes nothing), and
+ * once confirmed the extraction is gone from the list and from the REST API, its share link answers
+ * 404 and the audit has ana's deletion. Screenshots under target/screenshots/; no console error.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GuiResultsIT {
@@ -55,6 +58,8 @@ class GuiResultsIT {
 
     private static FlowtrapSystem system;
     private static GuiBrowser browser;
+    /** Another analyst's password: bob, who may delete the merges and filters but not ana's extraction. */
+    private static String bobPassword;
     /** The searches: port 80's packets, and port 80's and UDP's (so a dedup merge of both drops port 80's once). */
     private static JsonNode web;
     private static JsonNode webAndUdp;
@@ -66,6 +71,7 @@ class GuiResultsIT {
         Path systemDir = dir.resolve("system");
         system = new FlowtrapSystem(systemDir, DEMO.resolve("demo.pcap"), DEMO.resolve("demo-eve.json"), List.of());
         String password = system.users().create("ana", Role.ANALYST).password();
+        bobPassword = system.users().create("bob", Role.ANALYST).password();
         system.awaitIndexed(system.recordedAlerts().size(), Duration.ofSeconds(120));
         long[] window = storeWindow();
         web = result("search", search("tcp port 80", window));
@@ -356,5 +362,59 @@ class GuiResultsIT {
         JsonNode merge = result("merge", browser.byId("result").getAttribute("data-id"));
         assertThat(merge.path("packets").asLong()).isEqualTo(in);
         browser.screenshot("result-merge-extraction");
+    }
+
+    @Test
+    @Order(5)
+    void deleteIsShownToWhomMayDeleteAndOnceConfirmedTheResultAndItsShareLinksAreGone() throws Exception {
+        String job = chainedAlert.path("_id").asText();
+        openResult("extraction", job);
+        type("expires_hours", "1");
+        browser.submit(browser.byId("make-link"));
+        String url = browser.byId("new-link-url").getAttribute("value");
+        assertThat(open(url).statusCode()).isEqualTo(200);
+
+        try (GuiBrowser bob = new GuiBrowser(system.managerUrl(), dir.resolve("bob-downloads"))) {
+            bob.signIn("bob", bobPassword);
+            bob.open("/results");
+            List<WebElement> rows = bob.all("#results tr.result");
+            assertThat(rows).extracting(e -> e.getAttribute("data-kind")).contains("merge", "filter", "search", "extraction");
+            assertThat(rows).filteredOn(e -> !e.findElements(By.cssSelector("a.delete")).isEmpty())
+                    .extracting(e -> e.getAttribute("data-kind")).as("Delete on anyone's merges and filters only").isNotEmpty()
+                    .containsOnly("merge", "filter");
+            bob.screenshot("results-delete-other-analyst");
+            bob.open("/results/extraction/" + job + "/delete");
+            bob.waitUntil(d -> bob.byId("result").getAttribute("data-id").equals(job), "the page of extraction " + job);
+            assertThat(bob.all("#delete-panel")).as("no Delete on ana's extraction for bob").isEmpty();
+            assertThat(bob.all("#confirm-delete")).isEmpty();
+
+            // the form ana would see, forged by bob with his own session's CSRF token
+            bob.postForged("/results/extraction/" + job + "/delete");
+            assertThat(bob.byId("message").getText()).isEqualTo("forbidden: extraction " + job
+                    + " was asked for by ana: only they or an admin may delete it");
+            assertThat(bob.byId("result").getAttribute("data-id")).isEqualTo(job);
+            bob.screenshot("result-delete-forged");
+            bob.assertConsoleClean();
+        }
+        assertThat(system.get("/rest/results/extraction/" + job + "/", system.analystToken).status()).as("nothing deleted")
+                .isEqualTo(200);
+        assertThat(open(url).statusCode()).isEqualTo(200);
+
+        browser.open("/results");
+        browser.submit(row("extraction", job).findElement(By.cssSelector("a.delete")));
+        assertThat(browser.byId("confirm-delete").getText()).contains("This cannot be undone.");
+        browser.driver().executeScript("arguments[0].scrollIntoView()", browser.byId("confirm-delete"));
+        browser.screenshot("result-delete-confirm");
+        browser.submit(browser.byId("delete-confirmed"));
+        assertThat(browser.byId("notice").getText()).isEqualTo("Result extraction " + job + " was deleted.");
+        assertThat(browser.all("#results tr.result[data-kind='extraction'][data-id='" + job + "']")).isEmpty();
+        assertThat(browser.all("#results tr.result")).isNotEmpty();
+        browser.screenshot("results-deleted");
+        assertThat(system.get("/rest/results/extraction/" + job + "/", system.analystToken).status()).isEqualTo(404);
+        assertThat(open(url).statusCode()).as("its share link").isEqualTo(404);
+
+        List<JsonNode> audit = AuditEntries.await(system, "id", job, "result.refused", "result.delete");
+        assertThat(AuditEntries.of(audit, "result.refused").path("user").asText()).isEqualTo("bob");
+        assertThat(AuditEntries.of(audit, "result.delete").path("user").asText()).isEqualTo("ana");
     }
 }

@@ -519,4 +519,26 @@ class SearchesIT {
         assertThat(system.get("/rest/searches/", system.analystToken).json().path("count").asLong()).as("a restart forgets")
                 .isEqualTo(1);
     }
+
+    @Test
+    @Order(10)
+    void aSearchDeletedPastMaxKeptIsAuditedAsTheSystemsDeletion() throws Exception {
+        system.stopManager();
+        system.startManager(List.of("--flowtrap.searches.max-kept=2"));
+        List<String> ids = new ArrayList<>();
+        for (String filter : List.of("tcp", "udp", "tcp port 80")) { // max-kept + 1
+            ids.add(endedOverTheStore(filter));
+        }
+        String oldest = ids.get(0);
+        List<String> kept = new ArrayList<>();
+        system.get("/rest/searches/", system.analystToken).json().path("results").forEach(r -> kept.add(r.path("id").asText()));
+        assertThat(kept).as("the newest max-kept").containsExactlyInAnyOrderElementsOf(ids.subList(1, 3));
+        expectError(system.get("/rest/searches/" + oldest + "/", system.analystToken), 404);
+        JsonNode deleted = AuditEntries.of(AuditEntries.await(system, "id", oldest, "search.start", "search.finished",
+                "search.delete"), "search.delete");
+        assertThat(deleted.path("user").asText()).isEqualTo("system");
+        assertThat(deleted.at("/details/reason").asText()).isEqualTo("more than flowtrap.searches.max-kept (2) ended searches");
+        assertThat(deleted.at("/details/filter").asText()).isEqualTo("tcp");
+        assertThat(deleted.at("/details/sha256").asText()).hasSize(64);
+    }
 }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
@@ -38,8 +39,11 @@ import org.springframework.web.util.UriComponentsBuilder;
  * a filter into a new result ({@code POST .../filter}), its share links with Revoke ({@code POST
  * /results/shares/<link>/revoke}) and a form to make one ({@code POST .../shares}: the page that
  * answers shows the link's URL, the only time it is shown). Download and share only for {@code
- * flowtrap.sharing.download-roles}. Every change is a POST with the CSRF token; after one, a redirect
- * (a reload repeats nothing), except the new link's page.
+ * flowtrap.sharing.download-roles}. Delete, in the list and on a result's page, only to whom {@link
+ * Results#mayDelete} lets: {@code GET .../delete} asks to confirm (a form, no script), {@code POST}
+ * deletes and goes back to the list; a refusal (a POST forged by someone else) is said on the
+ * result's page. Every change is a POST with the CSRF token; after one, a redirect (a reload repeats
+ * nothing), except the new link's page.
  */
 final class ResultPages {
     private static final MediaType PCAP = MediaType.parseMediaType("application/vnd.tcpdump.pcap");
@@ -64,7 +68,10 @@ final class ResultPages {
         request.param("error").ifPresent(e -> model.put("message", e));
         request.param("deleted").ifPresent(id -> model.put("notice", "Result " + id + " was deleted."));
         try {
-            model.put("rows", results.list(kind.isEmpty() ? null : kind, tag.isEmpty() ? null : tag).results());
+            List<ResultAnswer> rows = results.list(kind.isEmpty() ? null : kind, tag.isEmpty() ? null : tag).results();
+            model.put("rows", rows);
+            model.put("deletable", rows.stream().filter(r -> mayDelete(request, r)).map(r -> r.kind() + "/" + r.id())
+                    .collect(Collectors.toSet()));
         } catch (DomainException e) {
             model.put("message", e.detail());
             model.put("rows", List.of());
@@ -74,10 +81,14 @@ final class ResultPages {
     }
 
     ServerResponse detail(ServerRequest request) {
-        return detail(request, null, HttpStatus.OK);
+        return detail(request, null, HttpStatus.OK, false);
     }
 
-    private ServerResponse detail(ServerRequest request, ShareLinkAnswer newLink, HttpStatus status) {
+    ServerResponse confirmDelete(ServerRequest request) {
+        return detail(request, null, HttpStatus.OK, true);
+    }
+
+    private ServerResponse detail(ServerRequest request, ShareLinkAnswer newLink, HttpStatus status, boolean confirmDelete) {
         Map<String, Object> model = GuiPages.model(request);
         String kind = request.pathVariable("kind");
         String id = request.pathVariable("id");
@@ -91,6 +102,8 @@ final class ResultPages {
         model.put("r", r);
         model.put("tagsText", String.join(", ", r.tags()));
         model.put("mayDownload", mayDownload(request));
+        model.put("mayDelete", mayDelete(request, r));
+        model.put("confirmDelete", confirmDelete && mayDelete(request, r));
         model.put("links", shares.list().results().stream().filter(l -> l.kind().equals(kind) && l.resultId().equals(id)).toList());
         model.put("newLink", newLink);
         model.put("defaultHours", sharing.defaultExpiry().toHours());
@@ -130,7 +143,7 @@ final class ResultPages {
         } catch (DomainException e) {
             return back(kind, id, "error", e.error() + ": " + e.detail());
         }
-        return detail(request, link, HttpStatus.CREATED);
+        return detail(request, link, HttpStatus.CREATED, false);
     }
 
     ServerResponse revoke(ServerRequest request) throws IOException {
@@ -142,6 +155,19 @@ final class ResultPages {
             return back(kind, id, "error", e.detail());
         }
         return back(kind, id, "notice", "Share link " + request.pathVariable("link") + " revoked: it opens nothing now.");
+    }
+
+    ServerResponse delete(ServerRequest request) throws IOException {
+        String kind = request.pathVariable("kind");
+        String id = request.pathVariable("id");
+        try {
+            results.delete(kind, id, user(request), mayDeleteAny(request));
+        } catch (DomainException e) {
+            return back(kind, id, "error", e.error() + ": " + e.detail());
+        }
+        String to = UriComponentsBuilder.fromPath("/results").queryParam("deleted", "{id}").buildAndExpand(kind + " " + id).encode()
+                .toUriString();
+        return ServerResponse.status(HttpStatus.SEE_OTHER).header(HttpHeaders.LOCATION, to).build();
     }
 
     ServerResponse download(ServerRequest request) throws IOException {
@@ -214,6 +240,16 @@ final class ResultPages {
 
     private boolean mayDownload(ServerRequest request) {
         return sharing.mayDownload(roles(request));
+    }
+
+    private boolean mayDelete(ServerRequest request, ResultAnswer r) {
+        return results.mayDelete(r, user(request), mayDeleteAny(request));
+    }
+
+    /** An admin's (or an unowned key's) right to delete what anyone made ({@link Callers#mayChangeAny}). */
+    private static boolean mayDeleteAny(ServerRequest request) {
+        return request.principal().filter(p -> p instanceof Authentication).map(p -> Callers.mayChangeAny((Authentication) p))
+                .orElse(false);
     }
 
     private static List<String> roles(ServerRequest request) {

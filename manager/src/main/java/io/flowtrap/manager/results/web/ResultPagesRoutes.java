@@ -25,6 +25,8 @@ class ResultPagesRoutes {
                 .POST("/results/{kind}/{id}/shares", pages::share)
                 .POST("/results/{kind}/{id}/filter", pages::filter)
                 .GET("/results/{kind}/{id}/download", pages::download)
+                .GET("/results/{kind}/{id}/delete", pages::confirmDelete)
+                .POST("/results/{kind}/{id}/delete", pages::delete)
                 .build();
     }
 
