@@ -57,7 +57,7 @@ final class StoreWriter implements Runnable {
     private static final long RETRY_NANOS = 1_000_000_000L;
     /** Records read between two releases of their room to the producer. */
     private static final int RELEASE_EVERY = 64;
-    /** Records written before the writer looks at requests and the clock again. */
+    /** Packets written (about: a held-packets record is not split) before the writer looks at requests and the clock again. */
     private static final int BATCH = 4096;
 
     private final Path dir;
@@ -432,28 +432,34 @@ final class StoreWriter implements Runnable {
         }
     }
 
-    /** Writes up to {@code max} records, none at or past position {@code until}; returns how many. */
+    /**
+     * Writes the packets of records until {@code max} packets are written or the next record is at
+     * or past position {@code until}; returns how many packets.
+     */
     private int drain(long until, int max) {
         int n = 0;
+        int unreleased = 0;
         int kind;
         while (n < max && handoff.readPosition() < until && (kind = handoff.next(packet, cid, key)) != PacketHandoff.NONE) {
             if (kind == PacketHandoff.PACKET) {
                 write();
+                n++;
             } else {
-                writeHeld();
+                n += writeHeld();
             }
-            if (++n % RELEASE_EVERY == 0) {
+            if (++unreleased == RELEASE_EVERY) {
                 handoff.release();
+                unreleased = 0;
             }
         }
-        if (n % RELEASE_EVERY != 0) {
+        if (unreleased > 0) {
             handoff.release();
         }
         return n;
     }
 
-    /** Writes the packets a held-packets record names, read from where they are held, cut to the snaplen. */
-    private void writeHeld() {
+    /** Writes the packets a held-packets record names, read from where they are held, cut to the snaplen; returns how many. */
+    private int writeHeld() {
         HeldPackets held = heldPackets;
         if (held == null) {
             throw new IllegalStateException("held packets were handed over before the store was told where they are held");
@@ -466,6 +472,7 @@ final class StoreWriter implements Runnable {
             }
             write();
         }
+        return handoff.heldCount();
     }
 
     private void write() {
