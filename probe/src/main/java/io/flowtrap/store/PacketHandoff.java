@@ -251,29 +251,7 @@ final class PacketHandoff {
         if (need > capacity) {
             throw new IllegalArgumentException("a record of " + size + " bytes never fits a hand-off of " + capacity);
         }
-        if (hasRoom(need)) {
-            return true;
-        }
-        Thread me = Thread.currentThread();
-        waitingProducer = me;
-        Thread reader = consumerThread;
-        if (reader != null) {
-            LockSupport.unpark(reader); // it may be sleeping on an empty ring it last saw: the ring is full now
-        }
-        try {
-            while (!hasRoom(need)) {
-                if (consumerGone) {
-                    throw new IllegalStateException("the store's writer has stopped");
-                }
-                if (me.isInterrupted()) {
-                    return false;
-                }
-                LockSupport.parkNanos(this, WAIT_PARK_NANOS);
-            }
-            return true;
-        } finally {
-            waitingProducer = null;
-        }
+        return parkUntil(need, Long.MIN_VALUE);
     }
 
     /**
@@ -283,18 +261,23 @@ final class PacketHandoff {
      * has stopped for good.
      */
     boolean awaitTaken(long position) {
-        if (takenPosition() >= position) {
+        return parkUntil(0, position);
+    }
+
+    /** Producer: parks until {@code need} bytes are free and the consumer has released everything before {@code taken}. */
+    private boolean parkUntil(long need, long taken) {
+        if (hasRoom(need) && takenPosition() >= taken) {
             return true;
         }
         Thread me = Thread.currentThread();
-        awaitedTaken = position;
+        awaitedTaken = taken == Long.MIN_VALUE ? Long.MAX_VALUE : taken; // room alone: woken at half empty
         waitingProducer = me;
         Thread reader = consumerThread;
         if (reader != null) {
-            LockSupport.unpark(reader);
+            LockSupport.unpark(reader); // it may be sleeping on an empty ring it last saw: the ring is full now
         }
         try {
-            while (takenPosition() < position) {
+            while (!(hasRoom(need) && takenPosition() >= taken)) {
                 if (consumerGone) {
                     throw new IllegalStateException("the store's writer has stopped");
                 }

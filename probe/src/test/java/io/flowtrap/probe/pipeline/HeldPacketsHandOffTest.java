@@ -42,13 +42,17 @@ class HeldPacketsHandOffTest {
     private final PacketRecord packet = new PacketRecord();
     private long ts = T0;
     private final List<byte[]> armedFrames = new ArrayList<>();
+    private final List<CaptureEngine.StoredFlow> told = new ArrayList<>();
 
+    /** A 256 KB look-back ring and the real store, whose engine tells {@link #told} of each armed flow's end. */
     private CapturePipeline pipeline(BackpressurePolicy backpressure) throws Exception {
-        return CapturePipeline.open(
+        CapturePipeline p = CapturePipeline.open(
                 new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("16MB"),
                         Duration.ofHours(1), DataSize.parse("4MB")),
                 new ProbeSettings.Flows(10_000, null, null, null, null, null, null),
                 new ProbeSettings.Lookback(DataSize.parse("256KB")), new AlertIntakeCounters(), backpressure);
+        p.engine().onStoredFlow(told::add);
+        return p;
     }
 
     /** A 1,000-byte TCP frame of 10.0.0.{client}:{port} -> 192.0.2.1:80 whose payload says which packet it is. */
@@ -98,8 +102,7 @@ class HeldPacketsHandOffTest {
     }
 
     /** The flow carved back from the store is exactly the frames sent, in order. */
-    private void assertStoredWholeAndExact(CapturePipeline p, EveAlert alert, List<CaptureEngine.StoredFlow> told)
-            throws Exception {
+    private void assertStoredWholeAndExact(CapturePipeline p, EveAlert alert) throws Exception {
         Path carved = dir.resolve("flow.pcap");
         try (OutputStream out = Files.newOutputStream(carved)) {
             ExtractionResult r = p.store().extractor().extract(FlowQueries.forAlert(alert, Duration.ofSeconds(600)), out);
@@ -125,10 +128,8 @@ class HeldPacketsHandOffTest {
 
     @Test
     void aLiveCaptureGivesUpNewLookbackPacketsRatherThanOverwriteAChainTheWriterHasNotCopied() throws Exception {
-        List<CaptureEngine.StoredFlow> told = new ArrayList<>();
         try (CapturePipeline p = pipeline(BackpressurePolicy.DROP)) {
             CaptureEngine engine = p.engine();
-            engine.onStoredFlow(told::add);
             EveAlert alert;
             WriterPause.pause(p.store());
             try {
@@ -144,16 +145,14 @@ class HeldPacketsHandOffTest {
             assertThat(c.lookbackWrites() + c.lookbackBlocked()).isEqualTo(HELD + 600);
             assertThat(p.store().backlogDroppedPackets()).isZero();
             assertThat(p.store().awaitSeal(p.store().requestSeal(), 10_000_000_000L)).isTrue();
-            assertStoredWholeAndExact(p, alert, told);
+            assertStoredWholeAndExact(p, alert);
         }
     }
 
     @Test
     void aReplayWaitsForTheWriterInsteadOfOverwritingAChainItHasNotCopied() throws Exception {
-        List<CaptureEngine.StoredFlow> told = new ArrayList<>();
         try (CapturePipeline p = pipeline(BackpressurePolicy.WAIT)) {
             CaptureEngine engine = p.engine();
-            engine.onStoredFlow(told::add);
             EveAlert alert;
             AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread capture = new Thread(() -> {
@@ -182,7 +181,7 @@ class HeldPacketsHandOffTest {
             assertThat(c.lookbackBlocked()).isZero();
             assertThat(c.lookbackWrites()).isEqualTo(HELD + 600);
             assertThat(p.store().awaitSeal(p.store().requestSeal(), 10_000_000_000L)).isTrue();
-            assertStoredWholeAndExact(p, alert, told);
+            assertStoredWholeAndExact(p, alert);
         }
     }
 }
