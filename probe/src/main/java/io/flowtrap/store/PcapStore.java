@@ -17,8 +17,10 @@ import java.util.List;
  *
  * <p>The capture thread never waits on the disk: {@link #append} copies the packet once into a
  * bounded hand-off allocated up front ({@link PacketHandoff}, {@code writeBufferBytes} of the
- * config) and returns; the {@link StoreWriter} thread writes segments, builds their indexes, seals
- * (flush, fsync, index sort and write, renames, directory fsync, manifest) and rotates. When the
+ * config) and returns ({@link #appendHeld} hands over packets the capturing side still holds in
+ * memory by their positions only, and the writer copies them from there); the {@link StoreWriter}
+ * thread writes segments, builds their indexes, seals (flush, fsync, index sort and write, renames,
+ * directory fsync, manifest) and rotates. When the
  * hand-off is full, the {@link BackpressurePolicy} chosen at open decides: {@code DROP} (live
  * capture) loses the packet, counted as store backlog ({@link #backlogDroppedPackets},
  * {@link #backlogDroppedBytes}) and {@code append} says so, so the caller can tell which flows
@@ -44,7 +46,8 @@ import java.util.List;
  * segments until what it writes fits ({@link #rotatedForRoomSegments}). Packets longer than the
  * snaplen are cut to it (their wire length kept), as libpcap does.
  *
- * <p>Threads: {@link #append} and {@link #tick} belong to the one capturing thread, and so do
+ * <p>Threads: {@link #append}, {@link #appendHeld}, {@link #holdFrom}, {@link #handedOffPosition},
+ * {@link #awaitTaken} and {@link #tick} belong to the one capturing thread, and so do
  * {@link #flush} and {@link #close} (or call them once it has stopped); everything else is
  * thread-safe. A store opened for writing holds a lock on {@code LOCK}, so two probes cannot
  * write one directory.
