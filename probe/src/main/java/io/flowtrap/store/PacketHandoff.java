@@ -38,9 +38,7 @@ import java.util.concurrent.locks.LockSupport;
  * </pre>
  * A held-packets record has HELD (-1) as its wire length, the number of positions as its captured
  * length, and after the header those positions (8 bytes each, in the order they are to be stored);
- * its timestamp and link type are unused (0). A held-chain record has HELD_CHAIN (-2) as its wire
- * length, the chain's length as its captured length, and after the header the position of its
- * newest packet: the consumer follows the chain back from there ({@link HeldPackets#chainOf}).
+ * its timestamp and link type are unused (0).
  * Positions are running byte counts (they never wrap); published minus released is what waits.
  * A record never straddles the end: it goes after a WRAP at offset 0, so a ring must hold two of
  * the largest records for one always to fit one way or the other ({@link StoreConfig} checks).
@@ -63,15 +61,12 @@ final class PacketHandoff {
     private static final int WRAP = -1;
     /** The wire length that marks a held-packets record. */
     private static final int HELD = -1;
-    /** The wire length that marks a held-chain record. */
-    private static final int HELD_CHAIN = -2;
     /** Most positions in one held-packets record: small records keep the consumer's releases frequent. */
     private static final int MAX_HELD_PER_RECORD = 4096;
     /** What {@link #next} found: nothing, a packet, or held packets. */
     static final int NONE = 0;
     static final int PACKET = 1;
     static final int HELD_PACKETS = 2;
-    static final int HELD_CHAIN_PACKETS = 3;
     /** How long a waiting producer sleeps at most before it looks again (a missed wake-up costs this much). */
     private static final long WAIT_PARK_NANOS = 1_000_000L;
 
@@ -182,45 +177,21 @@ final class PacketHandoff {
             throw new IllegalArgumentException(count + " held packets in one record (1 to " + maxHeldPerRecord + ")");
         }
         int size = (int) recordSize(8 * count);
-        int at = claimHeld(size, HELD, count, cid, cidOffset, key, keyOffset);
+        int at = claim(size);
         if (at < 0) {
             return false;
         }
+        buffer.putInt(at + CAPLEN, count);
+        buffer.putLong(at + TIMESTAMP, 0);
+        buffer.putInt(at + WIRE_LENGTH, HELD);
+        buffer.putInt(at + LINK_TYPE, 0);
+        buffer.put(at + CID, cid, cidOffset, CommunityId.DIGEST_SIZE);
+        buffer.put(at + KEY, key, keyOffset, FlowKey.SIZE);
         for (int i = 0; i < count; i++) {
             buffer.putLong(at + HEADER_SIZE + 8 * i, positions[from + i]);
         }
         publish(at, size);
         return true;
-    }
-
-    /**
-     * Producer: hands over, in one record, the {@code count} packets of one flow held by the
-     * producer's side that end with the one at {@code newest} (the consumer follows them back from
-     * there); false, with nothing written, when there is no room for it.
-     */
-    boolean offerHeldChain(long newest, int count, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
-        int size = (int) recordSize(8);
-        int at = claimHeld(size, HELD_CHAIN, count, cid, cidOffset, key, keyOffset);
-        if (at < 0) {
-            return false;
-        }
-        buffer.putLong(at + HEADER_SIZE, newest);
-        publish(at, size);
-        return true;
-    }
-
-    /** Producer: {@link #claim}s a held-packets ({@code kind} HELD) or held-chain record and writes its header. */
-    private int claimHeld(int size, int kind, int count, byte[] cid, int cidOffset, byte[] key, int keyOffset) {
-        int at = claim(size);
-        if (at >= 0) {
-            buffer.putInt(at + CAPLEN, count);
-            buffer.putLong(at + TIMESTAMP, 0);
-            buffer.putInt(at + WIRE_LENGTH, kind);
-            buffer.putInt(at + LINK_TYPE, 0);
-            buffer.put(at + CID, cid, cidOffset, CommunityId.DIGEST_SIZE);
-            buffer.put(at + KEY, key, keyOffset, FlowKey.SIZE);
-        }
-        return at;
     }
 
     /**
@@ -334,13 +305,8 @@ final class PacketHandoff {
 
     /** Producer: counts a packet that was not handed over (no room). */
     void countDropped(int capturedLength) {
-        countDropped(1, capturedLength);
-    }
-
-    /** Producer: counts packets that were not handed over (no room). */
-    void countDropped(long packets, long capturedBytes) {
-        droppedPackets = droppedPackets + packets;
-        droppedBytes = droppedBytes + capturedBytes;
+        droppedPackets = droppedPackets + 1;
+        droppedBytes = droppedBytes + capturedLength;
     }
 
     /** Producer: publishes its packet clock (the newest packet time it has seen, or the wall clock when idle). */
@@ -389,20 +355,12 @@ final class PacketHandoff {
         if (wireLength == HELD) {
             return HELD_PACKETS;
         }
-        if (wireLength == HELD_CHAIN) {
-            return HELD_CHAIN_PACKETS;
-        }
         packet.set(buffer, at + HEADER_SIZE, buffer.getInt(at + CAPLEN), wireLength, buffer.getLong(at + TIMESTAMP),
                 buffer.getInt(at + LINK_TYPE));
         return PACKET;
     }
 
-    /** Consumer: the newest packet of the held-chain record {@link #next} returned. */
-    long heldChainNewest() {
-        return buffer.getLong(currentRecord + HEADER_SIZE);
-    }
-
-    /** Consumer: how many packets the held-packets or held-chain record {@link #next} returned names. */
+    /** Consumer: how many positions the held-packets record {@link #next} returned holds. */
     int heldCount() {
         return buffer.getInt(currentRecord + CAPLEN);
     }

@@ -46,9 +46,8 @@ import java.util.List;
  * segments until what it writes fits ({@link #rotatedForRoomSegments}). Packets longer than the
  * snaplen are cut to it (their wire length kept), as libpcap does.
  *
- * <p>Threads: {@link #append}, {@link #appendHeld}, {@link #appendHeldChain}, {@link #holdFrom},
- * {@link #handedOffPosition}, {@link #awaitTaken} and {@link #tick} belong to the one capturing
- * thread, and so do
+ * <p>Threads: {@link #append}, {@link #appendHeld}, {@link #holdFrom}, {@link #handedOffPosition},
+ * {@link #awaitTaken} and {@link #tick} belong to the one capturing thread, and so do
  * {@link #flush} and {@link #close} (or call them once it has stopped); everything else is
  * thread-safe. A store opened for writing holds a lock on {@code LOCK}, so two probes cannot
  * write one directory.
@@ -226,24 +225,6 @@ public final class PcapStore implements Closeable {
             handoff.countDropped(Math.min(held.heldCapturedLength(positions[i]), config.snaplen()));
         }
         return taken;
-    }
-
-    /**
-     * As {@link #appendHeld}, for the {@code count} packets of one flow the capturing side holds as a
-     * chain ending with the one at {@code newest} ({@link HeldPackets#chainOf}), all of them: the
-     * writer follows the chain, so the capturing thread does not walk it. True if they were taken;
-     * false if they were lost to the store backlog, counted ({@code capturedBytes}: their length).
-     */
-    public boolean appendHeldChain(long newest, int count, long capturedBytes, byte[] cid, int cidOffset, byte[] key,
-            int keyOffset) {
-        requireWritable();
-        if (handoff.offerHeldChain(newest, count, cid, cidOffset, key, keyOffset)
-                || backpressure == BackpressurePolicy.WAIT && handoff.awaitRoomHeld(1)
-                        && handoff.offerHeldChain(newest, count, cid, cidOffset, key, keyOffset)) {
-            return true;
-        }
-        handoff.countDropped(count, capturedBytes);
-        return false;
     }
 
     /** The capturing thread: the hand-off's running position after everything handed over so far. */

@@ -69,8 +69,6 @@ final class StoreWriter implements Runnable {
     private final PacketRecord packet = new PacketRecord();
     private final byte[] cid = new byte[CommunityId.DIGEST_SIZE];
     private final byte[] key = new byte[FlowKey.SIZE];
-    /** A held chain's positions, oldest first; grows (on this thread) to the longest chain seen. */
-    private long[] chain = new long[4096];
 
     /** Guards the waits of requesters (seal, flush, pause); the writer notifies it. */
     private final Object monitor = new Object();
@@ -142,13 +140,8 @@ final class StoreWriter implements Runnable {
         heldPackets = held;
     }
 
-    /** Where held packets are read from; IllegalStateException if nobody said ({@link #holdFrom}). */
     HeldPackets heldPackets() {
-        HeldPackets held = heldPackets;
-        if (held == null) {
-            throw new IllegalStateException("held packets were handed over before the store was told where they are held");
-        }
-        return held;
+        return heldPackets;
     }
 
     void start() {
@@ -451,10 +444,8 @@ final class StoreWriter implements Runnable {
             if (kind == PacketHandoff.PACKET) {
                 write();
                 n++;
-            } else if (kind == PacketHandoff.HELD_PACKETS) {
-                n += writeHeld();
             } else {
-                n += writeHeldChain();
+                n += writeHeld();
             }
             if (++unreleased == RELEASE_EVERY) {
                 handoff.release();
@@ -467,37 +458,21 @@ final class StoreWriter implements Runnable {
         return n;
     }
 
-    /** Writes the packets a held-packets record names, read from where they are held; returns how many. */
+    /** Writes the packets a held-packets record names, read from where they are held, cut to the snaplen; returns how many. */
     private int writeHeld() {
-        HeldPackets held = heldPackets();
+        HeldPackets held = heldPackets;
+        if (held == null) {
+            throw new IllegalStateException("held packets were handed over before the store was told where they are held");
+        }
         for (int i = 0, n = handoff.heldCount(); i < n; i++) {
-            writeHeld(held, handoff.heldPosition(i));
+            held.readHeld(handoff.heldPosition(i), packet);
+            if (packet.capturedLength() > config.snaplen()) {
+                packet.set(packet.buffer(), packet.offset(), config.snaplen(), packet.wireLength(), packet.timestampNanos(),
+                        packet.linkType());
+            }
+            write();
         }
         return handoff.heldCount();
-    }
-
-    /** Writes the packets of the chain a held-chain record names, followed back from its newest; returns how many. */
-    private int writeHeldChain() {
-        HeldPackets held = heldPackets();
-        int n = handoff.heldCount();
-        if (n > chain.length) {
-            chain = new long[Integer.highestOneBit(n - 1) << 1];
-        }
-        held.chainOf(handoff.heldChainNewest(), n, chain);
-        for (int i = 0; i < n; i++) {
-            writeHeld(held, chain[i]);
-        }
-        return n;
-    }
-
-    /** Writes the packet held at {@code position}, cut to the snaplen. */
-    private void writeHeld(HeldPackets held, long position) {
-        held.readHeld(position, packet);
-        if (packet.capturedLength() > config.snaplen()) {
-            packet.set(packet.buffer(), packet.offset(), config.snaplen(), packet.wireLength(), packet.timestampNanos(),
-                    packet.linkType());
-        }
-        write();
     }
 
     private void write() {

@@ -179,10 +179,7 @@ class PcapStoreTest {
             assertThat(s.status().segments()).isEmpty();
         }
     }
-    /**
-     * Packets held in plain memory by position, each flow's in a row (a chain is consecutive
-     * positions): what the look-back ring is to the store, and nothing more.
-     */
+    /** Packets held in plain memory by position: what the look-back ring is to the store, and nothing more. */
     private static final class HeldInMemory implements HeldPackets {
         private final List<io.flowtrap.packet.PacketRecord> held = new java.util.ArrayList<>();
 
@@ -199,20 +196,13 @@ class PcapStoreTest {
         }
 
         @Override
-        public void chainOf(long newest, int count, long[] into) {
-            for (int i = 0; i < count; i++) {
-                into[i] = newest - (count - 1 - i);
-            }
-        }
-
-        @Override
         public int heldCapturedLength(long position) {
             return held.get((int) position).capturedLength();
         }
     }
 
     @Test
-    void heldPacketsAndHeldChainsAreCopiedFromWhereTheyAreHeldInTheirOrderAmongCopiedOnesAndCutToTheSnaplen() throws Exception {
+    void heldPacketsAreCopiedFromWhereTheyAreHeldInTheirOrderAmongCopiedOnesAndCutToTheSnaplen() throws Exception {
         Path store = dir.resolve("store");
         int snaplen = 200;
         HeldInMemory memory = new HeldInMemory();
@@ -231,15 +221,6 @@ class PcapStoreTest {
             assertThat(s.appendHeld(positions, positions.length, id[0], 0, id[1], 0)).isEqualTo(positions.length);
             assertThat(s.handedOffPosition()).as("positions, not packets: about 8 bytes each")
                     .isLessThan(positions.length * 9L + 8 * 88);
-            long newest = -1;
-            for (int i = 0; i < 6000; i++) { // then a chain longer than the writer's first scratch, by its newest only
-                byte[] frame = StoreFixture.frame(3, random.nextBoolean(), 60 + random.nextInt(400), random);
-                newest = memory.hold(frame, ts += 1000);
-                sent.add(new StoreFixture.Stored(3, ts, frame));
-            }
-            long before = s.handedOffPosition();
-            assertThat(s.appendHeldChain(newest, 6000, 0, id[0], 0, id[1], 0)).isTrue();
-            assertThat(s.handedOffPosition() - before).as("one record").isEqualTo(96);
             for (int i = 0; i < 50; i++) { // then the flow's next packets, copied in as usual
                 StoreFixture.Stored next = StoreFixture.appendAt(s, 3, ts += 1000, random);
                 sent.add(next);

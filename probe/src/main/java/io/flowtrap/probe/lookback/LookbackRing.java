@@ -167,19 +167,6 @@ public final class LookbackRing implements HeldPackets {
                 heldView.getLong(offset + 8), heldView.getInt(offset + 24));
     }
 
-    /** The writer thread: follows the chain back from {@code newest}, through records the owner keeps pinned. */
-    @Override
-    public void chainOf(long newest, int count, long[] into) {
-        long p = newest;
-        for (int i = count - 1; i >= 0; i--) {
-            if (p < 0) {
-                throw new IllegalStateException("a chain said to hold " + count + " records ends after " + (count - 1 - i));
-            }
-            into[i] = p;
-            p = heldView.getLong((int) (p % capacity));
-        }
-    }
-
     @Override
     public int heldCapturedLength(long position) {
         return ring.getInt((int) (position % capacity) + 16);

@@ -35,11 +35,8 @@ import org.slf4j.LoggerFactory;
  * a flow is armed once, however many alerts name it. The store only takes a copy of each packet
  * (its writer thread does the disk work), and of the packets the ring holds not even that: their
  * positions ({@link PcapStore#appendHeld}), the writer copying them from the ring, which keeps them
- * pinned until it has ({@link HandedOverChains}). A flow the ring holds whole (its first record still
- * held, none refused) is not even walked here: the writer follows its chain from the newest record
- * ({@link PcapStore#appendHeldChain}), and what it stores is known from the flow's own counts. A
- * replay waits for the writer when the ring needs pinned room, a live capture does not hold the new
- * packet (counted: look-back blocked). A packet the
+ * pinned until it has ({@link HandedOverChains}); a replay waits for the writer when the ring needs
+ * that room, a live capture does not hold the new packet (counted: look-back blocked). A packet the
  * store could not take (store backlog) is counted against its flow, so the flow's record says what
  * the store really holds.
  *
@@ -96,13 +93,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
     private final long[] firstStoredNanos;
     private final boolean[] storedFromStart;
     private final long[] backlogLost;
-    /**
-     * Of each flow not armed yet, by slot: the captured bytes its look-back records hold, where the
-     * first of them is, and whether one of its packets was not held (the chain is then walked).
-     */
-    private final long[] heldBytes;
-    private final long[] firstHeld;
-    private final boolean[] heldBroken;
     /** What armed each armed flow ({@link TriggerSet} bits; {@link TriggerSet#ALERT}: an alert) and the set that names them. */
     private final long[] armedBy;
     private final TriggerSet[] armedUnder;
@@ -136,9 +126,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         this.firstStoredNanos = new long[flows.maxFlows()];
         this.storedFromStart = new boolean[flows.maxFlows()];
         this.backlogLost = new long[flows.maxFlows()];
-        this.heldBytes = new long[flows.maxFlows()];
-        this.firstHeld = new long[flows.maxFlows()];
-        this.heldBroken = new boolean[flows.maxFlows()];
         this.armedBy = new long[flows.maxFlows()];
         this.armedUnder = new TriggerSet[flows.maxFlows()];
     }
@@ -401,8 +388,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
      * may wait for it, and triggers in force may take it.
      */
     private void flowCreated(int slot, byte[] flowKey, int keyOffset, PacketRecord packet) throws IOException {
-        heldBytes[slot] = 0;
-        heldBroken[slot] = false;
         flows.setCommunityId(slot, digest, 0);
         int waiting = pending.isEmpty() ? 0 : pending.take(flows.communityHash(slot), flowKey, keyOffset);
         long triggered = triggers.isEmpty() ? 0 : triggers.match(triggers.bits(), packet, flowKey, keyOffset, filterMemory);
@@ -430,8 +415,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             store(packet, slot);
             return;
         }
-        long previous = flows.lookbackHead(slot);
-        long position = ring.append(packet, previous, flows.handle(slot));
+        long position = ring.append(packet, flows.lookbackHead(slot), flows.handle(slot));
         if (position == LookbackRing.PINNED) {
             position = appendPastPins(packet, slot);
         }
@@ -442,14 +426,9 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
                 counters.lookbackBlocked++;
             }
             flows.setLookbackHead(slot, LookbackRing.BROKEN_CHAIN); // the flow can no longer be stored whole
-            heldBroken[slot] = true;
             return;
         }
         counters.lookbackWrites++;
-        if (previous == -1) {
-            firstHeld[slot] = position;
-        }
-        heldBytes[slot] += packet.capturedLength();
         flows.setLookbackHead(slot, position);
     }
 
@@ -583,11 +562,7 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
         firstStoredNanos[slot] = 0;
         backlogLost[slot] = 0;
         long head = flows.lookbackHead(slot);
-        if (head >= 0 && !heldBroken[slot] && ring.isHeld(firstHeld[slot])) {
-            counters.lookbackHits++; // every packet of the flow is held: from its first record to its newest
-            storedFromStart[slot] = true;
-            storeWholeChain(slot, head);
-        } else if (head >= 0) {
+        if (head >= 0) {
             int n = ring.collectChain(head, chain);
             boolean whole = ring.lastChainComplete();
             storedFromStart[slot] = whole; // before storing: a first packet the store cannot take clears it
@@ -630,27 +605,6 @@ public final class CaptureEngine implements FlowTable.FlowEndListener {
             handedOver.add(store.handedOffPosition(), chain[0]);
             ring.pinFrom(handedOver.oldestHeld());
         }
-    }
-
-    /**
-     * Hands the flow's whole chain, all its packets so far, to the store by its newest record (the
-     * writer walks it) and pins its first; counts them from the flow's own counts.
-     */
-    private void storeWholeChain(int slot, long newest) {
-        int n = (int) flows.packets(slot);
-        if (!store.appendHeldChain(newest, n, heldBytes[slot], flows.communityIds(), flows.communityIdOffset(slot),
-                flows.keys(), flows.keyOffset(slot))) {
-            backlogLost[slot] += n;
-            storedFromStart[slot] = false;
-            return;
-        }
-        counters.storedPackets += n;
-        counters.storedBytes += heldBytes[slot];
-        storedPackets[slot] = n;
-        storedBytes[slot] = heldBytes[slot];
-        firstStoredNanos[slot] = flows.firstSeen(slot);
-        handedOver.add(store.handedOffPosition(), firstHeld[slot]);
-        ring.pinFrom(handedOver.oldestHeld());
     }
 
     private void store(PacketRecord packet, int slot) {

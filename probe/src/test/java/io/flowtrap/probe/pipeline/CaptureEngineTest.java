@@ -282,12 +282,10 @@ class CaptureEngineTest {
         List<CaptureEngine.StoredFlow> told = new ArrayList<>();
         long taken;
         // A live store (DROP) with a hand-off of ~530 KB; its real writer is held still, so the
-        // hand-off fills exactly as it would behind a slow disk. Its size leaves, after flow 1's
-        // chain (one 96-byte record) and as many of its 192-byte packet records as fit, 40 bytes:
-        // not room for flow 2's chain record.
+        // hand-off fills exactly as it would behind a slow disk.
         try (CapturePipeline p = CapturePipeline.open(
                 new ProbeSettings.Store(dir.resolve("store"), DataSize.parse("1GB"), DataSize.parse("1MB"),
-                        Duration.ofHours(1), new DataSize(96 + 192 * 2759 + 40)),
+                        Duration.ofHours(1), new DataSize(530_000)),
                 new ProbeSettings.Flows(1000, null, null, null, null, null, null),
                 new ProbeSettings.Lookback(DataSize.parse("1MB")), new AlertIntakeCounters(), BackpressurePolicy.DROP)) {
             CaptureEngine e = p.engine();
@@ -304,7 +302,9 @@ class CaptureEngineTest {
             for (int i = 0; i < 3000; i++) {
                 send(e, 1, 1000, true, 0x10, 100); // more than the hand-off holds
             }
-            e.onAlert(alert(2, 2000, true)); // its start meets a full hand-off
+            // its start meets a full hand-off: the 40 positions (a 408-byte record) do not fit in what a
+            // 192-byte packet record left
+            e.onAlert(alert(2, 2000, true));
             assertThat(store.backlogDroppedPackets()).isPositive();
             taken = stored(p);
             WriterPause.resume(store);
