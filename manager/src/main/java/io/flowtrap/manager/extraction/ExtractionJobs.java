@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -71,6 +72,12 @@ public class ExtractionJobs {
     private final AtomicLong evictedBytes = new AtomicLong();
     /** Each job's status as last written: what the {@code flowtrap.jobs} gauges count. */
     private final ConcurrentHashMap<String, String> statuses = new ConcurrentHashMap<>();
+    /**
+     * The pcaps retrieved and not expired, by job: what the cache quota counts, kept as each job's
+     * state is written (read back from the job area at start), so that making room for a new pcap
+     * reads no other job's files (it did, every job's, on each retrieval).
+     */
+    private final ConcurrentHashMap<String, CachedPcap> cachedPcaps = new ConcurrentHashMap<>();
     private final Object cache = new Object();
     private final ApplicationEventPublisher events;
 
@@ -79,6 +86,9 @@ public class ExtractionJobs {
 
     /** Job {@code id}'s {@code job.json} or {@code alert.json} was written: what was read of them before is stale. */
     public record JobChanged(String id) {}
+
+    /** A retrieved pcap in the download cache: when it was retrieved, and its size. */
+    private record CachedPcap(Instant at, long size) {}
 
     public ExtractionJobs(ExtractionProperties properties, ObjectMapper json, MeterRegistry meters,
             ApplicationEventPublisher events) throws IOException {
@@ -92,7 +102,13 @@ public class ExtractionJobs {
                 String id = dir.getFileName().toString();
                 if (JobName.isValid(id)) {
                     try {
-                        find(id).ifPresent(job -> statuses.put(id, job.status()));
+                        Optional<Job> job = find(id);
+                        if (job.isPresent()) {
+                            statuses.put(id, job.get().status());
+                            if (Files.isRegularFile(dir.resolve(PCAP))) {
+                                keepCacheEntry(job.get());
+                            }
+                        }
                     } catch (IOException e) { // one unreadable job.json is that job's failure, not the manager's
                         log.warn("job {}: state unreadable, not counted in flowtrap_jobs: {}", id, e.toString());
                     }
@@ -178,8 +194,7 @@ public class ExtractionJobs {
                 return false;
             }
             deleteTree(dir);
-            statuses.remove(id);
-            locks.remove(id);
+            forget(id);
         }
         log.info("job {}: directory deleted by {}", id, user);
         events.publishEvent(new JobDeleted(id, user, "deleted by " + user));
@@ -256,49 +271,39 @@ public class ExtractionJobs {
      */
     private void makeRoom(String keep, List<String> evicted) throws IOException {
         synchronized (cache) {
-            record Cached(String id, Instant at, long size) {}
-            List<Cached> cached = new ArrayList<>();
-            long total = 0;
-            try (Stream<Path> dirs = Files.list(root)) {
-                for (Path dir : dirs.toList()) {
-                    String id = dir.getFileName().toString();
-                    Path pcap = dir.resolve(PCAP);
-                    if (!JobName.isValid(id) || !Files.isRegularFile(pcap)) {
-                        continue;
-                    }
-                    Optional<Job> job = find(id);
-                    if (job.isEmpty() || job.get().retrieved() == null || job.get().expired() != null) {
-                        continue;
-                    }
-                    long size = Files.size(pcap);
-                    total += size;
-                    cached.add(new Cached(id, job.get().retrieved().at(), size));
-                }
-            } catch (NoSuchFileException raced) {
-                // a job deleted by the sweep meanwhile: its pcap no longer counts
-            }
             long quota = limits.cacheQuota().toBytes();
-            cached.sort(Comparator.comparing(Cached::at));
-            for (Cached c : cached) {
+            long total = cachedPcaps.values().stream().mapToLong(CachedPcap::size).sum();
+            if (total <= quota) {
+                return;
+            }
+            List<Map.Entry<String, CachedPcap>> oldestFirst = new ArrayList<>(cachedPcaps.entrySet());
+            oldestFirst.sort(Comparator.comparing(e -> e.getValue().at()));
+            for (Map.Entry<String, CachedPcap> c : oldestFirst) {
                 if (total <= quota) {
                     break;
                 }
-                if (c.id().equals(keep)) {
+                String id = c.getKey();
+                long size = c.getValue().size();
+                if (id.equals(keep)) {
                     continue;
                 }
-                synchronized (lock(c.id())) {
-                    Optional<Job> job = find(c.id());
+                synchronized (lock(id)) {
+                    if (!cachedPcaps.containsKey(id)) {
+                        total -= size; // expired, deleted or carved again meanwhile: no longer in the cache
+                        continue;
+                    }
+                    Optional<Job> job = find(id);
                     if (job.isPresent() && job.get().retrieved() != null && job.get().expired() == null) {
-                        Files.deleteIfExists(dir(c.id()).resolve(PCAP));
+                        Files.deleteIfExists(dir(id).resolve(PCAP));
                         save(job.get().expiredAt(Instant.now()));
-                        evicted.add(c.id());
+                        evicted.add(id);
                     }
                 }
-                total -= c.size();
-                evictedBytes.addAndGet(c.size());
+                total -= size;
+                evictedBytes.addAndGet(size);
                 long n = evictedPcaps.incrementAndGet();
                 log.info("job {}: pcap of {} bytes evicted to keep the download cache within {} bytes"
-                        + " (flowtrap.jobs.cache-quota; {} evicted so far)", c.id(), c.size(), quota, n);
+                        + " (flowtrap.jobs.cache-quota; {} evicted so far)", id, size, quota, n);
             }
         }
     }
@@ -326,8 +331,7 @@ public class ExtractionJobs {
                 synchronized (lock(id)) {
                     if (lastStep(dir).isBefore(jobHorizon)) {
                         deleteTree(dir);
-                        statuses.remove(id);
-                        locks.remove(id);
+                        forget(id);
                         deleted.add(id);
                         long n = deletedJobs.incrementAndGet();
                         log.info("job {}: directory deleted, its last step older than {} (flowtrap.jobs.retention;"
@@ -397,6 +401,23 @@ public class ExtractionJobs {
     private void save(Job job) throws IOException {
         write(dir(job.id()).resolve(STATE), json.writeValueAsBytes(job));
         statuses.put(job.id(), job.status());
+        keepCacheEntry(job);
+    }
+
+    /** Counts the job's pcap in the download cache if its state says it is retrieved and not expired, else not. */
+    private void keepCacheEntry(Job job) {
+        if (job.retrieved() != null && job.expired() == null) {
+            cachedPcaps.put(job.id(), new CachedPcap(job.retrieved().at(), job.retrieved().size()));
+        } else {
+            cachedPcaps.remove(job.id());
+        }
+    }
+
+    /** What is kept of a job whose directory was just deleted. */
+    private void forget(String id) {
+        statuses.remove(id);
+        cachedPcaps.remove(id);
+        locks.remove(id);
     }
 
     private static void write(Path file, byte[] bytes) throws IOException {
