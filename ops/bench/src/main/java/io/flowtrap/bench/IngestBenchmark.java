@@ -75,9 +75,10 @@ public final class IngestBenchmark {
         Result best = null;
         for (int r = 0; r < rounds; r++) {
             Result result = replayOnce(pcap, eve, work.resolve("store"), resolvingAhead, writeBuffer, lookback, triggers);
-            System.out.printf("round %d: %d packets in %.3f s (%.0f packets/s; capture thread on a core %.3f s),"
-                    + " %.1f bytes allocated/packet, %d stored%n", r + 1, result.packets, result.seconds,
-                    result.packets / result.seconds, result.cpuSeconds, result.allocatedBytes / (double) result.packets,
+            System.out.printf("round %d: %d packets in %.3f s (%.0f packets/s; on a core: capture thread %.3f s,"
+                    + " store writer %.3f s, whole process %.3f s), %.1f bytes allocated/packet, %d stored%n", r + 1,
+                    result.packets, result.seconds, result.packets / result.seconds, result.cpuSeconds,
+                    result.writerCpuSeconds, result.processCpuSeconds, result.allocatedBytes / (double) result.packets,
                     result.storedPackets);
             if (best == null || result.seconds < best.seconds) {
                 best = result;
@@ -97,13 +98,22 @@ public final class IngestBenchmark {
         System.out.printf("flowtrap replay (best of %d): %.3f s, %.0f packets/s, %.2f GB/s%n", rounds, best.seconds, ours,
                 size / best.seconds / 1e9);
         System.out.printf("ratio flowtrap/tcpdump: %.2fx (target >= 0.5x)%n", ours / theirs);
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf("the best round's process used %.3f s of CPU (every thread: capture, store writer, resolver,"
+                + " JIT, GC); on %d cores no split of that work between threads takes less than %.3f s: %.2fx%n",
+                best.processCpuSeconds, cores, best.processCpuSeconds / cores,
+                best.packets / (best.processCpuSeconds / cores) / theirs);
         System.out.printf("allocated per packet on the capture thread: %.2f bytes%n",
                 best.allocatedBytes / (double) best.packets);
     }
 
-    /** {@code cpuSeconds}: the capture thread's CPU time, which a busy machine inflates less than the wall clock. */
-    private record Result(long packets, double seconds, double cpuSeconds, long allocatedBytes, long storedPackets,
-            long flowsCreated, long triggerArmedFlows) {}
+    /**
+     * {@code cpuSeconds}: the capture thread's CPU time, which a busy machine inflates less than the wall
+     * clock; {@code writerCpuSeconds}: the store writer thread's; {@code processCpuSeconds}: every thread's.
+     */
+    private record Result(long packets, double seconds, double cpuSeconds, double writerCpuSeconds,
+            double processCpuSeconds, long allocatedBytes,
+            long storedPackets, long flowsCreated, long triggerArmedFlows) {}
 
     /** {@code n} random IPv4 hosts, from a fixed seed. */
     private static TriggerSet randomWatchlist(int n) throws IOException {
@@ -131,10 +141,15 @@ public final class IngestBenchmark {
         ProbeSettings.Lookback lookback = new ProbeSettings.Lookback(lookbackSize);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();
+        com.sun.management.OperatingSystemMXBean process =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (CapturePipeline pipeline = CapturePipeline.open(storeSettings, flows, lookback, counters);
                 OfflinePcapSource source = OfflinePcapSource.asFastAsPossible(pcap);
                 OfflinePcapSource twin = resolvingAhead ? OfflinePcapSource.asFastAsPossible(pcap) : null) {
             pipeline.engine().useTriggers(triggers);
+            long writer = threadNamed(threads, STORE_WRITER);
+            long writerCpuBefore = threads.getThreadCpuTime(writer);
+            long processCpuBefore = process.getProcessCpuTime();
             long allocatedBefore = threads.getThreadAllocatedBytes(thread);
             long cpuBefore = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
@@ -144,10 +159,32 @@ public final class IngestBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuBefore) / 1e9;
             long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
-            return new Result(packets, seconds, cpuSeconds, allocated,
+            double writerCpuSeconds = (threads.getThreadCpuTime(writer) - writerCpuBefore) / 1e9; // it has written all: finish()
+            double processCpuSeconds = (process.getProcessCpuTime() - processCpuBefore) / 1e9;
+            return new Result(packets, seconds, cpuSeconds, writerCpuSeconds, processCpuSeconds, allocated,
                     pipeline.engine().counters().snapshot().storedPackets(), pipeline.flows().created(),
                     pipeline.engine().counters().snapshot().triggerArmedFlows());
         }
+    }
+
+    /** The store's writer thread, as {@code StoreWriter} names it. */
+    private static final String STORE_WRITER = "flowtrap-store-writer";
+
+    /** The id of the one live thread named {@code name}. */
+    private static long threadNamed(java.lang.management.ThreadMXBean threads, String name) {
+        long found = -1;
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().equals(name)) {
+                if (found >= 0) {
+                    throw new IllegalStateException("two threads named " + name);
+                }
+                found = info.getThreadId();
+            }
+        }
+        if (found < 0) {
+            throw new IllegalStateException("no thread named " + name + " (the store's writer)");
+        }
+        return found;
     }
 
     private static double timeTcpdump(Path pcap) throws IOException, InterruptedException {
