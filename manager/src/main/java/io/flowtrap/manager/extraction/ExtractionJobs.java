@@ -288,8 +288,9 @@ public class ExtractionJobs {
                     continue;
                 }
                 synchronized (lock(id)) {
-                    if (!cachedPcaps.containsKey(id)) {
-                        total -= size; // expired, deleted or carved again meanwhile: no longer in the cache
+                    CachedPcap now = cachedPcaps.get(id);
+                    if (!c.getValue().equals(now)) { // changed since the list was taken: recount, keep it
+                        total += (now == null ? 0 : now.size()) - size; // gone (expired, deleted, carved again), or retrieved again
                         continue;
                     }
                     Optional<Job> job = find(id);
