@@ -50,13 +50,15 @@ public final class Replay {
     private static final int RESOLVED_AHEAD = 4096;
 
     /**
-     * Whether {@link #runResolvingAhead} can help here: a core for the resolving thread besides the
-     * capture thread's and the store writer's. Measured on 2 cores (ingest benchmark, 2026-12-01):
-     * the capture thread's CPU time fell by 10-17 % but the replay took as long, the resolving
-     * thread and the writer sharing the second core; so 3 or more.
+     * Whether {@link #runResolvingAhead} can help here: a core besides the capture thread's. Measured
+     * on 2 cores (ingest benchmark, 2026-12-02): with Suricata's alerts arming half the packets the
+     * resolving thread shares the second core with the store's writer and the replay takes as long
+     * (wall clock 0.87-1.26x, median 0.98x, over 4 pairs; the capture thread's CPU time 15 % lower);
+     * with few packets armed the writer leaves that core free and the replay is 11-23 % faster
+     * (1.508 and 1.749 s against 1.958 s). It never stores anything else ({@code ReplayResolvingAheadTest}).
      */
     public static boolean resolvingAheadHelps() {
-        return Runtime.getRuntime().availableProcessors() >= 3;
+        return Runtime.getRuntime().availableProcessors() >= 2;
     }
 
     /**
