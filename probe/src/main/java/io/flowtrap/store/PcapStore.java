@@ -397,6 +397,11 @@ public final class PcapStore implements Closeable {
     }
 
     /** Thread-safe: a snapshot of what the store holds. */
+    /** How the store's segments are written: directly ({@code O_DIRECT}) or through the page cache, and why. */
+    public String writeMode() {
+        return writer.writeMode();
+    }
+
     public StoreStatus status() {
         StoreManifest m = segments.manifest();
         Segments.ActiveSegment scanned = writer == null ? segments.activeSegment() : null;

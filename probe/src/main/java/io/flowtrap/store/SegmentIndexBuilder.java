@@ -47,6 +47,11 @@ final class SegmentIndexBuilder {
         return flowCount;
     }
 
+    /** Where the record of the {@code packet}-th packet added since {@link #reset()} starts in the pcap. */
+    long recordOffset(int packet) {
+        return packetOffset[packet] & 0xFFFF_FFFFL;
+    }
+
     long minTimestamp() {
         return minTs;
     }

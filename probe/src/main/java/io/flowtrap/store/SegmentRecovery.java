@@ -23,7 +23,8 @@ import java.util.TreeMap;
 /**
  * Brings a store directory back to a consistent state at open, as Kafka's log recovery and
  * Stenographer do: temporary files are deleted; an index without its pcap is deleted; a segment
- * left active by a crash has its torn or damaged tail cut to its last whole record and is indexed
+ * left active by a crash has its torn or damaged tail (or the zeros of a padded direct write,
+ * {@link SegmentWriter}) cut to its last whole record and is indexed
  * and sealed; a sealed segment whose index is missing, damaged, of another version or disagrees
  * with its pcap's length gets its pcap checked the same way and its index rebuilt. Indexes are
  * derived data and never trusted over the pcap.
@@ -172,8 +173,13 @@ final class SegmentRecovery {
         String damage = null;
         try (PcapFileReader reader = PcapFileReader.open(pcap)) {
             int linkType = reader.linkType();
+            long padding = -1;
             try {
                 while (reader.next(packet)) {
+                    if (isPadding(packet)) {
+                        padding = reader.recordOffset(); // a crash came between a padded write and its cut
+                        break;
+                    }
                     if (!resolver.resolve(packet, key, 0)) {
                         unindexed++;
                         continue;
@@ -190,8 +196,16 @@ final class SegmentRecovery {
             } catch (PcapFormatException e) {
                 damage = "damaged record at offset " + e.offset() + " (" + e.getMessage() + ")";
             }
-            return new Scan(reader.validLength(), linkType, unindexed, damage);
+            return new Scan(padding >= 0 ? padding : reader.validLength(), linkType, unindexed, damage);
         }
+    }
+
+    /**
+     * A record of all zeros (no time, no bytes, wire length 0): what {@link SegmentWriter} pads
+     * its last block with, never a packet (the capture path stores none of 0 bytes).
+     */
+    private static boolean isPadding(PacketRecord packet) {
+        return packet.capturedLength() == 0 && packet.wireLength() == 0 && packet.timestampNanos() == 0;
     }
 
     private void remove(Path file, String why) throws IOException {

@@ -1,5 +1,6 @@
 package io.flowtrap.store;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.flowtrap.packet.PacketRecord;
 import io.flowtrap.pcap.PcapFormat;
 import java.io.Closeable;
@@ -16,14 +17,23 @@ import java.nio.file.StandardOpenOption;
  * Writes the active segment: pcap records through a direct buffer into a hidden file, and the
  * index entries into a {@link SegmentIndexBuilder}; {@link #seal()} makes both durable and visible.
  *
- * <p>The file only ever holds whole records: the buffer holds whole records, each flush writes it
- * at the file's known length ({@link #flushedBytes}, a positional write), and a flush that fails
- * part way (a full disk) keeps the whole records written, cuts the file back to the end of the
- * last of them and keeps the rest in the buffer, so the next flush writes them from that very
- * place: nothing twice, nothing misaligned, and the index entries already made for them (by file
- * offset) stay true. A failed seal leaves the segment active and
- * whole, to be sealed by a later try (or by recovery at the next open). Not thread-safe: one
- * writer thread.
+ * <p>Where the file system takes them, the file is written with direct writes ({@link
+ * DirectWrites}): each write is whole blocks at a block boundary, from the buffer, whose first
+ * byte always goes at one ({@link #bufferStart}, the end of the last record the file holds whole
+ * rounded down to a block). When the buffer is full, its whole blocks are written, and what
+ * follows that block boundary stays buffered, to be written again, whole, by the next write; a
+ * record may then end beyond what the file holds. {@link #flush()} writes everything: the last
+ * part block padded with zeros, the file then cut to its true length. With buffered writes (a
+ * block of 1 byte) the same steps write everything each time. So the file is always the
+ * stream's first bytes, exactly as far as it goes, possibly ending inside a record (recovery
+ * cuts such a torn tail, and the zeros of a crash between a padded write and its cut); after a
+ * flush, and after a failed write, it holds whole records only.
+ *
+ * <p>A write that fails part way (a full disk) keeps the whole records that did get written,
+ * cuts the file back to the end of the last of them and keeps the rest buffered, to be written
+ * from there by the next write: nothing twice, nothing misaligned, and the index entries already
+ * made (by file offset) stay true. A failed seal leaves the segment active and whole, to be sealed
+ * by a later try (or by recovery at the next open). Not thread-safe: one writer thread.
  */
 final class SegmentWriter implements Closeable {
     private static final int BUFFER_SIZE = 1 << 20;
@@ -34,28 +44,41 @@ final class SegmentWriter implements Closeable {
     private final Path activeFile;
     private final FileChannel channel;
     private final ByteBuffer buffer;
+    /** The block size writes keep to ({@link DirectWrites#BUFFERED}: none). */
+    private final int block;
     private final SegmentIndexBuilder index;
+    /** Where in the file the buffer's first byte goes: a multiple of {@link #block}. */
+    private long bufferStart;
+    /** The end of the last record the file holds whole (0 before the global header is written). */
     private long flushedBytes;
     private int flushedPackets;
     private long successfulFlushes;
     private long firstTimestamp = Long.MIN_VALUE;
 
-    SegmentWriter(Path dir, long sequence, int linkType, int snaplen, SegmentIndexBuilder index, ByteBuffer buffer)
+    /**
+     * @param block  the block size of direct writes ({@link DirectWrites#of}), or {@link
+     *               DirectWrites#BUFFERED}; {@code buffer} ({@link #newBuffer}) must be aligned to it
+     */
+    SegmentWriter(Path dir, long sequence, int linkType, int snaplen, SegmentIndexBuilder index, ByteBuffer buffer, int block)
             throws IOException {
         this.dir = dir;
         this.sequence = sequence;
         this.linkType = linkType;
         this.index = index;
         this.buffer = buffer;
+        this.block = block;
         this.activeFile = dir.resolve(Segment.activeName(sequence));
         index.reset();
         buffer.clear().order(ByteOrder.LITTLE_ENDIAN);
-        channel = StoreFiles.openForWriting(activeFile, StandardOpenOption.CREATE_NEW);
+        channel = block == DirectWrites.BUFFERED
+                ? StoreFiles.openForWriting(activeFile, StandardOpenOption.CREATE_NEW)
+                : StoreFiles.openForWriting(activeFile, StandardOpenOption.CREATE_NEW, ExtendedOpenOption.DIRECT);
         PcapFormat.putGlobalHeader(buffer, snaplen, linkType);
     }
 
-    static ByteBuffer newBuffer() {
-        return ByteBuffer.allocateDirect(BUFFER_SIZE);
+    /** The writer's buffer, reused segment after segment: aligned for direct writes of {@code block}-byte blocks. */
+    static ByteBuffer newBuffer(int block) {
+        return DirectWrites.alignedBuffer(BUFFER_SIZE, block);
     }
 
     long sequence() {
@@ -68,15 +91,15 @@ final class SegmentWriter implements Closeable {
 
     /** Bytes of the pcap so far, buffered ones included. */
     long size() {
-        return flushedBytes + buffer.position();
+        return bufferStart + buffer.position();
     }
 
-    /** Bytes handed to the OS so far: the file's length, all whole records. */
+    /** Bytes of the pcap the file holds as whole records. */
     long flushedBytes() {
         return flushedBytes;
     }
 
-    /** How many flushes wrote something (a flush after a failure that works tells the disk has room again). */
+    /** How many writes wrote something (a write after a failure that works tells the disk has room again). */
     long successfulFlushes() {
         return successfulFlushes;
     }
@@ -99,14 +122,14 @@ final class SegmentWriter implements Closeable {
         return index.maxTimestamp();
     }
 
-    /** Packets appended but still only in the buffer. */
+    /** Packets appended whose records the file does not hold whole yet. */
     int bufferedPackets() {
         return index.packetCount() - flushedPackets;
     }
 
-    /** The captured bytes of the packets still only in the buffer. */
+    /** The captured bytes of those packets. */
     long bufferedCapturedBytes() {
-        return buffer.position() - (long) PcapFormat.RECORD_HEADER_SIZE * bufferedPackets()
+        return size() - flushedBytes - (long) PcapFormat.RECORD_HEADER_SIZE * bufferedPackets()
                 - (flushedBytes == 0 ? PcapFormat.GLOBAL_HEADER_SIZE : 0);
     }
 
@@ -120,7 +143,7 @@ final class SegmentWriter implements Closeable {
             throws IOException {
         int recordSize = PcapFormat.RECORD_HEADER_SIZE + capturedLength;
         if (buffer.remaining() < recordSize) {
-            flush();
+            write(false);
         }
         long recordOffset = size();
         PcapFormat.putRecordHeader(buffer, packet.timestampNanos(), capturedLength, packet.wireLength());
@@ -133,68 +156,83 @@ final class SegmentWriter implements Closeable {
     }
 
     /**
-     * Hands buffered bytes to the OS (not a sync) at the file's end. On failure (a full disk) the
-     * whole records that did get written are kept, the file is cut back to the last of them (the
-     * part written after it may be half a record), the rest stays buffered, to be written from
-     * there by the next flush, and the exception is thrown.
+     * Hands every buffered byte to the OS (not a sync): afterwards the file holds every record
+     * appended, whole, and nothing more. On failure (a full disk) what was written is kept as the
+     * class comment says, and the exception is thrown.
      */
     void flush() throws IOException {
-        if (buffer.position() == 0) {
-            return;
+        if (size() > flushedBytes) {
+            write(true);
         }
-        buffer.flip();
-        long at = flushedBytes;
-        try {
-            while (buffer.hasRemaining()) {
-                at += channel.write(buffer, at);
-            }
-        } catch (IOException | RuntimeException e) {
-            int whole = keepWholeRecords((int) (at - flushedBytes));
-            try {
-                channel.truncate(flushedBytes); // cuts what follows the last whole record
-            } catch (IOException | RuntimeException suppressed) {
-                e.addSuppressed(suppressed); // the next flush overwrites it from flushedBytes anyway
-            }
-            if (whole > 0) {
-                successfulFlushes++; // something was written: the disk took part of it
-            }
-            throw e;
-        }
-        flushedBytes += buffer.limit();
-        flushedPackets = index.packetCount();
-        successfulFlushes++;
-        buffer.clear();
     }
 
     /**
-     * After a flush wrote only {@code written} bytes of the buffer (in read mode): counts the whole
-     * records among them as flushed, moves the rest to the buffer's start (write mode again) and
-     * returns how many bytes were kept as written.
+     * Writes the buffer's whole blocks or, {@code everything}, all of it (its last part block
+     * padded with zeros, the file then cut to its true length), at {@link #bufferStart}; then
+     * keeps buffered what follows the block the last whole record written ends in.
      */
-    private int keepWholeRecords(int written) {
-        int end = buffer.limit();
-        int whole = 0;
-        int records = 0;
-        if (flushedBytes == 0) {
-            whole = written >= PcapFormat.GLOBAL_HEADER_SIZE ? PcapFormat.GLOBAL_HEADER_SIZE : -1;
+    private void write(boolean everything) throws IOException {
+        int end = buffer.position();
+        int length = everything ? (end + block - 1) & -block : end & -block;
+        for (int i = end; i < length; i++) {
+            buffer.put(i, (byte) 0); // padding, beyond the stream's end: cut off below
         }
-        if (whole >= 0) {
-            while (whole + PcapFormat.RECORD_HEADER_SIZE <= end) {
-                int next = whole + PcapFormat.RECORD_HEADER_SIZE + buffer.getInt(whole + 8); // caplen, little-endian
-                if (next > written) {
-                    break;
+        ByteBuffer out = buffer.duplicate().position(0).limit(length);
+        int written = 0;
+        try {
+            while (written < length) {
+                int n = channel.write(out, bufferStart + written);
+                written += n;
+                if (n == 0 || (written & (block - 1)) != 0 && written < length) {
+                    throw new IOException("short write of " + written + " of " + length + " bytes at " + bufferStart
+                            + " in " + activeFile + " (the file system takes no more now)");
                 }
-                whole = next;
-                records++;
             }
-        } else {
-            whole = 0;
+            if (length > end) {
+                channel.truncate(bufferStart + end);
+            }
+        } catch (IOException | RuntimeException e) {
+            int onDisk = Math.min(written, end) & -block; // whole blocks of the stream's bytes, no padding
+            if (onDisk > 0) {
+                successfulFlushes++; // something was written: the disk took part of it
+            }
+            keepAfterWhole(bufferStart + onDisk, end);
+            try {
+                channel.truncate(flushedBytes); // cuts the part of a record after the last whole one
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed); // the next write writes over it from before flushedBytes anyway
+            }
+            throw e;
         }
-        buffer.limit(end).position(whole);
-        buffer.compact(); // the unwritten records first, ready for more
-        flushedBytes += whole;
-        flushedPackets += records;
-        return whole;
+        successfulFlushes++;
+        keepAfterWhole(bufferStart + Math.min(length, end), end);
+    }
+
+    /**
+     * The file holds the stream up to {@code held}: counts the records now whole in it, and keeps in
+     * the buffer (of {@code end} bytes) what follows the start of the block the last of them ends in,
+     * so that a write cut short later can still cut the file back to a record's end and write on
+     * from there: {@link #bufferStart} is always {@link #flushedBytes} rounded down to a block.
+     */
+    private void keepAfterWhole(long held, int end) {
+        if (flushedBytes == 0 && held >= PcapFormat.GLOBAL_HEADER_SIZE) {
+            flushedBytes = PcapFormat.GLOBAL_HEADER_SIZE;
+        }
+        int packets = index.packetCount();
+        while (flushedPackets < packets) {
+            long recordEnd = flushedPackets + 1 < packets ? index.recordOffset(flushedPackets + 1) : size();
+            if (recordEnd > held) {
+                break;
+            }
+            flushedBytes = recordEnd;
+            flushedPackets++;
+        }
+        int keepFrom = (int) ((flushedBytes & -block) - bufferStart);
+        if (keepFrom > 0) {
+            buffer.limit(end).position(keepFrom);
+            buffer.compact();
+            bufferStart += keepFrom;
+        }
     }
 
     /**

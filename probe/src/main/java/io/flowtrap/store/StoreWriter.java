@@ -65,7 +65,9 @@ final class StoreWriter implements Runnable {
     private final PacketHandoff handoff;
     private final WriteFailureListener listener;
     private final SegmentIndexBuilder indexBuilder = new SegmentIndexBuilder();
-    private final ByteBuffer writeBuffer = SegmentWriter.newBuffer();
+    /** How the directory is written ({@link DirectWrites}): {@link #writeBuffer} is aligned to its block. */
+    private final DirectWrites.Mode writeMode;
+    private final ByteBuffer writeBuffer;
     private final PacketRecord packet = new PacketRecord();
     private final byte[] cid = new byte[CommunityId.DIGEST_SIZE];
     private final byte[] key = new byte[FlowKey.SIZE];
@@ -133,6 +135,13 @@ final class StoreWriter implements Runnable {
         this.handoff = handoff;
         this.listener = listener;
         this.nextSequence = nextSequence;
+        this.writeMode = DirectWrites.of(dir);
+        this.writeBuffer = SegmentWriter.newBuffer(writeMode.block());
+    }
+
+    /** How segments are written: directly or through the page cache, and why (for the probe's log). */
+    String writeMode() {
+        return writeMode.says();
     }
 
     /** The capturing thread: where held packets are read from from now on (see {@link PcapStore#holdFrom}). */
@@ -506,7 +515,7 @@ final class StoreWriter implements Runnable {
                         sizeLimitRotates();
                     }
                     active = new SegmentWriter(dir, nextSequence++, packet.linkType(), config.snaplen(), indexBuilder,
-                            writeBuffer);
+                            writeBuffer, writeMode.block());
                     long clock = handoff.clockNanos();
                     activeOpenedOnClock = clock == Long.MIN_VALUE ? ts : clock;
                 }

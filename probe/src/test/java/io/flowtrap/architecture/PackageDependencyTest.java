@@ -26,7 +26,8 @@ class PackageDependencyTest {
             Map.entry("pcap", List.of("io.flowtrap.packet.PacketRecord")), // the reader fills the shared packet view
             Map.entry("packet", List.of("io.flowtrap.pcap")),
             Map.entry("memory", List.of("com.sun.jna", "org.slf4j")),
-            Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet", "io.flowtrap.memory")),
+            // the JDK's own O_DIRECT option (ExtendedOpenOption.DIRECT) for the segment writer
+            Map.entry("store", List.of("io.flowtrap.pcap", "io.flowtrap.packet", "io.flowtrap.memory", "com.sun.nio.file")),
             Map.entry("probe/flow", List.of("io.flowtrap.packet")),
             // the look-back ring lends its records to the store's writer, which copies armed flows' packets from it
             Map.entry("probe/lookback", List.of("io.flowtrap.packet", "io.flowtrap.memory", "io.flowtrap.store.HeldPackets")),

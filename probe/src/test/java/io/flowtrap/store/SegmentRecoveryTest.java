@@ -85,6 +85,27 @@ class SegmentRecoveryTest {
     }
 
     @Test
+    void theZerosOfAPaddedDirectWriteACrashLeftAreCutLikeATornTail() throws IOException {
+        Path template = sealedStore("padded-template", 3);
+        Path pcap = firstSegment(template, ".pcap");
+        byte[] whole = Files.readAllBytes(pcap);
+        List<Long> ends = recordEnds(pcap);
+        // a crash between SegmentWriter's padded write of its last part block and the cut back to the true length
+        int padded = (whole.length + 4095) & -4096;
+        padded = padded == whole.length ? padded + 4096 : padded;
+        Path store = Files.createDirectories(dir.resolve("padded"));
+        Files.write(store.resolve(Segment.activeName(3)), java.util.Arrays.copyOf(whole, padded));
+        try (PcapStore s = PcapStore.open(store, CONFIG)) {
+            Segment seg = s.status().segments().get(0);
+            assertThat(seg.pcapBytes()).isEqualTo(whole.length);
+            assertThat(seg.packets()).isEqualTo(ends.size());
+            assertThat(s.recoveryReport().bytesCut()).isEqualTo(padded - whole.length);
+            assertThat(Files.readAllBytes(seg.pcap())).isEqualTo(whole);
+        }
+        assertThat(new StoreVerifier().verify(store).clean()).isTrue();
+    }
+
+    @Test
     void garbageAfterASealedSegmentIsCutAndItsIndexRebuiltIdentical() throws IOException {
         Path store = sealedStore("store", 2);
         Path pcap = firstSegment(store, ".pcap");

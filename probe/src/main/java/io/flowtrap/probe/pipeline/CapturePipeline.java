@@ -74,6 +74,7 @@ public final class CapturePipeline implements Closeable {
         FlowTable flows = new FlowTable(flowSettings.maxFlows(), timeouts);
         LookbackRing ring = new LookbackRing(lookbackSettings.size().bytes(), flows::waitingForAlert);
         PcapStore store = PcapStore.open(storeSettings.dir(), config, backpressure, new WriteFailureLog(storeSettings));
+        log.info("store {}: {}", storeSettings.dir(), store.writeMode());
         return new CapturePipeline(store, flows, ring, alertCounters);
     }
 
