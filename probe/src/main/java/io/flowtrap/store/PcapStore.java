@@ -396,12 +396,12 @@ public final class PcapStore implements Closeable {
         return writer == null ? 0 : writer.segmentsSealed();
     }
 
-    /** Thread-safe: a snapshot of what the store holds. */
     /** How the store's segments are written: directly ({@code O_DIRECT}) or through the page cache, and why. */
     public String writeMode() {
-        return writer.writeMode();
+        return writer == null ? "opened read-only: nothing written" : writer.writeMode();
     }
 
+    /** Thread-safe: a snapshot of what the store holds. */
     public StoreStatus status() {
         StoreManifest m = segments.manifest();
         Segments.ActiveSegment scanned = writer == null ? segments.activeSegment() : null;
